@@ -1,0 +1,12 @@
+import { flow, task } from '../src/index.js';
+const inc = task({ name: 'inc' }, (x: number) => x + 1);
+const dec = task({ name: 'dec' }, (x: number) => x - 1);
+const add = task({ name: 'add' }, (x: number, y: number) => x + y);
+const sum = task({ name: 'sum' }, (xs: number[]) => xs.reduce((a, b) => a + b, 0));
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const f = flow({ name: 'bench' }, async ({ n }: { n: number }) => sum(add.map(inc.map(range(n)), dec.map(range(n)))));
+await f({ n: 100 });
+const t = performance.now();
+const r = await f({ n: 10000 });
+const ms = performance.now() - t;
+console.log(r, ms.toFixed(0), 'ms', (30001 / ms * 1000).toFixed(0), 'runs/s', (process.resourceUsage().maxRSS / 1024).toFixed(0), 'MB');

@@ -1,0 +1,76 @@
+/**
+ * The runtime context: which flow run and task run the running code belongs to. Carried
+ * through `await` by AsyncLocalStorage, so plain async functions need no extra argument.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FlowRunState } from './flow-run-state.js';
+import type { BatchRecorder } from '../store/batch-recorder.js';
+
+/** What a task run's code can see of itself. */
+export interface TaskRunInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly taskName: string;
+  readonly taskKey: string;
+  /** Index in a `.map()` call, or -1. */
+  readonly mapIndex: number;
+  /** 1 on the first attempt, 2 on the first retry … */
+  readonly attempt: number;
+}
+
+/** What a flow run's code can see of itself. */
+export interface FlowRunInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly flowName: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The context of the code that is running now.
+ * @example
+ * const { taskRun, signal } = getRunContext();
+ * await fetch(url, { signal });
+ */
+export interface RunContext {
+  readonly flowRun?: FlowRunInfo;
+  readonly taskRun?: TaskRunInfo;
+  /** Aborted when the run times out or is cancelled: pass it to fetch, streams, timers. */
+  readonly signal: AbortSignal;
+}
+
+/** Engine-internal context stored in AsyncLocalStorage. */
+export interface EngineContext {
+  readonly flow?: FlowRunState;
+  readonly taskRun?: TaskRunInfo;
+  readonly signal: AbortSignal;
+  readonly logPrints: boolean;
+  /** Where this run's logs are recorded (absent: printed only). */
+  readonly recorder?: BatchRecorder;
+}
+
+/** @internal */
+export const contextStorage = new AsyncLocalStorage<EngineContext>();
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/** The engine context of the running code, if any. @internal */
+export function currentContext(): EngineContext | undefined {
+  return contextStorage.getStore();
+}
+
+/**
+ * The current flow run and task run (each absent outside one) and the abort signal to honour.
+ * @example
+ * const { flowRun } = getRunContext(); console.log(flowRun?.name);
+ */
+export function getRunContext(): RunContext {
+  const ctx = contextStorage.getStore();
+  if (!ctx) return { signal: NEVER_ABORTED };
+  const flowRun = ctx.flow?.info;
+  return {
+    ...(flowRun ? { flowRun } : {}),
+    ...(ctx.taskRun ? { taskRun: ctx.taskRun } : {}),
+    signal: ctx.signal,
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * The flow engine: validates parameters, records the flow run, runs the flow function with
+ * its task runner, waits for every task run it started, retries, times out, cancels, and
+ * records the final state (which comes from the function's return value or thrown error).
+ */
+import { randomUUID } from 'node:crypto';
+import { CancelledError, FlowTimeoutError, ParameterValidationError } from '../errors.js';
+import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
+import type { FlowRunPatch } from '../store/records.js';
+import { LOG_LEVELS } from '../store/records.js';
+import { collectUpstream, resolveFutures, type Upstream } from './arguments.js';
+import { trackFlowRun } from './cancellation.js';
+import { type EngineClient, getClient } from './client.js';
+import { contextStorage, currentContext, type EngineContext } from './context.js';
+import type { FlowDefinition } from './flow-definition.js';
+import { FlowRunState } from './flow-run-state.js';
+import { runHooks } from './hooks.js';
+import { toRecordable } from './json-value.js';
+import { installLogPrints } from './log-prints.js';
+import { notifyFlowRun } from './observers.js';
+import { raceAbort, sleep } from './abort.js';
+import { retryDelaySeconds } from './retries.js';
+import { emitLog } from './run-log.js';
+import { randomRunName, renderRunName } from './run-names.js';
+import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, snapshot, type State } from './states.js';
+
+/**
+ * Runs a flow with raw (unvalidated) parameters and resolves with its final state. Rejects
+ * only when the record itself cannot be written.
+ * @internal
+ */
+export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown): Promise<State> {
+  const client = await getClient();
+  const parent = currentContext()?.flow;
+  const validation = def.validate(await resolveParameterFutures(raw));
+  const parameters = validation.ok ? validation.value : isRecord(raw) ? raw : {};
+  const id = randomUUID();
+  const name = def.options.flowRunName && validation.ok ? renderRunName(def.options.flowRunName, { name: def.name, ...parameters }) : randomRunName();
+  const runner = (def.options.taskRunner ?? new ConcurrentTaskRunner()).duplicate();
+  const flow = new FlowRunState({ id, name, flowName: def.name, parameters }, parent?.info.id ?? null, client.recorder, runner, def.options.logPrints ?? false);
+  const run = new FlowRunExecution(def, flow, client);
+  const pending = Pending();
+  await client.store.createFlowRun({
+    id,
+    name,
+    flowName: def.name,
+    parameters: toRecordable(parameters) as Record<string, unknown>,
+    parentFlowRunId: flow.parentFlowRunId,
+    tags: def.options.tags ?? [],
+    state: snapshot(pending),
+    runCount: 0,
+    createdAt: pending.timestamp,
+    startTime: null,
+    endTime: null,
+  });
+  notifyFlowRun(run.observed, pending);
+  if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)));
+  const done = run.execute(parent?.signal);
+  if (!parent) trackFlowRun(flow, done);
+  return done;
+}
+
+class FlowRunExecution<O> {
+  readonly observed;
+  private readonly ctx: EngineContext;
+
+  constructor(
+    private readonly def: FlowDefinition<O>,
+    private readonly flow: FlowRunState,
+    private readonly client: EngineClient,
+  ) {
+    const { id, name, flowName } = flow.info;
+    this.observed = { id, name, flowName, parentFlowRunId: flow.parentFlowRunId };
+    this.ctx = { flow, signal: flow.signal, logPrints: flow.logPrints, recorder: client.recorder };
+  }
+
+  async execute(parentSignal: AbortSignal | undefined): Promise<State> {
+    const { flow, def } = this;
+    const abort = (reason: unknown): void => flow.controller.abort(reason);
+    const onParentAbort = (): void => abort(parentSignal?.reason);
+    parentSignal?.addEventListener('abort', onParentAbort, { once: true });
+    const seconds = def.options.timeoutSeconds;
+    const timer = seconds ? setTimeout(() => abort(new FlowTimeoutError(flow.info.name, seconds)), seconds * 1000) : undefined;
+    if (flow.logPrints) installLogPrints();
+    let state: State;
+    try {
+      this.log(LOG_LEVELS.INFO, `Beginning flow run '${flow.info.name}' for flow '${def.name}' on ${flow.runner.name}`);
+      await flow.runner.start();
+      state = await this.attempts();
+      await flow.runner.shutdown();
+    } catch (error) {
+      state = Crashed(error);
+    } finally {
+      clearTimeout(timer);
+      parentSignal?.removeEventListener('abort', onParentAbort);
+    }
+    return this.finish(state);
+  }
+
+  private async attempts(): Promise<State> {
+    const { flow, def } = this;
+    const retries = def.options.retries ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      const running = Running(attempt > 1 ? 'Retrying' : 'Running');
+      await this.setState(running, { runCount: attempt, ...(attempt === 1 ? { startTime: running.timestamp } : {}) });
+      await runHooks(def.options.onRunning, [def.owner, flow.info, running], this.reportHook);
+      let state: State;
+      try {
+        const fn = def.fn as (p: Record<string, unknown>) => unknown;
+        const value = await raceAbort(Promise.resolve(contextStorage.run(this.ctx, () => fn(flow.info.parameters))), flow.signal);
+        state = await this.fromReturnValue(value);
+      } catch (error) {
+        state = this.fromError(error);
+      }
+      await flow.settled();
+      if (state.type !== 'FAILED' || attempt > retries || flow.signal.aborted) return state;
+      const delay = retryDelaySeconds(def.options.retryDelaySeconds, attempt);
+      const note = `Retry ${attempt} of ${retries} in ${delay.toFixed(2)}s after ${state.message ?? 'a failure'}`;
+      this.log(LOG_LEVELS.WARNING, note);
+      await this.setState(Scheduled('AwaitingRetry', note));
+      try {
+        await sleep(delay * 1000, flow.signal);
+      } catch (error) {
+        return this.fromError(error);
+      }
+    }
+  }
+
+  /** A returned future (or futures inside the value) decides the state; otherwise Completed. */
+  private async fromReturnValue(value: unknown): Promise<State> {
+    const upstream: Upstream[] = [];
+    collectUpstream(value, upstream);
+    if (upstream.length === 0) return Completed(value);
+    await Promise.all(upstream.map((u) => u.handle.final));
+    const bad = upstream.find((u) => u.handle.state.type !== 'COMPLETED');
+    if (bad) return this.fromError(bad.handle.state.error);
+    return Completed(resolveFutures(value));
+  }
+
+  private fromError(error: unknown): State {
+    const reason: unknown = this.flow.signal.reason;
+    if (this.flow.signal.aborted) {
+      if (reason instanceof FlowTimeoutError) return Failed(reason, 'TimedOut');
+      return Cancelled(reason instanceof Error ? reason.message : 'Cancelled', reason);
+    }
+    if (error instanceof CancelledError) return Cancelled(error.message, error);
+    return Failed(error);
+  }
+
+  /** Writes what is buffered, records the final state and calls the hooks for it. */
+  async finish(state: State): Promise<State> {
+    const { def, flow } = this;
+    await this.client.recorder.flush();
+    await this.setState(state, { endTime: state.timestamp });
+    const level = state.type === 'COMPLETED' ? LOG_LEVELS.INFO : LOG_LEVELS.ERROR;
+    this.log(level, `Finished in state ${state.name}${state.message ? `: ${state.message}` : ''}`);
+    const hooks = {
+      COMPLETED: def.options.onCompletion,
+      FAILED: def.options.onFailure,
+      CRASHED: def.options.onCrashed,
+      CANCELLED: def.options.onCancellation,
+    }[state.type as 'COMPLETED' | 'FAILED' | 'CRASHED' | 'CANCELLED'];
+    await runHooks(hooks, [def.owner, flow.info, state], this.reportHook);
+    await this.client.recorder.flush();
+    return state;
+  }
+
+  private async setState(state: State, patch?: FlowRunPatch): Promise<void> {
+    await this.client.store.setFlowRunState(this.flow.info.id, snapshot(state), patch);
+    notifyFlowRun(this.observed, state);
+  }
+
+  private readonly reportHook = (hookName: string, error: unknown): void => {
+    this.log(LOG_LEVELS.ERROR, `Hook '${hookName}' failed (the run's state is unchanged): ${errorMessage(error)}`);
+  };
+
+  private log(level: number, message: string): void {
+    emitLog(level, message, 'weft.flow_runs', this.ctx);
+  }
+}
+
+async function resolveParameterFutures(raw: unknown): Promise<unknown> {
+  const upstream: Upstream[] = [];
+  collectUpstream(raw, upstream, true);
+  if (upstream.length === 0) return raw;
+  await Promise.all(upstream.map((u) => u.handle.final));
+  return resolveFutures(raw);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

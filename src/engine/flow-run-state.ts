@@ -1,0 +1,47 @@
+/**
+ * What the engine keeps for one running flow run: its identity, where it records, the task
+ * runner its tasks go to, the task runs it started and the abort signal that cancels them.
+ */
+import { setMaxListeners } from 'node:events';
+import type { FlowRunInfo } from './context.js';
+import type { TaskRunHandle } from './task-run-handle.js';
+import type { BatchRecorder } from '../store/batch-recorder.js';
+import type { TaskRunner } from '../runners/task-runner.js';
+
+/** @internal */
+export class FlowRunState {
+  readonly controller = new AbortController();
+  readonly handles: TaskRunHandle[] = [];
+  private readonly counters = new Map<string, number>();
+
+  constructor(
+    readonly info: FlowRunInfo,
+    readonly parentFlowRunId: string | null,
+    readonly recorder: BatchRecorder,
+    readonly runner: TaskRunner,
+    readonly logPrints: boolean,
+  ) {
+    // every running task run listens for cancellation: no leak warning for large maps
+    setMaxListeners(0, this.controller.signal);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Deterministic identity of the next call of a task in this flow run: 0, 1, 2 … per task key. */
+  nextDynamicKey(taskKey: string): string {
+    const n = this.counters.get(taskKey) ?? 0;
+    this.counters.set(taskKey, n + 1);
+    return String(n);
+  }
+
+  /** Resolves when every task run started so far (and any they start) has a final state. */
+  async settled(): Promise<void> {
+    for (let seen = 0; seen < this.handles.length; ) {
+      const batch = this.handles.slice(seen);
+      seen = this.handles.length;
+      await Promise.all(batch.map((h) => h.final));
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Emitting a log line for a run: printed through the console sink and recorded through the
+ * run's recorder, both only at or above the configured level.
+ */
+import { currentContext, type EngineContext } from './context.js';
+import { formatLogLine, isEnabled, printLine } from './logging.js';
+import type { LogRecord } from '../store/records.js';
+
+/** Who a log line is about, as printed: `Task run 'inc-0'`, `Flow run 'brisk-otter'`. @internal */
+export function describeContext(ctx: EngineContext | undefined): string {
+  if (ctx?.taskRun) return `Task run '${ctx.taskRun.name}'`;
+  if (ctx?.flow) return `Flow run '${ctx.flow.info.name}'`;
+  return 'weft';
+}
+
+/** Logs `message` for the run of `ctx` (default: the running code's context). @internal */
+export function emitLog(level: number, message: string, name = 'weft', ctx: EngineContext | undefined = currentContext()): void {
+  if (!isEnabled(level)) return;
+  const record: LogRecord = {
+    flowRunId: ctx?.flow?.info.id ?? null,
+    taskRunId: ctx?.taskRun?.id ?? null,
+    name,
+    level,
+    message,
+    timestamp: new Date().toISOString(),
+  };
+  ctx?.recorder?.log(record);
+  printLine(formatLogLine(record, describeContext(ctx)));
+}

@@ -1,0 +1,129 @@
+/**
+ * Run states: the state machine of flow runs and task runs (Prefect 3's, in camelCase).
+ * A state has a `type` (what the engine acts on) and a `name` (what a person reads):
+ * `Cached` is a COMPLETED state, `TimedOut` a FAILED one, `AwaitingRetry` a SCHEDULED one.
+ */
+
+/** The kinds of state a run can be in. */
+export type StateType =
+  | 'SCHEDULED'
+  | 'PENDING'
+  | 'RUNNING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLING'
+  | 'CANCELLED'
+  | 'CRASHED'
+  | 'PAUSED';
+
+/** Every state type, in lifecycle order. */
+export const STATE_TYPES: readonly StateType[] = [
+  'SCHEDULED',
+  'PENDING',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLING',
+  'CANCELLED',
+  'CRASHED',
+  'PAUSED',
+];
+
+const FINAL_TYPES: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED']);
+
+/**
+ * The state of a flow run or task run.
+ * @example
+ * const state = await inc.submit(1).wait();
+ * if (state.type === 'COMPLETED') console.log(state.result);
+ */
+export interface State<T = unknown> {
+  /** What the engine acts on. */
+  readonly type: StateType;
+  /** What a person reads, e.g. `Completed`, `Cached`, `TimedOut`, `AwaitingRetry`. */
+  readonly name: string;
+  /** Why the run is in this state (an error message for failures). */
+  readonly message?: string;
+  /** When the run entered this state (ISO 8601). */
+  readonly timestamp: string;
+  /** The result of a COMPLETED state, held in memory. */
+  readonly result?: T;
+  /** The error of a FAILED, CRASHED or CANCELLED state. */
+  readonly error?: unknown;
+}
+
+/** The part of a state that is recorded: no result value, no error object. */
+export interface StateSnapshot {
+  readonly type: StateType;
+  readonly name: string;
+  readonly message?: string;
+  readonly timestamp: string;
+}
+
+/** True when a run in this state will not change again (COMPLETED, FAILED, CANCELLED, CRASHED). */
+export function isFinal(state: { readonly type: StateType }): boolean {
+  return FINAL_TYPES.has(state.type);
+}
+
+/** Type guard for a state value. */
+export function isState(value: unknown): value is State {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as State).type === 'string' &&
+    typeof (value as State).name === 'string' &&
+    typeof (value as State).timestamp === 'string'
+  );
+}
+
+function make<T>(type: StateType, name: string, extra: Partial<State<T>>): State<T> {
+  return { type, name, timestamp: new Date().toISOString(), ...extra };
+}
+
+/** A run that is waiting to start. */
+export function Pending(message?: string): State<never> {
+  return make('PENDING', 'Pending', message === undefined ? {} : { message });
+}
+
+/** A run scheduled to start later; `name` is e.g. `AwaitingRetry`. */
+export function Scheduled(name = 'Scheduled', message?: string): State<never> {
+  return make('SCHEDULED', name, message === undefined ? {} : { message });
+}
+
+/** A run that is executing; `name` is `Retrying` for attempts after the first. */
+export function Running(name = 'Running'): State<never> {
+  return make('RUNNING', name, {});
+}
+
+/** A run that finished with `result`; `name` is `Cached` for a cache hit. */
+export function Completed<T>(result: T, name = 'Completed'): State<T> {
+  return make('COMPLETED', name, { result });
+}
+
+/** A run that ended with an error; `name` is `TimedOut` for a timeout. */
+export function Failed(error: unknown, name = 'Failed'): State<never> {
+  return make('FAILED', name, { error, message: errorMessage(error) });
+}
+
+/** A run that was cancelled. */
+export function Cancelled(message = 'Cancelled', error?: unknown): State<never> {
+  return make('CANCELLED', 'Cancelled', error === undefined ? { message } : { message, error });
+}
+
+/** A run that was ended by something outside its own code (its process died, it was interrupted). */
+export function Crashed(error: unknown): State<never> {
+  return make('CRASHED', 'Crashed', { error, message: errorMessage(error) });
+}
+
+/** The recorded part of a state. */
+export function snapshot(state: State): StateSnapshot {
+  return state.message === undefined
+    ? { type: state.type, name: state.name, timestamp: state.timestamp }
+    : { type: state.type, name: state.name, message: state.message, timestamp: state.timestamp };
+}
+
+/** A one-line message for any thrown value. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,249 @@
+/**
+ * The task engine: takes one task call from Pending through its attempts (retries, timeouts,
+ * hooks) to a final state, recording every transition through the batching recorder.
+ */
+import { randomUUID } from 'node:crypto';
+import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
+import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
+import type { BatchRecorder } from '../store/batch-recorder.js';
+import { LOG_LEVELS } from '../store/records.js';
+import { collectUpstream, resolveFutures, type Upstream } from './arguments.js';
+import { getClient } from './client.js';
+import { contextStorage, currentContext, type EngineContext, type TaskRunInfo } from './context.js';
+import type { FlowRunState } from './flow-run-state.js';
+import { runHooks } from './hooks.js';
+import { installLogPrints } from './log-prints.js';
+import { notifyTaskRun } from './observers.js';
+import { raceAbort, sleep } from './abort.js';
+import { retryDelaySeconds } from './retries.js';
+import { emitLog } from './run-log.js';
+import { renderRunName } from './run-names.js';
+import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, snapshot, type State } from './states.js';
+import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
+import { TaskRunHandle } from './task-run-handle.js';
+
+/** Runner for task runs called outside any flow. */
+const detachedRunner = new ConcurrentTaskRunner();
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * Starts a task run for a call of `def` with `args` and returns its handle at once.
+ * Throws (synchronously) only for calls that can never run, such as a future from another flow run.
+ * @internal
+ */
+export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[], call: TaskCallOptions = {}): TaskRunHandle {
+  const flow = currentContext()?.flow;
+  const upstream: Upstream[] = [];
+  for (const arg of args) collectUpstream(arg, upstream);
+  for (const item of call.waitFor ?? []) collectUpstream(item, upstream);
+  for (const { handle } of upstream) {
+    if (handle.flowRunId !== (flow?.info.id ?? null)) {
+      throw new ForeignFutureError(
+        `Task '${def.name}' was called with a future of task run '${handle.name}', which belongs to another flow run. ` +
+          `Futures only work inside the flow run that created them: pass the value instead (await future.result()).`,
+      );
+    }
+  }
+  const handle = new TaskRunHandle<unknown>(
+    randomUUID(),
+    flow?.info.id ?? null,
+    def.name,
+    def.taskKey,
+    flow ? flow.nextDynamicKey(def.taskKey) : randomUUID().slice(0, 8),
+    call.mapIndex ?? -1,
+    def.options.tags ?? [],
+    Pending(),
+  );
+  flow?.handles.push(handle);
+  void new TaskRunExecution(def, handle, flow).start(args, upstream);
+  return handle;
+}
+
+class TaskRunExecution<O> {
+  private recorder: BatchRecorder | undefined;
+
+  constructor(
+    private readonly def: TaskDefinition<O>,
+    private readonly handle: TaskRunHandle,
+    private readonly flow: FlowRunState | undefined,
+  ) {}
+
+  /** Runs the task run to its final state and settles the handle. Never rejects. */
+  async start(args: readonly unknown[], upstream: readonly Upstream[]): Promise<void> {
+    const h = this.handle;
+    let final: State;
+    try {
+      this.recorder = this.flow ? this.flow.recorder : (await getClient()).recorder;
+      this.record(h.state, true);
+      const seen = new Set<string>();
+      for (const { handle } of upstream) {
+        if (seen.has(handle.id)) continue;
+        seen.add(handle.id);
+        this.recorder.edge({ taskRunId: h.id, upstreamId: handle.id });
+      }
+      final = (await this.waitForUpstream(upstream)) ?? (await this.dispatch(args, upstream.length > 0));
+      if (!this.flow) await this.recorder.flush();
+    } catch (error) {
+      final = Crashed(error);
+      try {
+        this.record(final);
+      } catch {
+        // the recorder itself is gone; the handle still settles
+      }
+    }
+    h.settle(final);
+  }
+
+  /** Waits for upstream task runs; gives the final state when one failed and blocks this run. */
+  private async waitForUpstream(upstream: readonly Upstream[]): Promise<State | undefined> {
+    if (upstream.length === 0) return undefined;
+    await Promise.all(upstream.map((u) => u.handle.final));
+    const blocker = upstream.find((u) => !u.allowFailure && u.handle.state.type !== 'COMPLETED');
+    if (!blocker) return undefined;
+    if (this.flow?.signal.aborted) return this.finish(this.cancelled());
+    const error = new UpstreamFailedError(this.handle.name, blocker.handle.name, blocker.handle.state.name);
+    return this.finish(Failed(error, 'UpstreamFailed'));
+  }
+
+  private dispatch(args: readonly unknown[], hasFutures: boolean): Promise<State> {
+    if (this.flow?.signal.aborted) return Promise.resolve(this.finish(this.cancelled()));
+    const resolved = hasFutures ? args.map(resolveFutures) : args;
+    const spec = this.def.options.taskRunName;
+    if (spec !== undefined) this.handle.name = renderRunName(spec, this.templateValues(resolved));
+    return (this.flow?.runner ?? detachedRunner).submit({
+      taskRunId: this.handle.id,
+      taskKey: this.def.taskKey,
+      taskName: this.def.name,
+      args: resolved,
+      runHere: () => this.attempts(resolved),
+    });
+  }
+
+  private templateValues(args: readonly unknown[]): Record<string, unknown> {
+    const values: Record<string, unknown> = { name: this.def.name };
+    this.def.parameterNames.forEach((name, i) => (values[name] = args[i]));
+    return values;
+  }
+
+  private async attempts(args: readonly unknown[]): Promise<State> {
+    const h = this.handle;
+    const { options, owner } = this.def;
+    const retries = options.retries ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      if (this.flow?.signal.aborted) return this.finish(this.cancelled());
+      h.runCount = attempt;
+      h.startTime ??= new Date().toISOString();
+      const info: TaskRunInfo = { id: h.id, name: h.name, taskName: this.def.name, taskKey: this.def.taskKey, mapIndex: h.mapIndex, attempt };
+      this.record(Running(attempt > 1 ? 'Retrying' : 'Running'));
+      if (options.onRunning) await runHooks(options.onRunning, [owner, info, h.state], this.reportHook);
+      let state: State;
+      try {
+        state = Completed(await this.call(args, info));
+      } catch (error) {
+        state = this.failure(error);
+      }
+      if (state.type === 'FAILED' && attempt <= retries && (await this.shouldRetry(info, state))) {
+        const delay = retryDelaySeconds(options.retryDelaySeconds, attempt, options.retryJitterFactor);
+        const note = `Retry ${attempt} of ${retries} in ${delay.toFixed(2)}s after ${state.message ?? 'a failure'}`;
+        this.record(Scheduled('AwaitingRetry', note));
+        this.log(LOG_LEVELS.WARNING, note, info);
+        try {
+          await sleep(delay * 1000, this.flow?.signal);
+        } catch {
+          return this.finish(this.cancelled(), info);
+        }
+        continue;
+      }
+      return this.finish(state, info);
+    }
+  }
+
+  /** Calls the task function in its context, bounded by its timeout and the flow's cancellation. */
+  private async call(args: readonly unknown[], info: TaskRunInfo): Promise<unknown> {
+    const seconds = this.def.options.timeoutSeconds;
+    const flowSignal = this.flow?.signal;
+    let signal = flowSignal ?? NEVER_ABORTED;
+    let timer: NodeJS.Timeout | undefined;
+    if (seconds !== undefined && seconds > 0) {
+      const controller = new AbortController();
+      timer = setTimeout(() => controller.abort(new TaskTimeoutError(`Task run '${info.name}'`, seconds)), seconds * 1000);
+      signal = flowSignal ? AbortSignal.any([flowSignal, controller.signal]) : controller.signal;
+    }
+    const ctx: EngineContext = {
+      ...(this.flow ? { flow: this.flow } : {}),
+      taskRun: info,
+      signal,
+      logPrints: this.def.options.logPrints ?? this.flow?.logPrints ?? false,
+      ...(this.recorder ? { recorder: this.recorder } : {}),
+    };
+    if (ctx.logPrints) installLogPrints();
+    try {
+      const result = contextStorage.run(ctx, () => (this.def.fn as (...a: readonly unknown[]) => unknown)(...args));
+      if (!(result instanceof Promise)) return result;
+      return signal === NEVER_ABORTED ? await result : await raceAbort(result, signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failure(error: unknown): State {
+    if (error instanceof TaskTimeoutError) return Failed(error, 'TimedOut');
+    if (this.flow?.signal.aborted && error === this.flow.signal.reason) return this.cancelled();
+    return Failed(error);
+  }
+
+  private cancelled(): State {
+    const reason: unknown = this.flow?.signal.reason;
+    return Cancelled(reason instanceof Error ? reason.message : 'Cancelled', reason instanceof CancelledError ? reason : new CancelledError('The flow run was cancelled.'));
+  }
+
+  private async shouldRetry(info: TaskRunInfo, state: State): Promise<boolean> {
+    const condition = this.def.options.retryCondition;
+    if (!condition) return true;
+    try {
+      return await condition(this.def.owner, info, state);
+    } catch (error) {
+      this.log(LOG_LEVELS.ERROR, `retryCondition threw, not retrying: ${errorMessage(error)}`, info);
+      return false;
+    }
+  }
+
+  private async finish(state: State, info?: TaskRunInfo): Promise<State> {
+    const h = this.handle;
+    h.endTime = state.timestamp;
+    this.record(state);
+    const runInfo = info ?? { id: h.id, name: h.name, taskName: this.def.name, taskKey: this.def.taskKey, mapIndex: h.mapIndex, attempt: h.runCount };
+    const { onCompletion, onFailure } = this.def.options;
+    if (state.type === 'FAILED') {
+      this.log(LOG_LEVELS.ERROR, `Finished in state ${state.name}: ${state.message ?? ''}`, runInfo);
+      if (onFailure) await runHooks(onFailure, [this.def.owner, runInfo, state], this.reportHook);
+    } else if (state.type === 'COMPLETED' && onCompletion) {
+      await runHooks(onCompletion, [this.def.owner, runInfo, state], this.reportHook);
+    }
+    return state;
+  }
+
+  private readonly reportHook = (hookName: string, error: unknown): void => {
+    this.log(LOG_LEVELS.ERROR, `Hook '${hookName}' failed (the run's state is unchanged): ${errorMessage(error)}`);
+  };
+
+  private record(state: State, first = false): void {
+    const h = this.handle;
+    const previous = first ? undefined : h.state;
+    h.state = state;
+    this.recorder?.taskRun(h.toRecord());
+    this.recorder?.state({ runId: h.id, runKind: 'task', ...snapshot(state) });
+    notifyTaskRun(h, state, previous);
+  }
+
+  private log(level: number, message: string, info?: TaskRunInfo): void {
+    const taskRun = info ?? { id: this.handle.id, name: this.handle.name, taskName: this.def.name, taskKey: this.def.taskKey, mapIndex: this.handle.mapIndex, attempt: this.handle.runCount };
+    emitLog(level, message, 'weft.task_runs', {
+      ...(this.flow ? { flow: this.flow } : {}),
+      taskRun,
+      signal: NEVER_ABORTED,
+      logPrints: false,
+      ...(this.recorder ? { recorder: this.recorder } : {}),
+    });
+  }
+}

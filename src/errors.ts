@@ -1,0 +1,112 @@
+/**
+ * Weft's errors. Every error a user can act on is a `WeftError` subclass with a message that
+ * says what was wrong and what to do. Catch them by class: `err instanceof TaskTimeoutError`.
+ */
+
+/**
+ * Base class of every error Weft raises on purpose.
+ * @example
+ * try { await myFlow({}) } catch (err) { if (err instanceof WeftError) console.error(err.message) }
+ */
+export class WeftError extends Error {
+  override name = 'WeftError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** One field of a parameters object that failed validation. */
+export interface ParameterIssue {
+  /** Dotted path of the field, e.g. `n` or `config.retries`. */
+  readonly path: string;
+  /** Why it was refused. */
+  readonly message: string;
+}
+
+/** A flow's parameters did not match its schema. No task ran. */
+export class ParameterValidationError extends WeftError {
+  override name = 'ParameterValidationError';
+  /** Each bad field and why. */
+  readonly issues: readonly ParameterIssue[];
+  constructor(flowName: string, issues: readonly ParameterIssue[], options?: { cause?: unknown }) {
+    const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+    super(`Invalid parameters for flow '${flowName}': ${list}. Fix these fields and run again.`, options);
+    this.issues = issues;
+  }
+}
+
+/** A task run (or flow run) took longer than its `timeoutSeconds`. */
+export class TaskTimeoutError extends WeftError {
+  override name = 'TaskTimeoutError';
+  constructor(what: string, seconds: number) {
+    super(
+      `${what} exceeded its timeout of ${seconds}s and was stopped. ` +
+        `Raise timeoutSeconds, or make the function watch getRunContext().signal to stop early.`,
+    );
+  }
+}
+
+/** `.map()` was given iterables of different lengths. */
+export class MappingLengthMismatchError extends WeftError {
+  override name = 'MappingLengthMismatchError';
+  constructor(taskName: string, lengths: readonly number[]) {
+    super(
+      `Cannot map task '${taskName}': the mapped arguments have different lengths (${lengths.join(', ')}). ` +
+        `Give iterables of equal length, or wrap a value that every call should receive whole in unmapped().`,
+    );
+  }
+}
+
+/** A run was cancelled (by a signal, a user or the server). */
+export class CancelledError extends WeftError {
+  override name = 'CancelledError';
+}
+
+/** A value could not be recorded or written out (not serializable). */
+export class UnserializableResultError extends WeftError {
+  override name = 'UnserializableResultError';
+}
+
+/** A downstream task could not run because a task it depends on did not complete. */
+export class UpstreamFailedError extends WeftError {
+  override name = 'UpstreamFailedError';
+  constructor(taskRunName: string, upstreamName: string, upstreamState: string) {
+    super(
+      `Task run '${taskRunName}' did not run: its upstream task run '${upstreamName}' ended ${upstreamState}. ` +
+        `Wrap the upstream future in allowFailure() to run anyway.`,
+    );
+  }
+}
+
+/** A task was called with a future that belongs to a different flow run. */
+export class ForeignFutureError extends WeftError {
+  override name = 'ForeignFutureError';
+}
+
+/** The user's code or command line asked for something that cannot be done as written. */
+export class UsageError extends WeftError {
+  override name = 'UsageError';
+}
+
+/** A flow file or export could not be found or loaded. */
+export class FlowLoadError extends WeftError {
+  override name = 'FlowLoadError';
+}
+
+/** A run that is asked for does not exist in the record. */
+export class RunNotFoundError extends WeftError {
+  override name = 'RunNotFoundError';
+}
+
+/** The orchestration record could not be read or written. */
+export class StoreError extends WeftError {
+  override name = 'StoreError';
+}
+
+/** A flow run took longer than its `timeoutSeconds`. Its running task runs are cancelled. */
+export class FlowTimeoutError extends WeftError {
+  override name = 'FlowTimeoutError';
+  constructor(flowRunName: string, seconds: number) {
+    super(`Flow run '${flowRunName}' exceeded its timeout of ${seconds}s and was stopped. Raise timeoutSeconds on the flow.`);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Weft: workflow orchestration for TypeScript. Tasks and flows are plain async functions;
+ * runs are recorded (embedded SQLite by default), retried, timed out, mapped and observed.
+ * @packageDocumentation
+ */
+export { task, type Task, type TaskOptions, type TaskCallOptions, type TaskArgs, type MapArgs, type MapArg, type FutureOr } from './sdk/task.js';
+export { flow, isFlow, type Flow, type FlowOptions, type FlowCallOptions, type ParametersSchema } from './sdk/flow.js';
+export { TaskFuture, TaskFutureList, wait, asCompleted, type WaitResult } from './sdk/futures.js';
+export { unmapped, allowFailure, Unmapped, AllowFailure } from './sdk/annotations.js';
+export { getRunLogger, type RunLogger } from './sdk/run-logger.js';
+export { isMain } from './sdk/is-main.js';
+export { getRunContext, type RunContext, type FlowRunInfo, type TaskRunInfo } from './engine/context.js';
+export { exponentialBackoff, type RetryDelay } from './engine/retries.js';
+export { observeRuns, type RunObserver, type ObservedFlowRun, type ObservedTaskRun } from './engine/observers.js';
+export { cancelActiveFlowRuns } from './engine/cancellation.js';
+export { closeClient } from './engine/client.js';
+export type { TaskRunOptions } from './engine/task-definition.js';
+export type { FlowRunOptions } from './engine/flow-definition.js';
+export type { StateHook, HookOption } from './engine/hooks.js';
+export type { RunNameSpec } from './engine/run-names.js';
+export {
+  STATE_TYPES,
+  isFinal,
+  isState,
+  Pending,
+  Scheduled,
+  Running,
+  Completed,
+  Failed,
+  Cancelled,
+  Crashed,
+  type State,
+  type StateType,
+  type StateSnapshot,
+} from './engine/states.js';
+export { ConcurrentTaskRunner, type ConcurrentTaskRunnerOptions } from './runners/concurrent-task-runner.js';
+export { SequentialTaskRunner } from './runners/sequential-task-runner.js';
+export type { TaskRunner, TaskRunSubmission } from './runners/task-runner.js';
+export * from './errors.js';
+export { loadSettings, type Settings } from './settings.js';

@@ -1,0 +1,33 @@
+/**
+ * The task-runner seam: where task runs execute. In-process runners call `runHere`; the
+ * process and Redis clusters of later issues send the task (module + name + arguments) to a
+ * worker that runs the same task engine and relays states back.
+ */
+import type { State } from '../engine/states.js';
+
+/** One task run handed to a runner, its inputs already resolved. */
+export interface TaskRunSubmission<T = unknown> {
+  readonly taskRunId: string;
+  readonly taskKey: string;
+  readonly taskName: string;
+  readonly args: readonly unknown[];
+  /** Runs the task engine for this task run in this process and gives its final state. */
+  readonly runHere: () => Promise<State<T>>;
+}
+
+/**
+ * Executes task runs. A flow run uses its own copy (`duplicate()`), started before the first
+ * task run and shut down after the last.
+ */
+export interface TaskRunner {
+  /** Shown in the flow run's log, e.g. `ConcurrentTaskRunner(maxConcurrency=8)`. */
+  readonly name: string;
+  start(): Promise<void>;
+  /** Runs a task run and resolves with its final state; never rejects. */
+  submit<T>(submission: TaskRunSubmission<T>): Promise<State<T>>;
+  shutdown(): Promise<void>;
+  /** A fresh, unstarted runner with the same settings. */
+  duplicate(): TaskRunner;
+  /** True when `other` is a runner of the same kind with the same settings. */
+  equals(other: TaskRunner): boolean;
+}

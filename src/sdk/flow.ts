@@ -1,0 +1,127 @@
+/**
+ * `flow()`: turns an async function of one parameters object into a flow. Calling it runs a
+ * recorded flow run (a subflow when called inside another flow); a zod schema in `parameters`
+ * validates input and applies defaults before any task runs.
+ */
+import { z } from 'zod';
+import { UsageError, type ParameterIssue } from '../errors.js';
+import type { FlowDefinition, FlowRunOptions, ParameterValidation } from '../engine/flow-definition.js';
+import { runFlow } from '../engine/flow-engine.js';
+import { checkTemplate } from '../engine/run-names.js';
+import type { State } from '../engine/states.js';
+import { resultOf } from './futures.js';
+
+/** A zod schema of a parameters object. */
+export type ParametersSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+/** Options of `flow()`. */
+export interface FlowOptions<P = Record<string, unknown>, R = unknown> extends FlowRunOptions<Flow<P, R>> {
+  /** The flow's name. @default the function's name */
+  readonly name?: string;
+  /** A zod object schema: validates parameters and applies defaults; gives the JSON Schema. */
+  readonly parameters?: ParametersSchema;
+}
+
+/** Options of one flow run started with `flow.run()`. */
+export interface FlowCallOptions {
+  /** Resolve with the final State instead of the result (never throws for the run's own failure). */
+  readonly returnState?: boolean;
+}
+
+type CallArgs<P> = Record<string, never> extends P ? [parameters?: P] : [parameters: P];
+
+/**
+ * A flow: call it with its parameters object to run it.
+ * @example
+ * const etl = flow({ name: 'etl' }, async ({ day }: { day: string }) => load(await extract(day)));
+ * await etl({ day: '2026-11-01' });
+ */
+export interface Flow<P, R> {
+  (...args: CallArgs<P>): Promise<R>;
+  /** The flow's name. */
+  readonly name: string;
+  /** The options it was defined with. */
+  readonly options: FlowOptions<P, R>;
+  /** JSON Schema of the parameters (from the zod schema), for the CLI, API and UI. */
+  readonly parametersJsonSchema: Record<string, unknown>;
+  /** Runs once; with `returnState: true` resolves with the final State. */
+  run(parameters: P | undefined, options: FlowCallOptions & { readonly returnState: true }): Promise<State<R>>;
+  run(...args: [...CallArgs<P>, FlowCallOptions?]): Promise<R>;
+  /** A copy of this flow with some options changed. */
+  with(options: Partial<FlowOptions<P, R>>): Flow<P, R>;
+}
+
+const FLOW_BRAND: unique symbol = Symbol.for('weft.flow');
+
+/** True for values made by `flow()`. */
+export function isFlow(value: unknown): value is Flow<Record<string, unknown>, unknown> {
+  return typeof value === 'function' && FLOW_BRAND in value;
+}
+
+function validator(flowName: string, schema: ParametersSchema | undefined): (raw: unknown) => ParameterValidation {
+  return (raw) => {
+    const input = raw ?? {};
+    if (!schema) {
+      if (typeof input === 'object' && !Array.isArray(input)) return { ok: true, value: input as Record<string, unknown> };
+      return { ok: false, issues: [{ path: '', message: `expected a parameters object, got ${Array.isArray(input) ? 'an array' : typeof input}` }] };
+    }
+    const parsed = schema.safeParse(input);
+    if (parsed.success) return { ok: true, value: parsed.data };
+    const issues: ParameterIssue[] = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    void flowName;
+    return { ok: false, issues };
+  };
+}
+
+function schemaKeys(schema: ParametersSchema | undefined): string[] | undefined {
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape as Record<string, unknown>) : undefined;
+}
+
+function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | Promise<R>): Flow<P, R> {
+  const name = options.name ?? fn.name;
+  if (!name) throw new UsageError('A flow needs a name: pass { name: "..." } as the first argument of flow(), or a named function.');
+  const keys = schemaKeys(options.parameters);
+  if (typeof options.flowRunName === 'string' && keys) checkTemplate(options.flowRunName, ['name', ...keys], `Flow '${name}' run`);
+  const def: FlowDefinition<Flow<P, R>> = {
+    name,
+    fn,
+    options,
+    validate: validator(name, options.parameters),
+    owner: undefined as unknown as Flow<P, R>,
+  };
+  const runOnce = async (parameters: unknown, call: FlowCallOptions = {}): Promise<unknown> => {
+    const state = await runFlow(def, parameters);
+    return call.returnState ? state : resultOf(state, name);
+  };
+  const jsonSchema = options.parameters ? (z.toJSONSchema(options.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>) : { type: 'object' };
+  const callable = (parameters?: P): Promise<unknown> => runOnce(parameters);
+  const methods = {
+    options,
+    parametersJsonSchema: jsonSchema,
+    run: (parameters?: P, call?: FlowCallOptions) => runOnce(parameters, call),
+    with: (changes: Partial<FlowOptions<P, R>>) => build({ ...options, ...changes }, fn),
+    [FLOW_BRAND]: true,
+  };
+  const result = Object.assign(callable, methods) as unknown as Flow<P, R>;
+  Object.defineProperty(result, 'name', { value: name });
+  (def as { owner: Flow<P, R> }).owner = result;
+  return result;
+}
+
+/**
+ * Defines a flow. With a zod `parameters` schema, the call's parameter type is the schema's
+ * input type and the function receives its output (defaults applied).
+ * @example
+ * const report = flow(
+ *   { name: 'report', parameters: z.object({ n: z.number().int().default(100) }) },
+ *   async ({ n }) => total(inc.map(range(n))),
+ * );
+ */
+export function flow<S extends ParametersSchema, R>(options: FlowOptions<z.input<S>, Awaited<R>> & { readonly parameters: S }, fn: (parameters: z.output<S>) => R): Flow<z.input<S>, Awaited<R>>;
+export function flow<P extends object = Record<string, never>, R = unknown>(options: FlowOptions<P, Awaited<R>>, fn: (parameters: P) => R): Flow<P, Awaited<R>>;
+export function flow<P extends object = Record<string, never>, R = unknown>(fn: (parameters: P) => R): Flow<P, Awaited<R>>;
+export function flow(optionsOrFn: FlowOptions | ((parameters: never) => unknown), maybeFn?: (parameters: never) => unknown): Flow<unknown, unknown> {
+  const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn];
+  if (typeof fn !== 'function') throw new UsageError('flow() needs a function: flow(fn) or flow(options, fn).');
+  return build(options as FlowOptions<unknown, unknown>, fn);
+}

@@ -1,0 +1,47 @@
+/**
+ * Where a task was defined: the module file that called `task()`, found from the call stack,
+ * and its path relative to the project root (the nearest folder with a package.json). Workers
+ * in other processes find a task by this module path and its name.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const OWN_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+
+function frameFile(line: string): string | undefined {
+  const match = /\(?((?:file:\/\/)?\/[^():]+(?:\.[cm]?[jt]sx?)?):\d+:\d+\)?\s*$/.exec(line);
+  const location = match?.[1];
+  if (!location) return undefined;
+  return location.startsWith('file://') ? fileURLToPath(location) : location;
+}
+
+/** The file of the first stack frame outside Weft itself, or undefined. @internal */
+export function callerModule(): string | undefined {
+  const stack = new Error().stack?.split('\n').slice(1) ?? [];
+  for (const line of stack) {
+    const file = frameFile(line);
+    if (file && !file.startsWith(OWN_DIR + sep) && !file.includes(`${sep}node_modules${sep}`)) return file;
+  }
+  return undefined;
+}
+
+const roots = new Map<string, string>();
+
+/** The nearest ancestor folder of `file` with a package.json (or the file's folder). @internal */
+export function projectRoot(file: string): string {
+  const start = dirname(file);
+  const cached = roots.get(start);
+  if (cached) return cached;
+  let dir = start;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const root = existsSync(join(dir, 'package.json')) ? dir : start;
+  roots.set(start, root);
+  return root;
+}
+
+/** `module:name`, the module relative to its project root, e.g. `flows/etl.ts:extract`. @internal */
+export function taskKeyFor(name: string, file: string | undefined): string {
+  if (!file) return name;
+  return `${relative(projectRoot(file), file).split(sep).join('/')}:${name}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * `task()`: turns a function into a task. Calling it inside a flow runs it through the engine
+ * (recorded, retried, timed out, hooked); `.submit()` and `.map()` run it concurrently.
+ */
+import { UsageError } from '../errors.js';
+import { submitTaskRun } from '../engine/task-engine.js';
+import type { TaskDefinition, TaskRunOptions } from '../engine/task-definition.js';
+import { checkTemplate, parameterNames } from '../engine/run-names.js';
+import type { State } from '../engine/states.js';
+import { HANDLE } from '../engine/task-run-handle.js';
+import type { AllowFailure, Unmapped } from './annotations.js';
+import { resultOf, TaskFuture, TaskFutureList } from './futures.js';
+import { expandMapArgs } from './mapping.js';
+import { callerModule, taskKeyFor } from './task-identity.js';
+
+/** A value, or something that will produce it: a future, a future list for arrays, allowFailure(). */
+export type FutureOr<T> =
+  | T
+  | TaskFuture<T>
+  | AllowFailure<TaskFuture<T>>
+  | (T extends readonly (infer E)[] ? TaskFutureList<E> | readonly (E | TaskFuture<E>)[] : never);
+
+/** Arguments of a task call: each may be a value or a future of it. */
+export type TaskArgs<A extends readonly unknown[]> = { [K in keyof A]: FutureOr<A[K]> };
+
+/** One argument of `.map()`: an iterable to zip over, or a value given whole to every call. */
+export type MapArg<T> = Iterable<FutureOr<T>> | TaskFutureList<T> | Unmapped<FutureOr<T>> | FutureOr<T>;
+
+/** Arguments of `.map()`. */
+export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K]> };
+
+/** Options of `task()`: the run options plus identity. */
+export interface TaskOptions<A extends unknown[] = unknown[], R = unknown> extends TaskRunOptions<Task<A, R>> {
+  /** The task's name; also its identity with its module. @default the function's name */
+  readonly name?: string;
+  /** Shown in the CLI and UI. */
+  readonly description?: string;
+  /** Futures every call waits for (ordering without data). */
+  readonly waitFor?: readonly unknown[];
+}
+
+/** Options of one call made with `task.run()`. */
+export interface TaskCallOptions {
+  /** Futures this call waits for without taking their data. */
+  readonly waitFor?: readonly unknown[];
+  /** Resolve with the final State instead of the result (never throws). */
+  readonly returnState?: boolean;
+}
+
+/**
+ * A task: call it like the function it wraps (inside or outside a flow).
+ * @example
+ * const inc = task({ name: 'inc', retries: 2 }, async (x: number) => x + 1);
+ * await inc(1); inc.submit(1); inc.map([1, 2, 3]);
+ */
+export interface Task<A extends unknown[], R> {
+  (...args: TaskArgs<A>): Promise<R>;
+  /** The task's name. */
+  readonly name: string;
+  /** Identity across processes: `module:name`, the module relative to the project root. */
+  readonly taskKey: string;
+  /** The options it was defined with. */
+  readonly options: TaskOptions<A, R>;
+  /** The wrapped function, callable without the engine. */
+  readonly fn: (...args: A) => R | Promise<R>;
+  /** Starts a task run and returns its future at once. */
+  submit(...args: TaskArgs<A>): TaskFuture<R>;
+  /** Starts one task run per item of the iterable arguments (zipped); non-iterables go whole to each. */
+  map(...args: MapArgs<A>): TaskFutureList<R>;
+  /** Runs once with call options; with `returnState: true` resolves with the final State. */
+  run(args: TaskArgs<A>, options: TaskCallOptions & { readonly returnState: true }): Promise<State<R>>;
+  run(args: TaskArgs<A>, options?: TaskCallOptions): Promise<R>;
+  /** A copy of this task with some options changed (same identity). */
+  with(options: Partial<TaskOptions<A, R>>): Task<A, R>;
+}
+
+function checkOptions(name: string, options: TaskOptions<never[], unknown>): void {
+  const bad = (what: string): never => {
+    throw new UsageError(`Task '${name}': ${what}.`);
+  };
+  if (options.retries !== undefined && !(Number.isInteger(options.retries) && options.retries >= 0)) bad(`retries must be a whole number ≥ 0, got ${options.retries}`);
+  if (options.timeoutSeconds !== undefined && !(options.timeoutSeconds > 0)) bad(`timeoutSeconds must be > 0, got ${options.timeoutSeconds}`);
+  if (options.retryJitterFactor !== undefined && !(options.retryJitterFactor >= 0)) bad(`retryJitterFactor must be ≥ 0, got ${options.retryJitterFactor}`);
+}
+
+function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args: A) => R | Promise<R>, taskKey: string | undefined): Task<A, R> {
+  const name = options.name ?? fn.name;
+  if (!name) {
+    throw new UsageError('A task needs a name: pass { name: "..." } as the first argument of task(), or a named function.');
+  }
+  checkOptions(name, options as TaskOptions<never[], unknown>);
+  const names = parameterNames(fn as (...args: never[]) => unknown);
+  if (typeof options.taskRunName === 'string') checkTemplate(options.taskRunName, ['name', ...names], `Task '${name}' run`);
+  const def: TaskDefinition<Task<A, R>> = {
+    name,
+    taskKey: taskKey ?? taskKeyFor(name, callerModule()),
+    fn: fn as (...args: never[]) => unknown,
+    options,
+    parameterNames: names,
+    owner: undefined as unknown as Task<A, R>,
+  };
+  const waitFor = options.waitFor;
+  const submit = (args: readonly unknown[], extraWaitFor?: readonly unknown[], mapIndex?: number): TaskFuture<R> => {
+    const all = waitFor && extraWaitFor ? [...waitFor, ...extraWaitFor] : (extraWaitFor ?? waitFor);
+    const call = { ...(all ? { waitFor: all } : {}), ...(mapIndex === undefined ? {} : { mapIndex }) };
+    return new TaskFuture(submitTaskRun(def, args, call)) as TaskFuture<R>;
+  };
+  const callable = async (...args: TaskArgs<A>): Promise<R> => submit(args).result();
+  const methods = {
+    options,
+    fn,
+    submit: (...args: TaskArgs<A>) => submit(args),
+    map: (...args: MapArgs<A>) => new TaskFutureList(expandMapArgs(name, args).map((call, i) => submit(call, undefined, i))),
+    run: async (args: TaskArgs<A>, call: TaskCallOptions = {}) => {
+      const future = submit(args, call.waitFor);
+      const state = await future.wait();
+      return call.returnState ? state : resultOf(state, future[HANDLE].name);
+    },
+    with: (changes: Partial<TaskOptions<A, R>>) => build({ ...options, ...changes }, fn, def.taskKey),
+  };
+  const task = Object.assign(callable, methods) as unknown as Task<A, R>;
+  Object.defineProperty(task, 'name', { value: name });
+  Object.defineProperty(task, 'taskKey', { value: def.taskKey, enumerable: true });
+  (def as { owner: Task<A, R> }).owner = task;
+  return task;
+}
+
+/**
+ * Defines a task.
+ * @example
+ * const add = task(function add(x: number, y: number) { return x + y; });
+ * const inc = task({ name: 'inc', retries: 2, retryDelaySeconds: [1, 5] }, async (x: number) => x + 1);
+ */
+export function task<A extends unknown[], R>(fn: (...args: A) => R): Task<A, Awaited<R>>;
+export function task<A extends unknown[], R>(options: TaskOptions<A, Awaited<R>>, fn: (...args: A) => R): Task<A, Awaited<R>>;
+export function task<A extends unknown[], R>(
+  optionsOrFn: TaskOptions<A, Awaited<R>> | ((...args: A) => R),
+  maybeFn?: (...args: A) => R,
+): Task<A, Awaited<R>> {
+  const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn];
+  if (typeof fn !== 'function') throw new UsageError('task() needs a function: task(fn) or task(options, fn).');
+  return build(options, fn as (...args: A) => Awaited<R> | Promise<Awaited<R>>, undefined);
+}

@@ -1,0 +1,138 @@
+/**
+ * Batched, asynchronous recording for the hot path: task-run snapshots, DAG edges, state
+ * history and logs are buffered and written to the store in one transaction per batch, so a
+ * task run costs microseconds of orchestration, not a database round trip.
+ */
+import type { LogRecord, RecordBatch, StateRecord, TaskRunEdge, TaskRunRecord } from './records.js';
+import type { Store } from './store.js';
+
+/** When a batch is written. */
+export interface BatchRecorderOptions {
+  /** Write at least this often while records wait, in ms. @default 200 */
+  readonly flushIntervalMs?: number;
+  /** Write as soon as this many records wait. @default 5000 */
+  readonly batchSize?: number;
+  /** How many times a failed write is tried again before `flush()` rejects. @default 8 */
+  readonly maxAttempts?: number;
+  /** Told about every failed write (it is kept and tried again). */
+  readonly onWriteError?: (error: unknown, attempt: number) => void;
+}
+
+const RETRY_BASE_MS = 50;
+
+/**
+ * Buffers records and writes them to a {@link Store} in batches. A failed write keeps its
+ * records and is tried again: nothing handed to the recorder is dropped.
+ * @example
+ * const recorder = new BatchRecorder(store, { flushIntervalMs: 100 });
+ * recorder.taskRun(record); await recorder.flush();
+ */
+export class BatchRecorder {
+  private taskRuns = new Map<string, TaskRunRecord>();
+  private edges: TaskRunEdge[] = [];
+  private states: StateRecord[] = [];
+  private logs: LogRecord[] = [];
+  private waiting = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly flushIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: BatchRecorderOptions = {},
+  ) {
+    this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.batchSize = options.batchSize ?? 5000;
+    this.maxAttempts = options.maxAttempts ?? 8;
+  }
+
+  /** Queues the latest snapshot of a task run (an earlier queued snapshot of it is replaced). */
+  taskRun(record: TaskRunRecord): void {
+    this.taskRuns.set(record.id, record);
+    this.added();
+  }
+
+  /** Queues a DAG edge. */
+  edge(edge: TaskRunEdge): void {
+    this.edges.push(edge);
+    this.added();
+  }
+
+  /** Queues a state history entry. */
+  state(record: StateRecord): void {
+    this.states.push(record);
+    this.added();
+  }
+
+  /** Queues a log line. */
+  log(record: LogRecord): void {
+    this.logs.push(record);
+    this.added();
+  }
+
+  /** Resolves once everything queued before the call is written; rejects if it cannot be. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.take();
+    if (batch) this.chain = this.chain.catch(() => undefined).then(() => this.write(batch));
+    return this.chain;
+  }
+
+  private added(): void {
+    if (++this.waiting >= this.batchSize) {
+      this.flush().catch(() => undefined); // failures are reported by onWriteError and by the next flush()
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush().catch(() => undefined);
+      }, this.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private take(): RecordBatch | undefined {
+    if (this.waiting === 0) return undefined;
+    const batch: RecordBatch = {
+      taskRuns: [...this.taskRuns.values()],
+      edges: this.edges,
+      states: this.states,
+      logs: this.logs,
+    };
+    this.taskRuns = new Map();
+    this.edges = [];
+    this.states = [];
+    this.logs = [];
+    this.waiting = 0;
+    return batch;
+  }
+
+  private async write(batch: RecordBatch): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.write(batch);
+        return;
+      } catch (error) {
+        this.options.onWriteError?.(error, attempt);
+        if (attempt >= this.maxAttempts) {
+          this.putBack(batch);
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  /** Returns an unwritten batch to the buffers, behind nothing newer of the same task run. */
+  private putBack(batch: RecordBatch): void {
+    for (const run of batch.taskRuns) if (!this.taskRuns.has(run.id)) this.taskRuns.set(run.id, run);
+    this.edges = [...batch.edges, ...this.edges];
+    this.states = [...batch.states, ...this.states];
+    this.logs = [...batch.logs, ...this.logs];
+    this.waiting += batch.taskRuns.length + batch.edges.length + batch.states.length + batch.logs.length;
+  }
+}

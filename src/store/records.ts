@@ -1,0 +1,96 @@
+/**
+ * The shapes of the orchestration record: what every store implementation reads and writes.
+ * Timestamps are ISO 8601 strings so records cross HTTP and JSON unchanged.
+ */
+import type { StateSnapshot, StateType } from '../engine/states.js';
+
+/** A flow run as recorded. */
+export interface FlowRunRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly flowName: string;
+  /** Validated parameters, defaults applied (JSON). */
+  readonly parameters: Record<string, unknown>;
+  readonly parentFlowRunId: string | null;
+  readonly tags: readonly string[];
+  readonly state: StateSnapshot;
+  /** How many times the flow function has started (1 on the first attempt). */
+  readonly runCount: number;
+  readonly createdAt: string;
+  readonly startTime: string | null;
+  readonly endTime: string | null;
+}
+
+/** A task run as recorded. Upserted whole by id: the latest snapshot wins. */
+export interface TaskRunRecord {
+  readonly id: string;
+  readonly flowRunId: string | null;
+  readonly name: string;
+  /** Identity of the task: its module (relative to the project root) and its name. */
+  readonly taskKey: string;
+  /** Position of this call among calls of the same task in the flow run (deterministic). */
+  readonly dynamicKey: string;
+  /** Index in a `.map()` call, or -1 when not mapped. */
+  readonly mapIndex: number;
+  readonly tags: readonly string[];
+  readonly state: StateSnapshot;
+  /** How many times the task function has started (attempts). */
+  readonly runCount: number;
+  readonly createdAt: string;
+  readonly startTime: string | null;
+  readonly endTime: string | null;
+}
+
+/** One entry of a run's state history. */
+export interface StateRecord extends StateSnapshot {
+  readonly runId: string;
+  readonly runKind: 'flow' | 'task';
+}
+
+/** A DAG edge: `upstreamId` fed an input of `taskRunId`. */
+export interface TaskRunEdge {
+  readonly taskRunId: string;
+  readonly upstreamId: string;
+}
+
+/** Numeric log levels (Python's, which Prefect users know). */
+export const LOG_LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 } as const;
+
+/** A log line as recorded. */
+export interface LogRecord {
+  readonly flowRunId: string | null;
+  readonly taskRunId: string | null;
+  /** Logger name, e.g. `weft.task_runs`. */
+  readonly name: string;
+  readonly level: number;
+  readonly message: string;
+  readonly timestamp: string;
+}
+
+/** What the hot path writes in one go. */
+export interface RecordBatch {
+  readonly taskRuns: readonly TaskRunRecord[];
+  readonly edges: readonly TaskRunEdge[];
+  readonly states: readonly StateRecord[];
+  readonly logs: readonly LogRecord[];
+}
+
+/** Filter for listing flow runs. Newest first. */
+export interface FlowRunFilter {
+  readonly flowName?: string;
+  readonly stateType?: StateType;
+  /** @default 50 */
+  readonly limit?: number;
+}
+
+/** A task run with the ids of the task runs that fed it. */
+export interface TaskRunWithUpstream extends TaskRunRecord {
+  readonly upstream: readonly string[];
+}
+
+/** Changes to a flow run that come with a state change. */
+export interface FlowRunPatch {
+  readonly runCount?: number;
+  readonly startTime?: string;
+  readonly endTime?: string;
+}

@@ -1,0 +1,159 @@
+/**
+ * Schema migrations of the SQL record, as Kysely `Migration`s built with the schema builder, and
+ * the one function that applies them. The same migrations serve SQLite and Postgres: the few
+ * differences (generated integer keys, the collation of id columns) are decided per dialect.
+ */
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql } from 'kysely';
+import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { retryWhileBusy } from './busy-retry.js';
+import { isSqlite } from './dialect.js';
+import { writeTransaction } from './write-transaction.js';
+import type { HasExecutor } from './dialect.js';
+
+/** A generated integer primary key: SQLite's rowid alias, or a Postgres identity column. */
+function generatedKey<N extends string, K extends string>(
+  db: HasExecutor,
+  table: CreateTableBuilder<N, never>,
+  column: K,
+): CreateTableBuilder<N, K> {
+  return isSqlite(db)
+    ? table.addColumn(column, 'integer', (c) => c.primaryKey())
+    : table.addColumn(column, 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
+}
+
+/** Run ids compare bytewise (so a prefix is a range scan on the index) on both dialects. */
+function idType(db: HasExecutor): 'text' | ReturnType<typeof sql> {
+  return isSqlite(db) ? 'text' : sql`text collate "C"`;
+}
+
+const notNull = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder => c.notNull();
+
+type StateColumn = 'state_type' | 'state_name' | 'state_message' | 'state_timestamp';
+
+/** Adds the current-state columns shared by flow runs and task runs. */
+function withStateColumns<N extends string, C extends string>(
+  table: CreateTableBuilder<N, C>,
+): CreateTableBuilder<N, C | StateColumn> {
+  return table
+    .addColumn('state_type', 'text', notNull)
+    .addColumn('state_name', 'text', notNull)
+    .addColumn('state_message', 'text')
+    .addColumn('state_timestamp', 'text', notNull);
+}
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    const id = idType(db);
+    await db.schema
+      .createTable('flows')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('created_at', 'text', notNull)
+      .execute();
+
+    await generatedKey(db, db.schema.createTable('flow_runs'), 'seq')
+      .addColumn('id', id, (c) => c.notNull().unique())
+      .addColumn('name', 'text', notNull)
+      .addColumn('flow_name', 'text', notNull)
+      .addColumn('parameters', 'text', notNull)
+      .addColumn('parent_flow_run_id', id)
+      .addColumn('tags', 'text', notNull)
+      .$call(withStateColumns)
+      .addColumn('run_count', 'integer', notNull)
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('start_time', 'text')
+      .addColumn('end_time', 'text')
+      .execute();
+    await db.schema.createIndex('flow_runs_created_at').on('flow_runs').column('created_at').execute();
+    await db.schema.createIndex('flow_runs_flow_name').on('flow_runs').columns(['flow_name', 'created_at']).execute();
+    await db.schema.createIndex('flow_runs_state_type').on('flow_runs').columns(['state_type', 'created_at']).execute();
+
+    await generatedKey(db, db.schema.createTable('task_runs'), 'seq')
+      .addColumn('id', id, (c) => c.notNull().unique())
+      .addColumn('flow_run_id', id)
+      .addColumn('name', 'text', notNull)
+      .addColumn('task_key', 'text', notNull)
+      .addColumn('dynamic_key', 'text', notNull)
+      .addColumn('map_index', 'integer', notNull)
+      .addColumn('tags', 'text', notNull)
+      .$call(withStateColumns)
+      .addColumn('run_count', 'integer', notNull)
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('start_time', 'text')
+      .addColumn('end_time', 'text')
+      .execute();
+    await db.schema.createIndex('task_runs_flow_run_id').on('task_runs').column('flow_run_id').execute();
+
+    const edges = db.schema
+      .createTable('task_run_edges')
+      .addColumn('task_run_id', id, notNull)
+      .addColumn('upstream_id', id, notNull)
+      .addPrimaryKeyConstraint('task_run_edges_pk', ['task_run_id', 'upstream_id']);
+    // SQLite: the primary key is the table itself (one b-tree to write instead of two).
+    await (isSqlite(db) ? edges.modifyEnd(sql`without rowid`) : edges).execute();
+
+    await generatedKey(db, db.schema.createTable('states'), 'id')
+      .addColumn('run_id', id, notNull)
+      .addColumn('run_kind', 'text', notNull)
+      .addColumn('type', 'text', notNull)
+      .addColumn('name', 'text', notNull)
+      .addColumn('message', 'text')
+      .addColumn('timestamp', 'text', notNull)
+      .execute();
+    await db.schema.createIndex('states_run_id').on('states').column('run_id').execute();
+
+    await generatedKey(db, db.schema.createTable('logs'), 'id')
+      .addColumn('flow_run_id', id)
+      .addColumn('task_run_id', id)
+      .addColumn('name', 'text', notNull)
+      .addColumn('level', 'integer', notNull)
+      .addColumn('message', 'text', notNull)
+      .addColumn('timestamp', 'text', notNull)
+      .execute();
+    await db.schema.createIndex('logs_flow_run_id').on('logs').column('flow_run_id').execute();
+    await db.schema.createIndex('logs_task_run_id').on('logs').column('task_run_id').execute();
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const table of ['logs', 'states', 'task_run_edges', 'task_runs', 'flow_runs', 'flows']) {
+      await db.schema.dropTable(table).ifExists().execute();
+    }
+  },
+};
+
+/** Every migration, by name; names sort in the order they apply. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_initial': initial,
+});
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };
+
+/** True when every migration is recorded as applied (a read only: no write lock taken). */
+async function upToDate<DB>(db: Kysely<DB>): Promise<boolean> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === DEFAULT_MIGRATION_TABLE)) return false;
+  const { rows } = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
+  const applied = new Set(rows.map((r) => r.name));
+  return Object.keys(MIGRATIONS).every((name) => applied.has(name));
+}
+
+async function migrate<DB>(db: Kysely<DB>): Promise<void> {
+  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error !== undefined) throw error;
+}
+
+/**
+ * Brings the database to the latest schema; safe when several processes open the same fresh
+ * database at once. On SQLite the whole migration runs in one `BEGIN IMMEDIATE` transaction
+ * (SQLite's DDL is transactional), so a second process waits for the first and then finds
+ * nothing to do; lost races that SQLite reports at once are retried for up to `busyTimeoutMs`.
+ * On Postgres, Kysely's migrator takes an advisory lock and runs in a transaction.
+ * @example
+ * await migrateToLatest(db, { busyTimeoutMs: 30_000 });
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, options: { readonly busyTimeoutMs: number }): Promise<void> {
+  await retryWhileBusy(async () => {
+    if (await upToDate(db)) return;
+    if (!isSqlite(db)) return migrate(db);
+    await writeTransaction(db, migrate);
+  }, options.busyTimeoutMs);
+}

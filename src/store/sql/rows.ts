@@ -1,0 +1,143 @@
+/**
+ * Conversions between the record shapes of `records.ts` and the rows of `schema.ts`.
+ */
+import type { Insertable, Selectable } from 'kysely';
+import type { StateSnapshot, StateType } from '../../engine/states.js';
+import type { FlowRunRecord, LogRecord, StateRecord, TaskRunRecord } from '../records.js';
+import type { FlowRunsTable, LogsTable, StateColumns, StatesTable, TaskRunsTable } from './schema.js';
+
+/** A task-run row as written (every column but the generated `seq`), in column order. */
+export type TaskRunRow = Omit<Insertable<TaskRunsTable>, 'seq'>;
+/** A state-history row as written. */
+export type StateRow = Omit<Insertable<StatesTable>, 'id'>;
+/** A log row as written. */
+export type LogRow = Omit<Insertable<LogsTable>, 'id'>;
+
+/** The current-state columns of a run. */
+export function stateColumns(state: StateSnapshot): StateColumns {
+  return {
+    state_type: state.type,
+    state_name: state.name,
+    state_message: state.message ?? null,
+    state_timestamp: state.timestamp,
+  };
+}
+
+function stateOf(row: StateColumns): StateSnapshot {
+  const base = { type: row.state_type as StateType, name: row.state_name, timestamp: row.state_timestamp };
+  return row.state_message === null ? base : { ...base, message: row.state_message };
+}
+
+/** The row of a new flow run. */
+export function flowRunRow(run: FlowRunRecord): Omit<Insertable<FlowRunsTable>, 'seq'> {
+  return {
+    id: run.id,
+    name: run.name,
+    flow_name: run.flowName,
+    parameters: JSON.stringify(run.parameters),
+    parent_flow_run_id: run.parentFlowRunId,
+    tags: JSON.stringify(run.tags),
+    ...stateColumns(run.state),
+    run_count: run.runCount,
+    created_at: run.createdAt,
+    start_time: run.startTime,
+    end_time: run.endTime,
+  };
+}
+
+/** A flow run read back. */
+export function flowRunRecord(row: Selectable<FlowRunsTable>): FlowRunRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    flowName: row.flow_name,
+    parameters: JSON.parse(row.parameters) as Record<string, unknown>,
+    parentFlowRunId: row.parent_flow_run_id,
+    tags: JSON.parse(row.tags) as string[],
+    state: stateOf(row),
+    runCount: Number(row.run_count),
+    createdAt: row.created_at,
+    startTime: row.start_time,
+    endTime: row.end_time,
+  };
+}
+
+/** The row of a task-run snapshot. */
+export function taskRunRow(run: TaskRunRecord): TaskRunRow {
+  return {
+    id: run.id,
+    flow_run_id: run.flowRunId,
+    name: run.name,
+    task_key: run.taskKey,
+    dynamic_key: run.dynamicKey,
+    map_index: run.mapIndex,
+    tags: JSON.stringify(run.tags),
+    ...stateColumns(run.state),
+    run_count: run.runCount,
+    created_at: run.createdAt,
+    start_time: run.startTime,
+    end_time: run.endTime,
+  };
+}
+
+/** A task run read back (without its edges). */
+export function taskRunRecord(row: Selectable<TaskRunsTable>): TaskRunRecord {
+  return {
+    id: row.id,
+    flowRunId: row.flow_run_id,
+    name: row.name,
+    taskKey: row.task_key,
+    dynamicKey: row.dynamic_key,
+    mapIndex: Number(row.map_index),
+    tags: JSON.parse(row.tags) as string[],
+    state: stateOf(row),
+    runCount: Number(row.run_count),
+    createdAt: row.created_at,
+    startTime: row.start_time,
+    endTime: row.end_time,
+  };
+}
+
+/** The history row of a state. */
+export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSnapshot): StateRow {
+  return {
+    run_id: runId,
+    run_kind: runKind,
+    type: state.type,
+    name: state.name,
+    message: state.message ?? null,
+    timestamp: state.timestamp,
+  };
+}
+
+/** A state-history entry read back. */
+export function stateRecord(row: Selectable<StatesTable>): StateRecord {
+  const base = { runId: row.run_id, runKind: row.run_kind, type: row.type as StateType, name: row.name };
+  return row.message === null
+    ? { ...base, timestamp: row.timestamp }
+    : { ...base, message: row.message, timestamp: row.timestamp };
+}
+
+/** The row of a log line. */
+export function logRow(log: LogRecord): LogRow {
+  return {
+    flow_run_id: log.flowRunId,
+    task_run_id: log.taskRunId,
+    name: log.name,
+    level: log.level,
+    message: log.message,
+    timestamp: log.timestamp,
+  };
+}
+
+/** A log line read back. */
+export function logRecord(row: Selectable<LogsTable>): LogRecord {
+  return {
+    flowRunId: row.flow_run_id,
+    taskRunId: row.task_run_id,
+    name: row.name,
+    level: Number(row.level),
+    message: row.message,
+    timestamp: row.timestamp,
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * The orchestration record in a SQL database, through Kysely: SQLite embedded, Postgres later.
+ */
+import type { Kysely } from 'kysely';
+import { RunNotFoundError, StoreError, WeftError } from '../../errors.js';
+import type { StateSnapshot } from '../../engine/states.js';
+import type {
+  FlowRunFilter,
+  FlowRunPatch,
+  FlowRunRecord,
+  LogRecord,
+  RecordBatch,
+  StateRecord,
+  TaskRunRecord,
+  TaskRunWithUpstream,
+} from '../records.js';
+import type { Store } from '../store.js';
+import { batchInserts } from './batch-inserts.js';
+import type { Database } from './schema.js';
+import {
+  flowRunRecord,
+  flowRunRow,
+  logRecord,
+  logRow,
+  stateColumns,
+  stateRecord,
+  stateRow,
+  taskRunRecord,
+  taskRunRow,
+} from './rows.js';
+import { storeClosed, storeFailure } from './store-failure.js';
+import type { StoreLocation } from './store-failure.js';
+import { writeTransaction } from './write-transaction.js';
+
+/** Shortest id prefix `readFlowRun` resolves. */
+export const MIN_ID_PREFIX = 4;
+
+/** The smallest string greater than every string that starts with `prefix`. */
+function prefixEnd(prefix: string): string {
+  const last = prefix.codePointAt(prefix.length - 1) ?? 0;
+  const head = prefix.slice(0, last > 0xffff ? -2 : -1);
+  return head + String.fromCodePoint(last + 1);
+}
+
+/**
+ * `Store` over any Kysely instance whose database has run `migrateToLatest`.
+ * @example
+ * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
+ * await store.write({ taskRuns, edges: [], states, logs: [] });
+ */
+export class SqlStore implements Store {
+  readonly #db: Kysely<Database>;
+  readonly #where: StoreLocation;
+  #closed = false;
+
+  readonly #inserts = batchInserts();
+
+  /**
+   * @param db A Kysely instance over a migrated database; the store owns it and destroys it on `close()`.
+   * @param where The database file or URL (for error messages) and the writers' lock wait.
+   */
+  constructor(db: Kysely<Database>, where: StoreLocation) {
+    this.#db = db;
+    this.#where = where;
+  }
+
+  async createFlowRun(run: FlowRunRecord): Promise<void> {
+    await this.#run(`record flow run ${run.id}`, () =>
+      writeTransaction(this.#db, async (trx) => {
+        await trx
+          .insertInto('flows')
+          .values({ name: run.flowName, created_at: run.createdAt })
+          .onConflict((oc) => oc.column('name').doNothing())
+          .execute();
+        await trx.insertInto('flow_runs').values(flowRunRow(run)).execute();
+        await trx.insertInto('states').values(stateRow(run.id, 'flow', run.state)).execute();
+      }),
+    );
+  }
+
+  async setFlowRunState(id: string, state: StateSnapshot, patch: FlowRunPatch = {}): Promise<void> {
+    await this.#run(`set the state of flow run ${id}`, () =>
+      writeTransaction(this.#db, async (trx) => {
+        const result = await trx
+          .updateTable('flow_runs')
+          .set({
+            ...stateColumns(state),
+            ...(patch.runCount === undefined ? {} : { run_count: patch.runCount }),
+            ...(patch.startTime === undefined ? {} : { start_time: patch.startTime }),
+            ...(patch.endTime === undefined ? {} : { end_time: patch.endTime }),
+          })
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (result.numUpdatedRows === 0n) {
+          throw new RunNotFoundError(
+            `There is no flow run ${id} in the Weft record at ${this.#where.location}. ` +
+              'Record it with createFlowRun() before changing its state.',
+          );
+        }
+        await trx.insertInto('states').values(stateRow(id, 'flow', state)).execute();
+      }),
+    );
+  }
+
+  async write(batch: RecordBatch): Promise<void> {
+    const { taskRuns, edges, states, logs } = batch;
+    if (this.#closed) throw storeClosed(this.#where);
+    if (taskRuns.length + edges.length + states.length + logs.length === 0) return;
+    // The latest snapshot of a task run wins, within the batch as across batches.
+    const latest = new Map<string, TaskRunRecord>();
+    for (const run of taskRuns) latest.set(run.id, run);
+    const taskRunRows = Array.from(latest.values(), taskRunRow);
+    const edgeRows = edges.map((e) => ({ task_run_id: e.taskRunId, upstream_id: e.upstreamId }));
+    const stateRows = states.map((s) => stateRow(s.runId, s.runKind, s));
+    const logRows = logs.map(logRow);
+    await this.#run(`write a batch of ${taskRunRows.length} task runs, ${states.length} states and ${logs.length} logs`, () =>
+      writeTransaction(this.#db, async (trx) => {
+        await this.#inserts.taskRuns.execute(trx, taskRunRows);
+        await this.#inserts.edges.execute(trx, edgeRows);
+        await this.#inserts.states.execute(trx, stateRows);
+        await this.#inserts.logs.execute(trx, logRows);
+      }),
+    );
+  }
+
+  async readFlowRun(id: string): Promise<FlowRunRecord | undefined> {
+    return this.#run(`read flow run ${id}`, async () => {
+      if (id === '') return undefined;
+      const exact = await this.#db.selectFrom('flow_runs').selectAll().where('id', '=', id).executeTakeFirst();
+      if (exact !== undefined) return flowRunRecord(exact);
+      if (id.length < MIN_ID_PREFIX) return undefined;
+      const matches = await this.#db
+        .selectFrom('flow_runs')
+        .selectAll()
+        .where('id', '>=', id)
+        .where('id', '<', prefixEnd(id))
+        .orderBy('id')
+        .limit(5)
+        .execute();
+      const [first, second] = matches;
+      if (first === undefined) return undefined;
+      if (second === undefined) return flowRunRecord(first);
+      const listed = matches.map((m) => m.id).join(', ');
+      throw new StoreError(
+        `The id prefix '${id}' is ambiguous: it matches several flow runs (${listed}${matches.length === 5 ? ', …' : ''}). ` +
+          'Give more characters of the id.',
+      );
+    });
+  }
+
+  async listFlowRuns(filter: FlowRunFilter = {}): Promise<FlowRunRecord[]> {
+    return this.#run('list flow runs', async () => {
+      let query = this.#db.selectFrom('flow_runs').selectAll();
+      if (filter.flowName !== undefined) query = query.where('flow_name', '=', filter.flowName);
+      if (filter.stateType !== undefined) query = query.where('state_type', '=', filter.stateType);
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('seq', 'desc')
+        .limit(filter.limit ?? 50)
+        .execute();
+      return rows.map(flowRunRecord);
+    });
+  }
+
+  async listTaskRuns(flowRunId: string): Promise<TaskRunWithUpstream[]> {
+    return this.#run(`list the task runs of flow run ${flowRunId}`, () =>
+      this.#db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('task_runs')
+          .selectAll()
+          .where('flow_run_id', '=', flowRunId)
+          .orderBy('created_at')
+          .orderBy('seq')
+          .execute();
+        const edges = await trx
+          .selectFrom('task_run_edges as e')
+          .innerJoin('task_runs as t', 't.id', 'e.task_run_id')
+          .select(['e.task_run_id', 'e.upstream_id'])
+          .where('t.flow_run_id', '=', flowRunId)
+          .orderBy('e.task_run_id')
+          .orderBy('e.upstream_id')
+          .execute();
+        const upstream = new Map<string, string[]>();
+        for (const e of edges) {
+          const list = upstream.get(e.task_run_id);
+          if (list === undefined) upstream.set(e.task_run_id, [e.upstream_id]);
+          else list.push(e.upstream_id);
+        }
+        return rows.map((row) => ({ ...taskRunRecord(row), upstream: upstream.get(row.id) ?? [] }));
+      }),
+    );
+  }
+
+  async readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined> {
+    return this.#run(`read task run ${id}`, () =>
+      this.#db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('task_runs').selectAll().where('id', '=', id).executeTakeFirst();
+        if (row === undefined) return undefined;
+        const edges = await trx
+          .selectFrom('task_run_edges')
+          .select('upstream_id')
+          .where('task_run_id', '=', id)
+          .orderBy('upstream_id')
+          .execute();
+        return { ...taskRunRecord(row), upstream: edges.map((e) => e.upstream_id) };
+      }),
+    );
+  }
+
+  async listStates(runId: string): Promise<StateRecord[]> {
+    return this.#run(`list the states of run ${runId}`, async () => {
+      const rows = await this.#db.selectFrom('states').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+      return rows.map(stateRecord);
+    });
+  }
+
+  async listLogs(flowRunId: string): Promise<LogRecord[]> {
+    return this.#run(`list the logs of flow run ${flowRunId}`, async () => {
+      const rows = await this.#db
+        .selectFrom('logs')
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb('flow_run_id', '=', flowRunId),
+            eb('task_run_id', 'in', eb.selectFrom('task_runs').select('task_runs.id').where('task_runs.flow_run_id', '=', flowRunId)),
+          ]),
+        )
+        .orderBy('id')
+        .execute();
+      return rows.map(logRecord);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#db.destroy();
+    } catch (cause) {
+      throw storeFailure('close the connection', this.#where, cause);
+    }
+  }
+
+  /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */
+  async #run<T>(action: string, operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw storeClosed(this.#where);
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof WeftError) throw error;
+      throw storeFailure(action, this.#where, error);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The embedded record: a SQLite file opened with better-sqlite3, in WAL mode, shared safely by
+ * several processes (a flow run, `weft runs` in another terminal, a server).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { retryWhileBusy } from './busy-retry.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database as Schema } from './schema.js';
+import { SqlStore } from './sql-store.js';
+import { StatementCache } from './statement-cache.js';
+import { storeFailure } from './store-failure.js';
+
+/** Options of `openSqliteStore`. */
+export interface SqliteStoreOptions {
+  /** How long a writer waits for another process's write lock, in ms (settings.database.busyTimeoutMs). */
+  readonly busyTimeoutMs: number;
+}
+
+const IN_MEMORY = ':memory:';
+
+/** Opens the connection and sets it up; busy errors (a concurrent switch to WAL) are retried by the caller. */
+function connect(file: string, busyTimeoutMs: number): Database.Database {
+  const db = new Database(file, { timeout: busyTimeoutMs });
+  try {
+    db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (file !== IN_MEMORY && String(mode).toLowerCase() !== 'wal') {
+      throw new Error(`SQLite refused WAL journal mode (it reports '${String(mode)}'); the file system may not support it`);
+    }
+    db.pragma('synchronous = NORMAL');
+    db.pragma('cache_size = -65536');
+    // The hot path writes task runs, edges and states in whatever order batches arrive.
+    db.pragma('foreign_keys = OFF');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens (creating it and its directory if needed) the SQLite record at `file`, brings its schema
+ * up to date and returns the store. `':memory:'` gives a private in-memory record.
+ * @throws StoreError naming the file and what to do when it cannot be opened.
+ * @example
+ * const store = await openSqliteStore('/home/me/.weft/weft.db', { busyTimeoutMs: 30_000 });
+ */
+export async function openSqliteStore(file: string, options: SqliteStoreOptions): Promise<SqlStore> {
+  const where = { location: file, busyTimeoutMs: options.busyTimeoutMs };
+  let kysely: Kysely<Schema> | undefined;
+  try {
+    if (file !== IN_MEMORY) mkdirSync(dirname(file), { recursive: true });
+    const sqlite = await retryWhileBusy(async () => connect(file, options.busyTimeoutMs), options.busyTimeoutMs);
+    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) });
+    await migrateToLatest(kysely, options);
+    return new SqlStore(kysely, where);
+  } catch (cause) {
+    await kysely?.destroy().catch(() => undefined);
+    throw storeFailure('open the database', where, cause);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The orchestration record behind ONE interface. The engine writes through it only and never
+ * knows whether it talks to an embedded SQLite file, Postgres or a server over HTTP.
+ * Every implementation passes `test/store/store-conformance.ts`.
+ */
+import type {
+  FlowRunFilter,
+  FlowRunPatch,
+  FlowRunRecord,
+  LogRecord,
+  RecordBatch,
+  StateRecord,
+  TaskRunWithUpstream,
+} from './records.js';
+import type { StateSnapshot } from '../engine/states.js';
+
+/** The orchestration record. */
+export interface Store {
+  /** Records a new flow run (and its flow, by name) with its first state. Synchronous transition. */
+  createFlowRun(run: FlowRunRecord): Promise<void>;
+  /** Moves a flow run to `state`, appends it to the history and applies `patch`. Synchronous transition. */
+  setFlowRunState(id: string, state: StateSnapshot, patch?: FlowRunPatch): Promise<void>;
+  /** Writes a batch of task-run snapshots (upsert by id), DAG edges, state history and logs, atomically. */
+  write(batch: RecordBatch): Promise<void>;
+  /** One flow run, or undefined. `id` may be a unique prefix of at least 4 characters. */
+  readFlowRun(id: string): Promise<FlowRunRecord | undefined>;
+  /** Flow runs, newest first. */
+  listFlowRuns(filter?: FlowRunFilter): Promise<FlowRunRecord[]>;
+  /** Task runs of a flow run, in creation order, with their upstream edges. */
+  listTaskRuns(flowRunId: string): Promise<TaskRunWithUpstream[]>;
+  /** One task run with its upstream edges, or undefined. */
+  readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined>;
+  /** State history of a flow run or task run, oldest first. */
+  listStates(runId: string): Promise<StateRecord[]>;
+  /** Logs of a flow run and all its task runs, oldest first. */
+  listLogs(flowRunId: string): Promise<LogRecord[]>;
+  /** Releases connections. Further calls fail. */
+  close(): Promise<void>;
+}
