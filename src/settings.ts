@@ -13,13 +13,17 @@ import { UsageError } from './errors.js';
 
 const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 
+const levelSchema = z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(LEVELS));
+
 const int = (min: number) => z.coerce.number().int().min(min);
 
 const schema = z.object({
   logging: z
     .object({
       /** Lowest level printed to the console and recorded. */
-      level: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(LEVELS)).default('INFO'),
+      level: levelSchema.default('INFO'),
+      /** Lowest level printed to the console; unset means the same as `level`. */
+      consoleLevel: levelSchema.optional(),
     })
     .prefault({}),
   database: z
@@ -44,13 +48,14 @@ const schema = z.object({
 export interface Settings {
   /** Directory for the embedded database and local files. Env `WEFT_HOME`. @default ~/.weft */
   readonly home: string;
-  readonly logging: { readonly level: (typeof LEVELS)[number] };
+  readonly logging: { readonly level: (typeof LEVELS)[number]; readonly consoleLevel?: (typeof LEVELS)[number] | undefined };
   readonly database: { readonly url: string; readonly busyTimeoutMs: number };
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
 }
 
 const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_LOGGING_LEVEL: ['logging', 'level'],
+  WEFT_LOGGING_CONSOLE_LEVEL: ['logging', 'consoleLevel'],
   WEFT_DATABASE_URL: ['database', 'url'],
   WEFT_DATABASE_BUSY_TIMEOUT_MS: ['database', 'busyTimeoutMs'],
   WEFT_RECORDING_FLUSH_INTERVAL_MS: ['recording', 'flushIntervalMs'],

@@ -20,7 +20,7 @@ let client: Promise<EngineClient> | undefined;
 
 async function open(): Promise<EngineClient> {
   const settings = loadSettings();
-  setLogThreshold(settings.logging.level);
+  setLogThreshold(settings.logging.level, settings.logging.consoleLevel);
   const store = await openStore(settings);
   const recorder = new BatchRecorder(store, {
     flushIntervalMs: settings.recording.flushIntervalMs,

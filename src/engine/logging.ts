@@ -11,7 +11,8 @@ export type LogLevelName = keyof typeof LOG_LEVELS;
 export type ConsoleSink = (line: string) => void;
 
 let sink: ConsoleSink = (line) => process.stderr.write(`${line}\n`);
-let threshold: number = LOG_LEVELS.INFO;
+let recordThreshold: number = LOG_LEVELS.INFO;
+let consoleThreshold: number = LOG_LEVELS.INFO;
 
 /** Replaces the console sink; returns the previous one. @internal */
 export function setConsoleSink(next: ConsoleSink): ConsoleSink {
@@ -20,14 +21,20 @@ export function setConsoleSink(next: ConsoleSink): ConsoleSink {
   return previous;
 }
 
-/** Sets the lowest level that is printed and recorded. @internal */
-export function setLogThreshold(level: LogLevelName): void {
-  threshold = LOG_LEVELS[level];
+/** Sets the lowest level recorded and the lowest printed (default: the same). @internal */
+export function setLogThreshold(level: LogLevelName, consoleLevel: LogLevelName = level): void {
+  recordThreshold = LOG_LEVELS[level];
+  consoleThreshold = LOG_LEVELS[consoleLevel];
 }
 
-/** True when a log at `level` would be kept. @internal */
-export function isEnabled(level: number): boolean {
-  return level >= threshold;
+/** True when a log at `level` is recorded. @internal */
+export function isRecorded(level: number): boolean {
+  return level >= recordThreshold;
+}
+
+/** True when a log at `level` is printed. @internal */
+export function isPrinted(level: number): boolean {
+  return level >= consoleThreshold;
 }
 
 const LEVEL_NAMES = new Map<number, string>(Object.entries(LOG_LEVELS).map(([k, v]) => [v, k]));

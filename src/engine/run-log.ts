@@ -3,7 +3,7 @@
  * run's recorder, both only at or above the configured level.
  */
 import { currentContext, type EngineContext } from './context.js';
-import { formatLogLine, isEnabled, printLine } from './logging.js';
+import { formatLogLine, isPrinted, isRecorded, printLine } from './logging.js';
 import type { LogRecord } from '../store/records.js';
 
 /** Who a log line is about, as printed: `Task run 'inc-0'`, `Flow run 'brisk-otter'`. @internal */
@@ -15,7 +15,9 @@ export function describeContext(ctx: EngineContext | undefined): string {
 
 /** Logs `message` for the run of `ctx` (default: the running code's context). @internal */
 export function emitLog(level: number, message: string, name = 'weft', ctx: EngineContext | undefined = currentContext()): void {
-  if (!isEnabled(level)) return;
+  const recorded = isRecorded(level);
+  const printed = isPrinted(level);
+  if (!recorded && !printed) return;
   const record: LogRecord = {
     flowRunId: ctx?.flow?.info.id ?? null,
     taskRunId: ctx?.taskRun?.id ?? null,
@@ -24,6 +26,6 @@ export function emitLog(level: number, message: string, name = 'weft', ctx: Engi
     message,
     timestamp: new Date().toISOString(),
   };
-  ctx?.recorder?.log(record);
-  printLine(formatLogLine(record, describeContext(ctx)));
+  if (recorded) ctx?.recorder?.log(record);
+  if (printed) printLine(formatLogLine(record, describeContext(ctx)));
 }
