@@ -30,7 +30,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => undefined);
-    return Promise.reject(signal.reason as Error);
+    return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
   }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason as Error);
@@ -42,7 +42,8 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the user's rejection value is passed on unchanged
+        reject(error);
       },
     );
   });

@@ -17,7 +17,7 @@ function isPlainObject(value: object): boolean {
 }
 
 function isIterableOfHandles(value: object): value is Iterable<unknown> & { readonly futures: readonly unknown[] } {
-  return 'futures' in value && Array.isArray((value as { futures: unknown }).futures) && Symbol.iterator in value;
+  return 'futures' in value && Array.isArray((value).futures) && Symbol.iterator in value;
 }
 
 /** Adds every task-run handle inside `value` (arrays, plain objects, future lists) to `out`. @internal */

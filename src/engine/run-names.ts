@@ -45,7 +45,7 @@ function show(value: unknown): string {
     try {
       return JSON.stringify(value);
     } catch {
-      return String(value);
+      return Object.prototype.toString.call(value);
     }
   }
   return String(value);

@@ -33,7 +33,7 @@ export class TaskRunHandle<T = unknown> {
   endTime: string | null = null;
   readonly createdAt: string;
   readonly final: Promise<State<T>>;
-  private settleFinal!: (state: State<T>) => void;
+  private settleFinal!: (state: State) => void;
 
   constructor(
     readonly id: string,
@@ -49,7 +49,7 @@ export class TaskRunHandle<T = unknown> {
     this.state = initial;
     this.createdAt = initial.timestamp;
     this.final = new Promise<State<T>>((resolve) => {
-      this.settleFinal = resolve;
+      this.settleFinal = resolve as (state: State) => void;
     });
   }
 

@@ -74,7 +74,7 @@ function validator(flowName: string, schema: ParametersSchema | undefined): (raw
 }
 
 function schemaKeys(schema: ParametersSchema | undefined): string[] | undefined {
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape as Record<string, unknown>) : undefined;
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
 }
 
 function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | Promise<R>): Flow<P, R> {

@@ -45,7 +45,8 @@ export class TaskFuture<T> {
 /** The value of a COMPLETED state, or the error of any other final state. @internal */
 export function resultOf<T>(state: State<T>, runName: string): T {
   if (state.type === 'COMPLETED') return state.result as T;
-  if (state.error !== undefined) throw state.error;
+  if (state.error instanceof Error) throw state.error;
+  if (state.error !== undefined) throw new WeftError(`Run '${runName}' failed with a non-Error value (${typeof state.error}).`, { cause: state.error });
   if (state.type === 'CANCELLED') throw new CancelledError(`Run '${runName}' was cancelled.`);
   throw new WeftError(`Run '${runName}' ended ${state.name}${state.message ? `: ${state.message}` : ''}.`);
 }
@@ -97,9 +98,9 @@ export class TaskFutureList<T> implements Iterable<TaskFuture<T>> {
 }
 
 /** What {@link wait} gives: the futures that finished and those that did not in time. */
-export interface WaitResult<T> {
-  readonly done: Set<TaskFuture<T>>;
-  readonly notDone: Set<TaskFuture<T>>;
+export interface WaitResult<F> {
+  readonly done: Set<F>;
+  readonly notDone: Set<F>;
 }
 
 /**
@@ -107,7 +108,7 @@ export interface WaitResult<T> {
  * @example
  * const { done, notDone } = await wait(futures, { timeoutSeconds: 5 });
  */
-export async function wait<T>(futures: Iterable<TaskFuture<T>>, options: { timeoutSeconds?: number } = {}): Promise<WaitResult<T>> {
+export async function wait<F extends TaskFuture<unknown>>(futures: Iterable<F>, options: { timeoutSeconds?: number } = {}): Promise<WaitResult<F>> {
   const all = [...futures];
   const everything = Promise.all(all.map((f) => f.wait()));
   if (options.timeoutSeconds === undefined) await everything;
@@ -116,8 +117,8 @@ export async function wait<T>(futures: Iterable<TaskFuture<T>>, options: { timeo
     await Promise.race([everything, new Promise((resolve) => (timer = setTimeout(resolve, (options.timeoutSeconds ?? 0) * 1000)))]);
     clearTimeout(timer);
   }
-  const done = new Set<TaskFuture<T>>();
-  const notDone = new Set<TaskFuture<T>>();
+  const done = new Set<F>();
+  const notDone = new Set<F>();
   for (const f of all) (f[HANDLE].settled ? done : notDone).add(f);
   return { done, notDone };
 }
@@ -127,8 +128,8 @@ export async function wait<T>(futures: Iterable<TaskFuture<T>>, options: { timeo
  * @example
  * for await (const f of asCompleted(fetch.map(urls))) console.log(await f.result());
  */
-export async function* asCompleted<T>(futures: Iterable<TaskFuture<T>>): AsyncGenerator<TaskFuture<T>> {
-  const finished: TaskFuture<T>[] = [];
+export async function* asCompleted<F extends TaskFuture<unknown>>(futures: Iterable<F>): AsyncGenerator<F> {
+  const finished: F[] = [];
   let wake: (() => void) | undefined;
   let remaining = 0;
   for (const f of futures) {

@@ -9,19 +9,25 @@ import { fileURLToPath } from 'node:url';
 
 const OWN_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 
-function frameFile(line: string): string | undefined {
-  const match = /\(?((?:file:\/\/)?\/[^():]+(?:\.[cm]?[jt]sx?)?):\d+:\d+\)?\s*$/.exec(line);
-  const location = match?.[1];
-  if (!location) return undefined;
-  return location.startsWith('file://') ? fileURLToPath(location) : location;
+/** A place in a source file. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
 }
 
-/** The file of the first stack frame outside Weft itself, or undefined. @internal */
-export function callerModule(): string | undefined {
+function frameLocation(frame: string): SourceLocation | undefined {
+  const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):\d+\)?\s*$/.exec(frame);
+  const location = match?.[1];
+  if (!location) return undefined;
+  return { file: location.startsWith('file://') ? fileURLToPath(location) : location, line: Number(match[2]) };
+}
+
+/** Where the first stack frame outside Weft itself is, or undefined. @internal */
+export function callerLocation(): SourceLocation | undefined {
   const stack = new Error().stack?.split('\n').slice(1) ?? [];
-  for (const line of stack) {
-    const file = frameFile(line);
-    if (file && !file.startsWith(OWN_DIR + sep) && !file.includes(`${sep}node_modules${sep}`)) return file;
+  for (const frame of stack) {
+    const location = frameLocation(frame);
+    if (location && !location.file.startsWith(OWN_DIR + sep) && !location.file.includes(`${sep}node_modules${sep}`)) return location;
   }
   return undefined;
 }

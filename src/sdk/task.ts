@@ -11,7 +11,7 @@ import { HANDLE } from '../engine/task-run-handle.js';
 import type { AllowFailure, Unmapped } from './annotations.js';
 import { resultOf, TaskFuture, TaskFutureList } from './futures.js';
 import { expandMapArgs } from './mapping.js';
-import { callerModule, taskKeyFor } from './task-identity.js';
+import { callerLocation, taskKeyFor } from './task-identity.js';
 
 /** A value, or something that will produce it: a future, a future list for arrays, allowFailure(). */
 export type FutureOr<T> =
@@ -74,7 +74,7 @@ export interface Task<A extends unknown[], R> {
   with(options: Partial<TaskOptions<A, R>>): Task<A, R>;
 }
 
-function checkOptions(name: string, options: TaskOptions<never[], unknown>): void {
+function checkOptions(name: string, options: Pick<TaskOptions, 'retries' | 'timeoutSeconds' | 'retryJitterFactor'>): void {
   const bad = (what: string): never => {
     throw new UsageError(`Task '${name}': ${what}.`);
   };
@@ -84,17 +84,19 @@ function checkOptions(name: string, options: TaskOptions<never[], unknown>): voi
 }
 
 function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args: A) => R | Promise<R>, taskKey: string | undefined): Task<A, R> {
-  const name = options.name ?? fn.name;
+  const location = taskKey === undefined ? callerLocation() : undefined;
+  // An anonymous function is named for the line that defines it: stable across processes.
+  const name = options.name ?? (fn.name || (location ? `anonymous-L${location.line}` : ''));
   if (!name) {
     throw new UsageError('A task needs a name: pass { name: "..." } as the first argument of task(), or a named function.');
   }
-  checkOptions(name, options as TaskOptions<never[], unknown>);
-  const names = parameterNames(fn as (...args: never[]) => unknown);
+  checkOptions(name, options);
+  const names = parameterNames(fn);
   if (typeof options.taskRunName === 'string') checkTemplate(options.taskRunName, ['name', ...names], `Task '${name}' run`);
   const def: TaskDefinition<Task<A, R>> = {
     name,
-    taskKey: taskKey ?? taskKeyFor(name, callerModule()),
-    fn: fn as (...args: never[]) => unknown,
+    taskKey: taskKey ?? taskKeyFor(name, location?.file),
+    fn: fn,
     options,
     parameterNames: names,
     owner: undefined as unknown as Task<A, R>,

@@ -12,16 +12,11 @@ import {
   ParameterValidationError,
   SequentialTaskRunner,
   task,
-  type State,
 } from '../../src/index.js';
 import { useTempHome } from '../helpers/temp-home.js';
 
 const home = useTempHome();
 const double = task({ name: 'double' }, (x: number) => x * 2);
-
-function idOf(state: State): string {
-  return (state.result as { id: string }).id;
-}
 
 describe('parameters', () => {
   const typed = flow(
@@ -176,7 +171,7 @@ describe('task runners', () => {
   it('bounds concurrency with ConcurrentTaskRunner', async () => {
     let now = 0;
     let peak = 0;
-    const tracked = task({ name: 'tracked' }, async () => {
+    const tracked = task({ name: 'tracked' }, async (_i: number) => {
       peak = Math.max(peak, ++now);
       await new Promise((r) => setTimeout(r, 5));
       now--;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type {
+  TaskFuture} from '../../src/index.js';
 import {
   allowFailure,
   asCompleted,
@@ -7,10 +9,8 @@ import {
   getRunContext,
   MappingLengthMismatchError,
   task,
-  TaskFuture,
   unmapped,
   UpstreamFailedError,
-  UsageError,
   wait,
 } from '../../src/index.js';
 import { useTempHome } from '../helpers/temp-home.js';
@@ -50,9 +50,11 @@ describe('task calls', () => {
     expect(history.map((s) => s.name)).toEqual(['Pending', 'Running', 'Completed']);
   });
 
-  it('takes the task name from a named function', () => {
+  it('takes the task name from a named function, or from the line defining an anonymous one', () => {
     expect(add.name).toBe('add');
-    expect(() => task((x: number) => x)).toThrow(UsageError);
+    const anonymous = task((x: number) => x);
+    expect(anonymous.name).toMatch(/^anonymous-L\d+$/);
+    expect(anonymous.taskKey).toBe(`test/sdk/task.test.ts:${anonymous.name}`);
   });
 
   it('gives futures from submit with result, wait and state', async () => {
