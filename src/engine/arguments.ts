@@ -1,6 +1,6 @@
 /**
- * Task inputs that are futures: finding the upstream task runs inside arguments (the DAG
- * edges) and replacing them with their results once they are final.
+ * Task inputs that are futures or promises: finding the upstream task runs inside arguments
+ * (the DAG edges) and replacing them with their results once they are final.
  */
 import { type TaskRunHandle, ALLOW_FAILURE, HANDLE, hasHandle, isAllowFailure } from './task-run-handle.js';
 
@@ -11,6 +11,17 @@ export interface Upstream {
   readonly allowFailure: boolean;
 }
 
+/** What a task's arguments wait on: task runs (DAG edges) and plain promises. @internal */
+export interface Inputs {
+  readonly upstream: Upstream[];
+  readonly promises: Promise<unknown>[];
+}
+
+/** Resolved values of plain promises among arguments. @internal */
+export type PromiseValues = ReadonlyMap<Promise<unknown>, unknown>;
+
+const noop = (): void => undefined;
+
 function isPlainObject(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
@@ -20,20 +31,33 @@ function isIterableOfHandles(value: object): value is Iterable<unknown> & { read
   return 'futures' in value && Array.isArray((value).futures) && Symbol.iterator in value;
 }
 
-/** Adds every task-run handle inside `value` (arrays, plain objects, future lists) to `out`. @internal */
-export function collectUpstream(value: unknown, out: Upstream[], allowFailure = false): void {
+/**
+ * Adds what `value` waits on to `out`: every task-run handle (futures, and the promises of
+ * direct task calls, which carry one) and every other promise, inside arrays, plain objects
+ * and future lists. @internal
+ */
+export function collectInputs(value: unknown, out: Inputs, allowFailure = false): void {
   if (typeof value !== 'object' || value === null) return;
   if (hasHandle(value)) {
-    out.push({ handle: value[HANDLE], allowFailure });
+    if (value instanceof Promise) value.catch(noop); // the engine reads its state; the rejection is not lost
+    out.upstream.push({ handle: value[HANDLE], allowFailure });
+  } else if (value instanceof Promise) {
+    out.promises.push(value);
   } else if (isAllowFailure(value)) {
-    collectUpstream(value[ALLOW_FAILURE], out, true);
+    collectInputs(value[ALLOW_FAILURE], out, true);
   } else if (Array.isArray(value)) {
-    for (const item of value) if (typeof item === 'object' && item !== null) collectUpstream(item, out, allowFailure);
+    for (const item of value) if (typeof item === 'object' && item !== null) collectInputs(item, out, allowFailure);
   } else if (isIterableOfHandles(value)) {
-    for (const item of value.futures) collectUpstream(item, out, allowFailure);
+    for (const item of value.futures) collectInputs(item, out, allowFailure);
   } else if (isPlainObject(value)) {
-    for (const item of Object.values(value)) collectUpstream(item, out, allowFailure);
+    for (const item of Object.values(value)) collectInputs(item, out, allowFailure);
   }
+}
+
+/** Waits for plain promises and gives their values (rejects with the first rejection). @internal */
+export async function awaitPromises(promises: readonly Promise<unknown>[]): Promise<PromiseValues> {
+  const values = await Promise.all(promises);
+  return new Map(promises.map((p, i) => [p, values[i]]));
 }
 
 /**
@@ -41,19 +65,20 @@ export function collectUpstream(value: unknown, out: Upstream[], allowFailure = 
  * Under allowFailure a failed upstream gives its error as the value, as in Prefect.
  * @internal
  */
-export function resolveFutures(value: unknown): unknown {
+export function resolveFutures(value: unknown, promised: PromiseValues = EMPTY): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (hasHandle(value)) {
     const state = value[HANDLE].state;
     return state.type === 'COMPLETED' ? state.result : state.error;
   }
-  if (isAllowFailure(value)) return resolveFutures(value[ALLOW_FAILURE]);
-  if (Array.isArray(value)) return resolveArray(value);
-  if (isIterableOfHandles(value)) return resolveArray(value.futures);
+  if (value instanceof Promise) return promised.get(value);
+  if (isAllowFailure(value)) return resolveFutures(value[ALLOW_FAILURE], promised);
+  if (Array.isArray(value)) return resolveArray(value, promised);
+  if (isIterableOfHandles(value)) return resolveArray(value.futures, promised);
   if (isPlainObject(value)) {
     let copy: Record<string, unknown> | undefined;
     for (const [key, item] of Object.entries(value)) {
-      const resolved = resolveFutures(item);
+      const resolved = resolveFutures(item, promised);
       if (resolved !== item) (copy ??= { ...value })[key] = resolved;
     }
     return copy ?? value;
@@ -61,11 +86,13 @@ export function resolveFutures(value: unknown): unknown {
   return value;
 }
 
-function resolveArray(items: readonly unknown[]): unknown[] {
+const EMPTY: PromiseValues = new Map();
+
+function resolveArray(items: readonly unknown[], promised: PromiseValues): unknown[] {
   let copy: unknown[] | undefined;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const resolved = resolveFutures(item);
+    const resolved = resolveFutures(item, promised);
     if (resolved !== item) (copy ??= items.slice())[i] = resolved;
   }
   return copy ?? (items as unknown[]);

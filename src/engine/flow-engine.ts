@@ -8,7 +8,7 @@ import { CancelledError, FlowTimeoutError, ParameterValidationError } from '../e
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { FlowRunPatch } from '../store/records.js';
 import { LOG_LEVELS } from '../store/records.js';
-import { collectUpstream, resolveFutures, type Upstream } from './arguments.js';
+import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
 import { trackFlowRun } from './cancellation.js';
 import { type EngineClient, getClient } from './client.js';
 import { contextStorage, currentContext, type EngineContext } from './context.js';
@@ -128,8 +128,8 @@ class FlowRunExecution<O> {
 
   /** A returned future (or futures inside the value) decides the state; otherwise Completed. */
   private async fromReturnValue(value: unknown): Promise<State> {
-    const upstream: Upstream[] = [];
-    collectUpstream(value, upstream);
+    const { upstream }: Inputs = { upstream: [], promises: [] };
+    collectInputs(value, { upstream, promises: [] });
     if (upstream.length === 0) return Completed(value);
     await Promise.all(upstream.map((u) => u.handle.final));
     const bad = upstream.find((u) => u.handle.state.type !== 'COMPLETED');
@@ -180,11 +180,11 @@ class FlowRunExecution<O> {
 }
 
 async function resolveParameterFutures(raw: unknown): Promise<unknown> {
-  const upstream: Upstream[] = [];
-  collectUpstream(raw, upstream, true);
-  if (upstream.length === 0) return raw;
-  await Promise.all(upstream.map((u) => u.handle.final));
-  return resolveFutures(raw);
+  const inputs: Inputs = { upstream: [], promises: [] };
+  collectInputs(raw, inputs, true);
+  if (inputs.upstream.length === 0 && inputs.promises.length === 0) return raw;
+  await Promise.all(inputs.upstream.map((u) => u.handle.final));
+  return resolveFutures(raw, await awaitPromises(inputs.promises));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -76,43 +76,41 @@ export function isState(value: unknown): value is State {
   );
 }
 
-function make<T>(type: StateType, name: string, extra: Partial<State<T>>): State<T> {
-  return { type, name, timestamp: new Date().toISOString(), ...extra };
-}
+const now = (): string => new Date().toISOString();
 
 /** A run that is waiting to start. */
 export function Pending(message?: string): State<never> {
-  return make('PENDING', 'Pending', message === undefined ? {} : { message });
+  return message === undefined ? { type: 'PENDING', name: 'Pending', timestamp: now() } : { type: 'PENDING', name: 'Pending', message, timestamp: now() };
 }
 
 /** A run scheduled to start later; `name` is e.g. `AwaitingRetry`. */
 export function Scheduled(name = 'Scheduled', message?: string): State<never> {
-  return make('SCHEDULED', name, message === undefined ? {} : { message });
+  return message === undefined ? { type: 'SCHEDULED', name, timestamp: now() } : { type: 'SCHEDULED', name, message, timestamp: now() };
 }
 
 /** A run that is executing; `name` is `Retrying` for attempts after the first. */
 export function Running(name = 'Running'): State<never> {
-  return make('RUNNING', name, {});
+  return { type: 'RUNNING', name, timestamp: now() };
 }
 
 /** A run that finished with `result`; `name` is `Cached` for a cache hit. */
 export function Completed<T>(result: T, name = 'Completed'): State<T> {
-  return make('COMPLETED', name, { result });
+  return { type: 'COMPLETED', name, timestamp: now(), result };
 }
 
 /** A run that ended with an error; `name` is `TimedOut` for a timeout. */
 export function Failed(error: unknown, name = 'Failed'): State<never> {
-  return make('FAILED', name, { error, message: errorMessage(error) });
+  return { type: 'FAILED', name, message: errorMessage(error), timestamp: now(), error };
 }
 
 /** A run that was cancelled. */
 export function Cancelled(message = 'Cancelled', error?: unknown): State<never> {
-  return make('CANCELLED', 'Cancelled', error === undefined ? { message } : { message, error });
+  return error === undefined ? { type: 'CANCELLED', name: 'Cancelled', message, timestamp: now() } : { type: 'CANCELLED', name: 'Cancelled', message, timestamp: now(), error };
 }
 
 /** A run that was ended by something outside its own code (its process died, it was interrupted). */
 export function Crashed(error: unknown): State<never> {
-  return make('CRASHED', 'Crashed', { error, message: errorMessage(error) });
+  return { type: 'CRASHED', name: 'Crashed', message: errorMessage(error), timestamp: now(), error };
 }
 
 /** The recorded part of a state. */

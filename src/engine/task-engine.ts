@@ -7,7 +7,7 @@ import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedErr
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../store/records.js';
-import { collectUpstream, resolveFutures, type Upstream } from './arguments.js';
+import { awaitPromises, collectInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
 import { getClient } from './client.js';
 import { contextStorage, currentContext, type EngineContext, type TaskRunInfo } from './context.js';
 import type { FlowRunState } from './flow-run-state.js';
@@ -33,10 +33,10 @@ const NEVER_ABORTED = new AbortController().signal;
  */
 export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[], call: TaskCallOptions = {}): TaskRunHandle {
   const flow = currentContext()?.flow;
-  const upstream: Upstream[] = [];
-  for (const arg of args) collectUpstream(arg, upstream);
-  for (const item of call.waitFor ?? []) collectUpstream(item, upstream);
-  for (const { handle } of upstream) {
+  const inputs: Inputs = { upstream: [], promises: [] };
+  for (const arg of args) collectInputs(arg, inputs);
+  for (const item of call.waitFor ?? []) collectInputs(item, inputs);
+  for (const { handle } of inputs.upstream) {
     if (handle.flowRunId !== (flow?.info.id ?? null)) {
       throw new ForeignFutureError(
         `Task '${def.name}' was called with a future of task run '${handle.name}', which belongs to another flow run. ` +
@@ -55,7 +55,7 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
     Pending(),
   );
   flow?.handles.push(handle);
-  void new TaskRunExecution(def, handle, flow).start(args, upstream);
+  void new TaskRunExecution(def, handle, flow).start(args, inputs);
   return handle;
 }
 
@@ -69,9 +69,9 @@ class TaskRunExecution<O> {
   ) {}
 
   /** Runs the task run to its final state and settles the handle. Never rejects. */
-  async start(args: readonly unknown[], upstream: readonly Upstream[]): Promise<void> {
+  async start(args: readonly unknown[], { upstream, promises }: Inputs): Promise<void> {
     const h = this.handle;
-    let final: State;
+    let final: State | undefined;
     try {
       this.recorder = this.flow ? this.flow.recorder : (await getClient()).recorder;
       this.record(h.state, true);
@@ -81,7 +81,16 @@ class TaskRunExecution<O> {
         seen.add(handle.id);
         this.recorder.edge({ taskRunId: h.id, upstreamId: handle.id });
       }
-      final = (await this.waitForUpstream(upstream)) ?? (await this.dispatch(args, upstream.length > 0));
+      const blocked = upstream.length > 0 ? await this.waitForUpstream(upstream) : undefined;
+      let promised: PromiseValues | undefined;
+      if (!blocked && promises.length > 0) {
+        try {
+          promised = await awaitPromises(promises);
+        } catch (error) {
+          final = await this.finish(Failed(error));
+        }
+      }
+      final ??= blocked ?? (await this.dispatch(args, upstream.length > 0 || promises.length > 0, promised));
       if (!this.flow) await this.recorder.flush();
     } catch (error) {
       final = Crashed(error);
@@ -96,7 +105,6 @@ class TaskRunExecution<O> {
 
   /** Waits for upstream task runs; gives the final state when one failed and blocks this run. */
   private async waitForUpstream(upstream: readonly Upstream[]): Promise<State | undefined> {
-    if (upstream.length === 0) return undefined;
     await Promise.all(upstream.map((u) => u.handle.final));
     const blocker = upstream.find((u) => !u.allowFailure && u.handle.state.type !== 'COMPLETED');
     if (!blocker) return undefined;
@@ -105,9 +113,9 @@ class TaskRunExecution<O> {
     return this.finish(Failed(error, 'UpstreamFailed'));
   }
 
-  private dispatch(args: readonly unknown[], hasFutures: boolean): Promise<State> {
-    if (this.flow?.signal.aborted) return Promise.resolve(this.finish(this.cancelled()));
-    const resolved = hasFutures ? args.map(resolveFutures) : args;
+  private dispatch(args: readonly unknown[], hasInputs: boolean, promised?: PromiseValues): State | Promise<State> {
+    if (this.flow?.signal.aborted) return this.finish(this.cancelled());
+    const resolved = hasInputs ? args.map((arg) => resolveFutures(arg, promised)) : args;
     const spec = this.def.options.taskRunName;
     if (spec !== undefined) this.handle.name = renderRunName(spec, this.templateValues(resolved));
     return (this.flow?.runner ?? detachedRunner).submit({
@@ -138,7 +146,8 @@ class TaskRunExecution<O> {
       if (options.onRunning) await runHooks(options.onRunning, [owner, info, h.state], this.reportHook);
       let state: State;
       try {
-        state = Completed(await this.call(args, info));
+        const out = this.call(args, info);
+        state = Completed(out instanceof Promise ? await out : out);
       } catch (error) {
         state = this.failure(error);
       }
@@ -159,7 +168,7 @@ class TaskRunExecution<O> {
   }
 
   /** Calls the task function in its context, bounded by its timeout and the flow's cancellation. */
-  private async call(args: readonly unknown[], info: TaskRunInfo): Promise<unknown> {
+  private call(args: readonly unknown[], info: TaskRunInfo): unknown {
     const seconds = this.def.options.timeoutSeconds;
     const flowSignal = this.flow?.signal;
     let signal = flowSignal ?? NEVER_ABORTED;
@@ -177,13 +186,19 @@ class TaskRunExecution<O> {
       ...(this.recorder ? { recorder: this.recorder } : {}),
     };
     if (ctx.logPrints) installLogPrints();
+    let result: unknown;
     try {
-      const result = contextStorage.run(ctx, () => (this.def.fn as (...a: readonly unknown[]) => unknown)(...args));
-      if (!(result instanceof Promise)) return result;
-      return signal === NEVER_ABORTED ? await result : await raceAbort(result, signal);
-    } finally {
+      result = contextStorage.run(ctx, () => (this.def.fn as (...a: readonly unknown[]) => unknown)(...args));
+    } catch (error) {
       clearTimeout(timer);
+      throw error;
     }
+    if (!(result instanceof Promise)) {
+      clearTimeout(timer);
+      return result;
+    }
+    const settled = signal === NEVER_ABORTED ? result : raceAbort(result, signal);
+    return timer === undefined ? settled : settled.finally(() => clearTimeout(timer));
   }
 
   private failure(error: unknown): State {
@@ -208,19 +223,23 @@ class TaskRunExecution<O> {
     }
   }
 
-  private async finish(state: State, info?: TaskRunInfo): Promise<State> {
+  /** Records the final state and calls its hooks; synchronous unless there are hooks. */
+  private finish(state: State, info?: TaskRunInfo): State | Promise<State> {
     const h = this.handle;
     h.endTime = state.timestamp;
     this.record(state);
-    const runInfo = info ?? { id: h.id, name: h.name, taskName: this.def.name, taskKey: this.def.taskKey, mapIndex: h.mapIndex, attempt: h.runCount };
     const { onCompletion, onFailure } = this.def.options;
-    if (state.type === 'FAILED') {
-      this.log(LOG_LEVELS.ERROR, `Finished in state ${state.name}: ${state.message ?? ''}`, runInfo);
-      if (onFailure) await runHooks(onFailure, [this.def.owner, runInfo, state], this.reportHook);
-    } else if (state.type === 'COMPLETED' && onCompletion) {
-      await runHooks(onCompletion, [this.def.owner, runInfo, state], this.reportHook);
-    }
-    return state;
+    const failed = state.type === 'FAILED';
+    if (failed) this.log(LOG_LEVELS.ERROR, `Finished in state ${state.name}: ${state.message ?? ''}`, info);
+    const hooks = failed ? onFailure : state.type === 'COMPLETED' ? onCompletion : undefined;
+    if (!hooks) return state;
+    const runInfo = info ?? this.info();
+    return runHooks(hooks, [this.def.owner, runInfo, state], this.reportHook).then(() => state);
+  }
+
+  private info(): TaskRunInfo {
+    const h = this.handle;
+    return { id: h.id, name: h.name, taskName: this.def.name, taskKey: this.def.taskKey, mapIndex: h.mapIndex, attempt: h.runCount };
   }
 
   private readonly reportHook = (hookName: string, error: unknown): void => {
@@ -231,13 +250,20 @@ class TaskRunExecution<O> {
     const h = this.handle;
     const previous = first ? undefined : h.state;
     h.state = state;
-    this.recorder?.taskRun(h.toRecord());
-    this.recorder?.state({ runId: h.id, runKind: 'task', ...snapshot(state) });
+    const recorder = this.recorder;
+    if (recorder) {
+      recorder.taskRun(h);
+      recorder.state(
+        state.message === undefined
+          ? { runId: h.id, runKind: 'task', type: state.type, name: state.name, timestamp: state.timestamp }
+          : { runId: h.id, runKind: 'task', type: state.type, name: state.name, message: state.message, timestamp: state.timestamp },
+      );
+    }
     notifyTaskRun(h, state, previous);
   }
 
   private log(level: number, message: string, info?: TaskRunInfo): void {
-    const taskRun = info ?? { id: this.handle.id, name: this.handle.name, taskName: this.def.name, taskKey: this.def.taskKey, mapIndex: this.handle.mapIndex, attempt: this.handle.runCount };
+    const taskRun = info ?? this.info();
     emitLog(level, message, 'weft.task_runs', {
       ...(this.flow ? { flow: this.flow } : {}),
       taskRun,

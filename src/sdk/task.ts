@@ -13,10 +13,14 @@ import { resultOf, TaskFuture, TaskFutureList } from './futures.js';
 import { expandMapArgs } from './mapping.js';
 import { callerLocation, taskKeyFor } from './task-identity.js';
 
-/** A value, or something that will produce it: a future, a future list for arrays, allowFailure(). */
+/**
+ * A value, or something that will produce it: a future, a promise (such as an un-awaited
+ * direct task call), a future list for arrays, allowFailure(). Promises are awaited first.
+ */
 export type FutureOr<T> =
   | T
   | TaskFuture<T>
+  | PromiseLike<T>
   | AllowFailure<TaskFuture<T>>
   | (T extends readonly (infer E)[] ? TaskFutureList<E> | readonly (E | TaskFuture<E>)[] : never);
 
@@ -107,7 +111,17 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
     const call = { ...(all ? { waitFor: all } : {}), ...(mapIndex === undefined ? {} : { mapIndex }) };
     return new TaskFuture(submitTaskRun(def, args, call)) as TaskFuture<R>;
   };
-  const callable = async (...args: TaskArgs<A>): Promise<R> => submit(args).result();
+  // A direct call's promise carries its task run, so passing it un-awaited to another task
+  // records the DAG edge just like a future.
+  const callable = (...args: TaskArgs<A>): Promise<R> => {
+    let future: TaskFuture<R>;
+    try {
+      future = submit(args);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return Object.defineProperty(future.result(), HANDLE, { value: future[HANDLE] });
+  };
   const methods = {
     options,
     fn,

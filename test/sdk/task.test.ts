@@ -83,6 +83,24 @@ describe('task calls', () => {
     expect(byName.get('sum-0')?.upstream).toEqual([byName.get('add-0')?.id]);
   });
 
+  it('awaits promises among arguments, recording an edge for an un-awaited direct call', async () => {
+    const { result, flowRunId } = await inFlow(async () => {
+      const a = inc(1); // not awaited: a promise that carries its task run
+      const later = new Promise<number>((r) => setTimeout(() => r(100), 5));
+      return add(a, later);
+    });
+    expect(result).toBe(102);
+    const runs = await (await home.store()).listTaskRuns(flowRunId);
+    const byName = new Map(runs.map((r) => [r.name, r]));
+    expect(byName.get('add-0')?.upstream).toEqual([byName.get('inc-0')?.id]);
+  });
+
+  it('fails a task whose argument promise rejects, with that error', async () => {
+    const { result } = await inFlow(() => inc.run([Promise.reject(new Error('no input'))], { returnState: true }));
+    expect(result.type).toBe('FAILED');
+    expect(result.message).toBe('Error: no input');
+  });
+
   it('runs tasks called outside any flow and records them without a flow run', async () => {
     expect(await inc(9)).toBe(10);
     const future = inc.submit(1);
