@@ -38,6 +38,7 @@ export class ConcurrentTaskRunner implements TaskRunner {
   async start(): Promise<void> {}
 
   async submit<T>(submission: TaskRunSubmission<T>): Promise<State<T>> {
+    if (this.maxConcurrency === Infinity) return submission.runHere();
     if (this.running >= this.maxConcurrency) {
       await new Promise<void>((resolve) => this.queue.push(resolve));
     }

@@ -6,6 +6,13 @@
 import type { LogRecord, RecordBatch, StateRecord, TaskRunEdge, TaskRunRecord } from './records.js';
 import type { Store } from './store.js';
 
+/** Something that can give a task run's record when asked: read once per batch, so the
+ * several transitions of a fast task run cost one snapshot. */
+export interface TaskRunSource {
+  readonly id: string;
+  toRecord(): TaskRunRecord;
+}
+
 /** When a batch is written. */
 export interface BatchRecorderOptions {
   /** Write at least this often while records wait, in ms. @default 200 */
@@ -28,7 +35,7 @@ const RETRY_BASE_MS = 50;
  * recorder.taskRun(record); await recorder.flush();
  */
 export class BatchRecorder {
-  private taskRuns = new Map<string, TaskRunRecord>();
+  private taskRuns = new Map<string, TaskRunRecord | TaskRunSource>();
   private edges: TaskRunEdge[] = [];
   private states: StateRecord[] = [];
   private logs: LogRecord[] = [];
@@ -48,10 +55,14 @@ export class BatchRecorder {
     this.maxAttempts = options.maxAttempts ?? 8;
   }
 
-  /** Queues the latest snapshot of a task run (an earlier queued snapshot of it is replaced). */
-  taskRun(record: TaskRunRecord): void {
-    this.taskRuns.set(record.id, record);
-    this.added();
+  /**
+   * Queues a task run: a record, or a live source read when the batch is written. An earlier
+   * queued entry for the same id is replaced.
+   */
+  taskRun(run: TaskRunRecord | TaskRunSource): void {
+    const before = this.taskRuns.size;
+    this.taskRuns.set(run.id, run);
+    if (this.taskRuns.size !== before) this.added();
   }
 
   /** Queues a DAG edge. */
@@ -98,7 +109,7 @@ export class BatchRecorder {
   private take(): RecordBatch | undefined {
     if (this.waiting === 0) return undefined;
     const batch: RecordBatch = {
-      taskRuns: [...this.taskRuns.values()],
+      taskRuns: Array.from(this.taskRuns.values(), (run) => ('toRecord' in run ? run.toRecord() : run)),
       edges: this.edges,
       states: this.states,
       logs: this.logs,
@@ -129,10 +140,16 @@ export class BatchRecorder {
 
   /** Returns an unwritten batch to the buffers, behind nothing newer of the same task run. */
   private putBack(batch: RecordBatch): void {
-    for (const run of batch.taskRuns) if (!this.taskRuns.has(run.id)) this.taskRuns.set(run.id, run);
+    let added = 0;
+    for (const run of batch.taskRuns) {
+      if (!this.taskRuns.has(run.id)) {
+        this.taskRuns.set(run.id, run);
+        added++;
+      }
+    }
     this.edges = [...batch.edges, ...this.edges];
     this.states = [...batch.states, ...this.states];
     this.logs = [...batch.logs, ...this.logs];
-    this.waiting += batch.taskRuns.length + batch.edges.length + batch.states.length + batch.logs.length;
+    this.waiting += added + batch.edges.length + batch.states.length + batch.logs.length;
   }
 }
