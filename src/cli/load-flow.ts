@@ -36,6 +36,16 @@ export function parseFlowReference(reference: string, cwd: string = process.cwd(
   return { file: reference.slice(0, at), exportName: exportName === '' ? undefined : exportName };
 }
 
+/**
+ * A `.ts` file outside a `"type": "module"` package is compiled to CommonJS, and its named
+ * exports then arrive on `default` only: lift them up (named exports win).
+ */
+function withCommonJsExports(module: Record<string, unknown>): Record<string, unknown> {
+  const inner = module.default;
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner) || isFlow(inner)) return module;
+  return { ...(inner as Record<string, unknown>), ...module };
+}
+
 function describeFlows(flows: ReadonlyArray<[string, Flow<Record<string, unknown>, unknown>]>): string {
   return flows.map(([exportName, f]) => `${exportName} (flow '${f.name}')`).join(', ');
 }
@@ -59,6 +69,7 @@ export async function loadFlow(reference: string, cwd: string = process.cwd()): 
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new FlowLoadError(`Could not load the flow file '${file}': ${why}`, { cause });
   }
+  module = withCommonJsExports(module);
   const flows = Object.entries(module).filter((entry): entry is [string, Flow<Record<string, unknown>, unknown>] => isFlow(entry[1]));
   const syntax = `weft run ${file}:EXPORT`;
   if (exportName !== undefined) {

@@ -17,8 +17,8 @@ export interface TallyCounts {
  * Task runs by their current state type.
  * @example
  * const tally = new TaskRunTally();
- * tally.change('a1', 'RUNNING', undefined);
- * tally.change('a1', 'COMPLETED', 'RUNNING');
+ * tally.change('RUNNING', undefined);
+ * tally.change('COMPLETED', 'RUNNING');
  * tally.counts().finished; // 1
  */
 export class TaskRunTally {

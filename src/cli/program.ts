@@ -1,0 +1,79 @@
+/**
+ * The `weft` command line: commander program with its subcommands. Each action resolves with
+ * the exit code; errors propagate to the caller, which reports them.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { EXIT_OK, type ExitCode } from './exit-codes.js';
+import { logsCommand } from './logs-command.js';
+import { runCommand, type RunCommandOptions } from './run-command.js';
+import { runsList, runsShow, type RunsListOptions } from './runs-command.js';
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const collect = (value: string, previous: readonly string[]): string[] => [...previous, value];
+
+/**
+ * Builds the program. `setExitCode` receives the exit code of the action that ran.
+ * @example
+ * let code = 0;
+ * await buildProgram((c) => (code = c)).parseAsync(process.argv);
+ */
+export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
+  const program = new Command('weft')
+    .description('Weft: workflow orchestration for TypeScript. Runs flows and shows what they recorded.')
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run `weft --help` or `weft <command> --help` for usage)')
+    .showSuggestionAfterError();
+
+  program
+    .command('run')
+    .description('Run a flow from a module: FILE exports the flow; add :EXPORT when it exports several.')
+    .argument('<file[:export]>', 'module that defines the flow, relative to the current directory, e.g. flows/etl.ts:etl')
+    .option('-p, --param <key=value>', 'a parameter; the value is parsed as JSON when it parses, else taken as text (repeatable)', collect, [])
+    .option('--params <json>', 'parameters as a JSON object; --param entries override its keys')
+    .option('--json', 'print exactly one JSON document {flowRunId, state, result} on stdout')
+    .addHelpText('after', '\nExamples:\n  weft run examples/dask-example.ts --param n=100\n  weft run flows.ts:etl --params \'{"day": "2026-11-01"}\' --json')
+    .action(async (reference: string, options: RunCommandOptions) => setExitCode(await runCommand(reference, options)));
+
+  const runs = program.command('runs').description('Recorded flow runs.');
+  runs
+    .command('ls')
+    .description('List flow runs, newest first.')
+    .option('--flow <name>', 'only runs of this flow')
+    .option('--state <type>', 'only runs in this state type (e.g. COMPLETED, FAILED; any case)')
+    .option('--limit <n>', 'at most this many runs (default 50)')
+    .option('--json', 'print the run records as a JSON array')
+    .action(async (options: RunsListOptions) => {
+      await runsList(options);
+      setExitCode(EXIT_OK);
+    });
+  runs
+    .command('show')
+    .description('Show a flow run with its task runs and state history.')
+    .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, options: { json?: boolean }) => {
+      await runsShow(id, options);
+      setExitCode(EXIT_OK);
+    });
+
+  program
+    .command('logs')
+    .description('Print the logs of a flow run and its task runs, oldest first.')
+    .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
+    .action(async (id: string) => {
+      await logsCommand(id);
+      setExitCode(EXIT_OK);
+    });
+
+  return program;
+}

@@ -1,0 +1,118 @@
+/**
+ * `weft run FILE[:EXPORT] [--param key=value]... [--params JSON] [--json]`: loads a flow, runs
+ * it with a progress display (or quietly with --json), prints its final state and result.
+ */
+import { inspect } from 'node:util';
+import { setSignalMode } from '../engine/cancellation.js';
+import { closeClient } from '../engine/client.js';
+import { observeRuns, type ObservedFlowRun } from '../engine/observers.js';
+import type { State } from '../engine/states.js';
+import { ParameterValidationError, UnserializableResultError } from '../errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
+import { jsonResult } from './json-result.js';
+import { loadFlow } from './load-flow.js';
+import { writeErr, writeOut } from './output.js';
+import { describeParameters } from './parameter-help.js';
+import { buildParameters } from './parse-params.js';
+import { createProgressDisplay, type ProgressDisplay } from './progress-display.js';
+import { guardStdout, type StdoutGuard } from './stdout-guard.js';
+import { TaskRunTally } from './task-run-tally.js';
+
+/** Options of `weft run`, as commander parses them. */
+export interface RunCommandOptions {
+  /** `--param key=value` entries, in order. */
+  readonly param: readonly string[];
+  /** `--params JSON`. */
+  readonly params?: string;
+  /** `--json`: print exactly one JSON document on stdout. */
+  readonly json?: boolean;
+}
+
+/** The document `weft run --json` prints. */
+export interface RunDocument {
+  readonly flowRunId: string | null;
+  readonly state: { readonly type: string; readonly name: string; readonly message: string | null };
+  readonly result: unknown;
+}
+
+function exitCodeFor(state: State): ExitCode {
+  if (state.type === 'COMPLETED') return EXIT_OK;
+  if (state.error instanceof ParameterValidationError) return EXIT_USAGE;
+  return EXIT_FAILED;
+}
+
+function stateLine(run: ObservedFlowRun | undefined, state: State): string {
+  const who = run ? `Flow run '${run.name}' (${run.id})` : 'Flow run';
+  return `${who} finished in state ${state.name}${state.message ? `: ${state.message}` : ''}`;
+}
+
+/**
+ * Runs `weft run` and resolves with the exit code: 0 completed, 1 failed / crashed / cancelled,
+ * 2 invalid parameters. Rejects with a typed error for bad usage or an unprintable result.
+ * @example
+ * const code = await runCommand('examples/dask-example.ts', { param: ['n=10'], json: true });
+ */
+export async function runCommand(reference: string, options: RunCommandOptions): Promise<ExitCode> {
+  const parameters = buildParameters(options.params, options.param);
+  setSignalMode('cancel-only'); // SIGINT/SIGTERM cancel the run, which is recorded and printed
+  // With --json, stdout is kept for the one document, from the user module's first line on.
+  const guard: StdoutGuard | undefined = options.json ? guardStdout() : undefined;
+  try {
+    const { flow } = await loadFlow(reference);
+    const tally = new TaskRunTally();
+    let top: ObservedFlowRun | undefined;
+    const stopObserving = observeRuns({
+      flowRunState: (run) => {
+        if (top === undefined && run.parentFlowRunId === null) top = run;
+      },
+      taskRunState: (_run, state, previous) => tally.change(state.type, previous?.type),
+    });
+    const display: ProgressDisplay | undefined = options.json ? undefined : createProgressDisplay({ label: flow.name, counts: () => tally.counts() });
+    // Stay alive until the run ends, even while its code only awaits promises (no timers or
+    // sockets): the run then waits for its work or a signal, instead of the process exiting.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
+    let state: State;
+    try {
+      state = await flow.run(parameters, { returnState: true });
+    } finally {
+      clearInterval(keepAlive);
+      stopObserving();
+      display?.stop();
+    }
+    const code = exitCodeFor(state);
+    await closeClient(); // everything recorded before anything is printed
+    if (guard) {
+      guard.release();
+      await guard.write(`${renderRunDocument(top, state)}\n`);
+      return code;
+    }
+    await writeOut(`${stateLine(top, state)}\n`);
+    if (state.type === 'COMPLETED' && state.result !== undefined) {
+      await writeOut(`Result: ${inspect(state.result, { depth: 6, maxArrayLength: 100, colors: process.stdout.isTTY })}\n`);
+    }
+    if (state.error instanceof ParameterValidationError) {
+      const lines = describeParameters(flow.parametersJsonSchema);
+      if (lines.length > 0) await writeErr(`Parameters of flow '${flow.name}':\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+    }
+    return code;
+  } finally {
+    guard?.release();
+  }
+}
+
+/** The `--json` document as text; throws UnserializableResultError for a result JSON cannot hold. */
+function renderRunDocument(run: ObservedFlowRun | undefined, state: State): string {
+  const doc = (result: unknown): RunDocument => ({
+    flowRunId: run?.id ?? null,
+    state: { type: state.type, name: state.name, message: state.message ?? null },
+    result,
+  });
+  if (state.type !== 'COMPLETED') return JSON.stringify(doc(null));
+  try {
+    return JSON.stringify(doc(jsonResult(state.result)));
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const which = run ? `Flow run '${run.name}' (${run.id})` : 'The flow run';
+    throw new UnserializableResultError(`${which} finished in state ${state.name} and is recorded so, but its result cannot be printed: ${why}`, { cause });
+  }
+}

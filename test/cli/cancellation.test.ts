@@ -1,0 +1,43 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, fixture, runWeftJson, startWeft, tempHome, waitUntil } from './harness.js';
+
+interface ShowDoc {
+  state: { type: string; message: string | null };
+  taskRuns: Array<{ name: string; state: { type: string } }>;
+}
+
+describe('signals during weft run', { timeout: 60_000 }, () => {
+  beforeAll(assertBuilt);
+  const homes: Array<{ path: string; remove(): void }> = [];
+  afterEach(() => homes.splice(0).forEach((h) => h.remove()));
+
+  for (const [signal, json] of [
+    ['SIGINT', true],
+    ['SIGTERM', false],
+  ] as const) {
+    it(`${signal} cancels the flow run and its running task runs, records them, and exits 1${json ? ' (--json)' : ''}`, async () => {
+      const home = tempHome();
+      homes.push(home);
+      const weft = startWeft(home.path, ['run', fixture('hanging-flow.ts'), ...(json ? ['--json'] : [])]);
+      await waitUntil(() => weft.output.stderr.includes('HANG-STARTED 0') && weft.output.stderr.includes('HANG-STARTED 1'), 'both hanging task runs to start');
+      weft.child.kill(signal);
+      const result = await weft.done;
+      expect(result.code, result.stderr).toBe(1);
+
+      let flowRunId: string;
+      if (json) {
+        const doc = JSON.parse(result.stdout) as { flowRunId: string; state: { type: string; message: string } };
+        expect(doc.state.type).toBe('CANCELLED');
+        expect(doc.state.message).toContain(signal);
+        flowRunId = doc.flowRunId;
+      } else {
+        expect(result.stdout).toContain('finished in state Cancelled');
+        flowRunId = /\(([0-9a-f-]{36})\)/.exec(result.stdout)?.[1] ?? '';
+      }
+      const { doc } = await runWeftJson<ShowDoc>(home.path, ['runs', 'show', flowRunId, '--json']);
+      expect(doc.state.type).toBe('CANCELLED');
+      const states = Object.fromEntries(doc.taskRuns.map((t) => [t.name, t.state.type]));
+      expect(states).toEqual({ 'quick-0': 'COMPLETED', 'hang-0': 'CANCELLED', 'hang-1': 'CANCELLED' });
+    });
+  }
+});
