@@ -1,7 +1,10 @@
 /**
- * Throughput of SqlStore.write() on a SQLite file: batches of 30 000 task runs, 90 000 states and
- * 20 000 edges (the shape the hot path writes), first as inserts, then as upserts of the same ids.
- * Run: npx tsx bench/store-write.ts
+ * Throughput of SqlStore.write() on a SQLite file, with batches of 30 000 task runs, 90 000 states
+ * and 20 000 edges: first as inserts, then the same task runs again as upserts.
+ *   fresh: each pair of batches into a new database (5 times);
+ *   grown: 6 pairs into one database, which grows to 180 000 task runs and 1 080 000 states.
+ * Run: npx tsx bench/store-write.ts        (ids as the engine makes them: random UUIDs, v4)
+ *      BENCH_IDS=v7 npx tsx bench/store-write.ts   (time-ordered UUIDv7 ids)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,20 +12,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RecordBatch, StateRecord, TaskRunRecord } from '../src/store/records.js';
+import type { SqlStore } from '../src/store/sql/sql-store.js';
 import { openSqliteStore } from '../src/store/sql/sqlite.js';
 
 /** A UUID version 7: 48 bits of Unix ms, then random bits; ids made later sort later. */
 function uuidv7(): string {
   const bytes = randomBytes(16);
-  const ms = Date.now();
-  bytes.writeUIntBE(ms, 0, 6);
+  bytes.writeUIntBE(Date.now(), 0, 6);
   bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f);
   bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-const ids = process.env.BENCH_IDS === 'v7' ? uuidv7 : randomUUID;
+const v7 = process.env.BENCH_IDS === 'v7';
+const newId = v7 ? uuidv7 : randomUUID;
 
 function batch(flowRunId: string, ids: readonly string[], type: 'RUNNING' | 'COMPLETED'): RecordBatch {
   const now = new Date().toISOString();
@@ -50,26 +54,45 @@ function batch(flowRunId: string, ids: readonly string[], type: 'RUNNING' | 'COM
   return { taskRuns, states, edges, logs: [] };
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'weft-bench-'));
-const store = await openSqliteStore(process.argv[2] ?? join(dir, 'weft.db'), { busyTimeoutMs: 30_000 });
-const insertMs: number[] = [];
-const upsertMs: number[] = [];
-for (let round = 0; round < 6; round++) {
-  const flowRunId = ids();
-  const taskRunIds = Array.from({ length: 30_000 }, ids);
-  const first = batch(flowRunId, taskRunIds, 'RUNNING');
-  let t = performance.now();
+/** Writes one insert batch and one upsert batch; returns their times in ms. */
+async function pair(store: SqlStore): Promise<[number, number]> {
+  const flowRunId = newId();
+  const ids = Array.from({ length: 30_000 }, newId);
+  const first = batch(flowRunId, ids, 'RUNNING');
+  const second = batch(flowRunId, ids, 'COMPLETED');
+  const t0 = performance.now();
   await store.write(first);
-  insertMs.push(performance.now() - t);
-  const second = batch(flowRunId, taskRunIds, 'COMPLETED');
-  t = performance.now();
+  const t1 = performance.now();
   await store.write(second);
-  upsertMs.push(performance.now() - t);
+  return [t1 - t0, performance.now() - t1];
 }
-await store.close();
-await rm(dir, { recursive: true, force: true });
+
+async function withStore(work: (store: SqlStore) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-bench-'));
+  const store = await openSqliteStore(join(dir, 'weft.db'), { busyTimeoutMs: 30_000 });
+  try {
+    await work(store);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-console.log(`batch = 30000 task runs + 90000 states + 20000 edges, ids ${process.env.BENCH_IDS === 'v7' ? 'UUIDv7' : 'UUIDv4'}`);
-console.log(`insert ms: ${fmt(insertMs)} (median ${median(insertMs).toFixed(0)})`);
-console.log(`upsert ms: ${fmt(upsertMs)} (median ${median(upsertMs).toFixed(0)})`);
+const median = (xs: number[]): string => ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN).toFixed(0);
+const report = (label: string, pairs: [number, number][]): void => {
+  const inserts = pairs.map((p) => p[0]);
+  const upserts = pairs.map((p) => p[1]);
+  console.log(`${label} insert ms: ${fmt(inserts)} (median ${median(inserts)})`);
+  console.log(`${label} upsert ms: ${fmt(upserts)} (median ${median(upserts)})`);
+};
+
+console.log(`batch = 30 000 task runs + 90 000 states + 20 000 edges; ids: ${v7 ? 'UUIDv7' : 'UUIDv4 (random)'}`);
+const fresh: [number, number][] = [];
+for (let i = 0; i < 5; i++) await withStore(async (store) => void fresh.push(await pair(store)));
+report('fresh', fresh);
+const grown: [number, number][] = [];
+await withStore(async (store) => {
+  for (let i = 0; i < 6; i++) grown.push(await pair(store));
+});
+report('grown', grown);

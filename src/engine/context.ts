@@ -5,26 +5,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FlowRunState } from './flow-run-state.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
+import type { FlowRunInfo, TaskRunInfo } from './run-info.js';
 
-/** What a task run's code can see of itself. */
-export interface TaskRunInfo {
-  readonly id: string;
-  readonly name: string;
-  readonly taskName: string;
-  readonly taskKey: string;
-  /** Index in a `.map()` call, or -1. */
-  readonly mapIndex: number;
-  /** 1 on the first attempt, 2 on the first retry … */
-  readonly attempt: number;
-}
-
-/** What a flow run's code can see of itself. */
-export interface FlowRunInfo {
-  readonly id: string;
-  readonly name: string;
-  readonly flowName: string;
-  readonly parameters: Readonly<Record<string, unknown>>;
-}
+export type { FlowRunInfo, TaskRunInfo } from './run-info.js';
 
 /**
  * The context of the code that is running now.

@@ -25,7 +25,7 @@ export function isBusyError(error: unknown): boolean {
  * @example
  * await retryWhileBusy(() => migrateToLatest(db), 30_000);
  */
-export async function retryWhileBusy<T>(work: () => Promise<T>, timeoutMs: number): Promise<T> {
+export async function retryWhileBusy<T>(work: () => T | Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let pause = 5;
   for (;;) {

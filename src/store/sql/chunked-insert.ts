@@ -23,7 +23,7 @@ export interface ChunkedInsertSpec<Row extends object> {
    * @default 32_000
    */
   readonly maxVariables?: number;
-  /** Most rows in one statement. @default 1024 */
+  /** Most rows in one statement. @default 256 */
   readonly maxRows?: number;
 }
 
@@ -45,7 +45,7 @@ export class ChunkedInsert<Row extends object> {
   constructor(spec: ChunkedInsertSpec<Row>) {
     this.#spec = spec;
     const byVariables = Math.floor((spec.maxVariables ?? 32_000) / spec.columns.length);
-    this.#chunkRows = largestPowerOfTwoAtMost(Math.max(1, Math.min(byVariables, spec.maxRows ?? Number(process.env.CHUNK ?? 1024))));
+    this.#chunkRows = largestPowerOfTwoAtMost(Math.max(1, Math.min(byVariables, spec.maxRows ?? 256)));
   }
 
   /** Rows in a full chunk. */

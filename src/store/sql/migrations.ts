@@ -138,7 +138,8 @@ async function upToDate<DB>(db: Kysely<DB>): Promise<boolean> {
 
 async function migrate<DB>(db: Kysely<DB>): Promise<void> {
   const { error } = await new Migrator({ db, provider }).migrateToLatest();
-  if (error !== undefined) throw error;
+  if (error === undefined) return;
+  throw error instanceof Error ? error : new Error('A migration of the Weft record failed', { cause: error });
 }
 
 /**

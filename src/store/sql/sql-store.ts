@@ -35,6 +35,10 @@ import { writeTransaction } from './write-transaction.js';
 /** Shortest id prefix `readFlowRun` resolves. */
 export const MIN_ID_PREFIX = 4;
 
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The smallest string greater than every string that starts with `prefix`. */
 function prefixEnd(prefix: string): string {
   const last = prefix.codePointAt(prefix.length - 1) ?? 0;
@@ -110,8 +114,12 @@ export class SqlStore implements Store {
     const latest = new Map<string, TaskRunRecord>();
     for (const run of taskRuns) latest.set(run.id, run);
     const taskRunRows = Array.from(latest.values(), taskRunRow);
-    const edgeRows = edges.map((e) => ({ task_run_id: e.taskRunId, upstream_id: e.upstreamId }));
-    const stateRows = states.map((s) => stateRow(s.runId, s.runKind, s));
+    // Edges and states go in sorted by their indexed key: consecutive inserts land on the same index
+    // pages. The sort is stable, so a run's states keep their order (and their ids stay ascending).
+    const edgeRows = edges
+      .map((e) => ({ task_run_id: e.taskRunId, upstream_id: e.upstreamId }))
+      .sort((a, b) => compare(a.task_run_id, b.task_run_id) || compare(a.upstream_id, b.upstream_id));
+    const stateRows = states.map((s) => stateRow(s.runId, s.runKind, s)).sort((a, b) => compare(a.run_id, b.run_id));
     const logRows = logs.map(logRow);
     await this.#run(`write a batch of ${taskRunRows.length} task runs, ${states.length} states and ${logs.length} logs`, () =>
       writeTransaction(this.#db, async (trx) => {

@@ -53,7 +53,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions)
   let kysely: Kysely<Schema> | undefined;
   try {
     if (file !== IN_MEMORY) mkdirSync(dirname(file), { recursive: true });
-    const sqlite = await retryWhileBusy(async () => connect(file, options.busyTimeoutMs), options.busyTimeoutMs);
+    const sqlite = await retryWhileBusy(() => connect(file, options.busyTimeoutMs), options.busyTimeoutMs);
     kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) });
     await migrateToLatest(kysely, options);
     return new SqlStore(kysely, where);

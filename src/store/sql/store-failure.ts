@@ -17,14 +17,20 @@ function code(error: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+const PATH_CODES = new Set(['SQLITE_PERM', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'EISDIR']);
+
 function advice(cause: unknown, where: StoreLocation): string {
   const c = code(cause);
   if (isBusyError(cause)) {
     const waited = where.busyTimeoutMs === undefined ? '' : ` for more than ${where.busyTimeoutMs} ms`;
     return `Another process held the database locked${waited}. Retry, stop the other writer, or raise WEFT_DATABASE_BUSY_TIMEOUT_MS.`;
   }
-  if (c === 'SQLITE_READONLY' || c.startsWith('SQLITE_CANTOPEN') || c === 'SQLITE_PERM' || c === 'EACCES' || c === 'EROFS') {
-    return 'Make sure the file and its directory exist and are writable by this user, or set WEFT_HOME / WEFT_DATABASE_URL to another place.';
+  if (PATH_CODES.has(c) || c.startsWith('SQLITE_CANTOPEN') || c.startsWith('SQLITE_READONLY')) {
+    return 'Make sure the path is a directory you can write to, or set WEFT_HOME / WEFT_DATABASE_URL to another place.';
+  }
+  // SQLite's unique and primary-key violations; Postgres's unique_violation.
+  if (c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY' || c === '23505') {
+    return 'A record with this id is already there: record the run under a new id.';
   }
   if (c === 'SQLITE_CORRUPT' || c === 'SQLITE_NOTADB') {
     return 'The file is damaged or is not a Weft database: move it aside and run again to start a fresh record.';

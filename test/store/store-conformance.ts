@@ -1,0 +1,236 @@
+/**
+ * The behaviour every `Store` implementation must have. An implementation's test file calls
+ * `storeConformance(name, open)`; `open` gives a fresh, empty store and a way to dispose of it.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunNotFoundError, StoreError } from '../../src/errors.js';
+import type { Store } from '../../src/store/store.js';
+import { at, flowRun, log, state, taskRun, taskState } from './record-builders.js';
+
+/** What `open` gives: an empty store, and how to remove it after the test. */
+export interface OpenedStore {
+  readonly store: Store;
+  readonly cleanup: () => Promise<void>;
+}
+
+const EMPTY = { taskRuns: [], edges: [], states: [], logs: [] } as const;
+
+/** Defines the conformance tests of `Store` for one implementation. */
+export function storeConformance(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await open());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    it('reads back a created flow run exactly, and nothing for an unknown id', async () => {
+      const run = flowRun({ parentFlowRunId: 'parent-1', state: state('PENDING', 'Pending', at(0), 'queued') });
+      await store.createFlowRun(run);
+      expect(await store.readFlowRun(run.id)).toEqual(run);
+      expect(await store.readFlowRun('no-such-run')).toBeUndefined();
+    });
+
+    it('finds a flow run by a unique id prefix of at least 4 characters', async () => {
+      const a = flowRun({ id: 'feed0001-aaaa' });
+      const b = flowRun({ id: 'feed0002-bbbb' });
+      await store.createFlowRun(a);
+      await store.createFlowRun(b);
+      expect((await store.readFlowRun('feed0001'))?.id).toBe(a.id);
+      expect((await store.readFlowRun('feed0002-b'))?.id).toBe(b.id);
+      expect(await store.readFlowRun('fee')).toBeUndefined();
+      expect(await store.readFlowRun('feed9')).toBeUndefined();
+    });
+
+    it('refuses an ambiguous prefix and asks for more characters', async () => {
+      await store.createFlowRun(flowRun({ id: 'cafe0001-aaaa' }));
+      await store.createFlowRun(flowRun({ id: 'cafe0002-bbbb' }));
+      const read = store.readFlowRun('cafe');
+      await expect(read).rejects.toThrow(StoreError);
+      await expect(store.readFlowRun('cafe')).rejects.toThrow(/ambiguous.*more characters/s);
+    });
+
+    it('records the first state of a flow run in its history', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      expect(await store.listStates(run.id)).toEqual([{ runId: run.id, runKind: 'flow', ...run.state }]);
+    });
+
+    it('moves a flow run through states, applying the patch and appending the history in order', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      const running = state('RUNNING', 'Running', at(10));
+      await store.setFlowRunState(run.id, running, { runCount: 1, startTime: at(10) });
+      expect(await store.readFlowRun(run.id)).toEqual({ ...run, state: running, runCount: 1, startTime: at(10) });
+
+      const failed = state('FAILED', 'Failed', at(20), 'Error: boom');
+      await store.setFlowRunState(run.id, failed, { endTime: at(20) });
+      const read = await store.readFlowRun(run.id);
+      expect(read).toEqual({ ...run, state: failed, runCount: 1, startTime: at(10), endTime: at(20) });
+
+      const history = await store.listStates(run.id);
+      expect(history.map((s) => s.name)).toEqual(['Pending', 'Running', 'Failed']);
+      expect(history[2]).toEqual({ runId: run.id, runKind: 'flow', ...failed });
+    });
+
+    it('refuses to change the state of a flow run it does not have', async () => {
+      await expect(store.setFlowRunState('missing', state('RUNNING', 'Running', at(1)))).rejects.toThrow(
+        RunNotFoundError,
+      );
+      expect(await store.listStates('missing')).toEqual([]);
+    });
+
+    it('writes task runs, and a later snapshot of the same id replaces the earlier one', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      const first = taskRun(run.id, { tags: ['a', 'b'] });
+      await store.write({ ...EMPTY, taskRuns: [first] });
+      expect(await store.readTaskRun(first.id)).toEqual({ ...first, upstream: [] });
+
+      const done = { ...first, state: state('COMPLETED', 'Completed', at(3)), endTime: at(3), runCount: 2 };
+      await store.write({ ...EMPTY, taskRuns: [done] });
+      expect(await store.readTaskRun(first.id)).toEqual({ ...done, upstream: [] });
+
+      const retried = { ...first, state: state('FAILED', 'Failed', at(4), 'Error: no'), runCount: 3 };
+      const final = { ...retried, state: state('COMPLETED', 'Cached', at(5)) };
+      await store.write({ ...EMPTY, taskRuns: [retried, final] });
+      const listed = await store.listTaskRuns(run.id);
+      expect(listed).toEqual([{ ...final, upstream: [] }]);
+    });
+
+    it('lists task runs in creation order, then in the order they were first written', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      const c = taskRun(run.id, { name: 'c', createdAt: at(50) });
+      const a = taskRun(run.id, { name: 'a', createdAt: at(50) });
+      const b = taskRun(run.id, { name: 'b', createdAt: at(50) });
+      const early = taskRun(run.id, { name: 'early', createdAt: at(10) });
+      const other = taskRun(flowRun().id, { name: 'other flow' });
+      await store.write({ ...EMPTY, taskRuns: [c, a, other] });
+      await store.write({ ...EMPTY, taskRuns: [b, early, { ...c, runCount: 2 }] });
+      expect((await store.listTaskRuns(run.id)).map((t) => t.name)).toEqual(['early', 'c', 'a', 'b']);
+      expect(await store.listTaskRuns('no-such-flow-run')).toEqual([]);
+    });
+
+    it('records each DAG edge once and lists upstream task runs', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      const [x, y, z] = [taskRun(run.id, { name: 'x' }), taskRun(run.id, { name: 'y' }), taskRun(run.id, { name: 'z' })];
+      const xz = { taskRunId: z.id, upstreamId: x.id };
+      const yz = { taskRunId: z.id, upstreamId: y.id };
+      await store.write({ ...EMPTY, taskRuns: [x, y, z], edges: [xz, yz, xz] });
+      await store.write({ ...EMPTY, edges: [yz, { taskRunId: y.id, upstreamId: x.id }] });
+      const byName = new Map((await store.listTaskRuns(run.id)).map((t) => [t.name, [...t.upstream].sort()]));
+      expect(byName).toEqual(
+        new Map([
+          ['x', []],
+          ['y', [x.id]],
+          ['z', [x.id, y.id].sort()],
+        ]),
+      );
+      expect([...((await store.readTaskRun(z.id))?.upstream ?? [])].sort()).toEqual([x.id, y.id].sort());
+    });
+
+    it('keeps the state history of task runs in the order written, across batches', async () => {
+      const t = taskRun(null);
+      const names = ['Pending', 'Running', 'Retrying', 'Completed'];
+      const entries = names.map((n, i) => taskState(t.id, state(i === 3 ? 'COMPLETED' : 'RUNNING', n, at(i))));
+      const other = taskState('another-task', state('PENDING', 'Pending', at(0)));
+      await store.write({ ...EMPTY, taskRuns: [t], states: [entries[0]!, other, entries[1]!] });
+      await store.write({ ...EMPTY, states: [entries[2]!, entries[3]!] });
+      expect(await store.listStates(t.id)).toEqual(entries);
+      expect(await store.readTaskRun(t.id)).toEqual({ ...t, upstream: [] });
+    });
+
+    it("lists a flow run's logs together with its task runs' logs, oldest first", async () => {
+      const run = flowRun();
+      const elsewhere = flowRun();
+      await store.createFlowRun(run);
+      await store.createFlowRun(elsewhere);
+      const t = taskRun(run.id);
+      const u = taskRun(elsewhere.id);
+      await store.write({
+        ...EMPTY,
+        taskRuns: [t, u],
+        logs: [
+          log('flow starts', { flowRunId: run.id, level: 20 }),
+          log('task says hi', { flowRunId: run.id, taskRunId: t.id, level: 30 }),
+          log('other flow', { flowRunId: elsewhere.id }),
+          log('other task', { taskRunId: u.id }),
+        ],
+      });
+      await store.write({ ...EMPTY, logs: [log('task without flow id', { taskRunId: t.id, level: 40 })] });
+      await store.write({ ...EMPTY, logs: [log('flow ends', { flowRunId: run.id })] });
+      const logs = await store.listLogs(run.id);
+      expect(logs.map((l) => l.message)).toEqual(['flow starts', 'task says hi', 'task without flow id', 'flow ends']);
+      expect(logs[1]).toEqual(log('task says hi', { flowRunId: run.id, taskRunId: t.id, level: 30 }));
+    });
+
+    it('lists flow runs newest first, filtered by flow name and state type, up to the limit', async () => {
+      const old = flowRun({ flowName: 'etl', createdAt: at(1) });
+      const mid = flowRun({ flowName: 'report', createdAt: at(2) });
+      const tieFirst = flowRun({ flowName: 'etl', createdAt: at(3) });
+      const tieSecond = flowRun({ flowName: 'etl', createdAt: at(3) });
+      for (const run of [mid, tieFirst, old, tieSecond]) await store.createFlowRun(run);
+      await store.setFlowRunState(old.id, state('COMPLETED', 'Completed', at(9)));
+
+      const ids = (runs: readonly { id: string }[]): string[] => runs.map((r) => r.id);
+      expect(ids(await store.listFlowRuns())).toEqual([tieSecond.id, tieFirst.id, mid.id, old.id]);
+      expect(ids(await store.listFlowRuns({ flowName: 'etl' }))).toEqual([tieSecond.id, tieFirst.id, old.id]);
+      expect(ids(await store.listFlowRuns({ stateType: 'COMPLETED' }))).toEqual([old.id]);
+      expect(ids(await store.listFlowRuns({ flowName: 'report', stateType: 'PENDING' }))).toEqual([mid.id]);
+      expect(ids(await store.listFlowRuns({ flowName: 'nope' }))).toEqual([]);
+      expect(ids(await store.listFlowRuns({ limit: 2 }))).toEqual([tieSecond.id, tieFirst.id]);
+    });
+
+    it('lists at most 50 flow runs by default', async () => {
+      for (let i = 0; i < 52; i++) await store.createFlowRun(flowRun({ createdAt: at(i) }));
+      const runs = await store.listFlowRuns();
+      expect(runs).toHaveLength(50);
+      expect(runs[0]?.createdAt).toBe(at(51));
+    });
+
+    it('writes a large batch whole', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      const tasks = Array.from({ length: 2_345 }, (_, i) => taskRun(run.id, { name: `t${i}`, mapIndex: i }));
+      const edges = tasks.slice(1).map((t, i) => ({ taskRunId: t.id, upstreamId: tasks[i]!.id }));
+      const states = tasks.flatMap((t) => [taskState(t.id, state('PENDING', 'Pending', at(0))), taskState(t.id, t.state)]);
+      const logs = tasks.map((t) => log(`hello from ${t.name}`, { flowRunId: run.id, taskRunId: t.id }));
+      await store.write({ taskRuns: tasks, edges, states, logs });
+      const listed = await store.listTaskRuns(run.id);
+      expect(listed.map((t) => t.mapIndex)).toEqual(tasks.map((t) => t.mapIndex));
+      expect(listed[1_000]?.upstream).toEqual([tasks[999]!.id]);
+      expect((await store.listLogs(run.id)).map((l) => l.message)).toEqual(logs.map((l) => l.message));
+      expect(await store.listStates(tasks[2_344]!.id)).toHaveLength(2);
+      await store.write(EMPTY);
+    });
+
+    it('refuses a batch it cannot write whole, and takes it when offered again', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      const good = Array.from({ length: 600 }, (_, i) => taskRun(run.id, { name: `t${i}` }));
+      const broken = { ...taskRun(run.id), name: null as unknown as string };
+      const logs = [log('kept only with its batch', { flowRunId: run.id })];
+      await expect(store.write({ ...EMPTY, taskRuns: [...good, broken], logs })).rejects.toThrow(StoreError);
+      expect(await store.listTaskRuns(run.id)).toEqual([]);
+      expect(await store.listLogs(run.id)).toEqual([]);
+      await store.write({ ...EMPTY, taskRuns: good, logs });
+      expect(await store.listTaskRuns(run.id)).toHaveLength(600);
+      expect(await store.listLogs(run.id)).toHaveLength(1);
+    });
+
+    it('refuses every call after close, and closing twice is harmless', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      await store.close();
+      await store.close();
+      await expect(store.readFlowRun(run.id)).rejects.toThrow(StoreError);
+      await expect(store.write({ ...EMPTY, taskRuns: [taskRun(run.id)] })).rejects.toThrow(StoreError);
+      await expect(store.listFlowRuns()).rejects.toThrow(StoreError);
+    });
+  });
+}
