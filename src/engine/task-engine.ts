@@ -18,7 +18,7 @@ import { raceAbort, sleep } from './abort.js';
 import { retryDelaySeconds } from './retries.js';
 import { emitLog } from './run-log.js';
 import { renderRunName } from './run-names.js';
-import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, snapshot, type State } from './states.js';
+import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from './states.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
 

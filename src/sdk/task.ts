@@ -118,7 +118,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
     try {
       future = submit(args);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return Object.defineProperty(future.result(), HANDLE, { value: future[HANDLE] });
   };
