@@ -11,6 +11,7 @@ const repeats = Number(process.env.BENCH_REPEATS ?? 5);
 const n = Number(process.env.BENCH_N ?? 10_000);
 const bigN = Number(process.env.BENCH_BIG_N ?? 100_000);
 const seedScript = fileURLToPath(new URL('./workloads/seed.ts', import.meta.url));
+const wideScript = fileURLToPath(new URL('./workloads/wide-map.ts', import.meta.url));
 
 function series(label: string, make: () => Measurement): Measurement[] {
   const runs: Measurement[] = [];
@@ -35,9 +36,9 @@ console.log(`  wall time              ${weftMs.toFixed(0).padStart(10)} ms`);
 console.log(`  peak RSS               ${median(weft.map((r) => r.maxRssMb)).toFixed(0).padStart(10)} MB   (target <= 400)`);
 console.log(`  baseline (plain async) ${baseMs.toFixed(1).padStart(10)} ms   -> orchestration costs ${(weftMs / baseMs).toFixed(0)}x plain calls`);
 
-process.stderr.write(`large map (n=${bigN}):\n`);
-const big = runChild(seedScript, [String(bigN), 'weft']);
+process.stderr.write(`wide map (n=${bigN}):\n`);
+const big = runChild(wideScript, [String(bigN)]);
 process.stderr.write(`  weft n=${bigN}: ${big.ms.toFixed(0)} ms\n`);
-console.log(`\nlarge map, n=${bigN} (${big.taskRuns} task runs), one run`);
+console.log(`\nwide map: ${bigN} mapped task runs + sum, one run`);
 console.log(`  task runs/s            ${((big.taskRuns / big.ms) * 1000).toFixed(0).padStart(10)}`);
 console.log(`  peak RSS               ${big.maxRssMb.toFixed(0).padStart(10)} MB   (target <= 1024)`);

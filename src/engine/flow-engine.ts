@@ -34,7 +34,7 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown): Promise<
   const parent = currentContext()?.flow;
   const validation = def.validate(await resolveParameterFutures(raw));
   const parameters = validation.ok ? validation.value : isRecord(raw) ? raw : {};
-  const id = randomUUID();
+  const id = randomUUID(); // random, so a short prefix names a flow run (task runs use time-ordered ids)
   const name = def.options.flowRunName && validation.ok ? renderRunName(def.options.flowRunName, { name: def.name, ...parameters }) : randomRunName();
   const runner = (def.options.taskRunner ?? new ConcurrentTaskRunner()).duplicate();
   const flow = new FlowRunState({ id, name, flowName: def.name, parameters }, parent?.info.id ?? null, client.recorder, runner, def.options.logPrints ?? false);

@@ -3,6 +3,7 @@
  * hooks) to a final state, recording every transition through the batching recorder.
  */
 import { randomUUID } from 'node:crypto';
+import { newRunId } from './ids.js';
 import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
@@ -45,7 +46,7 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
     }
   }
   const handle = new TaskRunHandle<unknown>(
-    randomUUID(),
+    newRunId(),
     flow?.info.id ?? null,
     def.name,
     def.taskKey,

@@ -13,15 +13,25 @@ export interface TaskRunSource {
   toRecord(): TaskRunRecord;
 }
 
+/** A batch as taken from the buffers: task runs may still be live sources. */
+interface PendingBatch extends Omit<RecordBatch, 'taskRuns'> {
+  readonly taskRuns: readonly (TaskRunRecord | TaskRunSource)[];
+}
+
+/** The batch the store receives: every task run read now. */
+function materialize(batch: PendingBatch): RecordBatch {
+  return { ...batch, taskRuns: batch.taskRuns.map((run) => ('toRecord' in run ? run.toRecord() : run)) };
+}
+
 /** When a batch is written. */
 export interface BatchRecorderOptions {
   /** Write at least this often while records wait, in ms. @default 200 */
   readonly flushIntervalMs?: number;
   /** Write as soon as this many records wait. @default 5000 */
   readonly batchSize?: number;
-  /** How many times a failed write is tried again before `flush()` rejects. @default 8 */
+  /** How many times `flush()` tries to get everything written before it rejects. @default 8 */
   readonly maxAttempts?: number;
-  /** Told about every failed write (it is kept and tried again). */
+  /** Told about every failed write (its records are kept and written again). */
   readonly onWriteError?: (error: unknown, attempt: number) => void;
 }
 
@@ -40,8 +50,9 @@ export class BatchRecorder {
   private states: StateRecord[] = [];
   private logs: LogRecord[] = [];
   private waiting = 0;
+  private failures = 0;
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxAttempts: number;
@@ -83,33 +94,59 @@ export class BatchRecorder {
     this.added();
   }
 
-  /** Resolves once everything queued before the call is written; rejects if it cannot be. */
-  flush(): Promise<void> {
+  /**
+   * Resolves once everything queued before the call is written; rejects if it cannot be after
+   * `maxAttempts` tries. Writes are pipelined: a batch is handed to the store as soon as it is
+   * taken, without waiting for the previous one to be acknowledged (the store applies them in order).
+   */
+  async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const batch = this.take();
-    if (batch) this.chain = this.chain.catch(() => undefined).then(() => this.write(batch));
-    return this.chain;
+    this.send();
+    for (let attempt = 1; ; attempt++) {
+      const results = await Promise.allSettled([...this.inFlight]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (!failed) return;
+      if (attempt >= this.maxAttempts) throw failed.reason;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** (attempt - 1)));
+      this.send(); // what failed was put back, with anything newer
+    }
   }
 
   private added(): void {
     if (++this.waiting >= this.batchSize) {
-      this.flush().catch(() => undefined); // failures are reported by onWriteError and by the next flush()
+      this.send();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.flush().catch(() => undefined);
+        this.send();
       }, this.flushIntervalMs);
       this.timer.unref();
     }
   }
 
-  private take(): RecordBatch | undefined {
+  /** Hands what waits to the store now. A failed write is put back and reported, never dropped. */
+  private send(): void {
+    const batch = this.take();
+    if (!batch) return;
+    const written = this.store.write(materialize(batch)).catch((error: unknown) => {
+      this.putBack(batch);
+      this.options.onWriteError?.(error, ++this.failures);
+      throw error;
+    });
+    this.inFlight.add(written);
+    written.then(
+      () => this.inFlight.delete(written),
+      () => this.inFlight.delete(written),
+    );
+  }
+
+  private take(): PendingBatch | undefined {
     if (this.waiting === 0) return undefined;
-    const batch: RecordBatch = {
-      taskRuns: Array.from(this.taskRuns.values(), (run) => ('toRecord' in run ? run.toRecord() : run)),
+    const batch: PendingBatch = {
+      taskRuns: [...this.taskRuns.values()],
       edges: this.edges,
       states: this.states,
       logs: this.logs,
@@ -122,24 +159,8 @@ export class BatchRecorder {
     return batch;
   }
 
-  private async write(batch: RecordBatch): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.store.write(batch);
-        return;
-      } catch (error) {
-        this.options.onWriteError?.(error, attempt);
-        if (attempt >= this.maxAttempts) {
-          this.putBack(batch);
-          throw error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** (attempt - 1)));
-      }
-    }
-  }
-
-  /** Returns an unwritten batch to the buffers, behind nothing newer of the same task run. */
-  private putBack(batch: RecordBatch): void {
+  /** Returns an unwritten batch to the buffers; a task run's newer entry wins over its old one. */
+  private putBack(batch: PendingBatch): void {
     let added = 0;
     for (const run of batch.taskRuns) {
       if (!this.taskRuns.has(run.id)) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { StoreError } from '../errors.js';
 import { databaseLocation } from '../settings.js';
 import type { Settings } from '../settings.js';
-import { openSqliteStore } from './sql/sqlite.js';
+import { ThreadedStore } from './threaded-store.js';
 import type { Store } from './store.js';
 
 /**
@@ -27,7 +27,8 @@ export function sqliteFile(location: string): string {
 
 /**
  * Opens the orchestration record the settings point at: the embedded SQLite file
- * (`WEFT_HOME/weft.db` unless `WEFT_DATABASE_URL` names another), migrated and ready.
+ * (`WEFT_HOME/weft.db` unless `WEFT_DATABASE_URL` names another), migrated and ready, served
+ * from a worker thread so writes never block the engine's event loop.
  * @throws StoreError when the database cannot be opened, or is Postgres (not supported yet).
  * @example
  * const store = await openStore(loadSettings());
@@ -40,5 +41,5 @@ export async function openStore(settings: Settings): Promise<Store> {
       'Postgres support arrives with the server (issue 4); unset WEFT_DATABASE_URL to use the embedded SQLite record.',
     );
   }
-  return openSqliteStore(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs });
+  return ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs });
 }

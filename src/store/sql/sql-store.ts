@@ -217,7 +217,8 @@ export class SqlStore implements Store {
 
   async listStates(runId: string): Promise<StateRecord[]> {
     return this.#run(`list the states of run ${runId}`, async () => {
-      const rows = await this.#db.selectFrom('states').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+      // By time, then by insertion: a batch written again after a failure still reads in order.
+      const rows = await this.#db.selectFrom('states').selectAll().where('run_id', '=', runId).orderBy('timestamp').orderBy('id').execute();
       return rows.map(stateRecord);
     });
   }

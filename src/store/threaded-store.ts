@@ -1,0 +1,122 @@
+/**
+ * A Store whose SQLite work happens on a worker thread. better-sqlite3 is synchronous: on the
+ * main thread every batch write would stall the flow run's event loop. Here the engine posts
+ * the call and keeps running tasks while the other core writes.
+ */
+import { Worker } from 'node:worker_threads';
+import * as errors from '../errors.js';
+import { StoreError, WeftError } from '../errors.js';
+import type { StateSnapshot } from '../engine/states.js';
+import type { FlowRunFilter, FlowRunPatch, FlowRunRecord, LogRecord, RecordBatch, StateRecord, TaskRunWithUpstream } from './records.js';
+import type { StoreCall, StoreThreadData, ThreadError } from './store-thread.js';
+import type { Store } from './store.js';
+
+type Reply = { readonly id: number; readonly result?: unknown; readonly error?: ThreadError };
+type Ready = { readonly ready: boolean; readonly error?: ThreadError };
+
+/** Rebuilds a typed Weft error (StoreError, RunNotFoundError …) from its name and message. */
+function revive(error: ThreadError): Error {
+  const Known = (errors as Record<string, unknown>)[error.name];
+  if (typeof Known === 'function' && Known.prototype instanceof WeftError) {
+    const revived = Object.create((Known as { prototype: object }).prototype) as Error;
+    return Object.assign(revived, { name: error.name, message: error.message, stack: `${error.name}: ${error.message}` });
+  }
+  return new StoreError(error.message);
+}
+
+/** Starts the thread: the built .js next to this file, or (running from source) the .ts under tsx. */
+function startThread(data: StoreThreadData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./store-thread.js', import.meta.url), { workerData: data });
+  const entry = new URL('./store-thread.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
+/**
+ * Runs an SQLite store on a worker thread; same contract as any Store.
+ * @example
+ * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
+ */
+export class ThreadedStore implements Store {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: Reply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.error) waiting.reject(revive(reply.error));
+      else waiting.resolve(reply.result);
+    });
+    worker.on('error', (error) => this.fail(new StoreError(`The record's writer thread failed: ${error.message}`, { cause: error })));
+    worker.on('exit', () => this.fail(new StoreError('The record is closed; open a new store to go on.')));
+    worker.unref(); // idle, the thread does not keep the process alive; a call in flight does
+  }
+
+  /** Starts the thread and opens (and migrates) the SQLite file there. */
+  static async open(file: string, options: { busyTimeoutMs: number }): Promise<ThreadedStore> {
+    const worker = startThread({ file, busyTimeoutMs: options.busyTimeoutMs });
+    const ready = await new Promise<Ready>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    if (!ready.ready) {
+      await worker.terminate();
+      throw revive(ready.error ?? { name: 'StoreError', message: `Could not open the record at ${file}.` });
+    }
+    return new ThreadedStore(worker);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+  }
+
+  private call<T>(method: keyof Store, ...args: unknown[]): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    if (this.pending.size === 0) this.worker.ref();
+    const call: StoreCall = { id, method, args };
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage(call);
+    });
+  }
+
+  createFlowRun(run: FlowRunRecord): Promise<void> {
+    return this.call('createFlowRun', run);
+  }
+  setFlowRunState(id: string, state: StateSnapshot, patch?: FlowRunPatch): Promise<void> {
+    return this.call('setFlowRunState', id, state, patch);
+  }
+  write(batch: RecordBatch): Promise<void> {
+    return this.call('write', batch);
+  }
+  readFlowRun(id: string): Promise<FlowRunRecord | undefined> {
+    return this.call('readFlowRun', id);
+  }
+  listFlowRuns(filter?: FlowRunFilter): Promise<FlowRunRecord[]> {
+    return this.call('listFlowRuns', filter);
+  }
+  listTaskRuns(flowRunId: string): Promise<TaskRunWithUpstream[]> {
+    return this.call('listTaskRuns', flowRunId);
+  }
+  readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined> {
+    return this.call('readTaskRun', id);
+  }
+  listStates(runId: string): Promise<StateRecord[]> {
+    return this.call('listStates', runId);
+  }
+  listLogs(flowRunId: string): Promise<LogRecord[]> {
+    return this.call('listLogs', flowRunId);
+  }
+  async close(): Promise<void> {
+    if (this.failure) return;
+    await this.call('close');
+    await this.worker.terminate();
+  }
+}

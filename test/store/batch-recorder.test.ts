@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BatchRecorder } from '../../src/store/batch-recorder.js';
+import type { TaskRunRecord } from '../../src/store/records.js';
+import { openSqliteStore } from '../../src/store/sql/sqlite.js';
+import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import { at, state, taskRun } from './record-builders.js';
+
+describe('BatchRecorder on a real SQLite store', () => {
+  let dir: string;
+  let file: string;
+  let store: SqlStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'weft-recorder-'));
+    file = join(dir, 'weft.db');
+    store = await openSqliteStore(file, { busyTimeoutMs: 20 }); // short: a held lock fails writes fast
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the latest snapshot of a live task run once, with its whole state history', async () => {
+    let current: TaskRunRecord = taskRun(null, { state: state('PENDING', 'Pending', at(1)) });
+    const live = { id: current.id, toRecord: () => current };
+    const recorder = new BatchRecorder(store, { flushIntervalMs: 10_000 });
+    recorder.taskRun(live);
+    recorder.state({ runId: live.id, runKind: 'task', ...state('PENDING', 'Pending', at(1)) });
+    current = { ...current, state: state('COMPLETED', 'Completed', at(2)), runCount: 1 };
+    recorder.taskRun(live);
+    recorder.state({ runId: live.id, runKind: 'task', ...state('COMPLETED', 'Completed', at(2)) });
+    await recorder.flush();
+    const stored = await store.readTaskRun(live.id);
+    expect(stored?.state.type).toBe('COMPLETED');
+    expect(stored?.runCount).toBe(1);
+    expect((await store.listStates(live.id)).map((s) => s.name)).toEqual(['Pending', 'Completed']);
+  });
+
+  it('keeps a batch that failed while another process held the lock, and writes it later', async () => {
+    const errors: unknown[] = [];
+    const recorder = new BatchRecorder(store, { flushIntervalMs: 10_000, maxAttempts: 2, onWriteError: (e) => errors.push(e) });
+    const blocker = new Database(file);
+    blocker.exec('BEGIN IMMEDIATE');
+    const run = taskRun(null);
+    recorder.taskRun(run);
+    recorder.log({ flowRunId: null, taskRunId: run.id, name: 'test', level: 20, message: 'kept', timestamp: at(3) });
+    await expect(recorder.flush()).rejects.toThrow(/lock|busy/i);
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(await store.readTaskRun(run.id)).toBeUndefined();
+    blocker.exec('COMMIT');
+    blocker.close();
+    await recorder.flush();
+    expect((await store.readTaskRun(run.id))?.id).toBe(run.id);
+  });
+
+  it('writes on its own once enough records wait', async () => {
+    const recorder = new BatchRecorder(store, { flushIntervalMs: 10_000, batchSize: 3 });
+    const runs = [taskRun(null), taskRun(null), taskRun(null)];
+    for (const r of runs) recorder.taskRun(r);
+    const deadline = Date.now() + 5_000;
+    while (!(await store.readTaskRun(runs[2]?.id ?? '')) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    expect(await store.readTaskRun(runs[2]?.id ?? '')).toBeDefined();
+  });
+});
