@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const OWN_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+// Weft's own code, as built (dist/) and, through source maps, as written (src/).
+const PACKAGE_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const OWN_DIRS = [join(PACKAGE_ROOT, 'src') + sep, join(PACKAGE_ROOT, 'dist') + sep];
 
 /** A place in a source file. */
 export interface SourceLocation {
@@ -27,7 +29,8 @@ export function callerLocation(): SourceLocation | undefined {
   const stack = new Error().stack?.split('\n').slice(1) ?? [];
   for (const frame of stack) {
     const location = frameLocation(frame);
-    if (location && !location.file.startsWith(OWN_DIR + sep) && !location.file.includes(`${sep}node_modules${sep}`)) return location;
+    if (!location || location.file.includes(`${sep}node_modules${sep}`)) continue;
+    if (!OWN_DIRS.some((dir) => location.file.startsWith(dir))) return location;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
  * `storeConformance(name, open)`; `open` gives a fresh, empty store and a way to dispose of it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunNotFoundError, StoreError } from '../../src/errors.js';
+import { RunNotFoundError, StoreError, UsageError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import { at, flowRun, log, state, taskRun, taskState } from './record-builders.js';
 
@@ -49,7 +49,7 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
       await store.createFlowRun(flowRun({ id: 'cafe0001-aaaa' }));
       await store.createFlowRun(flowRun({ id: 'cafe0002-bbbb' }));
       const read = store.readFlowRun('cafe');
-      await expect(read).rejects.toThrow(StoreError);
+      await expect(read).rejects.toThrow(UsageError);
       await expect(store.readFlowRun('cafe')).rejects.toThrow(/ambiguous.*more characters/s);
     });
 

@@ -2,7 +2,7 @@
  * The orchestration record in a SQL database, through Kysely: SQLite embedded, Postgres later.
  */
 import type { Kysely } from 'kysely';
-import { RunNotFoundError, StoreError, WeftError } from '../../errors.js';
+import { RunNotFoundError, UsageError, WeftError } from '../../errors.js';
 import type { StateSnapshot } from '../../engine/states.js';
 import type {
   FlowRunFilter,
@@ -149,7 +149,7 @@ export class SqlStore implements Store {
       if (first === undefined) return undefined;
       if (second === undefined) return flowRunRecord(first);
       const listed = matches.map((m) => m.id).join(', ');
-      throw new StoreError(
+      throw new UsageError(
         `The id prefix '${id}' is ambiguous: it matches several flow runs (${listed}${matches.length === 5 ? ', …' : ''}). ` +
           'Give more characters of the id.',
       );
