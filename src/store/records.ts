@@ -21,6 +21,18 @@ export interface FlowRunRecord {
   readonly endTime: string | null;
 }
 
+/** Where a task run's persisted result lives: the record holds this reference, never the value. */
+export interface ResultReference {
+  /** The result storage, e.g. `local:/home/me/.weft/storage` or `s3://bucket/prefix`. */
+  readonly storage: string;
+  /** The key of the result in that storage. */
+  readonly key: string;
+  /** The serializer that wrote it, e.g. `v8`, `json`, or a custom serializer's name. */
+  readonly serializer: string;
+  /** The task run that computed the value (another run's id on a cache hit). */
+  readonly producedBy: string;
+}
+
 /** A task run as recorded. Upserted whole by id: the latest snapshot wins. */
 export interface TaskRunRecord {
   readonly id: string;
@@ -39,6 +51,8 @@ export interface TaskRunRecord {
   readonly createdAt: string;
   readonly startTime: string | null;
   readonly endTime: string | null;
+  /** Its persisted result, when it has one. */
+  readonly result?: ResultReference | null;
 }
 
 /** One entry of a run's state history. */

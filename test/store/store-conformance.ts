@@ -101,6 +101,18 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
       expect(listed).toEqual([{ ...final, upstream: [] }]);
     });
 
+    it('keeps a task run\'s result reference, never a value', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      const result = { storage: 'local:/tmp/weft-storage', key: 'inc-3f2a', serializer: 'v8', producedBy: 'another-run' };
+      const cached = taskRun(run.id, { state: state('COMPLETED', 'Cached', at(2)), result });
+      await store.write({ ...EMPTY, taskRuns: [cached] });
+      expect((await store.readTaskRun(cached.id))?.result).toEqual(result);
+      const cleared = { ...cached, result: null };
+      await store.write({ ...EMPTY, taskRuns: [cleared] });
+      expect((await store.readTaskRun(cached.id))?.result).toBeUndefined();
+    });
+
     it('lists task runs in creation order, then in the order they were first written', async () => {
       const run = flowRun();
       await store.createFlowRun(run);

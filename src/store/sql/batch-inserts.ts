@@ -43,6 +43,7 @@ export function batchInserts(): BatchInserts {
         'created_at',
         'start_time',
         'end_time',
+        'result',
       ],
       build: (db, rows) =>
         db
@@ -64,6 +65,7 @@ export function batchInserts(): BatchInserts {
               created_at: eb.ref('excluded.created_at'),
               start_time: eb.ref('excluded.start_time'),
               end_time: eb.ref('excluded.end_time'),
+              result: eb.ref('excluded.result'),
             })),
           ),
     }),

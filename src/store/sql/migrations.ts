@@ -120,9 +120,20 @@ const initial: Migration = {
   },
 };
 
+/** 0002: a task run's persisted result reference (JSON), for caching and resuming (issue 3). */
+const taskRunResults: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('task_runs').addColumn('result', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('task_runs').dropColumn('result').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
+  '0002_task_run_results': taskRunResults,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -3,7 +3,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { StateSnapshot, StateType } from '../../engine/states.js';
-import type { FlowRunRecord, LogRecord, StateRecord, TaskRunRecord } from '../records.js';
+import type { FlowRunRecord, LogRecord, StateRecord, TaskRunRecord, ResultReference } from '../records.js';
 import type { FlowRunsTable, LogsTable, StateColumns, StatesTable, TaskRunsTable } from './schema.js';
 
 /** A task-run row as written (every column but the generated `seq`), in column order. */
@@ -77,6 +77,7 @@ export function taskRunRow(run: TaskRunRecord): TaskRunRow {
     created_at: run.createdAt,
     start_time: run.startTime,
     end_time: run.endTime,
+    result: run.result ? JSON.stringify(run.result) : null,
   };
 }
 
@@ -95,6 +96,7 @@ export function taskRunRecord(row: Selectable<TaskRunsTable>): TaskRunRecord {
     createdAt: row.created_at,
     startTime: row.start_time,
     endTime: row.end_time,
+    ...(row.result ? { result: JSON.parse(row.result) as ResultReference } : {}),
   };
 }
 

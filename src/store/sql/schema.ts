@@ -51,6 +51,8 @@ export interface TaskRunsTable extends StateColumns {
   created_at: string;
   start_time: string | null;
   end_time: string | null;
+  /** JSON of the persisted result's reference, or null (migration 0002). */
+  result: string | null;
 }
 
 /** A DAG edge: `upstream_id` fed an input of `task_run_id`. Primary key is both columns. */
