@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { openSqliteStore } from '../../src/store/sql/sqlite.js';
+import { MIGRATIONS } from '../../src/store/sql/migrations.js';
 import { at, flowRun, state, taskRun } from './record-builders.js';
 import { storeConformance } from './store-conformance.js';
 
@@ -64,7 +65,7 @@ describe('SqlStore on SQLite', () => {
     await second.close();
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial']);
+      expect(db.prepare('select name from kysely_migration').pluck().all()).toEqual(Object.keys(MIGRATIONS));
     } finally {
       db.close();
     }
