@@ -110,3 +110,27 @@ export class FlowTimeoutError extends WeftError {
     super(`Flow run '${flowRunName}' exceeded its timeout of ${seconds}s and was stopped. Raise timeoutSeconds on the flow.`);
   }
 }
+
+/** A task argument has no stable form to hash into a cache key (a function, a socket …). The task runs uncached. */
+export class UnhashableInputError extends WeftError {
+  override name = 'UnhashableInputError';
+  /** Where in the arguments the value is, e.g. `config.client`. */
+  readonly path: string;
+  constructor(path: string, typeName: string) {
+    super(
+      `Cannot hash argument '${path}' (a ${typeName}) into a cache key; the task runs uncached. ` +
+        `Exclude it from the cache policy (INPUTS.exclude('${path.split('.')[0] ?? path}')) or give a cacheKeyFn.`,
+    );
+    this.path = path;
+  }
+}
+
+/** Result storage could not be written or read (a path that is not writable, an S3 endpoint that refuses). */
+export class ResultStorageError extends WeftError {
+  override name = 'ResultStorageError';
+}
+
+/** A persisted result could not be decoded (corrupt or truncated file, unknown serializer). */
+export class CorruptResultError extends WeftError {
+  override name = 'CorruptResultError';
+}
