@@ -15,6 +15,8 @@ const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 
 const levelSchema = z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(LEVELS));
 
+const bool = z.preprocess((v) => (typeof v === 'string' ? !['false', '0', 'no', 'off', ''].includes(v.toLowerCase()) : v), z.boolean());
+
 const int = (min: number) => z.coerce.number().int().min(min);
 
 const schema = z.object({
@@ -34,6 +36,52 @@ const schema = z.object({
       busyTimeoutMs: int(0).default(30_000),
     })
     .prefault({}),
+  results: z
+    .object({
+      /** Result storage used when a task or flow names none: `local:/path` or `s3://bucket/prefix?endpoint=…`; empty means `WEFT_HOME/storage`. */
+      defaultStorage: z.string().default(''),
+      /** Persist every task's result unless it says `persistResult: false`. */
+      persistByDefault: bool.default(false),
+      /** Serializer used when a task names none. */
+      defaultSerializer: z.string().default('v8'),
+      /** How many persisted results stay in memory (least recently used are dropped and read back on demand). */
+      memoryCacheSize: int(0).default(1000),
+    })
+    .prefault({}),
+  tasks: z
+    .object({
+      /** Recompute every cached task and overwrite its cache entry. */
+      refreshCache: bool.default(false),
+      /** Ignore every cache policy (results may still be persisted). */
+      disableCaching: bool.default(false),
+    })
+    .prefault({}),
+  api: z
+    .object({
+      /** The Weft server to record through (client mode); empty means the local record. */
+      url: z.string().default(''),
+      /** Sent as `Authorization: Bearer <key>` to the server. */
+      key: z.string().default(''),
+      /** How often a client tells the server that its running flow runs are alive, in ms. */
+      heartbeatIntervalMs: int(10).default(5_000),
+      /** How long one request to the server may take, in ms. */
+      timeoutMs: int(100).default(60_000),
+    })
+    .prefault({}),
+  server: z
+    .object({
+      /** Interface `weft server start` binds to. */
+      host: z.string().default('127.0.0.1'),
+      /** Port `weft server start` listens on. */
+      port: int(0).default(4200),
+      /** When set, every API request needs `Authorization: Bearer <key>`. */
+      apiKey: z.string().default(''),
+      /** A running flow run whose heartbeats stop for this long is marked CRASHED, in ms. */
+      crashTimeoutMs: int(10).default(30_000),
+      /** Largest request body the API accepts, in bytes. */
+      bodyLimitBytes: int(1024).default(64 * 1024 * 1024),
+    })
+    .prefault({}),
   recording: z
     .object({
       /** Flush the hot-path record at least this often, in ms. */
@@ -51,6 +99,8 @@ export interface Settings {
   readonly logging: { readonly level: (typeof LEVELS)[number]; readonly consoleLevel?: (typeof LEVELS)[number] | undefined };
   readonly database: { readonly url: string; readonly busyTimeoutMs: number };
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
+  readonly results: { readonly defaultStorage: string; readonly persistByDefault: boolean; readonly defaultSerializer: string; readonly memoryCacheSize: number };
+  readonly tasks: { readonly refreshCache: boolean; readonly disableCaching: boolean };
 }
 
 const ENV_KEYS: Record<string, readonly [string, string]> = {
@@ -60,6 +110,21 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_DATABASE_BUSY_TIMEOUT_MS: ['database', 'busyTimeoutMs'],
   WEFT_RECORDING_FLUSH_INTERVAL_MS: ['recording', 'flushIntervalMs'],
   WEFT_RECORDING_BATCH_SIZE: ['recording', 'batchSize'],
+  WEFT_API_URL: ['api', 'url'],
+  WEFT_API_KEY: ['api', 'key'],
+  WEFT_API_HEARTBEAT_INTERVAL_MS: ['api', 'heartbeatIntervalMs'],
+  WEFT_API_TIMEOUT_MS: ['api', 'timeoutMs'],
+  WEFT_SERVER_HOST: ['server', 'host'],
+  WEFT_SERVER_PORT: ['server', 'port'],
+  WEFT_SERVER_API_KEY: ['server', 'apiKey'],
+  WEFT_SERVER_CRASH_TIMEOUT_MS: ['server', 'crashTimeoutMs'],
+  WEFT_SERVER_BODY_LIMIT_BYTES: ['server', 'bodyLimitBytes'],
+  WEFT_RESULTS_DEFAULT_STORAGE: ['results', 'defaultStorage'],
+  WEFT_RESULTS_PERSIST_BY_DEFAULT: ['results', 'persistByDefault'],
+  WEFT_RESULTS_DEFAULT_SERIALIZER: ['results', 'defaultSerializer'],
+  WEFT_RESULTS_MEMORY_CACHE_SIZE: ['results', 'memoryCacheSize'],
+  WEFT_TASKS_REFRESH_CACHE: ['tasks', 'refreshCache'],
+  WEFT_TASKS_DISABLE_CACHING: ['tasks', 'disableCaching'],
 };
 
 function readProfile(home: string): Record<string, Record<string, unknown>> {

@@ -19,6 +19,8 @@ export interface FlowRunRecord {
   readonly createdAt: string;
   readonly startTime: string | null;
   readonly endTime: string | null;
+  /** Absolute path of the module that defines the flow, so the run can be retried from the record. */
+  readonly entrypoint?: string | null;
 }
 
 /** Where a task run's persisted result lives: the record holds this reference, never the value. */
@@ -93,6 +95,16 @@ export interface RecordBatch {
 export interface FlowRunFilter {
   readonly flowName?: string;
   readonly stateType?: StateType;
+  /** Only runs carrying this tag. */
+  readonly tag?: string;
+  /** Only runs created at or after this ISO 8601 time. */
+  readonly createdAfter?: string;
+  /** Only runs created before this ISO 8601 time. */
+  readonly createdBefore?: string;
+  /** @default 'newest' */
+  readonly sort?: 'newest' | 'oldest';
+  /** Cursor: the id of the last run of the previous page; the list continues after it. */
+  readonly afterId?: string;
   /** @default 50 */
   readonly limit?: number;
 }

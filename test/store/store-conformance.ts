@@ -101,6 +101,12 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
       expect(listed).toEqual([{ ...final, upstream: [] }]);
     });
 
+    it('keeps the module that defines a flow run\'s flow', async () => {
+      const run = flowRun({ entrypoint: '/srv/flows/etl.ts' });
+      await store.createFlowRun(run);
+      expect((await store.readFlowRun(run.id))?.entrypoint).toBe('/srv/flows/etl.ts');
+    });
+
     it('keeps a task run\'s result reference, never a value', async () => {
       const run = flowRun();
       await store.createFlowRun(run);

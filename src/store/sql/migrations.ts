@@ -130,10 +130,21 @@ const taskRunResults: Migration = {
   },
 };
 
+/** 0003: the module that defines a flow run's flow, so `weft runs retry` can load it again. */
+const flowRunEntrypoints: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').addColumn('entrypoint', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').dropColumn('entrypoint').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_task_run_results': taskRunResults,
+  '0003_flow_run_entrypoints': flowRunEntrypoints,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

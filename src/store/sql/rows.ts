@@ -42,6 +42,7 @@ export function flowRunRow(run: FlowRunRecord): Omit<Insertable<FlowRunsTable>, 
     created_at: run.createdAt,
     start_time: run.startTime,
     end_time: run.endTime,
+    entrypoint: run.entrypoint ?? null,
   };
 }
 
@@ -59,6 +60,7 @@ export function flowRunRecord(row: Selectable<FlowRunsTable>): FlowRunRecord {
     createdAt: row.created_at,
     startTime: row.start_time,
     endTime: row.end_time,
+    ...(row.entrypoint ? { entrypoint: row.entrypoint } : {}),
   };
 }
 

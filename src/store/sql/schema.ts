@@ -34,6 +34,8 @@ export interface FlowRunsTable extends StateColumns {
   created_at: string;
   start_time: string | null;
   end_time: string | null;
+  /** Module defining the flow (migration 0003). */
+  entrypoint: string | null;
 }
 
 /** One task run: the latest snapshot written for its id. */
