@@ -1,0 +1,77 @@
+/**
+ * One computation per cache key: a task run holds the key's lock while it computes and writes
+ * the result; another run reaching the same key waits, then reads the result.
+ */
+import { join } from 'node:path';
+import { FileLock } from './file-lock.js';
+import { InProcessLock } from './in-process-lock.js';
+import { LocalFileStorage } from './local-file-storage.js';
+import type { ResultStorage } from './result-storage.js';
+import { LOCKS_DIRECTORY } from './storage-key-check.js';
+
+/**
+ * A per-key mutual exclusion.
+ * @example
+ * const release = await lockFor(storage).acquire(cacheKey);
+ * try { … read, or compute and write … } finally { await release(); }
+ */
+export interface CacheLock {
+  /**
+   * Resolves with a release function once the caller holds `key`. Without `timeoutMs` it waits
+   * as long as the holder holds; with it, rejects with a `ResultStorageError` when not obtained
+   * in time. Calling the release function twice is harmless.
+   * @default options.timeoutMs undefined (no timeout)
+   */
+  acquire(key: string, options?: { timeoutMs?: number }): Promise<() => Promise<void>>;
+}
+
+class CombinedLock implements CacheLock {
+  constructor(
+    private readonly local: InProcessLock,
+    private readonly file: FileLock | undefined,
+  ) {}
+
+  async acquire(key: string, options?: { timeoutMs?: number }): Promise<() => Promise<void>> {
+    const started = Date.now();
+    const releaseLocal = await this.local.acquire(key, options?.timeoutMs);
+    if (!this.file) return () => Promise.resolve(releaseLocal());
+    try {
+      const left = options?.timeoutMs === undefined ? undefined : Math.max(0, options.timeoutMs - (Date.now() - started));
+      const releaseFile = await this.file.acquire(key, left);
+      return async () => {
+        try {
+          await releaseFile();
+        } finally {
+          releaseLocal();
+        }
+      };
+    } catch (err) {
+      releaseLocal();
+      throw err;
+    }
+  }
+}
+
+const locks = new Map<string, CacheLock>();
+
+/**
+ * The cache lock of a result storage, shared by every caller in this process that uses the same
+ * storage (by descriptor):
+ * - `LocalFileStorage`: in-process, plus a lock file per key under `${basePath}/.locks/`, so
+ *   processes on one machine serialize too (a crashed holder's lock is taken over once stale).
+ * - any other storage (S3 …): in-process only. Runs in other processes or machines may compute
+ *   the same key at the same time (each write is whole, the last one wins); the Redis cluster
+ *   issue will provide a cross-machine lock.
+ * @example
+ * const release = await lockFor(new LocalFileStorage({ basePath: '/tmp/s' })).acquire('k');
+ * await release();
+ */
+export function lockFor(storage: ResultStorage): CacheLock {
+  let lock = locks.get(storage.descriptor);
+  if (!lock) {
+    const file = storage instanceof LocalFileStorage ? new FileLock({ directory: join(storage.basePath, LOCKS_DIRECTORY) }) : undefined;
+    lock = new CombinedLock(new InProcessLock(storage.descriptor), file);
+    locks.set(storage.descriptor, lock);
+  }
+  return lock;
+}
