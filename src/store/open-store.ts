@@ -3,9 +3,10 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StoreError } from '../errors.js';
 import { databaseLocation } from '../settings.js';
 import type { Settings } from '../settings.js';
+import { HttpStore } from './http/http-store.js';
+import { openPostgresStore } from './sql/postgres.js';
 import { ThreadedStore } from './threaded-store.js';
 import type { Store } from './store.js';
 
@@ -26,20 +27,25 @@ export function sqliteFile(location: string): string {
 }
 
 /**
- * Opens the orchestration record the settings point at: the embedded SQLite file
- * (`WEFT_HOME/weft.db` unless `WEFT_DATABASE_URL` names another), migrated and ready, served
- * from a worker thread so writes never block the engine's event loop.
- * @throws StoreError when the database cannot be opened, or is Postgres (not supported yet).
+ * Opens the orchestration record the settings point at: a Weft server when `WEFT_API_URL` is
+ * set (client mode); else Postgres when `WEFT_DATABASE_URL` is a `postgres://` URL; else the
+ * embedded SQLite file (`WEFT_HOME/weft.db` unless `WEFT_DATABASE_URL` names another), served
+ * from a worker thread so writes never block the engine's event loop. Databases are migrated.
+ * @throws StoreError when the database or server cannot be reached, saying what to do.
  * @example
  * const store = await openStore(loadSettings());
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
 export async function openStore(settings: Settings): Promise<Store> {
-  const location = databaseLocation(settings);
-  if (/^postgres(ql)?:\/\//i.test(location)) {
-    throw new StoreError(
-      'Postgres support arrives with the server (issue 4); unset WEFT_DATABASE_URL to use the embedded SQLite record.',
-    );
+  if (settings.api.url !== '') {
+    return HttpStore.open({
+      url: settings.api.url,
+      apiKey: settings.api.key,
+      timeoutMs: settings.api.timeoutMs,
+      heartbeatIntervalMs: settings.api.heartbeatIntervalMs,
+    });
   }
+  const location = databaseLocation(settings);
+  if (/^postgres(ql)?:\/\//i.test(location)) return openPostgresStore(location);
   return ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs });
 }

@@ -34,6 +34,8 @@ export interface Store {
   listStates(runId: string): Promise<StateRecord[]>;
   /** Logs of a flow run and all its task runs, oldest first. */
   listLogs(flowRunId: string): Promise<LogRecord[]>;
+  /** Deletes a flow run with its task runs, edges, states and logs. False when there is none. */
+  deleteFlowRun(id: string): Promise<boolean>;
   /** Releases connections. Further calls fail. */
   close(): Promise<void>;
 }

@@ -114,6 +114,9 @@ export class ThreadedStore implements Store {
   listLogs(flowRunId: string): Promise<LogRecord[]> {
     return this.call('listLogs', flowRunId);
   }
+  deleteFlowRun(id: string): Promise<boolean> {
+    return this.call('deleteFlowRun', id);
+  }
   async close(): Promise<void> {
     if (this.failure) return;
     await this.call('close');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/errors.js';
+import { ServerUnavailableError, StoreError } from '../../src/errors.js';
 import { openStore, sqliteFile } from '../../src/store/open-store.js';
 import { loadSettings } from '../../src/settings.js';
 import { flowRun } from './record-builders.js';
@@ -51,13 +51,17 @@ describe('openStore', () => {
     expect(existsSync(join(home, 'weft.db'))).toBe(false);
   });
 
-  it('says Postgres is not supported yet and how to use SQLite instead', async () => {
-    for (const url of ['postgres://u@localhost/weft', 'postgresql://u@localhost:5433/weft']) {
-      const opening = openStore(loadSettings({ WEFT_HOME: home, WEFT_DATABASE_URL: url }));
-      await expect(opening).rejects.toThrow(StoreError);
-      await expect(openStore(loadSettings({ WEFT_HOME: home, WEFT_DATABASE_URL: url }))).rejects.toThrow(
-        /unset WEFT_DATABASE_URL/,
-      );
+  it('opens Postgres for a postgres:// URL, and says which database it could not reach', async () => {
+    for (const url of ['postgres://u@127.0.0.1:1/weft', 'postgresql://u@127.0.0.1:1/weft']) {
+      const error = await openStore(loadSettings({ WEFT_HOME: home, WEFT_DATABASE_URL: url })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as Error).message).toContain('127.0.0.1:1/weft');
     }
+  });
+
+  it('opens the server named by WEFT_API_URL, and says how to fix an unreachable one', async () => {
+    const error = await openStore(loadSettings({ WEFT_HOME: home, WEFT_API_URL: 'http://127.0.0.1:1' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerUnavailableError);
+    expect((error as Error).message).toMatch(/http:\/\/127\.0\.0\.1:1.*weft server start.*WEFT_API_URL/s);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The orchestration record in a SQL database, through Kysely: SQLite embedded, Postgres later.
  */
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { RunNotFoundError, UsageError, WeftError } from '../../errors.js';
 import type { StateSnapshot } from '../../engine/states.js';
@@ -158,16 +159,50 @@ export class SqlStore implements Store {
 
   async listFlowRuns(filter: FlowRunFilter = {}): Promise<FlowRunRecord[]> {
     return this.#run('list flow runs', async () => {
+      const desc = filter.sort !== 'oldest';
       let query = this.#db.selectFrom('flow_runs').selectAll();
       if (filter.flowName !== undefined) query = query.where('flow_name', '=', filter.flowName);
       if (filter.stateType !== undefined) query = query.where('state_type', '=', filter.stateType);
+      if (filter.createdAfter !== undefined) query = query.where('created_at', '>=', filter.createdAfter);
+      if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
+      if (filter.tag !== undefined) {
+        // Tags are a JSON array of strings: match the tag's JSON form, its LIKE wildcards escaped.
+        const pattern = `%${JSON.stringify(filter.tag).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where(sql<boolean>`tags like ${pattern} escape '\\'`);
+      }
+      if (filter.afterId !== undefined) {
+        const cursor = await this.#db.selectFrom('flow_runs').select(['created_at', 'seq']).where('id', '=', filter.afterId).executeTakeFirst();
+        if (cursor === undefined) return [];
+        const op = desc ? '<' : '>';
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', op, cursor.created_at),
+            eb.and([eb('created_at', '=', cursor.created_at), eb('seq', op, cursor.seq)]),
+          ]),
+        );
+      }
+      const direction = desc ? 'desc' : 'asc';
       const rows = await query
-        .orderBy('created_at', 'desc')
-        .orderBy('seq', 'desc')
+        .orderBy('created_at', direction)
+        .orderBy('seq', direction)
         .limit(filter.limit ?? 50)
         .execute();
       return rows.map(flowRunRecord);
     });
+  }
+
+  async deleteFlowRun(id: string): Promise<boolean> {
+    return this.#run(`delete flow run ${id}`, () =>
+      writeTransaction(this.#db, async (trx) => {
+        const taskRunIds = trx.selectFrom('task_runs').select('id').where('flow_run_id', '=', id);
+        await trx.deleteFrom('task_run_edges').where('task_run_id', 'in', taskRunIds).execute();
+        await trx.deleteFrom('logs').where((eb) => eb.or([eb('flow_run_id', '=', id), eb('task_run_id', 'in', taskRunIds)])).execute();
+        await trx.deleteFrom('states').where((eb) => eb.or([eb('run_id', '=', id), eb('run_id', 'in', taskRunIds)])).execute();
+        await trx.deleteFrom('task_runs').where('flow_run_id', '=', id).execute();
+        const result = await trx.deleteFrom('flow_runs').where('id', '=', id).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      }),
+    );
   }
 
   async listTaskRuns(flowRunId: string): Promise<TaskRunWithUpstream[]> {

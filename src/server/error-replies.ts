@@ -1,0 +1,61 @@
+/**
+ * How errors become HTTP answers: 422 for a body or query that fails its schema (each field and
+ * why), 400 for malformed JSON, 413 for a body over the limit (saying the limit), 404 for an
+ * unknown id, 409 for a rule's refusal (naming the rule), 503 when the database is down.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { OrchestrationRuleError, RunNotFoundError, StoreError, UsageError, WeftError } from '../errors.js';
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  readonly error: string;
+  readonly message: string;
+  readonly rule?: string;
+  readonly issues?: readonly { readonly field: string; readonly reason: string }[];
+}
+
+/** Status and body for an error thrown by a handler or by Fastify. */
+export function errorReply(error: unknown, bodyLimit: number): { status: number; body: ErrorBody } {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues = error.validation.map((v) => ({
+      field: [error.validationContext ?? 'body', ...String(v.instancePath).split('/').filter(Boolean)].join('.'),
+      reason: v.message ?? 'invalid',
+    }));
+    const list = issues.map((i) => `${i.field}: ${i.reason}`).join('; ');
+    return { status: 422, body: { error: 'ValidationError', message: `The request does not match the API schema: ${list}.`, issues } };
+  }
+  if (error instanceof RunNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
+  if (error instanceof OrchestrationRuleError) return { status: 409, body: { error: error.name, message: error.message, rule: error.rule } };
+  if (error instanceof UsageError) return { status: 400, body: { error: error.name, message: error.message } };
+  if (error instanceof StoreError) {
+    return { status: 503, body: { error: error.name, message: `The database is unavailable: ${error.message}` } };
+  }
+  if (error instanceof WeftError) return { status: 500, body: { error: error.name, message: error.message } };
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return {
+      status: 413,
+      body: { error: 'PayloadTooLarge', message: `The request body is larger than the limit of ${bodyLimit} bytes. Send smaller batches, or raise WEFT_SERVER_BODY_LIMIT_BYTES.` },
+    };
+  }
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const malformed = fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError;
+    return {
+      status,
+      body: { error: malformed ? 'MalformedJson' : 'BadRequest', message: malformed ? `The body is not valid JSON: ${fastifyError.message ?? ''}` : (fastifyError.message ?? 'Bad request') },
+    };
+  }
+  return { status: 500, body: { error: 'InternalError', message: error instanceof Error ? error.message : String(error) } };
+}
+
+/** A Fastify error handler that answers with `errorReply`. */
+export function errorHandler(bodyLimit: number) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const { status, body } = errorReply(error, bodyLimit);
+    if (status >= 500) request.log.error({ err: error }, body.message);
+    if (status === 503) void reply.header('retry-after', '1');
+    return reply.status(status).send(body);
+  };
+}

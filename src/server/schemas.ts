@@ -1,0 +1,124 @@
+/**
+ * The API's request and response shapes as zod schemas: they validate every request, shape every
+ * response and are emitted into the OpenAPI document. They mirror `store/records.ts`.
+ */
+import { z } from 'zod';
+import { STATE_TYPES } from '../engine/states.js';
+import type { StateType } from '../engine/states.js';
+
+const timestamp = z.iso.datetime({ offset: true });
+const id = z.string().min(1).max(200);
+
+/** A state type: SCHEDULED, PENDING, RUNNING … */
+export const stateTypeSchema = z.enum(STATE_TYPES as [StateType, ...StateType[]]);
+
+/** The recorded part of a state. */
+export const stateSchema = z.object({
+  type: stateTypeSchema,
+  name: z.string().min(1),
+  message: z.string().optional(),
+  timestamp,
+});
+
+/** A flow run. */
+export const flowRunSchema = z.object({
+  id,
+  name: z.string(),
+  flowName: z.string().min(1),
+  parameters: z.record(z.string(), z.unknown()),
+  parentFlowRunId: id.nullable(),
+  tags: z.array(z.string()).readonly(),
+  state: stateSchema,
+  runCount: z.number().int().min(0),
+  createdAt: timestamp,
+  startTime: timestamp.nullable(),
+  endTime: timestamp.nullable(),
+  /** The module that defines the flow, relative to the project root. */
+  entrypoint: z.string().nullable().optional(),
+});
+
+/** A persisted result's reference. */
+export const resultReferenceSchema = z.object({
+  storage: z.string(),
+  key: z.string(),
+  serializer: z.string(),
+  producedBy: z.string(),
+});
+
+/** A task run snapshot. */
+export const taskRunSchema = z.object({
+  id,
+  flowRunId: id.nullable(),
+  name: z.string(),
+  taskKey: z.string(),
+  dynamicKey: z.string(),
+  mapIndex: z.number().int(),
+  tags: z.array(z.string()).readonly(),
+  state: stateSchema,
+  runCount: z.number().int().min(0),
+  createdAt: timestamp,
+  startTime: timestamp.nullable(),
+  endTime: timestamp.nullable(),
+  result: resultReferenceSchema.nullable().optional(),
+});
+
+/** A task run with its upstream task run ids. */
+export const taskRunWithUpstreamSchema = taskRunSchema.extend({ upstream: z.array(z.string()).readonly() });
+
+/** One entry of a state history. */
+export const stateRecordSchema = stateSchema.extend({ runId: id, runKind: z.enum(['flow', 'task']) });
+
+/** A log line. */
+export const logSchema = z.object({
+  flowRunId: id.nullable(),
+  taskRunId: id.nullable(),
+  name: z.string(),
+  level: z.number().int(),
+  message: z.string(),
+  timestamp,
+});
+
+/** What `store.write(batch)` writes. */
+export const batchSchema = z.object({
+  taskRuns: z.array(taskRunSchema).default([]),
+  edges: z.array(z.object({ taskRunId: id, upstreamId: id })).default([]),
+  states: z.array(stateRecordSchema).default([]),
+  logs: z.array(logSchema).default([]),
+});
+
+/** A state change of a flow run. */
+export const setStateSchema = z.object({
+  state: stateSchema,
+  patch: z
+    .object({ runCount: z.number().int().min(0).optional(), startTime: timestamp.optional(), endTime: timestamp.optional() })
+    .optional(),
+});
+
+/** Query of the flow-run list. */
+export const listQuerySchema = z.object({
+  flow: z.string().optional(),
+  state: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), stateTypeSchema).optional(),
+  tag: z.string().optional(),
+  createdAfter: timestamp.optional(),
+  createdBefore: timestamp.optional(),
+  sort: z.enum(['newest', 'oldest']).default('newest'),
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+/** A page of flow runs; `nextCursor` continues the list, null on the last page. */
+export const flowRunPageSchema = z.object({ items: z.array(flowRunSchema), nextCursor: z.string().nullable() });
+
+/** The `id` path parameter. */
+export const idParamsSchema = z.object({ id });
+
+/** An error answer. */
+export const errorSchema = z.object({
+  error: z.string(),
+  message: z.string(),
+  rule: z.string().optional(),
+  issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+});
+
+/** The answer to a heartbeat: the run's current state, so the client learns of a cancel. */
+export const heartbeatReplySchema = z.object({ state: stateSchema });

@@ -1,0 +1,74 @@
+/**
+ * Starting the server the settings describe: opens the record (SQLite at WEFT_HOME, or Postgres
+ * with WEFT_DATABASE_URL), migrates it, listens. Without an API key it listens on loopback only,
+ * unless told explicitly to serve other hosts unauthenticated.
+ */
+import { isIP } from 'node:net';
+import { UsageError } from '../errors.js';
+import type { Settings } from '../settings.js';
+import { databaseLocation } from '../settings.js';
+import { openStore } from '../store/open-store.js';
+import { redactUrl } from '../store/sql/postgres.js';
+import { buildApp } from './app.js';
+import type { WeftApp } from './app.js';
+
+/** Options of `startServer`; unset ones come from the settings. */
+export interface StartServerOptions {
+  readonly host?: string;
+  readonly port?: number;
+  /** Serve a non-loopback host without an API key (anyone who reaches it can read and change runs). @default false */
+  readonly allowNoAuth?: boolean;
+  /** Log every request. @default false */
+  readonly logRequests?: boolean;
+}
+
+/** A listening server. */
+export interface RunningServer extends WeftApp {
+  /** The base URL clients use as WEFT_API_URL. */
+  readonly url: string;
+  /** Where the record is (password hidden). */
+  readonly database: string;
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
+ * Opens the record and listens.
+ * @throws UsageError for a non-loopback host without an API key (unless `allowNoAuth`); StoreError when the database cannot be opened.
+ * @example
+ * const server = await startServer(loadSettings(), { port: 0 });
+ * console.log(server.url);
+ */
+export async function startServer(settings: Settings, options: StartServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? settings.server.host;
+  const port = options.port ?? settings.server.port;
+  const apiKey = settings.server.apiKey;
+  if (apiKey === '' && !isLoopback(host) && options.allowNoAuth !== true) {
+    throw new UsageError(
+      `Refusing to serve ${host} without an API key: anyone who reaches it could read and change every run. ` +
+        'Set WEFT_SERVER_API_KEY, bind to 127.0.0.1, or pass --allow-no-auth if the network is trusted.',
+    );
+  }
+  // The server is the record's owner: it never records through another server.
+  const store = await openStore({ ...settings, api: { ...settings.api, url: '' } });
+  const weft = await buildApp({
+    store,
+    apiKey,
+    bodyLimitBytes: settings.server.bodyLimitBytes,
+    crashTimeoutMs: settings.server.crashTimeoutMs,
+    logger: options.logRequests ?? false,
+  });
+  try {
+    await weft.app.listen({ host, port });
+  } catch (error) {
+    await weft.close();
+    throw error;
+  }
+  const address = weft.app.server.address();
+  const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return { ...weft, url: `http://${shown}:${actualPort}`, database: redactUrl(databaseLocation(settings)) };
+}

@@ -1,0 +1,169 @@
+/**
+ * The record on a Weft server, over its HTTP API: client mode (`WEFT_API_URL`). Changes go out
+ * in the order they were made (the engine posts batches without waiting for each: they queue
+ * here and are sent one after another), reads see every change made before them. While a flow
+ * run this client moved to RUNNING is unfinished, heartbeats tell the server it is alive, and
+ * their answers tell this client when someone asked the server to cancel it.
+ */
+import { RunNotFoundError, StoreError } from '../../errors.js';
+import { isFinal } from '../../engine/states.js';
+import type { StateSnapshot } from '../../engine/states.js';
+import type { FlowRunFilter, FlowRunPatch, FlowRunRecord, LogRecord, RecordBatch, StateRecord, TaskRunWithUpstream } from '../records.js';
+import type { Store } from '../store.js';
+import { ApiClient } from './api-client.js';
+import type { ApiClientOptions } from './api-client.js';
+import { Heartbeats } from './heartbeats.js';
+
+/** Options of `HttpStore.open`. */
+export interface HttpStoreOptions extends ApiClientOptions {
+  /** How often to send heartbeats for running flow runs, in ms. @default 5_000 */
+  readonly heartbeatIntervalMs?: number;
+}
+
+const enc = encodeURIComponent;
+
+/** undefined for a 404 answer. */
+async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof RunNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Store over the Weft server's API.
+ * @example
+ * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
+ * const runs = await store.listFlowRuns({ limit: 10 });
+ */
+export class HttpStore implements Store {
+  readonly #api: ApiClient;
+  readonly #heartbeats: Heartbeats;
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(api: ApiClient, heartbeatIntervalMs: number) {
+    this.#api = api;
+    this.#heartbeats = new Heartbeats(api, heartbeatIntervalMs);
+  }
+
+  /**
+   * Connects: checks that the server answers its health check with this key.
+   * @throws ServerUnavailableError naming the URL and what to do when it does not.
+   */
+  static async open(options: HttpStoreOptions): Promise<HttpStore> {
+    const api = new ApiClient(options);
+    await api.request('GET', '/api/health', 'check its health');
+    // The health check needs no key: check the key on a real resource.
+    await api.request('GET', '/api/v1/flow-runs?limit=1', 'list flow runs');
+    return new HttpStore(api, options.heartbeatIntervalMs ?? 5_000);
+  }
+
+  /** The server's base URL. */
+  get url(): string {
+    return this.#api.base;
+  }
+
+  /**
+   * Calls `listener(flowRunId)` when the server answers a heartbeat with CANCELLING: someone
+   * asked to cancel a run this process is running. Returns the unsubscribe function.
+   */
+  onCancelRequested(listener: (flowRunId: string) => void): () => void {
+    return this.#heartbeats.onCancelRequested(listener);
+  }
+
+  #closedError(): StoreError {
+    return new StoreError(`The connection to the Weft server at ${this.#api.base} was closed. Open a new store with openStore() to go on.`);
+  }
+
+  /** Queues a change behind every earlier one. */
+  #change<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    const next = this.#tail.then(work, work);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Reads after every change queued so far. */
+  async #read<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw this.#closedError();
+    await this.#tail;
+    return work();
+  }
+
+  createFlowRun(run: FlowRunRecord): Promise<void> {
+    return this.#change(() => this.#api.request('POST', '/api/v1/flow-runs', `record flow run ${run.id}`, run));
+  }
+
+  setFlowRunState(id: string, state: StateSnapshot, patch?: FlowRunPatch): Promise<void> {
+    return this.#change(async () => {
+      await this.#api.request('POST', `/api/v1/flow-runs/${enc(id)}/state`, `set the state of flow run ${id}`, { state, patch });
+      if (state.type === 'RUNNING') this.#heartbeats.start(id);
+      else if (isFinal(state)) this.#heartbeats.stop(id);
+    });
+  }
+
+  write(batch: RecordBatch): Promise<void> {
+    const size = `${batch.taskRuns.length} task runs, ${batch.states.length} states and ${batch.logs.length} logs`;
+    return this.#change(() => this.#api.request('POST', '/api/v1/records', `write a batch of ${size}`, batch));
+  }
+
+  deleteFlowRun(id: string): Promise<boolean> {
+    return this.#change(async () => {
+      this.#heartbeats.stop(id);
+      try {
+        await this.#api.request('DELETE', `/api/v1/flow-runs/${enc(id)}`, `delete flow run ${id}`);
+        return true;
+      } catch (error) {
+        if (error instanceof RunNotFoundError) return false;
+        throw error;
+      }
+    });
+  }
+
+  readFlowRun(id: string): Promise<FlowRunRecord | undefined> {
+    if (id === '') return this.#read(() => Promise.resolve(undefined));
+    return this.#read(() => orUndefined(this.#api.request<FlowRunRecord>('GET', `/api/v1/flow-runs/${enc(id)}`, `read flow run ${id}`)));
+  }
+
+  listFlowRuns(filter: FlowRunFilter = {}): Promise<FlowRunRecord[]> {
+    const query = new URLSearchParams();
+    if (filter.flowName !== undefined) query.set('flow', filter.flowName);
+    if (filter.stateType !== undefined) query.set('state', filter.stateType);
+    if (filter.tag !== undefined) query.set('tag', filter.tag);
+    if (filter.createdAfter !== undefined) query.set('createdAfter', filter.createdAfter);
+    if (filter.createdBefore !== undefined) query.set('createdBefore', filter.createdBefore);
+    if (filter.sort !== undefined) query.set('sort', filter.sort);
+    if (filter.afterId !== undefined) query.set('cursor', Buffer.from(filter.afterId, 'utf8').toString('base64url'));
+    query.set('limit', String(filter.limit ?? 50));
+    return this.#read(async () => {
+      const page = await this.#api.request<{ items: FlowRunRecord[] }>('GET', `/api/v1/flow-runs?${query.toString()}`, 'list flow runs');
+      return page.items;
+    });
+  }
+
+  listTaskRuns(flowRunId: string): Promise<TaskRunWithUpstream[]> {
+    return this.#read(() => this.#api.request('GET', `/api/v1/flow-runs/${enc(flowRunId)}/task-runs`, `list the task runs of flow run ${flowRunId}`));
+  }
+
+  readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined> {
+    return this.#read(() => orUndefined(this.#api.request<TaskRunWithUpstream>('GET', `/api/v1/task-runs/${enc(id)}`, `read task run ${id}`)));
+  }
+
+  listStates(runId: string): Promise<StateRecord[]> {
+    return this.#read(() => this.#api.request('GET', `/api/v1/states?runId=${enc(runId)}`, `list the states of run ${runId}`));
+  }
+
+  listLogs(flowRunId: string): Promise<LogRecord[]> {
+    return this.#read(() => this.#api.request('GET', `/api/v1/flow-runs/${enc(flowRunId)}/logs`, `list the logs of flow run ${flowRunId}`));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail;
+    await this.#heartbeats.close();
+  }
+}

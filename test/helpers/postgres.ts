@@ -1,0 +1,103 @@
+/**
+ * A throwaway Postgres cluster for tests: initdb + pg_ctl from Debian's binaries in a temp dir,
+ * listening on a free loopback port, torn down after. initdb and pg_ctl refuse to run as root,
+ * so as root they run as the `postgres` user (which then owns the temp dir).
+ */
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+/** A running cluster. */
+export interface PostgresCluster {
+  /** The URL of the `postgres` database. */
+  readonly url: string;
+  /** Creates a fresh, empty database and gives its URL. */
+  createDatabase(): Promise<string>;
+  /** Stops the server (fast shutdown); `start()` brings it back on the same port. */
+  stopServer(): Promise<void>;
+  /** Starts a stopped server again. */
+  start(): Promise<void>;
+  /** Stops the cluster and removes its files. */
+  stop(): Promise<void>;
+}
+
+function binDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (newest === undefined) {
+    throw new Error(
+      'Postgres binaries (initdb, pg_ctl) are missing: install the Debian package `postgresql` ' +
+        '(apt-get install -y postgresql) — `.ci/run` does this on CI.',
+    );
+  }
+  return join(root, newest, 'bin');
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+const asRoot = process.getuid?.() === 0;
+
+async function runAsOwner(bin: string, args: readonly string[]): Promise<void> {
+  const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, [...args]];
+  await run(file, argv, { timeout: 60_000 });
+}
+
+let counter = 0;
+
+/**
+ * Starts a cluster.
+ * @example
+ * const pgc = await startPostgres();
+ * const url = await pgc.createDatabase();
+ */
+export async function startPostgres(): Promise<PostgresCluster> {
+  const bin = binDir();
+  const dir = mkdtempSync(join(tmpdir(), 'weft-pg-'));
+  if (asRoot) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const data = join(dir, 'data');
+  const port = await freePort();
+  await runAsOwner(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const start = (): Promise<void> => runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+  const stopServer = (): Promise<void> => runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+  await start();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    url,
+    start,
+    stopServer,
+    async createDatabase() {
+      const name = `weft_${process.pid}_${++counter}`;
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`create database ${name}`);
+      } finally {
+        await client.end();
+      }
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      await stopServer().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServerUnavailableError, StoreError } from '../../src/errors.js';
+import { HttpStore } from '../../src/store/http/http-store.js';
+import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import { startTestServer } from '../helpers/weft-server.js';
+import { at, flowRun, log, taskRun } from './record-builders.js';
+import { storeConformance } from './store-conformance.js';
+
+let cluster: PostgresCluster;
+beforeAll(async () => {
+  cluster = await startPostgres();
+}, 120_000);
+afterAll(async () => {
+  await cluster.stop();
+}, 60_000);
+
+storeConformance('HttpStore against a server over SQLite', async () => {
+  const server = await startTestServer();
+  const store = await HttpStore.open({ url: server.url });
+  return { store, cleanup: async () => { await store.close(); await server.stop(); } };
+});
+
+storeConformance('HttpStore against a server over Postgres', async () => {
+  const server = await startTestServer({ databaseUrl: await cluster.createDatabase() });
+  const store = await HttpStore.open({ url: server.url });
+  return { store, cleanup: async () => { await store.close(); await server.stop(); } };
+});
+
+describe('HttpStore', () => {
+  it('keeps the order of writes it was given without waiting for each', async () => {
+    const server = await startTestServer();
+    const store = await HttpStore.open({ url: server.url });
+    const run = flowRun();
+    const creating = store.createFlowRun(run);
+    const t = taskRun(run.id);
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      store.write({ taskRuns: [{ ...t, runCount: i }], edges: [], states: [], logs: [log(`line ${i}`, { flowRunId: run.id, timestamp: at(0) })] }),
+    );
+    await Promise.all([creating, ...writes]);
+    expect((await store.readTaskRun(t.id))?.runCount).toBe(39);
+    expect((await store.listLogs(run.id)).map((l) => l.message)).toEqual(writes.map((_, i) => `line ${i}`));
+    await store.close();
+    await server.stop();
+  });
+
+  it('fails with a StoreError naming the URL and what to do when the server is unreachable', async () => {
+    const server = await startTestServer();
+    const store = await HttpStore.open({ url: server.url });
+    await server.stop();
+    const error = await store.listFlowRuns().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerUnavailableError);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toContain(server.url);
+    expect((error as Error).message).toMatch(/weft server start/);
+  });
+});
