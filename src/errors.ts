@@ -134,3 +134,19 @@ export class ResultStorageError extends WeftError {
 export class CorruptResultError extends WeftError {
   override name = 'CorruptResultError';
 }
+
+/** The orchestration server refused a state change by one of its rules (HTTP 409). */
+export class OrchestrationRuleError extends WeftError {
+  override name = 'OrchestrationRuleError';
+  /** The rule that refused, e.g. `terminal-is-final`. */
+  readonly rule: string;
+  constructor(rule: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.rule = rule;
+  }
+}
+
+/** The Weft server could not be reached or answered with an error. */
+export class ServerUnavailableError extends StoreError {
+  override name = 'ServerUnavailableError';
+}

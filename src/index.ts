@@ -5,6 +5,7 @@
  */
 export { task, type Task, type TaskOptions, type TaskCallOptions, type TaskArgs, type MapArgs, type MapArg, type FutureOr } from './sdk/task.js';
 export { flow, isFlow, type Flow, type FlowOptions, type FlowCallOptions, type ParametersSchema } from './sdk/flow.js';
+export { retryFlowRun } from './sdk/retry-flow-run.js';
 export { TaskFuture, TaskFutureList, wait, asCompleted, type WaitResult } from './sdk/futures.js';
 export { unmapped, allowFailure, Unmapped, AllowFailure } from './sdk/annotations.js';
 export { getRunLogger, type RunLogger } from './sdk/run-logger.js';
@@ -38,3 +39,10 @@ export { SequentialTaskRunner } from './runners/sequential-task-runner.js';
 export type { TaskRunner, TaskRunSubmission } from './runners/task-runner.js';
 export * from './errors.js';
 export { loadSettings, type Settings } from './settings.js';
+export { INPUTS, TASK_SOURCE, FLOW_PARAMETERS, RUN_ID, NONE, type CachePolicy, type CacheKeyContext } from './results/cache-policies.js';
+export { v8Serializer, jsonSerializer, customSerializer, compressed, type Serializer } from './results/serializers.js';
+export { LocalFileStorage } from './results/local-file-storage.js';
+export { S3Storage } from './results/s3-storage.js';
+export type { ResultStorage } from './results/result-storage.js';
+export type { ResultOptions } from './engine/task-definition.js';
+export type { ResultReference } from './store/records.js';

@@ -101,6 +101,16 @@ export interface Settings {
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
   readonly results: { readonly defaultStorage: string; readonly persistByDefault: boolean; readonly defaultSerializer: string; readonly memoryCacheSize: number };
   readonly tasks: { readonly refreshCache: boolean; readonly disableCaching: boolean };
+  /** Client mode. Env `WEFT_API_URL`, `WEFT_API_KEY`, `WEFT_API_HEARTBEAT_INTERVAL_MS`, `WEFT_API_TIMEOUT_MS`. */
+  readonly api: { readonly url: string; readonly key: string; readonly heartbeatIntervalMs: number; readonly timeoutMs: number };
+  /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`. */
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly apiKey: string;
+    readonly crashTimeoutMs: number;
+    readonly bodyLimitBytes: number;
+  };
 }
 
 const ENV_KEYS: Record<string, readonly [string, string]> = {

@@ -6,8 +6,11 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import { logsCommand } from './logs-command.js';
+import { resultsGet } from './results-command.js';
+import { retryCommand } from './retry-command.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { runsList, runsShow, type RunsListOptions } from './runs-command.js';
+import { serverStartCommand, type ServerStartOptions } from './server-command.js';
 
 function packageVersion(): string {
   try {
@@ -66,6 +69,25 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       setExitCode(EXIT_OK);
     });
 
+  runs
+    .command('retry')
+    .description('Run a Failed, Crashed or Cancelled flow run again as a new attempt of the same run; task runs with a persisted result are reused.')
+    .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
+    .option('--json', 'print exactly one JSON document {flowRunId, state, result} on stdout')
+    .action(async (id: string, options: { json?: boolean }) => setExitCode(await retryCommand(id, options)));
+
+  program
+    .command('results')
+    .description('Persisted task-run results.')
+    .command('get')
+    .description("Print a task run's persisted result, read from its result storage.")
+    .argument('<task-run-id>', 'task run id (see `weft runs show`)')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      await resultsGet(id, options);
+      setExitCode(EXIT_OK);
+    });
+
   program
     .command('logs')
     .description('Print the logs of a flow run and its task runs, oldest first.')
@@ -74,6 +96,17 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       await logsCommand(id);
       setExitCode(EXIT_OK);
     });
+
+  const server = program.command('server').description('The orchestration server: an HTTP API over the record (SQLite or Postgres).');
+  server
+    .command('start')
+    .description('Serve the API until SIGINT/SIGTERM. Clients record through it with WEFT_API_URL.')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1, or WEFT_SERVER_HOST)')
+    .option('--port <port>', 'port to listen on (default 4200, or WEFT_SERVER_PORT; 0 picks a free one)')
+    .option('--allow-no-auth', 'serve a non-loopback host without WEFT_SERVER_API_KEY (trusted networks only)')
+    .option('--log-requests', 'log every request as JSON lines')
+    .addHelpText('after', '\nExamples:\n  weft server start\n  WEFT_SERVER_API_KEY=s3cret weft server start --host 0.0.0.0 --port 4200\n  WEFT_DATABASE_URL=postgres://weft@db/weft weft server start')
+    .action(async (options: ServerStartOptions) => setExitCode(await serverStartCommand(options)));
 
   return program;
 }

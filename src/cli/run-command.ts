@@ -1,6 +1,7 @@
 /**
  * `weft run FILE[:EXPORT] [--param key=value]... [--params JSON] [--json]`: loads a flow, runs
  * it with a progress display (or quietly with --json), prints its final state and result.
+ * `weft runs retry ID [--json]` shows its run the same way (`watchRun`).
  */
 import { inspect } from 'node:util';
 import { setSignalMode } from '../engine/cancellation.js';
@@ -54,11 +55,30 @@ function stateLine(run: ObservedFlowRun | undefined, state: State): string {
  */
 export async function runCommand(reference: string, options: RunCommandOptions): Promise<ExitCode> {
   const parameters = buildParameters(options.params, options.param);
+  return watchRun(options, async () => {
+    const { flow } = await loadFlow(reference);
+    return { label: flow.name, parametersSchema: flow.parametersJsonSchema, start: () => flow.run(parameters, { returnState: true }) };
+  });
+}
+
+/** A run to watch: its label, how to start it, and (for help on bad input) its parameters. */
+export interface WatchedRun {
+  readonly label: string;
+  readonly parametersSchema?: Record<string, unknown>;
+  readonly start: () => Promise<State>;
+}
+
+/**
+ * Runs a flow run with the progress display (or quietly with --json), prints its final state and
+ * result, and resolves with the exit code. `prepare` runs after stdout is guarded, so a module
+ * it imports cannot write into the --json document.
+ */
+export async function watchRun(options: { readonly json?: boolean }, prepare: () => Promise<WatchedRun>): Promise<ExitCode> {
   setSignalMode('cancel-only'); // SIGINT/SIGTERM cancel the run, which is recorded and printed
   // With --json, stdout is kept for the one document, from the user module's first line on.
   const guard: StdoutGuard | undefined = options.json ? guardStdout() : undefined;
   try {
-    const { flow } = await loadFlow(reference);
+    const watched = await prepare();
     const tally = new TaskRunTally();
     let top: ObservedFlowRun | undefined;
     const stopObserving = observeRuns({
@@ -67,13 +87,13 @@ export async function runCommand(reference: string, options: RunCommandOptions):
       },
       taskRunState: (_run, state, previous) => tally.change(state.type, previous?.type),
     });
-    const display: ProgressDisplay | undefined = options.json ? undefined : createProgressDisplay({ label: flow.name, counts: () => tally.counts() });
+    const display: ProgressDisplay | undefined = options.json ? undefined : createProgressDisplay({ label: watched.label, counts: () => tally.counts() });
     // Stay alive until the run ends, even while its code only awaits promises (no timers or
     // sockets): the run then waits for its work or a signal, instead of the process exiting.
     const keepAlive = setInterval(() => undefined, 2 ** 30);
     let state: State;
     try {
-      state = await flow.run(parameters, { returnState: true });
+      state = await watched.start();
     } finally {
       clearInterval(keepAlive);
       stopObserving();
@@ -90,9 +110,9 @@ export async function runCommand(reference: string, options: RunCommandOptions):
     if (state.type === 'COMPLETED' && state.result !== undefined) {
       await writeOut(`Result: ${inspect(state.result, { depth: 6, maxArrayLength: 100, colors: process.stdout.isTTY })}\n`);
     }
-    if (state.error instanceof ParameterValidationError) {
-      const lines = describeParameters(flow.parametersJsonSchema);
-      if (lines.length > 0) await writeErr(`Parameters of flow '${flow.name}':\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+    if (state.error instanceof ParameterValidationError && watched.parametersSchema) {
+      const lines = describeParameters(watched.parametersSchema);
+      if (lines.length > 0) await writeErr(`Parameters of flow '${watched.label}':\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
     }
     return code;
   } finally {

@@ -4,7 +4,7 @@
 import { getClient } from '../engine/client.js';
 import { STATE_TYPES, type StateType } from '../engine/states.js';
 import { UsageError } from '../errors.js';
-import type { FlowRunRecord, StateRecord, TaskRunWithUpstream } from '../store/records.js';
+import type { FlowRunRecord, StateRecord, TaskRunWithUpstream, ResultReference } from '../store/records.js';
 import { findFlowRun } from './find-flow-run.js';
 import { formatDuration, formatTime, renderTable, shortList } from './format.js';
 import { writeOut } from './output.js';
@@ -32,6 +32,8 @@ export interface FlowRunDocument {
     readonly state: { readonly type: StateType; readonly name: string };
     readonly attempts: number;
     readonly upstream: readonly string[];
+    /** Where the persisted result lives (storage, key, serializer, producing run), or null. */
+    readonly result: ResultReference | null;
   }>;
 }
 
@@ -90,6 +92,7 @@ function flowRunDocument(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
       state: { type: t.state.type, name: t.state.name },
       attempts: t.runCount,
       upstream: [...t.upstream],
+      result: t.result ?? null,
     })),
   };
 }
@@ -112,7 +115,7 @@ function describeFlowRun(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
     taskRuns.length === 0
       ? 'No task runs.'
       : renderTable(
-          ['TASK RUN', 'STATE', 'ATTEMPTS', 'START', 'DURATION', 'UPSTREAM'],
+          ['TASK RUN', 'STATE', 'ATTEMPTS', 'START', 'DURATION', 'UPSTREAM', 'RESULT'],
           taskRuns.map((t) => [
             t.name,
             t.state.name,
@@ -120,6 +123,7 @@ function describeFlowRun(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
             formatTime(t.startTime),
             formatDuration(t.startTime, t.endTime),
             shortList(t.upstream.map((id) => names.get(id) ?? id)),
+            t.result ? `${t.result.storage} ${t.result.key}` : '',
           ]),
         );
   const states = renderTable(

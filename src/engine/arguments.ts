@@ -17,8 +17,8 @@ export interface Inputs {
   readonly promises: Promise<unknown>[];
 }
 
-/** Resolved values of plain promises among arguments. @internal */
-export type PromiseValues = ReadonlyMap<Promise<unknown>, unknown>;
+/** Values already read for promises (and for task runs whose result is not on their state). @internal */
+export type PromiseValues = ReadonlyMap<unknown, unknown>;
 
 const noop = (): void => undefined;
 
@@ -68,8 +68,9 @@ export async function awaitPromises(promises: readonly Promise<unknown>[]): Prom
 export function resolveFutures(value: unknown, promised: PromiseValues = EMPTY): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (hasHandle(value)) {
-    const state = value[HANDLE].state;
-    return state.type === 'COMPLETED' ? state.result : state.error;
+    const handle = value[HANDLE];
+    if (promised.has(handle)) return promised.get(handle);
+    return handle.state.type === 'COMPLETED' ? handle.state.result : handle.state.error;
   }
   if (value instanceof Promise) return promised.get(value);
   if (isAllowFailure(value)) return resolveFutures(value[ALLOW_FAILURE], promised);

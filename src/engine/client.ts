@@ -8,6 +8,7 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { errorMessage } from './states.js';
 import { printLine, setLogThreshold } from './logging.js';
+import { resultMemory } from './result-memory.js';
 
 /** The store and recorder a process records through. @internal */
 export interface EngineClient {
@@ -21,6 +22,7 @@ let client: Promise<EngineClient> | undefined;
 async function open(): Promise<EngineClient> {
   const settings = loadSettings();
   setLogThreshold(settings.logging.level, settings.logging.consoleLevel);
+  resultMemory.resize(settings.results.memoryCacheSize);
   const store = await openStore(settings);
   const recorder = new BatchRecorder(store, {
     flushIntervalMs: settings.recording.flushIntervalMs,

@@ -2,16 +2,17 @@
  * What the engine needs to know about a flow: name, function, options and how to validate
  * its parameters. The SDK's `flow()` builds one (with zod); the engine never sees zod.
  */
-import type { FlowRunInfo } from './context.js';
+import type { FlowRunInfo } from './run-info.js';
 import type { HookOption } from './hooks.js';
 import type { RetryDelay } from './retries.js';
 import type { RunNameSpec } from './run-names.js';
 import type { State } from './states.js';
 import type { ParameterIssue } from '../errors.js';
 import type { TaskRunner } from '../runners/task-runner.js';
+import type { ResultOptions } from './task-definition.js';
 
 /** Options that govern how a flow's runs execute (Prefect 3's, camelCase). */
-export interface FlowRunOptions<Owner = unknown> {
+export interface FlowRunOptions<Owner = unknown> extends ResultOptions {
   /** Shown in the CLI and UI. */
   readonly description?: string;
   /** Version string recorded with the flow. */
@@ -54,4 +55,6 @@ export interface FlowDefinition<Owner = unknown> {
   readonly options: FlowRunOptions<Owner>;
   readonly validate: (raw: unknown) => ParameterValidation;
   readonly owner: Owner;
+  /** Absolute path of the module that defined the flow (recorded for retries). */
+  readonly entrypoint: string | null;
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { CancelledError, FlowTimeoutError, ParameterValidationError } from '../errors.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
-import type { FlowRunPatch } from '../store/records.js';
+import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../store/records.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
 import { trackFlowRun } from './cancellation.js';
@@ -16,6 +16,7 @@ import type { FlowDefinition } from './flow-definition.js';
 import { FlowRunState } from './flow-run-state.js';
 import { runHooks } from './hooks.js';
 import { toRecordable } from './json-value.js';
+import { valueOf } from './task-results.js';
 import { installLogPrints } from './log-prints.js';
 import { notifyFlowRun } from './observers.js';
 import { raceAbort, sleep } from './abort.js';
@@ -25,20 +26,40 @@ import { randomRunName, renderRunName } from './run-names.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, snapshot, type State } from './states.js';
 
 /**
- * Runs a flow with raw (unvalidated) parameters and resolves with its final state. Rejects
- * only when the record itself cannot be written.
+ * Runs a flow with raw (unvalidated) parameters and resolves with its final state. With
+ * `retryOf`, runs that recorded flow run again as a new attempt of the same run, with its
+ * recorded parameters; its task runs that completed with a persisted result are reused.
+ * Rejects only when the record itself cannot be written.
  * @internal
  */
-export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown): Promise<State> {
+export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
   const client = await getClient();
   const parent = currentContext()?.flow;
-  const validation = def.validate(await resolveParameterFutures(raw));
-  const parameters = validation.ok ? validation.value : isRecord(raw) ? raw : {};
-  const id = randomUUID(); // random, so a short prefix names a flow run (task runs use time-ordered ids)
-  const name = def.options.flowRunName && validation.ok ? renderRunName(def.options.flowRunName, { name: def.name, ...parameters }) : randomRunName();
+  const input = retryOf ? retryOf.parameters : raw;
+  const validation = def.validate(await resolveParameterFutures(input));
+  const parameters = validation.ok ? validation.value : isRecord(input) ? input : {};
+  const id = retryOf?.id ?? randomUUID(); // random, so a short prefix names a flow run (task runs use time-ordered ids)
+  const name =
+    retryOf?.name ?? (def.options.flowRunName && validation.ok ? renderRunName(def.options.flowRunName, { name: def.name, ...parameters }) : randomRunName());
   const runner = (def.options.taskRunner ?? new ConcurrentTaskRunner()).duplicate();
-  const flow = new FlowRunState({ id, name, flowName: def.name, parameters }, parent?.info.id ?? null, client.recorder, runner, def.options.logPrints ?? false);
-  const run = new FlowRunExecution(def, flow, client);
+  const { persistResult, resultStorage, resultSerializer } = def.options;
+  const flow = new FlowRunState(
+    { id, name, flowName: def.name, parameters },
+    retryOf ? retryOf.parentFlowRunId : (parent?.info.id ?? null),
+    client.recorder,
+    runner,
+    def.options.logPrints ?? false,
+    client.settings,
+    { ...(persistResult !== undefined ? { persistResult } : {}), ...(resultStorage ? { resultStorage } : {}), ...(resultSerializer ? { resultSerializer } : {}) },
+    retryOf ? await client.store.listTaskRuns(retryOf.id) : [],
+  );
+  const run = new FlowRunExecution(def, flow, client, retryOf?.runCount ?? 0);
+  if (retryOf) {
+    await run.setState(Scheduled('AwaitingRetry', `Retry of a ${retryOf.state.name} run requested`));
+    const done = run.execute(parent?.signal);
+    if (!parent) trackFlowRun(flow, done);
+    return done;
+  }
   const pending = Pending();
   await client.store.createFlowRun({
     id,
@@ -52,6 +73,7 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown): Promise<
     createdAt: pending.timestamp,
     startTime: null,
     endTime: null,
+    entrypoint: def.entrypoint,
   });
   notifyFlowRun(run.observed, pending);
   if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)));
@@ -68,6 +90,8 @@ class FlowRunExecution<O> {
     private readonly def: FlowDefinition<O>,
     private readonly flow: FlowRunState,
     private readonly client: EngineClient,
+    /** Attempts made by earlier runs of this flow run (a retry continues the count). */
+    private readonly earlierAttempts = 0,
   ) {
     const { id, name, flowName } = flow.info;
     this.observed = { id, name, flowName, parentFlowRunId: flow.parentFlowRunId };
@@ -101,8 +125,9 @@ class FlowRunExecution<O> {
     const { flow, def } = this;
     const retries = def.options.retries ?? 0;
     for (let attempt = 1; ; attempt++) {
-      const running = Running(attempt > 1 ? 'Retrying' : 'Running');
-      await this.setState(running, { runCount: attempt, ...(attempt === 1 ? { startTime: running.timestamp } : {}) });
+      const runCount = this.earlierAttempts + attempt;
+      const running = Running(runCount > 1 ? 'Retrying' : 'Running');
+      await this.setState(running, { runCount, ...(runCount === 1 ? { startTime: running.timestamp } : {}) });
       await runHooks(def.options.onRunning, [def.owner, flow.info, running], this.reportHook);
       let state: State;
       try {
@@ -134,7 +159,9 @@ class FlowRunExecution<O> {
     await Promise.all(upstream.map((u) => u.handle.final));
     const bad = upstream.find((u) => u.handle.state.type !== 'COMPLETED');
     if (bad) return this.fromError(bad.handle.state.error);
-    return Completed(resolveFutures(value));
+    const lazy = upstream.filter((u) => !u.handle.resultOnState);
+    const loaded = await Promise.all(lazy.map((u) => valueOf(u.handle, this.client.settings)));
+    return Completed(resolveFutures(value, new Map(lazy.map((u, i) => [u.handle, loaded[i]]))));
   }
 
   private fromError(error: unknown): State {
@@ -165,7 +192,7 @@ class FlowRunExecution<O> {
     return state;
   }
 
-  private async setState(state: State, patch?: FlowRunPatch): Promise<void> {
+  async setState(state: State, patch?: FlowRunPatch): Promise<void> {
     await this.client.store.setFlowRunState(this.flow.info.id, snapshot(state), patch);
     notifyFlowRun(this.observed, state);
   }

@@ -2,14 +2,39 @@
  * What the engine needs to know about a task: identity, function and run options. The SDK's
  * `task()` builds one; the `owner` is the SDK object that hooks receive.
  */
-import type { TaskRunInfo } from './context.js';
+import type { TaskRunInfo } from './run-info.js';
 import type { HookOption } from './hooks.js';
 import type { RetryDelay } from './retries.js';
 import type { RunNameSpec } from './run-names.js';
 import type { State } from './states.js';
+import type { CacheKeyContext, CachePolicy } from '../results/cache-policies.js';
+import type { ResultStorage } from '../results/result-storage.js';
+import type { Serializer } from '../results/serializers.js';
+
+/** Where and how results are persisted; tasks inherit them from their flow. */
+export interface ResultOptions {
+  /** Write the result to result storage. @default false, or true when the task asks for caching */
+  readonly persistResult?: boolean;
+  /** Result storage: an instance or a descriptor (`local:/path`, `s3://bucket/prefix?endpoint=…`). @default WEFT_RESULTS_DEFAULT_STORAGE, else WEFT_HOME/storage */
+  readonly resultStorage?: ResultStorage | string;
+  /** Serializer: `'v8'`, `'json'`, `'v8+gzip'` …, or a custom one. @default WEFT_RESULTS_DEFAULT_SERIALIZER ('v8') */
+  readonly resultSerializer?: Serializer | string;
+}
 
 /** Options that govern how a task's runs execute (Prefect 3's, camelCase). */
-export interface TaskRunOptions<Owner = unknown> {
+export interface TaskRunOptions<Owner = unknown> extends ResultOptions {
+  /** How the cache key is made from the call (INPUTS, TASK_SOURCE, FLOW_PARAMETERS, RUN_ID, NONE, or a composition). @default NONE */
+  readonly cachePolicy?: CachePolicy;
+  /** Makes the cache key (overrides cachePolicy); return undefined to not cache this call. */
+  readonly cacheKeyFn?: (context: CacheKeyContext, args: readonly unknown[]) => string | undefined;
+  /** A cached result older than this is computed again. @default never expires */
+  readonly cacheExpirationSeconds?: number;
+  /** Compute again and overwrite the cache entry. @default WEFT_TASKS_REFRESH_CACHE */
+  readonly refreshCache?: boolean;
+  /** Storage key template (`'{task_name}-{today}'`): a result already there (unexpired) is a cache hit. */
+  readonly resultStorageKey?: string;
+  /** Keep the persisted result on its future (true), in the bounded memory cache (default), or nowhere (false). */
+  readonly cacheResultInMemory?: boolean;
   /** Retries after the first failed attempt. @default 0 */
   readonly retries?: number;
   /** Seconds before each retry: a number, a list (one per retry, the last repeats) or a function of the retry number. @default 0 */
@@ -45,6 +70,8 @@ export interface TaskDefinition<Owner = unknown> {
   readonly parameterNames: readonly string[];
   /** The SDK object hooks receive. */
   readonly owner: Owner;
+  /** The function's source, for the TASK_SOURCE cache policy. */
+  readonly source: string;
 }
 
 /** Per-call options. @internal */

@@ -9,6 +9,11 @@ import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../store/records.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
+import { lockFor } from '../results/cache-lock.js';
+import type { Settings } from '../settings.js';
+import type { ResultReference, TaskRunWithUpstream } from '../store/records.js';
+import { resultMemory } from './result-memory.js';
+import { loadReference, planResult, readResult, valueOf, writeResult, type CachedResult, type ResultPlan } from './task-results.js';
 import { getClient } from './client.js';
 import { contextStorage, currentContext, type EngineContext, type TaskRunInfo } from './context.js';
 import type { FlowRunState } from './flow-run-state.js';
@@ -45,23 +50,31 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
       );
     }
   }
+  const dynamicKey = flow ? flow.nextDynamicKey(def.taskKey) : randomUUID().slice(0, 8);
+  // In a retried flow run the same call is the same task run: deterministic identity.
+  const previous = flow?.previousRun(def.taskKey, dynamicKey);
   const handle = new TaskRunHandle<unknown>(
-    newRunId(),
+    previous?.id ?? newRunId(),
     flow?.info.id ?? null,
     def.name,
     def.taskKey,
-    flow ? flow.nextDynamicKey(def.taskKey) : randomUUID().slice(0, 8),
+    dynamicKey,
     call.mapIndex ?? -1,
     def.options.tags ?? [],
     Pending(),
   );
+  if (previous) {
+    handle.runCount = previous.runCount;
+    handle.createdAt = previous.createdAt;
+  }
   flow?.handles.push(handle);
-  void new TaskRunExecution(def, handle, flow).start(args, inputs);
+  void new TaskRunExecution(def, handle, flow).start(args, inputs, previous);
   return handle;
 }
 
 class TaskRunExecution<O> {
   private recorder: BatchRecorder | undefined;
+  private settings!: Settings;
 
   constructor(
     private readonly def: TaskDefinition<O>,
@@ -70,11 +83,16 @@ class TaskRunExecution<O> {
   ) {}
 
   /** Runs the task run to its final state and settles the handle. Never rejects. */
-  async start(args: readonly unknown[], { upstream, promises }: Inputs): Promise<void> {
+  async start(args: readonly unknown[], { upstream, promises }: Inputs, previous?: TaskRunWithUpstream): Promise<void> {
     const h = this.handle;
     let final: State | undefined;
     try {
-      this.recorder = this.flow ? this.flow.recorder : (await getClient()).recorder;
+      if (this.flow) {
+        this.recorder = this.flow.recorder;
+        this.settings = this.flow.settings;
+      } else {
+        ({ recorder: this.recorder, settings: this.settings } = await getClient());
+      }
       this.record(h.state, true);
       const seen = new Set<string>();
       for (const { handle } of upstream) {
@@ -82,16 +100,17 @@ class TaskRunExecution<O> {
         seen.add(handle.id);
         this.recorder.edge({ taskRunId: h.id, upstreamId: handle.id });
       }
-      const blocked = upstream.length > 0 ? await this.waitForUpstream(upstream) : undefined;
-      let promised: PromiseValues | undefined;
-      if (!blocked && promises.length > 0) {
+      if (previous?.state.type === 'COMPLETED' && previous.result) final = await this.reuse(previous.result);
+      const blocked = final ?? (upstream.length > 0 ? await this.waitForUpstream(upstream) : undefined);
+      let values: Map<unknown, unknown> | undefined;
+      if (!blocked) {
         try {
-          promised = await awaitPromises(promises);
+          values = await this.inputValues(upstream, promises);
         } catch (error) {
           final = await this.finish(Failed(error));
         }
       }
-      final ??= blocked ?? (await this.dispatch(args, upstream.length > 0 || promises.length > 0, promised));
+      final ??= blocked ?? (await this.dispatch(args, upstream.length > 0 || promises.length > 0, values));
       if (!this.flow) await this.recorder.flush();
     } catch (error) {
       final = Crashed(error);
@@ -114,18 +133,92 @@ class TaskRunExecution<O> {
     return this.finish(Failed(error, 'UpstreamFailed'));
   }
 
-  private dispatch(args: readonly unknown[], hasInputs: boolean, promised?: PromiseValues): State | Promise<State> {
+  /** Values of plain promises and of upstream results that are not held on their state. */
+  private async inputValues(upstream: readonly Upstream[], promises: readonly Promise<unknown>[]): Promise<Map<unknown, unknown> | undefined> {
+    const lazy = upstream.filter((u) => !u.handle.resultOnState && u.handle.state.type === 'COMPLETED');
+    if (lazy.length === 0 && promises.length === 0) return undefined;
+    const values = new Map<unknown, unknown>(promises.length > 0 ? await awaitPromises(promises) : []);
+    const loaded = await Promise.all(lazy.map((u) => valueOf(u.handle, this.settings)));
+    lazy.forEach((u, i) => values.set(u.handle, loaded[i]));
+    return values;
+  }
+
+  private dispatch(args: readonly unknown[], hasInputs: boolean, values?: PromiseValues): State | Promise<State> {
     if (this.flow?.signal.aborted) return this.finish(this.cancelled());
-    const resolved = hasInputs ? args.map((arg) => resolveFutures(arg, promised)) : args;
+    const resolved = hasInputs ? args.map((arg) => resolveFutures(arg, values)) : args;
     const spec = this.def.options.taskRunName;
     if (spec !== undefined) this.handle.name = renderRunName(spec, this.templateValues(resolved));
+    const plan = planResult(this.def, this.handle, resolved, this.flow, this.settings, (message) => this.log(LOG_LEVELS.WARNING, message));
     return (this.flow?.runner ?? detachedRunner).submit({
       taskRunId: this.handle.id,
       taskKey: this.def.taskKey,
       taskName: this.def.name,
       args: resolved,
-      runHere: () => this.attempts(resolved),
+      runHere: () => (plan?.cacheKey === undefined ? this.attempts(resolved, plan) : this.cachedOrRun(resolved, plan, plan.cacheKey)),
     });
+  }
+
+  /** One computation per cache key: a hit stands in for the run; the lock makes a concurrent run wait and read. */
+  private async cachedOrRun(args: readonly unknown[], plan: ResultPlan, key: string): Promise<State> {
+    const hit = plan.refresh ? undefined : await this.lookup(plan, key);
+    if (hit) return this.finishCached(hit, plan);
+    const release = await lockFor(plan.storage).acquire(key);
+    try {
+      const late = plan.refresh ? undefined : await this.lookup(plan, key);
+      return late ? await this.finishCached(late, plan) : await this.attempts(args, plan);
+    } finally {
+      await release();
+    }
+  }
+
+  private async lookup(plan: ResultPlan, key: string): Promise<CachedResult | undefined> {
+    try {
+      return await readResult(plan.storage, key);
+    } catch (error) {
+      this.log(LOG_LEVELS.WARNING, `Cached result unusable, computing again: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+
+  /** Reuses the persisted result of this call from an earlier attempt of the flow run. */
+  private async reuse(reference: ResultReference): Promise<State | undefined> {
+    try {
+      const value = await loadReference(reference, this.settings);
+      return await this.finishCached({ value, reference }, undefined);
+    } catch (error) {
+      this.log(LOG_LEVELS.WARNING, `Could not reuse the earlier result, running again: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+
+  private finishCached(hit: CachedResult, plan: ResultPlan | undefined): State | Promise<State> {
+    this.handle.resultRef = hit.reference;
+    const state: State = { type: 'COMPLETED', name: 'Cached', message: `Cached result of task run ${hit.reference.producedBy}`, timestamp: new Date().toISOString(), result: hit.value };
+    return this.finish(this.keep(state, plan));
+  }
+
+  /** Writes a completed result to storage (if planned); a failure to persist is logged, the state stays Completed. */
+  private async persist(state: State, plan: ResultPlan): Promise<State> {
+    try {
+      this.handle.resultRef = await writeResult(plan, plan.cacheKey ?? this.handle.id, state.result, this.handle.id, this.def.name);
+    } catch (error) {
+      this.log(LOG_LEVELS.ERROR, errorMessage(error));
+      return state;
+    }
+    return this.keep(state, plan);
+  }
+
+  /** Moves a persisted value off the state into the bounded memory cache (or nowhere), as planned. */
+  private keep(state: State, plan: ResultPlan | undefined): State {
+    const inMemory = plan?.inMemory ?? 'bounded';
+    if (inMemory === true || !this.handle.resultRef) return state;
+    this.handle.resultOnState = false;
+    if (inMemory === 'bounded') {
+      this.handle.resultInBoundedMemory = true;
+      resultMemory.set(this.handle.id, state.result);
+    }
+    const { result: _dropped, ...rest } = state;
+    return rest;
   }
 
   private templateValues(args: readonly unknown[]): Record<string, unknown> {
@@ -134,13 +227,14 @@ class TaskRunExecution<O> {
     return values;
   }
 
-  private async attempts(args: readonly unknown[]): Promise<State> {
+  private async attempts(args: readonly unknown[], plan: ResultPlan | undefined): Promise<State> {
     const h = this.handle;
     const { options, owner } = this.def;
     const retries = options.retries ?? 0;
+    const earlierAttempts = h.runCount; // a retried flow run continues the count
     for (let attempt = 1; ; attempt++) {
       if (this.flow?.signal.aborted) return this.finish(this.cancelled());
-      h.runCount = attempt;
+      h.runCount = earlierAttempts + attempt;
       h.startTime ??= new Date().toISOString();
       const info: TaskRunInfo = { id: h.id, name: h.name, taskName: this.def.name, taskKey: this.def.taskKey, mapIndex: h.mapIndex, attempt };
       this.record(Running(attempt > 1 ? 'Retrying' : 'Running'));
@@ -164,6 +258,7 @@ class TaskRunExecution<O> {
         }
         continue;
       }
+      if (state.type === 'COMPLETED' && plan?.persist) state = await this.persist(state, plan);
       return this.finish(state, info);
     }
   }

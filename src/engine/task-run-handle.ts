@@ -5,7 +5,7 @@
  */
 import type { State } from './states.js';
 import { snapshot } from './states.js';
-import type { TaskRunRecord } from '../store/records.js';
+import type { ResultReference, TaskRunRecord } from '../store/records.js';
 
 /** Property under which SDK objects expose their task-run handle. @internal */
 export const HANDLE: unique symbol = Symbol.for('weft.taskRunHandle');
@@ -31,7 +31,13 @@ export class TaskRunHandle<T = unknown> {
   settled = false;
   startTime: string | null = null;
   endTime: string | null = null;
-  readonly createdAt: string;
+  createdAt: string;
+  /** Where the result was persisted, if it was. */
+  resultRef: ResultReference | null = null;
+  /** The value is on `state.result` (false: in the bounded memory cache or only in storage). */
+  resultOnState = true;
+  /** The value may be kept in the bounded memory cache. */
+  resultInBoundedMemory = false;
   readonly final: Promise<State<T>>;
   private settleFinal!: (state: State) => void;
 
@@ -75,6 +81,7 @@ export class TaskRunHandle<T = unknown> {
       createdAt: this.createdAt,
       startTime: this.startTime,
       endTime: this.endTime,
+      result: this.resultRef,
     };
   }
 }

@@ -10,6 +10,7 @@ import { runFlow } from '../engine/flow-engine.js';
 import { checkTemplate } from '../engine/run-names.js';
 import type { State } from '../engine/states.js';
 import { resultOf } from './futures.js';
+import { callerLocation } from './task-identity.js';
 
 /** A zod schema of a parameters object. */
 export type ParametersSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
@@ -77,7 +78,14 @@ function schemaKeys(schema: ParametersSchema | undefined): string[] | undefined 
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
 }
 
-function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | Promise<R>): Flow<P, R> {
+const definitions = new WeakMap<object, FlowDefinition<never>>();
+
+/** The engine's definition of a flow made by `flow()`. @internal */
+export function flowDefinition(f: object): FlowDefinition<never> | undefined {
+  return definitions.get(f);
+}
+
+function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | Promise<R>, entrypoint?: string | null): Flow<P, R> {
   const name = options.name ?? fn.name;
   if (!name) throw new UsageError('A flow needs a name: pass { name: "..." } as the first argument of flow(), or a named function.');
   const keys = schemaKeys(options.parameters);
@@ -88,6 +96,7 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
     options,
     validate: validator(name, options.parameters),
     owner: undefined as unknown as Flow<P, R>,
+    entrypoint: entrypoint ?? callerLocation()?.file ?? null,
   };
   const runOnce = async (parameters: unknown, call: FlowCallOptions = {}): Promise<unknown> => {
     const state = await runFlow(def, parameters);
@@ -99,12 +108,13 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
     options,
     parametersJsonSchema: jsonSchema,
     run: (parameters?: P, call?: FlowCallOptions) => runOnce(parameters, call),
-    with: (changes: Partial<FlowOptions<P, R>>) => build({ ...options, ...changes }, fn),
+    with: (changes: Partial<FlowOptions<P, R>>) => build({ ...options, ...changes }, fn, def.entrypoint),
     [FLOW_BRAND]: true,
   };
   const result = Object.assign(callable, methods) as unknown as Flow<P, R>;
   Object.defineProperty(result, 'name', { value: name });
   (def as { owner: Flow<P, R> }).owner = result;
+  definitions.set(result, def as unknown as FlowDefinition<never>);
   return result;
 }
 

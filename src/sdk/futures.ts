@@ -5,6 +5,7 @@
 import { CancelledError, WeftError } from '../errors.js';
 import type { State } from '../engine/states.js';
 import { HANDLE, type TaskRunHandle } from '../engine/task-run-handle.js';
+import { valueOf } from '../engine/task-results.js';
 
 /**
  * The future result of one task run.
@@ -36,9 +37,12 @@ export class TaskFuture<T> {
     return this[HANDLE].final;
   }
 
-  /** Resolves with the result, or throws the error the task run failed with. */
+  /** Resolves with the result (read back from result storage if it is not held in memory), or throws the error the task run failed with. */
   async result(): Promise<T> {
-    return resultOf(await this[HANDLE].final, this[HANDLE].name);
+    const handle = this[HANDLE];
+    const state = await handle.final;
+    if (state.type === 'COMPLETED' && !handle.resultOnState) return (await valueOf(handle)) as T;
+    return resultOf(state, handle.name);
   }
 }
 
@@ -93,7 +97,8 @@ export class TaskFutureList<T> implements Iterable<TaskFuture<T>> {
   /** Resolves with every result, or throws the first error in input order. */
   async result(): Promise<T[]> {
     const states = await this.wait();
-    return states.map((state, i) => resultOf(state, this.futures[i]?.[HANDLE].name ?? `#${i}`));
+    states.forEach((state, i) => state.type !== 'COMPLETED' && resultOf(state, this.futures[i]?.[HANDLE].name ?? `#${i}`));
+    return Promise.all(this.futures.map((f) => f.result()));
   }
 }
 

@@ -5,7 +5,8 @@
 import { UsageError } from '../errors.js';
 import { submitTaskRun } from '../engine/task-engine.js';
 import type { TaskDefinition, TaskRunOptions } from '../engine/task-definition.js';
-import { checkTemplate, parameterNames } from '../engine/run-names.js';
+import { checkTemplate, parameterNames, templateFields } from '../engine/run-names.js';
+import { checkStorageKeyTemplate } from '../results/storage-key-template.js';
 import type { State } from '../engine/states.js';
 import { HANDLE } from '../engine/task-run-handle.js';
 import type { AllowFailure, Unmapped } from './annotations.js';
@@ -87,6 +88,20 @@ function checkOptions(name: string, options: Pick<TaskOptions, 'retries' | 'time
   if (options.retryJitterFactor !== undefined && !(options.retryJitterFactor >= 0)) bad(`retryJitterFactor must be ≥ 0, got ${options.retryJitterFactor}`);
 }
 
+/** Unknown template fields fail when the task is defined, not when it first runs. */
+function checkResultKey(taskName: string, template: string, parameterNames: readonly string[]): void {
+  checkStorageKeyTemplate(template);
+  const unknown = templateFields(template)
+    .filter((f) => f.startsWith('parameters.'))
+    .map((f) => f.slice('parameters.'.length).split('.')[0] ?? '')
+    .filter((p) => !parameterNames.includes(p));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `Task '${taskName}' resultStorageKey '${template}' names parameter(s) ${unknown.join(', ')} that the function does not take; its parameters are ${parameterNames.join(', ') || '(none)'}.`,
+    );
+  }
+}
+
 function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args: A) => R | Promise<R>, taskKey: string | undefined): Task<A, R> {
   const location = taskKey === undefined ? callerLocation() : undefined;
   // An anonymous function is named for the line that defines it: stable across processes.
@@ -97,6 +112,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
   checkOptions(name, options);
   const names = parameterNames(fn);
   if (typeof options.taskRunName === 'string') checkTemplate(options.taskRunName, ['name', ...names], `Task '${name}' run`);
+  if (options.resultStorageKey !== undefined) checkResultKey(name, options.resultStorageKey, names);
   const def: TaskDefinition<Task<A, R>> = {
     name,
     taskKey: taskKey ?? taskKeyFor(name, location?.file),
@@ -104,6 +120,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
     options,
     parameterNames: names,
     owner: undefined as unknown as Task<A, R>,
+    source: Function.prototype.toString.call(fn),
   };
   const waitFor = options.waitFor;
   const submit = (args: readonly unknown[], extraWaitFor?: readonly unknown[], mapIndex?: number): TaskFuture<R> => {

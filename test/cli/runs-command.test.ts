@@ -60,7 +60,7 @@ describe('weft runs and weft logs', { timeout: 120_000 }, () => {
     expect(doc.parameters).toEqual({ n: 10 });
     expect(doc.taskRuns).toHaveLength(31);
     for (const t of doc.taskRuns) {
-      expect(Object.keys(t).sort()).toEqual(['attempts', 'id', 'mapIndex', 'name', 'state', 'taskKey', 'upstream']);
+      expect(Object.keys(t).sort()).toEqual(['attempts', 'id', 'mapIndex', 'name', 'result', 'state', 'taskKey', 'upstream']);
       expect(t.state.type).toBe('COMPLETED');
       expect(t.attempts).toBe(1);
     }

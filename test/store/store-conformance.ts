@@ -241,6 +241,45 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
       expect(await store.listLogs(run.id)).toHaveLength(1);
     });
 
+    it('filters flow runs by tag and creation time, sorts oldest first, and pages with a cursor', async () => {
+      const runs = Array.from({ length: 5 }, (_, i) =>
+        flowRun({ createdAt: at(i), tags: i % 2 === 0 ? ['even', 'a_b%'] : ['odd'] }),
+      );
+      for (const run of runs) await store.createFlowRun(run);
+      const ids = (list: readonly { id: string }[]): string[] => list.map((r) => r.id);
+      expect(ids(await store.listFlowRuns({ tag: 'even' }))).toEqual([runs[4]!.id, runs[2]!.id, runs[0]!.id]);
+      expect(ids(await store.listFlowRuns({ tag: 'a_b%' }))).toHaveLength(3);
+      expect(ids(await store.listFlowRuns({ tag: 'axb' }))).toEqual([]);
+      expect(ids(await store.listFlowRuns({ createdAfter: at(1), createdBefore: at(3) }))).toEqual([runs[2]!.id, runs[1]!.id]);
+      expect(ids(await store.listFlowRuns({ sort: 'oldest', limit: 2 }))).toEqual([runs[0]!.id, runs[1]!.id]);
+      expect(ids(await store.listFlowRuns({ sort: 'oldest', limit: 2, afterId: runs[1]!.id }))).toEqual([runs[2]!.id, runs[3]!.id]);
+      expect(ids(await store.listFlowRuns({ limit: 2, afterId: runs[3]!.id }))).toEqual([runs[2]!.id, runs[1]!.id]);
+      expect(await store.listFlowRuns({ afterId: 'no-such-run' })).toEqual([]);
+    });
+
+    it('deletes a flow run with its task runs, states and logs, and reports an unknown id', async () => {
+      const run = flowRun();
+      const kept = flowRun();
+      await store.createFlowRun(run);
+      await store.createFlowRun(kept);
+      const [t, u] = [taskRun(run.id), taskRun(run.id)];
+      await store.write({
+        taskRuns: [t, u],
+        edges: [{ taskRunId: u.id, upstreamId: t.id }],
+        states: [taskState(t.id, t.state)],
+        logs: [log('bye', { flowRunId: run.id }), log('task bye', { taskRunId: t.id }), log('kept', { flowRunId: kept.id })],
+      });
+      expect(await store.deleteFlowRun(run.id)).toBe(true);
+      expect(await store.readFlowRun(run.id)).toBeUndefined();
+      expect(await store.listTaskRuns(run.id)).toEqual([]);
+      expect(await store.readTaskRun(u.id)).toBeUndefined();
+      expect(await store.listStates(run.id)).toEqual([]);
+      expect(await store.listStates(t.id)).toEqual([]);
+      expect(await store.listLogs(run.id)).toEqual([]);
+      expect((await store.listLogs(kept.id)).map((l) => l.message)).toEqual(['kept']);
+      expect(await store.deleteFlowRun(run.id)).toBe(false);
+    });
+
     it('refuses every call after close, and closing twice is harmless', async () => {
       const run = flowRun();
       await store.createFlowRun(run);

@@ -1,0 +1,80 @@
+/**
+ * API load: `clients` concurrent clients, each in a loop creating a flow run, moving it to
+ * RUNNING, posting a batch of task runs, states and logs, and completing it, for `seconds`.
+ * Reports requests/s, p50 / p99 latency and errors.
+ */
+import { randomUUID } from 'node:crypto';
+
+/** The outcome of a load run. */
+export interface LoadResult {
+  readonly requests: number;
+  readonly errors: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly firstError?: string;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+const now = (): string => new Date().toISOString();
+
+/** Runs the load against `url`. */
+export async function apiLoad(url: string, clients: number, seconds: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const deadline = Date.now() + seconds * 1000;
+  const post = async (path: string, body: unknown): Promise<void> => {
+    const start = performance.now();
+    try {
+      const response = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await response.arrayBuffer();
+      if (!response.ok) {
+        errors++;
+        firstError ??= `${path}: HTTP ${response.status}`;
+      }
+    } catch (error) {
+      errors++;
+      firstError ??= `${path}: ${String(error)}`;
+    }
+    latencies.push(performance.now() - start);
+  };
+  const client = async (c: number): Promise<void> => {
+    while (Date.now() < deadline) {
+      const id = randomUUID();
+      const created = now();
+      await post('/api/v1/flow-runs', {
+        id, name: `load-${c}`, flowName: 'api-load', parameters: { c }, parentFlowRunId: null, tags: ['load'],
+        state: { type: 'PENDING', name: 'Pending', timestamp: created }, runCount: 0, createdAt: created, startTime: null, endTime: null,
+      });
+      await post(`/api/v1/flow-runs/${id}/state`, { state: { type: 'RUNNING', name: 'Running', timestamp: now() }, patch: { runCount: 1, startTime: now() } });
+      const taskRuns = Array.from({ length: 5 }, (_, i) => ({
+        id: randomUUID(), flowRunId: id, name: `t-${i}`, taskKey: 'bench:t', dynamicKey: String(i), mapIndex: i, tags: [],
+        state: { type: 'COMPLETED', name: 'Completed', timestamp: now() }, runCount: 1, createdAt: now(), startTime: now(), endTime: now(),
+      }));
+      await post('/api/v1/records', {
+        taskRuns,
+        edges: [],
+        states: taskRuns.flatMap((t) => ['Pending', 'Running', 'Completed'].map((name, k) => ({ runId: t.id, runKind: 'task', type: ['PENDING', 'RUNNING', 'COMPLETED'][k], name, timestamp: now() }))),
+        logs: taskRuns.map((t) => ({ flowRunId: id, taskRunId: t.id, name: 'weft.task_runs', level: 20, message: `done ${t.name}`, timestamp: now() })),
+      });
+      await post(`/api/v1/flow-runs/${id}/state`, { state: { type: 'COMPLETED', name: 'Completed', timestamp: now() }, patch: { endTime: now() } });
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+  const elapsed = (performance.now() - started) / 1000;
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    requests: latencies.length,
+    errors,
+    perSecond: latencies.length / elapsed,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    ...(firstError === undefined ? {} : { firstError }),
+  };
+}
