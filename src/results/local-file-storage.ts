@@ -6,6 +6,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ResultStorageError } from '../errors.js';
 import type { ResultStorage } from './result-storage.js';
+import { IoLimiter } from './io-limiter.js';
 import { checkStorageKeyPath } from './storage-key-check.js';
 
 /**
@@ -37,6 +38,8 @@ export class LocalFileStorage implements ResultStorage {
   readonly descriptor: string;
   /** Directories known to exist, so a write to a known directory skips `mkdir`. */
   private readonly madeDirectories = new Set<string>();
+  /** File operations in flight, bounded so a wide map cannot run out of file descriptors. */
+  private readonly io = new IoLimiter(64);
 
   constructor(options: LocalFileStorageOptions) {
     this.basePath = resolve(options.basePath);
@@ -63,11 +66,11 @@ export class LocalFileStorage implements ResultStorage {
     };
     try {
       try {
-        await attempt();
+        await this.io.run(attempt);
       } catch (err) {
         // A directory we made was removed behind our back: make it again, once.
         if (errnoCode(err) !== 'ENOENT' || !this.madeDirectories.delete(directory)) throw err;
-        await attempt();
+        await this.io.run(attempt);
       }
     } catch (err) {
       await rm(temp, { force: true }).catch(() => undefined);
@@ -82,7 +85,7 @@ export class LocalFileStorage implements ResultStorage {
   async read(key: string): Promise<Uint8Array | undefined> {
     const file = this.pathOf(key);
     try {
-      return new Uint8Array(await readFile(file));
+      return new Uint8Array(await this.io.run(() => readFile(file)));
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
@@ -96,7 +99,7 @@ export class LocalFileStorage implements ResultStorage {
   async delete(key: string): Promise<void> {
     const file = this.pathOf(key);
     try {
-      await rm(file, { force: true });
+      await this.io.run(() => rm(file, { force: true }));
     } catch (err) {
       throw new ResultStorageError(
         `Cannot delete result '${key}' at ${file} (${errnoCode(err) ?? String(err)}). Check the directory's permissions.`,
