@@ -10,6 +10,7 @@ import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../store/records.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
 import { lockFor } from '../results/cache-lock.js';
+import { IoLimiter } from '../results/io-limiter.js';
 import type { Settings } from '../settings.js';
 import type { ResultReference, TaskRunWithUpstream } from '../store/records.js';
 import { resultMemory } from './result-memory.js';
@@ -30,6 +31,11 @@ import { TaskRunHandle } from './task-run-handle.js';
 
 /** Runner for task runs called outside any flow. */
 const detachedRunner = new ConcurrentTaskRunner();
+/**
+ * At most this many task runs that persist their result are between start and persisted: a
+ * wide map of persisted results holds a bounded number of values in memory, not all of them.
+ */
+const persistedInFlight = new IoLimiter(256);
 const NEVER_ABORTED = new AbortController().signal;
 
 /**
@@ -154,7 +160,12 @@ class TaskRunExecution<O> {
       taskKey: this.def.taskKey,
       taskName: this.def.name,
       args: resolved,
-      runHere: () => (plan?.cacheKey === undefined ? this.attempts(resolved, plan) : this.cachedOrRun(resolved, plan, plan.cacheKey)),
+      runHere: () => {
+        if (!plan) return this.attempts(resolved, plan);
+        const key = plan.cacheKey;
+        // Backpressure: a persisted result is held until written, so only so many such runs go at once.
+        return persistedInFlight.run(() => (key === undefined ? this.attempts(resolved, plan) : this.cachedOrRun(resolved, plan, key)));
+      },
     });
   }
 
