@@ -44,7 +44,8 @@ const NEVER_ABORTED = new AbortController().signal;
  * @internal
  */
 export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[], call: TaskCallOptions = {}): TaskRunHandle {
-  const flow = currentContext()?.flow;
+  const context = currentContext();
+  const flow = context?.flow;
   const inputs: Inputs = { upstream: [], promises: [] };
   for (const arg of args) collectInputs(arg, inputs);
   for (const item of call.waitFor ?? []) collectInputs(item, inputs);
@@ -74,7 +75,7 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
     handle.createdAt = previous.createdAt;
   }
   flow?.handles.push(handle);
-  void new TaskRunExecution(def, handle, flow).start(args, inputs, previous);
+  void new TaskRunExecution(def, handle, flow, context?.taskRun !== undefined).start(args, inputs, previous);
   return handle;
 }
 
@@ -86,6 +87,8 @@ class TaskRunExecution<O> {
     private readonly def: TaskDefinition<O>,
     private readonly handle: TaskRunHandle,
     private readonly flow: FlowRunState | undefined,
+    /** Called from inside another task run, which may hold a persistence slot already. */
+    private readonly nested: boolean,
   ) {}
 
   /** Runs the task run to its final state and settles the handle. Never rejects. */
@@ -163,8 +166,10 @@ class TaskRunExecution<O> {
       runHere: () => {
         if (!plan) return this.attempts(resolved, plan);
         const key = plan.cacheKey;
-        // Backpressure: a persisted result is held until written, so only so many such runs go at once.
-        return persistedInFlight.run(() => (key === undefined ? this.attempts(resolved, plan) : this.cachedOrRun(resolved, plan, key)));
+        const work = (): Promise<State> => (key === undefined ? this.attempts(resolved, plan) : this.cachedOrRun(resolved, plan, key));
+        // Backpressure: a persisted result is held until written, so only so many such runs go at
+        // once. A nested call skips the bound: its caller may hold a slot it waits in.
+        return this.nested ? work() : persistedInFlight.run(work);
       },
     });
   }

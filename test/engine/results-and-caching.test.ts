@@ -250,3 +250,13 @@ describe('results in S3-compatible storage', () => {
     }
   });
 });
+
+describe('persisted task runs calling persisted task runs', () => {
+  it('does not deadlock when more outer runs than persistence slots each call an inner one', async () => {
+    const inner = task({ name: 'inner-persisted', persistResult: true }, async (x: number) => x * 2);
+    const outer = task({ name: 'outer-persisted', persistResult: true }, async (x: number) => (await inner(x)) + 1);
+    const { state } = await inFlow(() => outer.map(Array.from({ length: 300 }, (_, i) => i)).result());
+    expect(state.type).toBe('COMPLETED');
+    expect((state.result as number[])[299]).toBe(599);
+  });
+});
