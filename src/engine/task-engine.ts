@@ -9,19 +9,18 @@ import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../store/records.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
-import { lockFor } from '../results/cache-lock.js';
 import { IoLimiter } from '../results/io-limiter.js';
 import type { Settings } from '../settings.js';
-import type { ResultReference, TaskRunWithUpstream } from '../store/records.js';
-import { resultMemory } from './result-memory.js';
-import { loadReference, planResult, readResult, valueOf, writeResult, type CachedResult, type ResultPlan } from './task-results.js';
+import type { TaskRunWithUpstream } from '../store/records.js';
+import { callTaskFunction } from './task-call.js';
+import { cachedOrRun, persistResult, reuseEarlierResult, type CachingRun } from './task-run-caching.js';
+import { planResult, valueOf, type ResultPlan } from './task-results.js';
 import { getClient } from './client.js';
-import { contextStorage, currentContext, type EngineContext, type TaskRunInfo } from './context.js';
+import { currentContext, type TaskRunInfo } from './context.js';
 import type { FlowRunState } from './flow-run-state.js';
 import { runHooks } from './hooks.js';
-import { installLogPrints } from './log-prints.js';
 import { notifyTaskRun } from './observers.js';
-import { raceAbort, sleep } from './abort.js';
+import { sleep } from './abort.js';
 import { retryDelaySeconds } from './retries.js';
 import { emitLog } from './run-log.js';
 import { renderRunName } from './run-names.js';
@@ -82,6 +81,8 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
 class TaskRunExecution<O> {
   private recorder: BatchRecorder | undefined;
   private settings!: Settings;
+  /** What the result-caching steps need of this run. */
+  private readonly caching: CachingRun;
 
   constructor(
     private readonly def: TaskDefinition<O>,
@@ -89,7 +90,16 @@ class TaskRunExecution<O> {
     private readonly flow: FlowRunState | undefined,
     /** Called from inside another task run, which may hold a persistence slot already. */
     private readonly nested: boolean,
-  ) {}
+  ) {
+    this.caching = {
+      handle,
+      taskName: def.name,
+      settings: () => this.settings,
+      run: (args, plan) => this.attempts(args, plan),
+      finish: (state) => this.finish(state),
+      log: (level, message) => this.log(level, message),
+    };
+  }
 
   /** Runs the task run to its final state and settles the handle. Never rejects. */
   async start(args: readonly unknown[], { upstream, promises }: Inputs, previous?: TaskRunWithUpstream): Promise<void> {
@@ -109,7 +119,7 @@ class TaskRunExecution<O> {
         seen.add(handle.id);
         this.recorder.edge({ taskRunId: h.id, upstreamId: handle.id });
       }
-      if (previous?.state.type === 'COMPLETED' && previous.result) final = await this.reuse(previous.result);
+      if (previous?.state.type === 'COMPLETED' && previous.result) final = await reuseEarlierResult(this.caching, previous.result);
       const blocked = final ?? (upstream.length > 0 ? await this.waitForUpstream(upstream) : undefined);
       let values: Map<unknown, unknown> | undefined;
       if (!blocked) {
@@ -166,75 +176,12 @@ class TaskRunExecution<O> {
       runHere: () => {
         if (!plan) return this.attempts(resolved, plan);
         const key = plan.cacheKey;
-        const work = (): Promise<State> => (key === undefined ? this.attempts(resolved, plan) : this.cachedOrRun(resolved, plan, key));
+        const work = (): Promise<State> => (key === undefined ? this.attempts(resolved, plan) : cachedOrRun(this.caching, resolved, plan, key));
         // Backpressure: a persisted result is held until written, so only so many such runs go at
         // once. A nested call skips the bound: its caller may hold a slot it waits in.
         return this.nested ? work() : persistedInFlight.run(work);
       },
     });
-  }
-
-  /** One computation per cache key: a hit stands in for the run; the lock makes a concurrent run wait and read. */
-  private async cachedOrRun(args: readonly unknown[], plan: ResultPlan, key: string): Promise<State> {
-    const hit = plan.refresh ? undefined : await this.lookup(plan, key);
-    if (hit) return this.finishCached(hit, plan);
-    const release = await lockFor(plan.storage).acquire(key);
-    try {
-      const late = plan.refresh ? undefined : await this.lookup(plan, key);
-      return late ? await this.finishCached(late, plan) : await this.attempts(args, plan);
-    } finally {
-      await release();
-    }
-  }
-
-  private async lookup(plan: ResultPlan, key: string): Promise<CachedResult | undefined> {
-    try {
-      return await readResult(plan.storage, key);
-    } catch (error) {
-      this.log(LOG_LEVELS.WARNING, `Cached result unusable, computing again: ${errorMessage(error)}`);
-      return undefined;
-    }
-  }
-
-  /** Reuses the persisted result of this call from an earlier attempt of the flow run. */
-  private async reuse(reference: ResultReference): Promise<State | undefined> {
-    try {
-      const value = await loadReference(reference, this.settings);
-      return await this.finishCached({ value, reference }, undefined);
-    } catch (error) {
-      this.log(LOG_LEVELS.WARNING, `Could not reuse the earlier result, running again: ${errorMessage(error)}`);
-      return undefined;
-    }
-  }
-
-  private finishCached(hit: CachedResult, plan: ResultPlan | undefined): State | Promise<State> {
-    this.handle.resultRef = hit.reference;
-    const state: State = { type: 'COMPLETED', name: 'Cached', message: `Cached result of task run ${hit.reference.producedBy}`, timestamp: new Date().toISOString(), result: hit.value };
-    return this.finish(this.keep(state, plan));
-  }
-
-  /** Writes a completed result to storage (if planned); a failure to persist is logged, the state stays Completed. */
-  private async persist(state: State, plan: ResultPlan): Promise<State> {
-    try {
-      this.handle.resultRef = await writeResult(plan, plan.cacheKey ?? this.handle.id, state.result, this.handle.id, this.def.name);
-    } catch (error) {
-      this.log(LOG_LEVELS.ERROR, errorMessage(error));
-      return state;
-    }
-    return this.keep(state, plan);
-  }
-
-  /** Moves a persisted value off the state into the bounded memory cache (or nowhere), as planned. */
-  private keep(state: State, plan: ResultPlan | undefined): State {
-    const inMemory = plan?.inMemory ?? 'bounded';
-    if (inMemory === true || !this.handle.resultRef) return state;
-    this.handle.resultOnState = false;
-    if (inMemory === 'bounded') {
-      this.handle.resultInBoundedMemory = true;
-      resultMemory.set(this.handle.id, state.result);
-    }
-    const { result: _dropped, ...rest } = state;
-    return rest;
   }
 
   private templateValues(args: readonly unknown[]): Record<string, unknown> {
@@ -274,43 +221,20 @@ class TaskRunExecution<O> {
         }
         continue;
       }
-      if (state.type === 'COMPLETED' && plan?.persist) state = await this.persist(state, plan);
+      if (state.type === 'COMPLETED' && plan?.persist) state = await persistResult(this.caching, state, plan);
       return this.finish(state, info);
     }
   }
 
   /** Calls the task function in its context, bounded by its timeout and the flow's cancellation. */
   private call(args: readonly unknown[], info: TaskRunInfo): unknown {
-    const seconds = this.def.options.timeoutSeconds;
-    const flowSignal = this.flow?.signal;
-    let signal = flowSignal ?? NEVER_ABORTED;
-    let timer: NodeJS.Timeout | undefined;
-    if (seconds !== undefined && seconds > 0) {
-      const controller = new AbortController();
-      timer = setTimeout(() => controller.abort(new TaskTimeoutError(`Task run '${info.name}'`, seconds)), seconds * 1000);
-      signal = flowSignal ? AbortSignal.any([flowSignal, controller.signal]) : controller.signal;
-    }
-    const ctx: EngineContext = {
-      ...(this.flow ? { flow: this.flow } : {}),
+    return callTaskFunction(this.def.fn, args, {
       taskRun: info,
-      signal,
+      flow: this.flow,
+      recorder: this.recorder,
       logPrints: this.def.options.logPrints ?? this.flow?.logPrints ?? false,
-      ...(this.recorder ? { recorder: this.recorder } : {}),
-    };
-    if (ctx.logPrints) installLogPrints();
-    let result: unknown;
-    try {
-      result = contextStorage.run(ctx, () => (this.def.fn as (...a: readonly unknown[]) => unknown)(...args));
-    } catch (error) {
-      clearTimeout(timer);
-      throw error;
-    }
-    if (!(result instanceof Promise)) {
-      clearTimeout(timer);
-      return result;
-    }
-    const settled = signal === NEVER_ABORTED ? result : raceAbort(result, signal);
-    return timer === undefined ? settled : settled.finally(() => clearTimeout(timer));
+      timeoutSeconds: this.def.options.timeoutSeconds,
+    });
   }
 
   private failure(error: unknown): State {

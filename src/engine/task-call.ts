@@ -1,0 +1,61 @@
+/**
+ * Calling a task's function for one attempt: inside its runtime context (so getRunContext,
+ * getRunLogger and logPrints work), with an abort signal that fires on its timeout or on the
+ * flow run's cancellation. The attempt ends when the signal fires even if the function ignores
+ * it (JavaScript cannot stop a running function; the process cluster can).
+ */
+import { TaskTimeoutError } from '../errors.js';
+import type { BatchRecorder } from '../store/batch-recorder.js';
+import { raceAbort } from './abort.js';
+import { contextStorage, type EngineContext } from './context.js';
+import type { FlowRunState } from './flow-run-state.js';
+import { installLogPrints } from './log-prints.js';
+import type { TaskRunInfo } from './run-info.js';
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/** Where and how one attempt runs. @internal */
+export interface TaskCallContext {
+  readonly taskRun: TaskRunInfo;
+  readonly flow: FlowRunState | undefined;
+  readonly recorder: BatchRecorder | undefined;
+  readonly logPrints: boolean;
+  readonly timeoutSeconds: number | undefined;
+}
+
+/**
+ * Calls `fn(...args)`: a plain value for a synchronous function (no promise made, the hot path),
+ * else a promise that rejects with the abort reason on timeout or cancellation. @internal
+ */
+export function callTaskFunction(fn: (...args: never[]) => unknown, args: readonly unknown[], call: TaskCallContext): unknown {
+  const seconds = call.timeoutSeconds;
+  const flowSignal = call.flow?.signal;
+  let signal = flowSignal ?? NEVER_ABORTED;
+  let timer: NodeJS.Timeout | undefined;
+  if (seconds !== undefined && seconds > 0) {
+    const controller = new AbortController();
+    timer = setTimeout(() => controller.abort(new TaskTimeoutError(`Task run '${call.taskRun.name}'`, seconds)), seconds * 1000);
+    signal = flowSignal ? AbortSignal.any([flowSignal, controller.signal]) : controller.signal;
+  }
+  const ctx: EngineContext = {
+    ...(call.flow ? { flow: call.flow } : {}),
+    taskRun: call.taskRun,
+    signal,
+    logPrints: call.logPrints,
+    ...(call.recorder ? { recorder: call.recorder } : {}),
+  };
+  if (ctx.logPrints) installLogPrints();
+  let result: unknown;
+  try {
+    result = contextStorage.run(ctx, () => (fn as (...a: readonly unknown[]) => unknown)(...args));
+  } catch (error) {
+    clearTimeout(timer);
+    throw error;
+  }
+  if (!(result instanceof Promise)) {
+    clearTimeout(timer);
+    return result;
+  }
+  const settled = signal === NEVER_ABORTED ? result : raceAbort(result, signal);
+  return timer === undefined ? settled : settled.finally(() => clearTimeout(timer));
+}
