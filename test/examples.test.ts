@@ -50,6 +50,16 @@ describe('examples/', () => {
     expect(fetches.map((t) => t.attempts)).toEqual([3, 3, 3]);
   });
 
+  it('daily download: the second run of the day reads the stored download instead of downloading again', async () => {
+    const first = await runWeftJson<RunDoc>(home.path, ['run', 'examples/daily-download.ts', '--json']);
+    const second = await runWeftJson<RunDoc>(home.path, ['run', 'examples/daily-download.ts', '--json']);
+    expect(first.result.code).toBe(0);
+    expect(second.doc.result).toEqual(first.doc.result);
+    const states = async (id: string) => (await runWeftJson<ShowDoc & { taskRuns: { state: { name: string } }[] }>(home.path, ['runs', 'show', id, '--json'])).doc.taskRuns;
+    expect((await states(first.doc.flowRunId)).find((t) => t.name === 'download-0')?.state.name).toBe('Completed');
+    expect((await states(second.doc.flowRunId)).find((t) => t.name === 'download-0')?.state.name).toBe('Cached');
+  });
+
   it('four weft run processes record into one database at once without "database is locked"', async () => {
     const shared = tempHome();
     try {
@@ -57,12 +67,12 @@ describe('examples/', () => {
         Array.from({ length: 4 }, () => runWeft(shared.path, ['run', 'examples/dask-example.ts', '--param', 'n=300', '--json'])),
       );
       for (const r of runs) {
-        expect(r.stderr).not.toMatch(/locked|busy/i);
-        expect(r.code).toBe(0);
+        expect(r.stderr, r.stderr).not.toMatch(/locked|busy/i);
+        expect(r.code, `exit ${r.code}; stderr:\n${r.stderr}\nstdout:\n${r.stdout}`).toBe(0);
         expect((JSON.parse(r.stdout) as RunDoc).result).toBe(2 * 300 * 299 / 2);
       }
       const list = await runWeftJson<{ state: { type: string } }[]>(shared.path, ['runs', 'ls', '--json']);
-      expect(list.doc.filter((r) => r.state.type === 'COMPLETED')).toHaveLength(4);
+      expect(list.doc.filter((r) => r.state.type === 'COMPLETED'), JSON.stringify(list.doc.map((r) => r.state))).toHaveLength(4);
     } finally {
       shared.remove();
     }
