@@ -11,6 +11,8 @@ const BIN = fileURLToPath(new URL('../bin/weft.js', import.meta.url));
 /** A running server process. */
 export interface ServerProcess {
   readonly url: string;
+  /** The server's process id. */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   });
   return {
     url,
+    pid: child.pid ?? 0,
     async stop() {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');

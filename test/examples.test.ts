@@ -10,7 +10,13 @@ interface RunDoc {
 }
 
 interface ShowDoc {
-  readonly taskRuns: readonly { readonly name: string; readonly taskKey: string; readonly upstream: readonly string[]; readonly attempts: number }[];
+  readonly taskRuns: readonly {
+    readonly name: string;
+    readonly taskKey: string;
+    readonly upstream: readonly string[];
+    readonly attempts: number;
+    readonly state: { readonly name: string };
+  }[];
 }
 
 // The examples are real flows: the suite runs each through the real CLI, as CI does.
@@ -55,7 +61,7 @@ describe('examples/', () => {
     const second = await runWeftJson<RunDoc>(home.path, ['run', 'examples/daily-download.ts', '--json']);
     expect(first.result.code).toBe(0);
     expect(second.doc.result).toEqual(first.doc.result);
-    const states = async (id: string) => (await runWeftJson<ShowDoc & { taskRuns: { state: { name: string } }[] }>(home.path, ['runs', 'show', id, '--json'])).doc.taskRuns;
+    const states = async (id: string) => (await runWeftJson<ShowDoc>(home.path, ['runs', 'show', id, '--json'])).doc.taskRuns;
     expect((await states(first.doc.flowRunId)).find((t) => t.name === 'download-0')?.state.name).toBe('Completed');
     expect((await states(second.doc.flowRunId)).find((t) => t.name === 'download-0')?.state.name).toBe('Cached');
   });

@@ -105,6 +105,10 @@ class FlowRunExecution<O> {
     parentSignal?.addEventListener('abort', onParentAbort, { once: true });
     const seconds = def.options.timeoutSeconds;
     const timer = seconds ? setTimeout(() => abort(new FlowTimeoutError(flow.info.name, seconds)), seconds * 1000) : undefined;
+    // A server-backed store tells this process when someone cancels the run there (CANCELLING).
+    const stopListening = this.client.store.onCancelRequested?.((id) => {
+      if (id === flow.info.id) abort(new CancelledError('Cancelled through the Weft server.'));
+    });
     if (flow.logPrints) installLogPrints();
     let state: State;
     try {
@@ -116,6 +120,7 @@ class FlowRunExecution<O> {
       state = Crashed(error);
     } finally {
       clearTimeout(timer);
+      stopListening?.();
       parentSignal?.removeEventListener('abort', onParentAbort);
     }
     return this.finish(state);

@@ -36,6 +36,12 @@ export interface Store {
   listLogs(flowRunId: string): Promise<LogRecord[]>;
   /** Deletes a flow run with its task runs, edges, states and logs. False when there is none. */
   deleteFlowRun(id: string): Promise<boolean>;
+  /**
+   * Optional: calls `listener(flowRunId)` when someone asked the orchestration server to cancel a
+   * flow run this process is running (the run is CANCELLING). Only stores backed by a server have
+   * it (the HTTP client learns it from heartbeat answers). Returns the unsubscribe function.
+   */
+  onCancelRequested?(listener: (flowRunId: string) => void): () => void;
   /** Releases connections. Further calls fail. */
   close(): Promise<void>;
 }

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { at, flowRun, log, state, taskRun, taskState } from '../store/record-builders.js';
 import { startTestServer, type TestServer } from '../helpers/weft-server.js';
 import { call } from './http.js';
+
+// Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
 let server: TestServer;
 let url: string;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { loadSettings } from '../../src/settings.js';
 import { startServer } from '../../src/server/start-server.js';
@@ -7,6 +7,9 @@ import { UsageError } from '../../src/errors.js';
 import { flowRun } from '../store/record-builders.js';
 import { startTestServer, type TestServer } from '../helpers/weft-server.js';
 import { call } from './http.js';
+
+// Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
 let server: TestServer;
 beforeAll(async () => {

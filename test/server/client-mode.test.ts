@@ -55,6 +55,12 @@ describe('client mode (WEFT_API_URL)', { timeout: 60_000 }, () => {
     expect(result.code, result.stderr).toBe(0);
     expect(doc.result).toBe(embedded.doc.result);
 
+    const listed = await startWeft(clientHome.path, ['runs', 'ls', '--json'], { WEFT_API_URL: server.url }).done;
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((r) => r.id)).toContain(doc.flowRunId);
+    const logs = await startWeft(clientHome.path, ['logs', doc.flowRunId], { WEFT_API_URL: server.url }).done;
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/Finished in state Completed|Completed/);
+
     const local = await openStore(loadSettings({ WEFT_HOME: embeddedHome.path }));
     const onServer = await HttpStore.open({ url: server.url });
     try {
@@ -63,6 +69,27 @@ describe('client mode (WEFT_API_URL)', { timeout: 60_000 }, () => {
     } finally {
       await local.close();
       await onServer.close();
+    }
+  });
+
+  it('cancels a running flow run from the server: CANCELLING, then the process confirms CANCELLED', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const weft = startWeft(home.path, ['run', fixture('hanging-flow.ts'), '--json'], { WEFT_API_URL: server.url, WEFT_API_HEARTBEAT_INTERVAL_MS: '100' });
+    await waitUntil(() => weft.output.stderr.includes('HANG-STARTED 1'), 'both hanging task runs to start');
+    const store = await HttpStore.open({ url: server.url });
+    try {
+      const run = (await store.listFlowRuns({ flowName: 'hanging-flow', stateType: 'RUNNING' }))[0];
+      expect(run).toBeDefined();
+      const cancel = await fetch(`${server.url}/api/v1/flow-runs/${run!.id}/cancel`, { method: 'POST' });
+      expect(cancel.status).toBe(200);
+      const result = await weft.done;
+      expect(result.code).toBe(1);
+      expect((JSON.parse(result.stdout) as { state: { type: string } }).state.type).toBe('CANCELLED');
+      expect((await store.readFlowRun(run!.id))?.state.type).toBe('CANCELLED');
+      expect((await store.listTaskRuns(run!.id)).filter((t) => t.name.startsWith('hang')).map((t) => t.state.type)).toEqual(['CANCELLED', 'CANCELLED']);
+    } finally {
+      await store.close();
     }
   });
 

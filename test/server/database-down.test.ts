@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpStore } from '../../src/store/http/http-store.js';
 import { flowRun, log } from '../store/record-builders.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/weft-server.js';
 import { call, eventually } from './http.js';
+
+// Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
 let cluster: PostgresCluster;
 let server: TestServer;

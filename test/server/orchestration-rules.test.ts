@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OrchestrationRuleError } from '../../src/errors.js';
 import { HttpStore } from '../../src/store/http/http-store.js';
 import { at, flowRun, state } from '../store/record-builders.js';
 import { startTestServer, type TestServer } from '../helpers/weft-server.js';
 import { call } from './http.js';
+
+// Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
 let server: TestServer;
 let url: string;

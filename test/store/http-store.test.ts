@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ServerUnavailableError, StoreError } from '../../src/errors.js';
 import { HttpStore } from '../../src/store/http/http-store.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/weft-server.js';
 import { at, flowRun, log, taskRun } from './record-builders.js';
 import { storeConformance } from './store-conformance.js';
+
+// Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
 let cluster: PostgresCluster;
 beforeAll(async () => {

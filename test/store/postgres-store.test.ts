@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { openPostgresStore } from '../../src/store/sql/postgres.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { flowRun } from './record-builders.js';
 import { storeConformance } from './store-conformance.js';
+
+// Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
 let cluster: PostgresCluster;
 beforeAll(async () => {
