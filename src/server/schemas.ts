@@ -33,7 +33,7 @@ export const flowRunSchema = z.object({
   createdAt: timestamp,
   startTime: timestamp.nullable(),
   endTime: timestamp.nullable(),
-  /** The module that defines the flow, relative to the project root. */
+  /** Absolute path of the module that defines the flow (for retries). */
   entrypoint: z.string().nullable().optional(),
 });
 

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import pg from 'pg';
 
 const run = promisify(execFile);
@@ -99,5 +100,23 @@ export async function startPostgres(): Promise<PostgresCluster> {
       await stopServer().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Starts one throwaway Postgres for the calling test file and stops it after its tests; call at
+ * the top level of the file. Returns a getter for the running cluster.
+ */
+export function usePostgres(): () => PostgresCluster {
+  let cluster: PostgresCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+  return () => {
+    if (!cluster) throw new Error('Postgres is not started yet: use the cluster inside tests or hooks.');
+    return cluster;
   };
 }

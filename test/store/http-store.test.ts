@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ServerUnavailableError, StoreError } from '../../src/errors.js';
 import { HttpStore } from '../../src/store/http/http-store.js';
-import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/weft-server.js';
 import { at, flowRun, log, taskRun } from './record-builders.js';
 import { storeConformance } from './store-conformance.js';
@@ -9,13 +9,7 @@ import { storeConformance } from './store-conformance.js';
 // Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster.stop();
-}, 60_000);
+const postgres = usePostgres();
 
 storeConformance('HttpStore against a server over SQLite', async () => {
   const server = await startTestServer();
@@ -24,7 +18,7 @@ storeConformance('HttpStore against a server over SQLite', async () => {
 });
 
 storeConformance('HttpStore against a server over Postgres', async () => {
-  const server = await startTestServer({ databaseUrl: await cluster.createDatabase() });
+  const server = await startTestServer({ databaseUrl: await postgres().createDatabase() });
   const store = await HttpStore.open({ url: server.url });
   return { store, cleanup: async () => { await store.close(); await server.stop(); } };
 });

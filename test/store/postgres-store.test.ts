@@ -1,29 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { openPostgresStore } from '../../src/store/sql/postgres.js';
-import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/postgres.js';
 import { flowRun } from './record-builders.js';
 import { storeConformance } from './store-conformance.js';
 
 // Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster.stop();
-}, 60_000);
+const postgres = usePostgres();
 
 storeConformance('SqlStore on Postgres', async () => {
-  const store = await openPostgresStore(await cluster.createDatabase());
+  const store = await openPostgresStore(await postgres().createDatabase());
   return { store, cleanup: () => store.close() };
 });
 
 describe('SqlStore on Postgres', () => {
   it('migrates safely when several processes open the same fresh database at once', async () => {
-    const url = await cluster.createDatabase();
+    const url = await postgres().createDatabase();
     const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresStore(url)));
     const run = flowRun();
     await stores[0]!.createFlowRun(run);
