@@ -20,6 +20,16 @@ export const stateSchema = z.object({
   timestamp,
 });
 
+/** What flow runs and task runs both record: labels, current state, attempts and times. */
+const runFields = {
+  tags: z.array(z.string()).readonly(),
+  state: stateSchema,
+  runCount: z.number().int().min(0),
+  createdAt: timestamp,
+  startTime: timestamp.nullable(),
+  endTime: timestamp.nullable(),
+};
+
 /** A flow run. */
 export const flowRunSchema = z.object({
   id,
@@ -27,12 +37,7 @@ export const flowRunSchema = z.object({
   flowName: z.string().min(1),
   parameters: z.record(z.string(), z.unknown()),
   parentFlowRunId: id.nullable(),
-  tags: z.array(z.string()).readonly(),
-  state: stateSchema,
-  runCount: z.number().int().min(0),
-  createdAt: timestamp,
-  startTime: timestamp.nullable(),
-  endTime: timestamp.nullable(),
+  ...runFields,
   /** Absolute path of the module that defines the flow (for retries). */
   entrypoint: z.string().nullable().optional(),
 });
@@ -53,12 +58,7 @@ export const taskRunSchema = z.object({
   taskKey: z.string(),
   dynamicKey: z.string(),
   mapIndex: z.number().int(),
-  tags: z.array(z.string()).readonly(),
-  state: stateSchema,
-  runCount: z.number().int().min(0),
-  createdAt: timestamp,
-  startTime: timestamp.nullable(),
-  endTime: timestamp.nullable(),
+  ...runFields,
   result: resultReferenceSchema.nullable().optional(),
 });
 
