@@ -150,3 +150,43 @@ export class OrchestrationRuleError extends WeftError {
 export class ServerUnavailableError extends StoreError {
   override name = 'ServerUnavailableError';
 }
+
+/**
+ * A task cannot run on a cluster worker: the worker finds a task by importing the module that
+ * defines it and looking up its name, so the task must be defined at the top level of a module
+ * that imports cleanly.
+ */
+export class TaskNotImportableError extends WeftError {
+  override name = 'TaskNotImportableError';
+}
+
+/** A module imported by a cluster worker started a flow at import time (it lacks an `isMain` guard). */
+export class UnguardedFlowError extends WeftError {
+  override name = 'UnguardedFlowError';
+}
+
+/** The worker process running a task attempt died (killed, out of memory) before it answered. */
+export class WorkerCrashedError extends WeftError {
+  override name = 'WorkerCrashedError';
+}
+
+/** A task's arguments could not be sent to a worker process (not serializable by structured clone). */
+export class UnserializableArgumentsError extends WeftError {
+  override name = 'UnserializableArgumentsError';
+}
+
+/** A cluster could not be started or reached. */
+export class ClusterError extends WeftError {
+  override name = 'ClusterError';
+}
+
+/** An error thrown by a task on a worker, carried back with its original name, message and stack. */
+export class RemoteTaskError extends WeftError {
+  /** The error's `name` in the worker (`TypeError`, `Error` …), so states read as for in-process runs. */
+  override name: string;
+  constructor(remoteName: string, message: string, stack?: string) {
+    super(message);
+    this.name = remoteName;
+    if (stack) this.stack = stack;
+  }
+}

@@ -37,6 +37,17 @@ export {
 export { ConcurrentTaskRunner, type ConcurrentTaskRunnerOptions } from './runners/concurrent-task-runner.js';
 export { SequentialTaskRunner } from './runners/sequential-task-runner.js';
 export type { TaskRunner, TaskRunSubmission } from './runners/task-runner.js';
+export type { AttemptExecutor, AttemptOutcome, AttemptRelay, AttemptRequest } from './runners/attempt.js';
+export { LocalCluster, type LocalClusterOptions } from './runners/cluster/local-cluster.js';
+export type { Cluster, ClusterClass, AdaptOptions, WorkerInfo } from './runners/cluster/cluster.js';
+export {
+  ClusterTaskRunner,
+  type ClusterTaskRunnerOptions,
+  type ClusterClientOptions,
+  type WithCluster,
+  type WithAddress,
+  type WithTemporaryCluster,
+} from './runners/cluster-task-runner.js';
 export * from './errors.js';
 export { loadSettings, type Settings } from './settings.js';
 export { INPUTS, TASK_SOURCE, FLOW_PARAMETERS, RUN_ID, NONE, type CachePolicy, type CacheKeyContext } from './results/cache-policies.js';

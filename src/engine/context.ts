@@ -4,7 +4,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FlowRunState } from './flow-run-state.js';
-import type { BatchRecorder } from '../store/batch-recorder.js';
+import type { LogRecord } from '../store/records.js';
 import type { FlowRunInfo, TaskRunInfo } from './run-info.js';
 
 export type { FlowRunInfo, TaskRunInfo } from './run-info.js';
@@ -22,14 +22,21 @@ export interface RunContext {
   readonly signal: AbortSignal;
 }
 
+/** Where a run's log lines are recorded: the batching recorder, or a worker's relay to its flow run. */
+export interface LogSink {
+  log(record: LogRecord): void;
+}
+
 /** Engine-internal context stored in AsyncLocalStorage. */
 export interface EngineContext {
   readonly flow?: FlowRunState;
+  /** The flow run a task attempt belongs to when its state lives in another process (a cluster worker). */
+  readonly flowRun?: FlowRunInfo;
   readonly taskRun?: TaskRunInfo;
   readonly signal: AbortSignal;
   readonly logPrints: boolean;
   /** Where this run's logs are recorded (absent: printed only). */
-  readonly recorder?: BatchRecorder;
+  readonly recorder?: LogSink;
 }
 
 /** @internal */
@@ -50,7 +57,7 @@ export function currentContext(): EngineContext | undefined {
 export function getRunContext(): RunContext {
   const ctx = contextStorage.getStore();
   if (!ctx) return { signal: NEVER_ABORTED };
-  const flowRun = ctx.flow?.info;
+  const flowRun = ctx.flow?.info ?? ctx.flowRun;
   return {
     ...(flowRun ? { flowRun } : {}),
     ...(ctx.taskRun ? { taskRun: ctx.taskRun } : {}),

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { CancelledError, FlowTimeoutError, ParameterValidationError } from '../errors.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
+import { refuseFlowInWorker } from './worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../store/records.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
@@ -33,6 +34,7 @@ import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, err
  * @internal
  */
 export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
+  refuseFlowInWorker(def.name);
   const client = await getClient();
   const parent = currentContext()?.flow;
   const input = retryOf ? retryOf.parameters : raw;
@@ -113,7 +115,9 @@ class FlowRunExecution<O> {
     let state: State;
     try {
       this.log(LOG_LEVELS.INFO, `Beginning flow run '${flow.info.name}' for flow '${def.name}' on ${flow.runner.name}`);
+      const planned = flow.runner.name;
       await flow.runner.start();
+      if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
       state = await this.attempts();
       await flow.runner.shutdown();
     } catch (error) {

@@ -2,14 +2,15 @@
  * Emitting a log line for a run: printed through the console sink and recorded through the
  * run's recorder, both only at or above the configured level.
  */
-import { currentContext, type EngineContext } from './context.js';
+import { currentContext, type EngineContext, type LogSink } from './context.js';
 import { formatLogLine, isPrinted, isRecorded, printLine } from './logging.js';
 import type { LogRecord } from '../store/records.js';
 
 /** Who a log line is about, as printed: `Task run 'inc-0'`, `Flow run 'brisk-otter'`. @internal */
 export function describeContext(ctx: EngineContext | undefined): string {
   if (ctx?.taskRun) return `Task run '${ctx.taskRun.name}'`;
-  if (ctx?.flow) return `Flow run '${ctx.flow.info.name}'`;
+  const flowRun = ctx?.flow?.info ?? ctx?.flowRun;
+  if (flowRun) return `Flow run '${flowRun.name}'`;
   return 'weft';
 }
 
@@ -19,7 +20,7 @@ export function emitLog(level: number, message: string, name = 'weft', ctx: Engi
   const printed = isPrinted(level);
   if (!recorded && !printed) return;
   const record: LogRecord = {
-    flowRunId: ctx?.flow?.info.id ?? null,
+    flowRunId: ctx?.flow?.info.id ?? ctx?.flowRun?.id ?? null,
     taskRunId: ctx?.taskRun?.id ?? null,
     name,
     level,
@@ -28,4 +29,10 @@ export function emitLog(level: number, message: string, name = 'weft', ctx: Engi
   };
   if (recorded) ctx?.recorder?.log(record);
   if (printed) printLine(formatLogLine(record, describeContext(ctx)));
+}
+
+/** Records and prints a log line written elsewhere (a cluster worker) as if written here. @internal */
+export function relayLog(record: LogRecord, who: string, recorder: LogSink | undefined): void {
+  if (isRecorded(record.level)) recorder?.log(record);
+  if (isPrinted(record.level)) printLine(formatLogLine(record, who));
 }

@@ -5,12 +5,11 @@
  * it (JavaScript cannot stop a running function; the process cluster can).
  */
 import { TaskTimeoutError } from '../errors.js';
-import type { BatchRecorder } from '../store/batch-recorder.js';
 import { raceAbort } from './abort.js';
-import { contextStorage, type EngineContext } from './context.js';
+import { contextStorage, type EngineContext, type LogSink } from './context.js';
 import type { FlowRunState } from './flow-run-state.js';
 import { installLogPrints } from './log-prints.js';
-import type { TaskRunInfo } from './run-info.js';
+import type { FlowRunInfo, TaskRunInfo } from './run-info.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -18,7 +17,11 @@ const NEVER_ABORTED = new AbortController().signal;
 export interface TaskCallContext {
   readonly taskRun: TaskRunInfo;
   readonly flow: FlowRunState | undefined;
-  readonly recorder: BatchRecorder | undefined;
+  /** The flow run, when its state lives in another process (a cluster worker). */
+  readonly flowRun?: FlowRunInfo;
+  /** Cancels the attempt; the flow run's signal when the flow runs here. */
+  readonly signal?: AbortSignal;
+  readonly recorder: LogSink | undefined;
   readonly logPrints: boolean;
   readonly timeoutSeconds: number | undefined;
 }
@@ -29,7 +32,7 @@ export interface TaskCallContext {
  */
 export function callTaskFunction(fn: (...args: never[]) => unknown, args: readonly unknown[], call: TaskCallContext): unknown {
   const seconds = call.timeoutSeconds;
-  const flowSignal = call.flow?.signal;
+  const flowSignal = call.signal ?? call.flow?.signal;
   let signal = flowSignal ?? NEVER_ABORTED;
   let timer: NodeJS.Timeout | undefined;
   if (seconds !== undefined && seconds > 0) {
@@ -39,6 +42,7 @@ export function callTaskFunction(fn: (...args: never[]) => unknown, args: readon
   }
   const ctx: EngineContext = {
     ...(call.flow ? { flow: call.flow } : {}),
+    ...(call.flowRun ? { flowRun: call.flowRun } : {}),
     taskRun: call.taskRun,
     signal,
     logPrints: call.logPrints,

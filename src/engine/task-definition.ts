@@ -64,6 +64,8 @@ export interface TaskDefinition<Owner = unknown> {
   readonly name: string;
   /** Identity across processes: module path (relative to the project root) and name. */
   readonly taskKey: string;
+  /** Absolute path of the module that defined it (cluster workers import it); unknown for tasks made by eval. */
+  readonly module: string | undefined;
   readonly fn: (...args: never[]) => unknown;
   readonly options: TaskRunOptions<Owner>;
   /** Parameter names of `fn`, for run-name templates. */

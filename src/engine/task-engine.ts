@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newRunId } from './ids.js';
-import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
+import { CancelledError, ForeignFutureError, TaskNotImportableError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
+import type { AttemptExecutor } from '../runners/attempt.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../store/records.js';
@@ -22,7 +23,7 @@ import { runHooks } from './hooks.js';
 import { notifyTaskRun } from './observers.js';
 import { sleep } from './abort.js';
 import { retryDelaySeconds } from './retries.js';
-import { emitLog } from './run-log.js';
+import { emitLog, relayLog } from './run-log.js';
 import { renderRunName } from './run-names.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from './states.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
@@ -80,6 +81,8 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
 
 class TaskRunExecution<O> {
   private recorder: BatchRecorder | undefined;
+  /** Where attempts run when the runner sends them to a cluster; undefined: in this process. */
+  private executor: AttemptExecutor | undefined;
   private settings!: Settings;
   /** What the result-caching steps need of this run. */
   private readonly caching: CachingRun;
@@ -168,19 +171,24 @@ class TaskRunExecution<O> {
     const spec = this.def.options.taskRunName;
     if (spec !== undefined) this.handle.name = renderRunName(spec, this.templateValues(resolved));
     const plan = planResult(this.def, this.handle, resolved, this.flow, this.settings, (message) => this.log(LOG_LEVELS.WARNING, message));
+    const run = (executor?: AttemptExecutor): Promise<State> => {
+      this.executor = executor;
+      if (!plan) return this.attempts(resolved, plan);
+      const key = plan.cacheKey;
+      const work = (): Promise<State> => (key === undefined ? this.attempts(resolved, plan) : cachedOrRun(this.caching, resolved, plan, key));
+      // Backpressure: a persisted result is held until written, so only so many such runs go at
+      // once. A nested call skips the bound: its caller may hold a slot it waits in.
+      return this.nested ? work() : persistedInFlight.run(work);
+    };
     return (this.flow?.runner ?? detachedRunner).submit({
       taskRunId: this.handle.id,
       taskKey: this.def.taskKey,
       taskName: this.def.name,
       args: resolved,
-      runHere: () => {
-        if (!plan) return this.attempts(resolved, plan);
-        const key = plan.cacheKey;
-        const work = (): Promise<State> => (key === undefined ? this.attempts(resolved, plan) : cachedOrRun(this.caching, resolved, plan, key));
-        // Backpressure: a persisted result is held until written, so only so many such runs go at
-        // once. A nested call skips the bound: its caller may hold a slot it waits in.
-        return this.nested ? work() : persistedInFlight.run(work);
-      },
+      module: this.def.module,
+      runHere: () => run(),
+      runOn: (executor) => run(executor),
+      fail: async (error) => this.finish(Failed(error)),
     });
   }
 
@@ -194,6 +202,8 @@ class TaskRunExecution<O> {
     const h = this.handle;
     const { options, owner } = this.def;
     const retries = options.retries ?? 0;
+    let retried = 0;
+    let redispatches = this.executor?.crashRedispatches ?? 0;
     const earlierAttempts = h.runCount; // a retried flow run continues the count
     for (let attempt = 1; ; attempt++) {
       if (this.flow?.signal.aborted) return this.finish(this.cancelled());
@@ -203,15 +213,28 @@ class TaskRunExecution<O> {
       this.record(Running(attempt > 1 ? 'Retrying' : 'Running'));
       if (options.onRunning) await runHooks(options.onRunning, [owner, info, h.state], this.reportHook);
       let state: State;
-      try {
-        const out = this.call(args, info);
-        state = Completed(out instanceof Promise ? await out : out);
-      } catch (error) {
-        state = this.failure(error);
+      if (this.executor) {
+        state = await this.remoteAttempt(this.executor, args, info);
+      } else {
+        try {
+          const out = this.call(args, info);
+          state = Completed(out instanceof Promise ? await out : out);
+        } catch (error) {
+          state = this.failure(error);
+        }
       }
-      if (state.type === 'FAILED' && attempt <= retries && (await this.shouldRetry(info, state))) {
-        const delay = retryDelaySeconds(options.retryDelaySeconds, attempt, options.retryJitterFactor);
-        const note = `Retry ${attempt} of ${retries} in ${delay.toFixed(2)}s after ${state.message ?? 'a failure'}`;
+      if (state.type === 'CRASHED' && redispatches > 0) {
+        // The worker died, not the task: one more try elsewhere, not counted as a retry.
+        redispatches--;
+        this.record(state);
+        this.log(LOG_LEVELS.WARNING, `Attempt ${attempt} crashed (${state.message ?? 'worker lost'}); running it again on another worker`, info);
+        continue;
+      }
+      if ((state.type === 'FAILED' || state.type === 'CRASHED') && retried < retries && (await this.shouldRetry(info, state))) {
+        retried++;
+        const delay = retryDelaySeconds(options.retryDelaySeconds, retried, options.retryJitterFactor);
+        const note = `Retry ${retried} of ${retries} in ${delay.toFixed(2)}s after ${state.message ?? 'a failure'}`;
+        if (state.type === 'CRASHED') this.record(state);
         this.record(Scheduled('AwaitingRetry', note));
         this.log(LOG_LEVELS.WARNING, note, info);
         try {
@@ -224,6 +247,31 @@ class TaskRunExecution<O> {
       if (state.type === 'COMPLETED' && plan?.persist) state = await persistResult(this.caching, state, plan);
       return this.finish(state, info);
     }
+  }
+
+  /** One attempt on a worker of a cluster: the function runs there, its logs are relayed here. */
+  private async remoteAttempt(executor: AttemptExecutor, args: readonly unknown[], info: TaskRunInfo): Promise<State> {
+    const { module, taskKey, name: taskName, options } = this.def;
+    if (module === undefined) {
+      return Failed(new TaskNotImportableError(`Task '${taskName}' has no module a worker could import (was it made by eval?). Define it at the top level of a module.`));
+    }
+    const flowRun = this.flow?.info;
+    const who = `Task run '${info.name}'`;
+    const outcome = await executor.execute(
+      {
+        module,
+        taskKey,
+        taskName,
+        args,
+        taskRun: info,
+        ...(flowRun ? { flowRun } : {}),
+        logPrints: options.logPrints ?? this.flow?.logPrints ?? false,
+        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      },
+      { signal: this.flow?.signal, log: (record) => relayLog(record, who, this.recorder) },
+    );
+    if (outcome.ok) return Completed(outcome.value);
+    return outcome.crashed ? Crashed(outcome.error) : this.failure(outcome.error);
   }
 
   /** Calls the task function in its context, bounded by its timeout and the flow's cancellation. */
@@ -266,7 +314,7 @@ class TaskRunExecution<O> {
     this.record(state);
     const { onCompletion, onFailure } = this.def.options;
     const failed = state.type === 'FAILED';
-    if (failed) this.log(LOG_LEVELS.ERROR, `Finished in state ${state.name}: ${state.message ?? ''}`, info);
+    if (failed || state.type === 'CRASHED') this.log(LOG_LEVELS.ERROR, `Finished in state ${state.name}: ${state.message ?? ''}`, info);
     const hooks = failed ? onFailure : state.type === 'COMPLETED' ? onCompletion : undefined;
     if (!hooks) return state;
     const runInfo = info ?? this.info();

@@ -1,9 +1,10 @@
 /**
- * The task-runner seam: where task runs execute. In-process runners call `runHere`; the
- * process and Redis clusters of later issues send the task (module + name + arguments) to a
- * worker that runs the same task engine and relays states back.
+ * The task-runner seam: where task runs execute. In-process runners call `runHere`; cluster
+ * runners call `runOn` with an executor that sends each attempt (module + name + arguments) to a
+ * worker process, while the state machine stays in the flow-run process.
  */
 import type { State } from '../engine/states.js';
+import type { AttemptExecutor } from './attempt.js';
 
 /** One task run handed to a runner, its inputs already resolved. */
 export interface TaskRunSubmission<T = unknown> {
@@ -11,8 +12,14 @@ export interface TaskRunSubmission<T = unknown> {
   readonly taskKey: string;
   readonly taskName: string;
   readonly args: readonly unknown[];
+  /** Absolute path of the module that defines the task; undefined when it has none (eval). */
+  readonly module: string | undefined;
   /** Runs the task engine for this task run in this process and gives its final state. */
   readonly runHere: () => Promise<State<T>>;
+  /** Runs the task engine here with each attempt of the task function executed by `executor`. */
+  readonly runOn: (executor: AttemptExecutor) => Promise<State<T>>;
+  /** Ends the task run Failed with `error` without running it (this runner cannot run it). */
+  readonly fail: (error: Error) => Promise<State<T>>;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { AllowFailure, Unmapped } from './annotations.js';
 import { resultOf, TaskFuture, TaskFutureList } from './futures.js';
 import { expandMapArgs } from './mapping.js';
 import { callerLocation, taskKeyFor } from './task-identity.js';
+import { registerTask } from '../engine/task-registry.js';
 
 /**
  * A value, or something that will produce it: a future, a promise (such as an un-awaited
@@ -102,8 +103,14 @@ function checkResultKey(taskName: string, template: string, parameterNames: read
   }
 }
 
-function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args: A) => R | Promise<R>, taskKey: string | undefined): Task<A, R> {
-  const location = taskKey === undefined ? callerLocation() : undefined;
+/** Where a task copy made by `with()` comes from: the same identity and module. */
+interface Identity {
+  readonly taskKey: string;
+  readonly module: string | undefined;
+}
+
+function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args: A) => R | Promise<R>, identity: Identity | undefined): Task<A, R> {
+  const location = identity === undefined ? callerLocation() : undefined;
   // An anonymous function is named for the line that defines it: stable across processes.
   const name = options.name ?? (fn.name || (location ? `anonymous-L${location.line}` : ''));
   if (!name) {
@@ -115,7 +122,8 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
   if (options.resultStorageKey !== undefined) checkResultKey(name, options.resultStorageKey, names);
   const def: TaskDefinition<Task<A, R>> = {
     name,
-    taskKey: taskKey ?? taskKeyFor(name, location?.file),
+    taskKey: identity?.taskKey ?? taskKeyFor(name, location?.file),
+    module: identity ? identity.module : location?.file,
     fn: fn,
     options,
     parameterNames: names,
@@ -149,12 +157,13 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
       const state = await future.wait();
       return call.returnState ? state : resultOf(state, future[HANDLE].name);
     },
-    with: (changes: Partial<TaskOptions<A, R>>) => build({ ...options, ...changes }, fn, def.taskKey),
+    with: (changes: Partial<TaskOptions<A, R>>) => build({ ...options, ...changes }, fn, { taskKey: def.taskKey, module: def.module }),
   };
   const task = Object.assign(callable, methods) as unknown as Task<A, R>;
   Object.defineProperty(task, 'name', { value: name });
   Object.defineProperty(task, 'taskKey', { value: def.taskKey, enumerable: true });
   (def as { owner: Task<A, R> }).owner = task;
+  registerTask(def as TaskDefinition);
   return task;
 }
 

@@ -1,0 +1,45 @@
+/**
+ * One attempt of a task run executed somewhere else (a worker process, a remote machine). The
+ * flow-run process keeps the state machine (retries, hooks, caching, recording); a cluster only
+ * calls the task function once per request and relays its logs. So a worker never needs the
+ * store, and a task run's completion is recorded once, by one process.
+ */
+import type { FlowRunInfo, TaskRunInfo } from '../engine/run-info.js';
+import type { LogRecord } from '../store/records.js';
+
+/** What a worker needs to run one attempt: where the task is defined and what to call it with. */
+export interface AttemptRequest {
+  /** Absolute path of the module that defines the task (workers import it). */
+  readonly module: string;
+  /** `module:name`, the task's identity (workers look it up after importing the module). */
+  readonly taskKey: string;
+  readonly taskName: string;
+  readonly args: readonly unknown[];
+  readonly taskRun: TaskRunInfo;
+  readonly flowRun?: FlowRunInfo;
+  /** Record `console.log` calls as logs of the run. */
+  readonly logPrints: boolean;
+  /** The attempt fails as TimedOut after this long, and the worker is stopped if it does not let go. */
+  readonly timeoutSeconds?: number;
+}
+
+/** How an attempt ended. `crashed`: the worker died, so the function may not have finished. */
+export type AttemptOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown; readonly crashed?: boolean };
+
+/** What the flow-run process gives a cluster for one attempt. */
+export interface AttemptRelay {
+  /** Fired when the flow run is cancelled: the attempt ends at once with the signal's reason. */
+  readonly signal: AbortSignal | undefined;
+  /** Records and prints a log line the task wrote in the worker. */
+  log(record: LogRecord): void;
+}
+
+/** Runs attempts elsewhere. Implemented by clusters; used by the engine through a runner. */
+export interface AttemptExecutor {
+  /** Runs one attempt; resolves with its outcome and never rejects. */
+  execute(request: AttemptRequest, relay: AttemptRelay): Promise<AttemptOutcome>;
+  /** Crashed attempts re-dispatched without counting against the task's retries. */
+  readonly crashRedispatches: number;
+}

@@ -1,0 +1,60 @@
+/**
+ * The messages between a local cluster and its worker processes (Node IPC with structured-clone
+ * serialization). Messages travel in batches, one IPC write per event-loop turn and direction,
+ * so thousands of small task runs cost thousands of array entries, not thousands of writes.
+ */
+import type { FlowRunInfo, TaskRunInfo } from '../../engine/run-info.js';
+import { RemoteTaskError } from '../../errors.js';
+import { errorMessage } from '../../engine/states.js';
+import type { LogRecord } from '../../store/records.js';
+
+/** Run one attempt. */
+export interface RunMessage {
+  readonly type: 'run';
+  readonly id: number;
+  readonly module: string;
+  readonly taskKey: string;
+  readonly taskName: string;
+  readonly args: readonly unknown[];
+  readonly taskRun: TaskRunInfo;
+  readonly flowRun?: FlowRunInfo;
+  readonly logPrints: boolean;
+}
+
+/** Abort the signal of an attempt (cancellation, timeout). */
+export interface CancelMessage {
+  readonly type: 'cancel';
+  readonly id: number;
+  readonly reason: string;
+}
+
+/** Cluster → worker. */
+export type ToWorker = RunMessage | CancelMessage;
+
+/** An error as it crosses the process boundary. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** Worker → cluster. */
+export type FromWorker =
+  | { readonly type: 'ready'; readonly pid: number }
+  | { readonly type: 'done'; readonly id: number; readonly value: unknown }
+  | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
+  | { readonly type: 'log'; readonly id: number; readonly record: LogRecord }
+  | { readonly type: 'heartbeat'; readonly rssBytes: number };
+
+/** Flattens an error for the wire. @internal */
+export function toWire(error: unknown): WireError {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  }
+  return { name: 'Error', message: errorMessage(error) };
+}
+
+/** Rebuilds an error from the wire, keeping its name, message and the worker's stack. @internal */
+export function fromWire(wire: WireError): RemoteTaskError {
+  return new RemoteTaskError(wire.name, wire.message, wire.stack);
+}

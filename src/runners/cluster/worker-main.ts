@@ -1,0 +1,144 @@
+/**
+ * A local cluster's worker process: imports task modules, runs attempts (up to `concurrency` at
+ * once) and relays their logs and outcomes to the cluster in batches. It exits when its parent
+ * goes away (the IPC channel closes, even when the parent was killed), so no worker outlives
+ * its cluster. Started by bin/weft-worker.js, which registers TypeScript loading first.
+ */
+import { pathToFileURL } from 'node:url';
+import type { LogSink } from '../../engine/context.js';
+import { callTaskFunction } from '../../engine/task-call.js';
+import { lookupTask } from '../../engine/task-registry.js';
+import { enterWorkerMode, importAsWorker } from '../../engine/worker-mode.js';
+import { TaskNotImportableError, UnserializableResultError } from '../../errors.js';
+import type { LogRecord } from '../../store/records.js';
+import { describeType } from '../../results/describe-type.js';
+import { toWire, type FromWorker, type RunMessage, type ToWorker } from './messages.js';
+
+const send = process.send?.bind(process);
+if (!send) throw new Error('weft worker: started without an IPC channel; it is started by a LocalCluster, not by hand.');
+
+const concurrency = Math.max(1, Number(process.argv[3] ?? 1));
+enterWorkerMode();
+
+// ---- outgoing batches
+let outbox: FromWorker[] = [];
+let flushScheduled = false;
+function post(message: FromWorker): void {
+  outbox.push(message);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+function flush(): void {
+  flushScheduled = false;
+  const batch = outbox;
+  outbox = [];
+  if (batch.length === 0 || !process.connected) return;
+  try {
+    send!(batch);
+  } catch {
+    // One value in the batch cannot be cloned: send one by one, turning the bad ones into errors.
+    for (const message of batch) {
+      try {
+        send!([message]);
+      } catch (error) {
+        if (message.type !== 'done') continue;
+        const wrapped = new UnserializableResultError(
+          `The result of a task run (a ${describeType(message.value)}) cannot be sent from the worker process to the flow run: ` +
+            `return plain data (objects, arrays, Map, Set, Date, Buffer, typed arrays …). ${error instanceof Error ? error.message : ''}`,
+        );
+        send!([{ type: 'failed', id: message.id, error: toWire(wrapped) }]);
+      }
+    }
+  }
+}
+
+// ---- running attempts
+const queue: RunMessage[] = [];
+let queueHead = 0;
+let running = 0;
+const controllers = new Map<number, AbortController>();
+const imports = new Map<string, Promise<void>>();
+
+function importModule(module: string): Promise<void> {
+  let loading = imports.get(module);
+  if (!loading) {
+    loading = importAsWorker(module, () => import(pathToFileURL(module).href));
+    imports.set(module, loading);
+  }
+  return loading;
+}
+
+async function findTask(message: RunMessage): Promise<(...args: never[]) => unknown> {
+  try {
+    await importModule(message.module);
+  } catch (error) {
+    throw new TaskNotImportableError(
+      `Task '${message.taskName}': the worker could not import ${message.module}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      { cause: error },
+    );
+  }
+  const { def, ambiguous } = lookupTask(message.taskKey);
+  if (def) return def.fn;
+  throw new TaskNotImportableError(
+    ambiguous
+      ? `Task '${message.taskName}' is defined more than once in ${message.module} (inside a function body?), so a worker cannot tell which to run. Define it once, at the top level of the module.`
+      : `Task '${message.taskName}' was not defined when a worker imported ${message.module}. A worker finds a task by importing its module: define the task at the top level of the module, not inside a function body.`,
+  );
+}
+
+async function runAttempt(message: RunMessage): Promise<void> {
+  const controller = new AbortController();
+  controllers.set(message.id, controller);
+  const sink: LogSink = { log: (record: LogRecord) => post({ type: 'log', id: message.id, record }) };
+  try {
+    const fn = await findTask(message);
+    const out = callTaskFunction(fn, message.args, {
+      taskRun: message.taskRun,
+      flow: undefined,
+      ...(message.flowRun ? { flowRun: message.flowRun } : {}),
+      signal: controller.signal,
+      recorder: sink,
+      logPrints: message.logPrints,
+      timeoutSeconds: undefined, // the cluster times attempts, and stops a worker that does not let go
+    });
+    post({ type: 'done', id: message.id, value: out instanceof Promise ? await out : out });
+  } catch (error) {
+    post({ type: 'failed', id: message.id, error: toWire(error) });
+  } finally {
+    controllers.delete(message.id);
+  }
+}
+
+function pump(): void {
+  while (running < concurrency && queueHead < queue.length) {
+    const message = queue[queueHead++]!;
+    running++;
+    void runAttempt(message).finally(() => {
+      running--;
+      pump();
+    });
+  }
+  if (queueHead > 1024 && queueHead * 2 > queue.length) {
+    queue.splice(0, queueHead);
+    queueHead = 0;
+  }
+}
+
+process.on('message', (batch: ToWorker[]) => {
+  for (const message of batch) {
+    if (message.type === 'run') queue.push(message);
+    else controllers.get(message.id)?.abort(new Error(message.reason));
+  }
+  pump();
+});
+
+// A flow started by an unguarded module import may reject with nobody awaiting it: report, go on.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`weft worker ${process.pid}: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+});
+process.on('disconnect', () => process.exit(0));
+
+setInterval(() => post({ type: 'heartbeat', rssBytes: process.memoryUsage.rss() }), 500).unref();
+post({ type: 'ready', pid: process.pid });
