@@ -127,7 +127,8 @@ describe('ClusterTaskRunner on a LocalCluster', () => {
   });
 
   it('fails a task whose arguments cannot cross the process boundary, naming the task', async () => {
-    const bad = onCluster('cluster-bad-args', async () => total.run([[1, 2] as number[] & { f?: () => void }].map((xs) => Object.assign(xs, { f: () => 1 })) as [number[]], { returnState: true }));
+    const withFunction = Object.assign([1, 2], { f: () => 1 });
+    const bad = onCluster('cluster-bad-args', async () => total.run([withFunction], { returnState: true }));
     const state: State = await bad({});
     expect(state.type).toBe('FAILED');
     expect(state.message).toMatch(/UnserializableArgumentsError: Task 'total': its arguments cannot be sent to a worker/);

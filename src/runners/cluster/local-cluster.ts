@@ -176,7 +176,25 @@ export class LocalCluster implements Cluster {
       this.pending.take();
       this.assign(attempt, best);
     }
+    if (!this.pending.peek()) this.balance();
     for (const w of this.pool) w.setBusy(w.status === 'starting' || w.inFlight.size > 0);
+  }
+
+  /**
+   * Work stealing: when a worker has free slots and nothing is waiting, the busiest worker gives
+   * back half of the attempts queued on it beyond its slots (those not started yet).
+   */
+  private balance(): void {
+    const ready = this.pool.filter((w) => w.status === 'running');
+    if (!ready.some((w) => w.inFlight.size < this.concurrency)) return;
+    let busiest: WorkerProcess | undefined;
+    for (const w of ready) if (!w.stealing && (!busiest || w.inFlight.size > busiest.inFlight.size)) busiest = w;
+    if (!busiest) return;
+    const queued = busiest.inFlight.size - this.concurrency;
+    if (queued < 1) return;
+    const ids = [...busiest.inFlight].slice(-Math.ceil(queued / 2));
+    busiest.stealing = true;
+    busiest.send({ type: 'steal', ids });
   }
 
   private assign(attempt: PendingAttempt, w: WorkerProcess): void {
@@ -236,6 +254,16 @@ export class LocalCluster implements Cluster {
         }
         case 'log':
           this.pending.running(message.id)?.relay.log(message.record);
+          return;
+        case 'stolen':
+          w.stealing = false;
+          for (const id of message.ids) {
+            w.inFlight.delete(id);
+            const attempt = this.pending.running(id);
+            if (attempt) this.pending.requeue(attempt);
+          }
+          if (w.status === 'retiring' && w.inFlight.size === 0) w.stop();
+          this.dispatch();
           return;
         case 'heartbeat':
           w.rssBytes = message.rssBytes;

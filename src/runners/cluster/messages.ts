@@ -28,8 +28,14 @@ export interface CancelMessage {
   readonly reason: string;
 }
 
+/** Give back those of these attempts that have not started (work stealing for an idle worker). */
+export interface StealMessage {
+  readonly type: 'steal';
+  readonly ids: readonly number[];
+}
+
 /** Cluster → worker. */
-export type ToWorker = RunMessage | CancelMessage;
+export type ToWorker = RunMessage | CancelMessage | StealMessage;
 
 /** An error as it crosses the process boundary. */
 export interface WireError {
@@ -44,6 +50,7 @@ export type FromWorker =
   | { readonly type: 'done'; readonly id: number; readonly value: unknown }
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
   | { readonly type: 'log'; readonly id: number; readonly record: LogRecord }
+  | { readonly type: 'stolen'; readonly ids: readonly number[] }
   | { readonly type: 'heartbeat'; readonly rssBytes: number };
 
 /** Flattens an error for the wire. @internal */

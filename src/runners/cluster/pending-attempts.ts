@@ -61,6 +61,13 @@ export class PendingAttempts {
     if (this.head > 4096 && this.head * 2 > this.waiting.length) this.compact();
   }
 
+  /** Puts an attempt a worker gave back at the front of the waiting line. */
+  requeue(attempt: PendingAttempt): void {
+    attempt.worker = undefined;
+    if (this.head > 0) this.waiting[--this.head] = attempt;
+    else this.waiting.unshift(attempt);
+  }
+
   /** The unfinished attempt with this id. */
   running(id: number): PendingAttempt | undefined {
     return this.open.get(id);

@@ -111,13 +111,24 @@ async function runAttempt(message: RunMessage): Promise<void> {
   }
 }
 
+let pumpScheduled = false;
+/** Starts the next attempts on a later turn, so messages (results, steals, cancels) get through between them. */
+function schedulePump(): void {
+  if (pumpScheduled) return;
+  pumpScheduled = true;
+  setImmediate(() => {
+    pumpScheduled = false;
+    pump();
+  });
+}
+
 function pump(): void {
   while (running < concurrency && queueHead < queue.length) {
     const message = queue[queueHead++]!;
     running++;
     void runAttempt(message).finally(() => {
       running--;
-      pump();
+      schedulePump();
     });
   }
   if (queueHead > 1024 && queueHead * 2 > queue.length) {
@@ -126,10 +137,27 @@ function pump(): void {
   }
 }
 
+/** Takes back attempts not started yet, so an idle worker can run them. */
+function giveBack(ids: readonly number[]): void {
+  const wanted = new Set(ids);
+  const kept: RunMessage[] = [];
+  const given: number[] = [];
+  for (let i = queueHead; i < queue.length; i++) {
+    const message = queue[i]!;
+    if (wanted.has(message.id)) given.push(message.id);
+    else kept.push(message);
+  }
+  queue.length = 0;
+  queue.push(...kept);
+  queueHead = 0;
+  post({ type: 'stolen', ids: given });
+}
+
 process.on('message', (batch: ToWorker[]) => {
   for (const message of batch) {
     if (message.type === 'run') queue.push(message);
-    else controllers.get(message.id)?.abort(new Error(message.reason));
+    else if (message.type === 'cancel') controllers.get(message.id)?.abort(new Error(message.reason));
+    else giveBack(message.ids);
   }
   pump();
 });

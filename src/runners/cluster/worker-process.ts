@@ -36,6 +36,8 @@ export class WorkerProcess {
   /** Attempts sent to this worker and not yet answered (including ones given up on). */
   readonly inFlight = new Set<number>();
   rssBytes = 0;
+  /** A steal request is out and not answered. */
+  stealing = false;
   readonly logs: string[] = [];
   private readonly child: ChildProcess;
   private outbox: ToWorker[] = [];
