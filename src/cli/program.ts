@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
-import { logsCommand } from './logs-command.js';
+import { logsCommand, type LogsOptions } from './logs-command.js';
 import { resultsGet } from './results-command.js';
 import { retryCommand } from './retry-command.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
@@ -92,8 +92,10 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .command('logs')
     .description('Print the logs of a flow run and its task runs, oldest first.')
     .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
-    .action(async (id: string) => {
-      await logsCommand(id);
+    .option('-f, --follow', 'keep printing new lines as they are recorded until the run is Completed, Failed, Cancelled or Crashed (Ctrl-C stops)')
+    .addHelpText('after', '\nExamples:\n  weft logs 3f2a9c\n  weft logs 3f2a9c --follow')
+    .action(async (id: string, options: LogsOptions) => {
+      await logsCommand(id, options);
       setExitCode(EXIT_OK);
     });
 

@@ -18,6 +18,7 @@ import { EventBus } from './event-bus.js';
 import { Orchestrator } from './orchestrator.js';
 import { eventRoutes } from './routes/events.js';
 import { flowRunRoutes } from './routes/flow-runs.js';
+import { flowRoutes } from './routes/flows.js';
 import { taskRunRoutes } from './routes/task-runs.js';
 import { errorSchema } from './schemas.js';
 
@@ -60,7 +61,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Weft API', version: '1', description: 'The Weft orchestration server: flow runs, task runs, states, logs, live events.' },
+      info: { title: 'Weft API', version: '1', description: 'The Weft orchestration server: flows, flow runs, task runs, states, logs, live events.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: options.apiKey ? [{ bearer: [] }] : [],
     },
@@ -76,6 +77,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     return { status: 'ok' as const };
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
+  await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
   await app.register(flowRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });

@@ -68,8 +68,9 @@ export const taskRunWithUpstreamSchema = taskRunSchema.extend({ upstream: z.arra
 /** One entry of a state history. */
 export const stateRecordSchema = stateSchema.extend({ runId: id, runKind: z.enum(['flow', 'task']) });
 
-/** A log line. */
+/** A log line. `seq` (its position in the record) is set on lines read back, ignored on writes. */
 export const logSchema = z.object({
+  seq: z.number().int().optional(),
   flowRunId: id.nullable(),
   taskRunId: id.nullable(),
   name: z.string(),
@@ -108,6 +109,29 @@ export const listQuerySchema = z.object({
 
 /** A page of flow runs; `nextCursor` continues the list, null on the last page. */
 export const flowRunPageSchema = z.object({ items: z.array(flowRunSchema), nextCursor: z.string().nullable() });
+
+/** Query of a flow run's logs: `afterSeq` follows a run, giving only lines after the last one seen. */
+export const logListQuerySchema = z.object({
+  afterSeq: z.coerce.number().int().min(0).optional(),
+});
+
+/** A flow known to the record, with a summary of its runs. */
+export const flowSummarySchema = z.object({
+  name: z.string().min(1),
+  runCount: z.number().int().min(1),
+  firstRunAt: timestamp,
+  lastRun: z.object({
+    id,
+    name: z.string(),
+    state: stateSchema,
+    createdAt: timestamp,
+    startTime: timestamp.nullable(),
+    endTime: timestamp.nullable(),
+  }),
+});
+
+/** The `name` path parameter of a flow (exact, case-sensitive). */
+export const flowNameParamsSchema = z.object({ name: z.string().min(1) });
 
 /** The `id` path parameter. */
 export const idParamsSchema = z.object({ id });

@@ -74,6 +74,12 @@ export const LOG_LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICA
 
 /** A log line as recorded. */
 export interface LogRecord {
+  /**
+   * The line's position in the record, ascending in the order lines were written. Set by the
+   * store when the line is read back (a cursor for {@link LogListOptions.afterSeq}); ignored
+   * when the line is written.
+   */
+  readonly seq?: number;
   readonly flowRunId: string | null;
   readonly taskRunId: string | null;
   /** Logger name, e.g. `weft.task_runs`. */
@@ -81,6 +87,37 @@ export interface LogRecord {
   readonly level: number;
   readonly message: string;
   readonly timestamp: string;
+}
+
+/**
+ * Options of `store.listLogs`.
+ * @example
+ * const newer = await store.listLogs(flowRunId, { afterSeq: last.seq });
+ */
+export interface LogListOptions {
+  /** Only lines written after the line with this `seq` (a cursor: the last line seen). */
+  readonly afterSeq?: number;
+}
+
+/** The last run of a flow, as shown in a flow's summary. */
+export interface FlowLastRun {
+  readonly id: string;
+  readonly name: string;
+  readonly state: StateSnapshot;
+  readonly createdAt: string;
+  readonly startTime: string | null;
+  readonly endTime: string | null;
+}
+
+/** A flow known to the record: a flow name that has flow runs, with a summary of them. */
+export interface FlowSummary {
+  readonly name: string;
+  /** How many flow runs of this flow are recorded. */
+  readonly runCount: number;
+  /** Creation time of its first recorded run. */
+  readonly firstRunAt: string;
+  /** Its newest run (by creation time, then insertion order). */
+  readonly lastRun: FlowLastRun;
 }
 
 /** What the hot path writes in one go. */

@@ -7,6 +7,8 @@ import type {
   FlowRunFilter,
   FlowRunPatch,
   FlowRunRecord,
+  FlowSummary,
+  LogListOptions,
   LogRecord,
   RecordBatch,
   StateRecord,
@@ -32,8 +34,15 @@ export interface Store {
   readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined>;
   /** State history of a flow run or task run, oldest first. */
   listStates(runId: string): Promise<StateRecord[]>;
-  /** Logs of a flow run and all its task runs, oldest first. */
-  listLogs(flowRunId: string): Promise<LogRecord[]>;
+  /**
+   * Logs of a flow run and all its task runs, in the order they were written, each with its
+   * `seq`; with `afterSeq`, only those written after that line (to follow a run as it logs).
+   */
+  listLogs(flowRunId: string, options?: LogListOptions): Promise<LogRecord[]>;
+  /** The flows that have recorded flow runs, by name, each with its run count and newest run. */
+  listFlows(): Promise<FlowSummary[]>;
+  /** One flow's summary (exact, case-sensitive name), or undefined when it has no recorded runs. */
+  readFlow(name: string): Promise<FlowSummary | undefined>;
   /** Deletes a flow run with its task runs, edges, states and logs. False when there is none. */
   deleteFlowRun(id: string): Promise<boolean>;
   /**

@@ -7,7 +7,17 @@ import { Worker } from 'node:worker_threads';
 import * as errors from '../errors.js';
 import { StoreError, WeftError } from '../errors.js';
 import type { StateSnapshot } from '../engine/states.js';
-import type { FlowRunFilter, FlowRunPatch, FlowRunRecord, LogRecord, RecordBatch, StateRecord, TaskRunWithUpstream } from './records.js';
+import type {
+  FlowRunFilter,
+  FlowRunPatch,
+  FlowRunRecord,
+  FlowSummary,
+  LogListOptions,
+  LogRecord,
+  RecordBatch,
+  StateRecord,
+  TaskRunWithUpstream,
+} from './records.js';
 import type { StoreCall, StoreThreadData, ThreadError } from './store-thread.js';
 import type { Store } from './store.js';
 
@@ -111,8 +121,14 @@ export class ThreadedStore implements Store {
   listStates(runId: string): Promise<StateRecord[]> {
     return this.call('listStates', runId);
   }
-  listLogs(flowRunId: string): Promise<LogRecord[]> {
-    return this.call('listLogs', flowRunId);
+  listLogs(flowRunId: string, options?: LogListOptions): Promise<LogRecord[]> {
+    return this.call('listLogs', flowRunId, options);
+  }
+  listFlows(): Promise<FlowSummary[]> {
+    return this.call('listFlows');
+  }
+  readFlow(name: string): Promise<FlowSummary | undefined> {
+    return this.call('readFlow', name);
   }
   deleteFlowRun(id: string): Promise<boolean> {
     return this.call('deleteFlowRun', id);

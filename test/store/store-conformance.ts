@@ -184,7 +184,59 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
       await store.write({ ...EMPTY, logs: [log('flow ends', { flowRunId: run.id })] });
       const logs = await store.listLogs(run.id);
       expect(logs.map((l) => l.message)).toEqual(['flow starts', 'task says hi', 'task without flow id', 'flow ends']);
-      expect(logs[1]).toEqual(log('task says hi', { flowRunId: run.id, taskRunId: t.id, level: 30 }));
+      const { seq, ...line } = logs[1]!;
+      expect(line).toEqual(log('task says hi', { flowRunId: run.id, taskRunId: t.id, level: 30 }));
+      expect(seq).toBeTypeOf('number');
+    });
+
+    it('lists only the log lines written after a cursor, so a follower sees each line once', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      const t = taskRun(run.id);
+      // Timestamps out of order on purpose: the cursor follows the order written, not the clock.
+      await store.write({ ...EMPTY, taskRuns: [t], logs: [log('one', { flowRunId: run.id, timestamp: at(9) }), log('two', { taskRunId: t.id, timestamp: at(1) })] });
+      const first = await store.listLogs(run.id);
+      const seqs = first.map((l) => l.seq ?? NaN);
+      expect(seqs[1]).toBeGreaterThan(seqs[0]!);
+      await store.write({ ...EMPTY, logs: [log('elsewhere', { flowRunId: flowRun().id }), log('three', { flowRunId: run.id, timestamp: at(0) })] });
+      await store.write({ ...EMPTY, logs: [log('four', { taskRunId: t.id })] });
+      const after = await store.listLogs(run.id, { afterSeq: first.at(-1)!.seq! });
+      expect(after.map((l) => l.message)).toEqual(['three', 'four']);
+      expect(after[0]!.seq).toBeGreaterThan(seqs[1]!);
+      expect((await store.listLogs(run.id, { afterSeq: first[0]!.seq! })).map((l) => l.message)).toEqual(['two', 'three', 'four']);
+      expect(await store.listLogs(run.id, { afterSeq: after.at(-1)!.seq! })).toEqual([]);
+      expect((await store.listLogs(run.id)).map((l) => l.seq)).toEqual([...seqs, after[0]!.seq, after[1]!.seq]);
+    });
+
+    it('lists the flows that have runs, by name, with their run count, first run and newest run', async () => {
+      expect(await store.listFlows()).toEqual([]);
+      const etlOld = flowRun({ flowName: 'etl', createdAt: at(1) });
+      const etlTieFirst = flowRun({ flowName: 'etl', createdAt: at(5) });
+      const etlTieSecond = flowRun({ flowName: 'etl', createdAt: at(5), name: 'newest-etl' });
+      const report = flowRun({ flowName: 'Report', createdAt: at(3) });
+      const reportLower = flowRun({ flowName: 'report', createdAt: at(2) });
+      for (const run of [etlTieFirst, report, etlOld, etlTieSecond, reportLower]) await store.createFlowRun(run);
+      const failed = state('FAILED', 'Failed', at(8), 'Error: boom');
+      await store.setFlowRunState(etlTieSecond.id, failed, { startTime: at(6), endTime: at(8) });
+
+      const flows = await store.listFlows();
+      expect(flows.map((f) => [f.name, f.runCount])).toEqual([['Report', 1], ['etl', 3], ['report', 1]]);
+      expect(flows[1]).toEqual({
+        name: 'etl',
+        runCount: 3,
+        firstRunAt: at(1),
+        lastRun: { id: etlTieSecond.id, name: 'newest-etl', state: failed, createdAt: at(5), startTime: at(6), endTime: at(8) },
+      });
+      expect(flows[0]?.lastRun).toEqual({ id: report.id, name: report.name, state: report.state, createdAt: at(3), startTime: null, endTime: null });
+
+      expect(await store.readFlow('etl')).toEqual(flows[1]);
+      expect((await store.readFlow('report'))?.lastRun.id).toBe(reportLower.id);
+      expect(await store.readFlow('ETL')).toBeUndefined();
+      expect(await store.readFlow('nope')).toBeUndefined();
+
+      await store.deleteFlowRun(report.id);
+      expect((await store.listFlows()).map((f) => f.name)).toEqual(['etl', 'report']);
+      expect(await store.readFlow('Report')).toBeUndefined();
     });
 
     it('lists flow runs newest first, filtered by flow name and state type, up to the limit', async () => {
@@ -250,11 +302,34 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
       expect(ids(await store.listFlowRuns({ tag: 'even' }))).toEqual([runs[4]!.id, runs[2]!.id, runs[0]!.id]);
       expect(ids(await store.listFlowRuns({ tag: 'a_b%' }))).toHaveLength(3);
       expect(ids(await store.listFlowRuns({ tag: 'axb' }))).toEqual([]);
+      expect(ids(await store.listFlowRuns({ tag: 'EVEN' }))).toEqual([]);
+      expect(ids(await store.listFlowRuns({ tag: 'ev' }))).toEqual([]);
       expect(ids(await store.listFlowRuns({ createdAfter: at(1), createdBefore: at(3) }))).toEqual([runs[2]!.id, runs[1]!.id]);
       expect(ids(await store.listFlowRuns({ sort: 'oldest', limit: 2 }))).toEqual([runs[0]!.id, runs[1]!.id]);
       expect(ids(await store.listFlowRuns({ sort: 'oldest', limit: 2, afterId: runs[1]!.id }))).toEqual([runs[2]!.id, runs[3]!.id]);
       expect(ids(await store.listFlowRuns({ limit: 2, afterId: runs[3]!.id }))).toEqual([runs[2]!.id, runs[1]!.id]);
       expect(await store.listFlowRuns({ afterId: 'no-such-run' })).toEqual([]);
+    });
+
+    it('matches a tag exactly and case-sensitively, whatever characters it holds', async () => {
+      const upper = flowRun({ createdAt: at(1), tags: ['Nightly', 'team/Data'] });
+      const lower = flowRun({ createdAt: at(2), tags: ['nightly'] });
+      const quoted = flowRun({ createdAt: at(3), tags: ['say "hi"', 'back\\slash', 'ünï', '%', '_'] });
+      const none = flowRun({ createdAt: at(4), tags: [] });
+      for (const run of [upper, lower, quoted, none]) await store.createFlowRun(run);
+      const ids = async (tag: string): Promise<string[]> => (await store.listFlowRuns({ tag })).map((r) => r.id);
+      expect(await ids('Nightly')).toEqual([upper.id]);
+      expect(await ids('nightly')).toEqual([lower.id]);
+      expect(await ids('NIGHTLY')).toEqual([]);
+      expect(await ids('team/data')).toEqual([]);
+      expect(await ids('team/Data')).toEqual([upper.id]);
+      expect(await ids('say "hi"')).toEqual([quoted.id]);
+      expect(await ids('back\\slash')).toEqual([quoted.id]);
+      expect(await ids('ÜNÏ')).toEqual([]);
+      expect(await ids('ünï')).toEqual([quoted.id]);
+      expect(await ids('%')).toEqual([quoted.id]);
+      expect(await ids('_')).toEqual([quoted.id]);
+      expect(await ids('night')).toEqual([]);
     });
 
     it('deletes a flow run with its task runs, states and logs, and reports an unknown id', async () => {

@@ -13,6 +13,7 @@ import {
   heartbeatReplySchema,
   idParamsSchema,
   listQuerySchema,
+  logListQuerySchema,
   logSchema,
   setStateSchema,
   stateRecordSchema,
@@ -88,8 +89,8 @@ export function flowRunRoutes(orchestrator: Orchestrator): FastifyPluginAsyncZod
       store.listStates(request.params.id),
     );
 
-    app.get('/flow-runs/:id/logs', { schema: { tags: ['logs'], summary: 'Logs of a flow run and its task runs, oldest first', params: idParamsSchema, response: { 200: z.array(logSchema), ...errors } } }, async (request) =>
-      store.listLogs(request.params.id),
+    app.get('/flow-runs/:id/logs', { schema: { tags: ['logs'], summary: 'Logs of a flow run and its task runs, in the order written; `afterSeq` gives only lines after that one', params: idParamsSchema, querystring: logListQuerySchema, response: { 200: z.array(logSchema), ...errors } } }, async (request) =>
+      store.listLogs(request.params.id, request.query.afterSeq === undefined ? {} : { afterSeq: request.query.afterSeq }),
     );
     return Promise.resolve();
   };

@@ -8,7 +8,17 @@
 import { RunNotFoundError, StoreError } from '../../errors.js';
 import { isFinal } from '../../engine/states.js';
 import type { StateSnapshot } from '../../engine/states.js';
-import type { FlowRunFilter, FlowRunPatch, FlowRunRecord, LogRecord, RecordBatch, StateRecord, TaskRunWithUpstream } from '../records.js';
+import type {
+  FlowRunFilter,
+  FlowRunPatch,
+  FlowRunRecord,
+  FlowSummary,
+  LogListOptions,
+  LogRecord,
+  RecordBatch,
+  StateRecord,
+  TaskRunWithUpstream,
+} from '../records.js';
 import type { Store } from '../store.js';
 import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
@@ -156,8 +166,18 @@ export class HttpStore implements Store {
     return this.#read(() => this.#api.request('GET', `/api/v1/states?runId=${enc(runId)}`, `list the states of run ${runId}`));
   }
 
-  listLogs(flowRunId: string): Promise<LogRecord[]> {
-    return this.#read(() => this.#api.request('GET', `/api/v1/flow-runs/${enc(flowRunId)}/logs`, `list the logs of flow run ${flowRunId}`));
+  listLogs(flowRunId: string, options: LogListOptions = {}): Promise<LogRecord[]> {
+    const after = options.afterSeq === undefined ? '' : `?afterSeq=${options.afterSeq}`;
+    return this.#read(() => this.#api.request('GET', `/api/v1/flow-runs/${enc(flowRunId)}/logs${after}`, `list the logs of flow run ${flowRunId}`));
+  }
+
+  listFlows(): Promise<FlowSummary[]> {
+    return this.#read(() => this.#api.request('GET', '/api/v1/flows', 'list flows'));
+  }
+
+  readFlow(name: string): Promise<FlowSummary | undefined> {
+    if (name === '') return this.#read(() => Promise.resolve(undefined));
+    return this.#read(() => orUndefined(this.#api.request<FlowSummary>('GET', `/api/v1/flows/${enc(name)}`, `read flow ${name}`)));
   }
 
   async close(): Promise<void> {

@@ -23,7 +23,8 @@ export function stateColumns(state: StateSnapshot): StateColumns {
   };
 }
 
-function stateOf(row: StateColumns): StateSnapshot {
+/** The current state held in a run row's state columns. */
+export function stateOf(row: StateColumns): StateSnapshot {
   const base = { type: row.state_type as StateType, name: row.state_name, timestamp: row.state_timestamp };
   return row.state_message === null ? base : { ...base, message: row.state_message };
 }
@@ -137,6 +138,7 @@ export function logRow(log: LogRecord): LogRow {
 /** A log line read back. */
 export function logRecord(row: Selectable<LogsTable>): LogRecord {
   return {
+    seq: Number(row.id),
     flowRunId: row.flow_run_id,
     taskRunId: row.task_run_id,
     name: row.name,

@@ -1,7 +1,6 @@
 /**
  * The orchestration record in a SQL database, through Kysely: SQLite embedded, Postgres later.
  */
-import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { RunNotFoundError, UsageError, WeftError } from '../../errors.js';
 import type { StateSnapshot } from '../../engine/states.js';
@@ -9,6 +8,8 @@ import type {
   FlowRunFilter,
   FlowRunPatch,
   FlowRunRecord,
+  FlowSummary,
+  LogListOptions,
   LogRecord,
   RecordBatch,
   StateRecord,
@@ -17,6 +18,7 @@ import type {
 } from '../records.js';
 import type { Store } from '../store.js';
 import { batchInserts } from './batch-inserts.js';
+import { flowSummaries } from './flow-summaries.js';
 import type { Database } from './schema.js';
 import {
   flowRunRecord,
@@ -31,6 +33,7 @@ import {
 } from './rows.js';
 import { storeClosed, storeFailure } from './store-failure.js';
 import type { StoreLocation } from './store-failure.js';
+import { hasTag } from './tag-filter.js';
 import { writeTransaction } from './write-transaction.js';
 
 /** Shortest id prefix `readFlowRun` resolves. */
@@ -165,11 +168,7 @@ export class SqlStore implements Store {
       if (filter.stateType !== undefined) query = query.where('state_type', '=', filter.stateType);
       if (filter.createdAfter !== undefined) query = query.where('created_at', '>=', filter.createdAfter);
       if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
-      if (filter.tag !== undefined) {
-        // Tags are a JSON array of strings: match the tag's JSON form, its LIKE wildcards escaped.
-        const pattern = `%${JSON.stringify(filter.tag).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        query = query.where(sql<boolean>`tags like ${pattern} escape '\\'`);
-      }
+      if (filter.tag !== undefined) query = query.where(hasTag(this.#db, filter.tag));
       if (filter.afterId !== undefined) {
         const cursor = await this.#db.selectFrom('flow_runs').select(['created_at', 'seq']).where('id', '=', filter.afterId).executeTakeFirst();
         if (cursor === undefined) return [];
@@ -258,7 +257,7 @@ export class SqlStore implements Store {
     });
   }
 
-  async listLogs(flowRunId: string): Promise<LogRecord[]> {
+  async listLogs(flowRunId: string, options: LogListOptions = {}): Promise<LogRecord[]> {
     return this.#run(`list the logs of flow run ${flowRunId}`, async () => {
       const rows = await this.#db
         .selectFrom('logs')
@@ -269,10 +268,19 @@ export class SqlStore implements Store {
             eb('task_run_id', 'in', eb.selectFrom('task_runs').select('task_runs.id').where('task_runs.flow_run_id', '=', flowRunId)),
           ]),
         )
+        .$if(options.afterSeq !== undefined, (qb) => qb.where('id', '>', options.afterSeq ?? 0))
         .orderBy('id')
         .execute();
       return rows.map(logRecord);
     });
+  }
+
+  async listFlows(): Promise<FlowSummary[]> {
+    return this.#run('list flows', () => flowSummaries(this.#db));
+  }
+
+  async readFlow(name: string): Promise<FlowSummary | undefined> {
+    return this.#run(`read flow ${name}`, async () => (await flowSummaries(this.#db, name))[0]);
   }
 
   async close(): Promise<void> {
