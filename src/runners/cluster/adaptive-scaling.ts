@@ -3,7 +3,15 @@
  * attempts over each worker's concurrency), clamped to [minimum, maximum]. Growing is immediate;
  * shrinking waits for `waitCount` checks in a row that ask for fewer, as Dask's `adapt` does.
  */
+import { UsageError } from '../../errors.js';
 import type { AdaptOptions } from './cluster.js';
+
+/** Refuses bounds that cannot hold. @internal */
+export function checkAdaptOptions(owner: string, { minimum = 0, maximum }: AdaptOptions): void {
+  if (!Number.isInteger(minimum) || minimum < 0 || (maximum !== undefined && (!Number.isInteger(maximum) || maximum < Math.max(1, minimum)))) {
+    throw new UsageError(`${owner}.adapt needs whole numbers 0 ≤ minimum ≤ maximum (maximum ≥ 1), got minimum=${minimum}, maximum=${String(maximum)}.`);
+  }
+}
 
 /** What adaptive scaling reads and drives. @internal */
 export interface Scalable {

@@ -1,19 +1,21 @@
 /**
  * `LocalCluster`: worker processes on this machine (Dask's LocalCluster, natively). Each worker
- * runs up to `concurrency` attempts at once; a supervisor replaces a worker that dies (Dask's
- * nanny), stops one that outgrows its memory limit or holds on to a timed-out attempt, and
- * scales the pool by hand (`scale`) or with the backlog (`adapt`).
+ * runs up to `concurrency` attempts at once. Attempts go to the least busy worker over batched
+ * IPC, a few queued ahead to hide the round trip; an idle worker steals queued ones back. A
+ * worker that outgrows its memory limit or holds on to a timed-out attempt is killed and
+ * replaced by the pool's supervisor.
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, totalmem } from 'node:os';
 import { ClusterError, TaskTimeoutError, UnserializableArgumentsError, UsageError, WorkerCrashedError } from '../../errors.js';
 import type { AttemptOutcome, AttemptRelay, AttemptRequest } from '../attempt.js';
-import { AdaptiveScaling } from './adaptive-scaling.js';
+import { AdaptiveScaling, checkAdaptOptions } from './adaptive-scaling.js';
 import { registerCluster, unregisterCluster } from './cluster-addresses.js';
 import type { AdaptOptions, Cluster, WorkerInfo } from './cluster.js';
 import { fromWire, type FromWorker } from './messages.js';
 import { PendingAttempts, type PendingAttempt } from './pending-attempts.js';
-import { WorkerProcess } from './worker-process.js';
+import { WorkerPool } from './worker-pool.js';
+import { workerProgram, type WorkerProcess } from './worker-process.js';
 
 /** Options of {@link LocalCluster}. */
 export interface LocalClusterOptions {
@@ -29,7 +31,12 @@ export interface LocalClusterOptions {
   readonly killGraceSeconds?: number;
 }
 
-const STARTUP_FAILURES_ALLOWED = 3;
+/** A whole number ≥ min, or a UsageError naming the option. @internal */
+export function wholeNumber(owner: string, what: string, value: number | undefined, fallback: number, min: number): number {
+  const n = value ?? fallback;
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${owner} ${what} must be a whole number ≥ ${min}, got ${String(value)}.`);
+  return n;
+}
 
 /**
  * Worker processes on this machine that run task attempts.
@@ -44,63 +51,48 @@ export class LocalCluster implements Cluster {
   readonly memoryLimitMb: number;
   private readonly prefetch: number;
   private readonly killGraceMs: number;
-  private readonly pool: WorkerProcess[] = [];
+  private readonly pool: WorkerPool;
   private readonly pending = new PendingAttempts((attempt) => this.abandon(attempt));
-  /** Workers that reached 'ready' (one that dies before is a failed start). */
-  private readonly everReady = new WeakSet<WorkerProcess>();
-  private readonly exitWaiters = new Map<WorkerProcess, () => void>();
-  private readonly events: string[] = [];
-  private nextWorkerId = 1;
-  private startupFailures = 0;
-  private startupError: ClusterError | undefined;
-  private readyWaiters: (() => void)[] = [];
   private scaling: AdaptiveScaling | undefined;
-  private closed = false;
-  /** Workers asked for. */
-  target: number;
 
   constructor(options: LocalClusterOptions = {}) {
-    const count = (value: number | undefined, fallback: number, what: string, min: number): number => {
-      const n = value ?? fallback;
-      if (!Number.isInteger(n) || n < min) throw new UsageError(`LocalCluster ${what} must be a whole number ≥ ${min}, got ${String(value)}.`);
-      return n;
-    };
-    this.target = count(options.nWorkers, availableParallelism(), 'nWorkers', 0);
-    this.concurrency = count(options.concurrency, 1, 'concurrency', 1);
-    this.prefetch = count(options.prefetch, 16, 'prefetch', 0);
-    this.memoryLimitMb = count(options.memoryLimitMb, Math.floor(totalmem() / 2 ** 20 / Math.max(1, this.target)), 'memoryLimitMb', 64);
+    const nWorkers = wholeNumber('LocalCluster', 'nWorkers', options.nWorkers, availableParallelism(), 0);
+    this.concurrency = wholeNumber('LocalCluster', 'concurrency', options.concurrency, 1, 1);
+    this.prefetch = wholeNumber('LocalCluster', 'prefetch', options.prefetch, 16, 0);
+    this.memoryLimitMb = wholeNumber('LocalCluster', 'memoryLimitMb', options.memoryLimitMb, Math.floor(totalmem() / 2 ** 20 / Math.max(1, nWorkers)), 64);
     this.killGraceMs = (options.killGraceSeconds ?? 1) * 1000;
+    const spawn = { program: workerProgram('worker-main', import.meta.url), args: [String(this.concurrency)], memoryLimitMb: this.memoryLimitMb };
+    this.pool = new WorkerPool(`LocalCluster(${this.address})`, nWorkers, spawn, this.poolEvents);
     registerCluster(this);
-    this.fillPool();
   }
 
   get name(): string {
     return `LocalCluster(${this.address}, ${this.target} workers × ${this.concurrency})`;
   }
 
+  /** Workers asked for. */
+  get target(): number {
+    return this.pool.target;
+  }
+
   /** The workers now: pid, status, running attempts and memory. */
   get workers(): WorkerInfo[] {
-    return this.pool.map((w) => ({ id: w.id, pid: w.pid, status: w.status, runningTaskRuns: w.inFlight.size, memoryMb: Math.round(w.rssBytes / 2 ** 20) }));
+    return this.pool.info();
   }
 
-  /** The last lines each worker printed (by `worker-N (pid P)`), and the cluster's own events. */
+  /** The last lines each worker printed (by `worker-N (pid P)`), and the cluster's own events (`cluster`). */
   getLogs(): Record<string, string[]> {
-    const logs: Record<string, string[]> = { cluster: [...this.events] };
-    for (const w of this.pool) logs[`worker-${w.id} (pid ${w.pid})`] = [...w.logs];
-    return logs;
+    return this.pool.logs();
   }
 
-  async ready(): Promise<void> {
-    while (!this.startupError && this.pool.some((w) => w.status === 'starting')) {
-      await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
-    }
-    if (this.startupError) throw this.startupError;
+  ready(): Promise<void> {
+    return this.pool.ready();
   }
 
   execute(request: AttemptRequest, relay: AttemptRelay): Promise<AttemptOutcome> {
     if (relay.signal?.aborted) return Promise.resolve({ ok: false, error: relay.signal.reason as unknown });
-    if (this.closed) return Promise.resolve({ ok: false, error: new ClusterError(`${this.name} is closed; it cannot run task run '${request.taskRun.name}'.`) });
-    if (this.startupError) return Promise.resolve({ ok: false, error: this.startupError });
+    if (this.pool.closed) return Promise.resolve({ ok: false, error: new ClusterError(`${this.name} is closed; it cannot run task run '${request.taskRun.name}'.`) });
+    if (this.pool.startupError) return Promise.resolve({ ok: false, error: this.pool.startupError });
     const promise = this.pending.add(request, relay);
     this.dispatch();
     return promise;
@@ -112,26 +104,14 @@ export class LocalCluster implements Cluster {
     await this.ready();
   }
 
-  /** Sets the target and starts or retires workers to meet it. @internal */
+  /** Sets the number of workers now. @internal */
   scaleTo(n: number): void {
-    if (this.closed) return;
-    this.target = n;
-    this.fillPool();
-    let extra = this.pool.filter((w) => w.status === 'starting' || w.status === 'running').length - n;
-    const idleFirst = this.pool.filter((w) => w.status !== 'retiring' && w.status !== 'stopped').sort((a, b) => a.inFlight.size - b.inFlight.size);
-    for (const w of idleFirst) {
-      if (extra-- <= 0) break;
-      w.status = 'retiring';
-      this.note(`retiring worker-${w.id} (pid ${w.pid})`);
-      if (w.inFlight.size === 0) w.stop();
-    }
+    this.pool.scaleTo(n);
+    this.dispatch();
   }
 
   adapt(options: AdaptOptions = {}): void {
-    const { minimum = 0, maximum } = options;
-    if (!Number.isInteger(minimum) || minimum < 0 || (maximum !== undefined && (!Number.isInteger(maximum) || maximum < Math.max(1, minimum)))) {
-      throw new UsageError(`LocalCluster.adapt needs whole numbers 0 ≤ minimum ≤ maximum (maximum ≥ 1), got minimum=${minimum}, maximum=${String(maximum)}.`);
-    }
+    checkAdaptOptions('LocalCluster', options);
     this.scaling?.stop();
     this.scaling = new AdaptiveScaling(this, options, availableParallelism());
   }
@@ -142,34 +122,23 @@ export class LocalCluster implements Cluster {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.pool.closed) return;
     this.scaling?.stop();
     unregisterCluster(this);
+    const closing = this.pool.close();
     this.pending.failAll(new ClusterError(`${this.name} was closed before the attempt ran.`));
-    const exits = this.pool.map((w) => new Promise<void>((resolve) => (w.exited ? resolve() : this.exitWaiters.set(w, resolve))));
-    for (const w of this.pool) w.stop();
-    const killer = setTimeout(() => this.pool.forEach((w) => w.kill()), 2000);
-    await Promise.all(exits);
-    clearTimeout(killer);
-  }
-
-  private fillPool(): void {
-    while (!this.closed && !this.startupError && this.pool.filter((w) => w.status === 'starting' || w.status === 'running').length < this.target) {
-      const w = new WorkerProcess(this.nextWorkerId++, { concurrency: this.concurrency, memoryLimitMb: this.memoryLimitMb }, this.handlers);
-      this.pool.push(w);
-      this.note(`started worker-${w.id} (pid ${w.pid})`);
-    }
+    await closing;
   }
 
   /** Sends waiting attempts to the least busy workers with room. */
   private dispatch(): void {
+    const workers = this.pool.workers;
     for (;;) {
       const attempt = this.pending.peek();
       if (!attempt) break;
       const limit = attempt.request.timeoutSeconds === undefined ? this.concurrency + this.prefetch : this.concurrency;
       let best: WorkerProcess | undefined;
-      for (const w of this.pool) {
+      for (const w of workers) {
         if (w.status === 'running' && w.inFlight.size < limit && (!best || w.inFlight.size < best.inFlight.size)) best = w;
       }
       if (!best) break;
@@ -177,7 +146,7 @@ export class LocalCluster implements Cluster {
       this.assign(attempt, best);
     }
     if (!this.pending.peek()) this.balance();
-    for (const w of this.pool) w.setBusy(w.status === 'starting' || w.inFlight.size > 0);
+    for (const w of workers) w.setBusy(w.status === 'starting' || w.inFlight.size > 0);
   }
 
   /**
@@ -185,16 +154,15 @@ export class LocalCluster implements Cluster {
    * back half of the attempts queued on it beyond its slots (those not started yet).
    */
   private balance(): void {
-    const ready = this.pool.filter((w) => w.status === 'running');
+    const ready = this.pool.workers.filter((w) => w.status === 'running');
     if (!ready.some((w) => w.inFlight.size < this.concurrency)) return;
     let busiest: WorkerProcess | undefined;
     for (const w of ready) if (!w.stealing && (!busiest || w.inFlight.size > busiest.inFlight.size)) busiest = w;
     if (!busiest) return;
     const queued = busiest.inFlight.size - this.concurrency;
     if (queued < 1) return;
-    const ids = [...busiest.inFlight].slice(-Math.ceil(queued / 2));
     busiest.stealing = true;
-    busiest.send({ type: 'steal', ids });
+    busiest.send({ type: 'steal', ids: [...busiest.inFlight].slice(-Math.ceil(queued / 2)) });
   }
 
   private assign(attempt: PendingAttempt, w: WorkerProcess): void {
@@ -227,31 +195,30 @@ export class LocalCluster implements Cluster {
     w.send({ type: 'cancel', id: attempt.id, reason: `Task run '${attempt.request.taskRun.name}' was stopped` });
     setTimeout(() => {
       if (w.inFlight.has(attempt.id) && !w.exited) {
-        this.note(`worker-${w.id} (pid ${w.pid}) did not let go of task run '${attempt.request.taskRun.name}' within ${this.killGraceMs} ms: killing it`);
+        this.pool.note(`worker-${w.id} (pid ${w.pid}) did not let go of task run '${attempt.request.taskRun.name}' within ${this.killGraceMs} ms: killing it`);
         w.kill();
       }
     }, this.killGraceMs).unref();
   }
 
-  private readonly handlers = {
+  /** Ends an in-flight attempt with what its worker said. */
+  private finished(w: WorkerProcess, id: number, outcome: AttemptOutcome): void {
+    w.inFlight.delete(id);
+    const attempt = this.pending.running(id);
+    if (attempt) this.pending.settle(attempt, outcome);
+    this.pool.retireIfIdle(w);
+  }
+
+  private readonly poolEvents = {
+    ready: (): void => this.dispatch(),
     message: (w: WorkerProcess, message: FromWorker): void => {
       switch (message.type) {
-        case 'ready':
-          if (w.status === 'starting') w.status = 'running';
-          this.everReady.add(w);
-          this.startupFailures = 0;
-          this.wakeReadyWaiters();
-          this.dispatch();
-          return;
         case 'done':
-        case 'failed': {
-          w.inFlight.delete(message.id);
-          const attempt = this.pending.running(message.id);
-          if (attempt) this.pending.settle(attempt, message.type === 'done' ? { ok: true, value: message.value } : { ok: false, error: fromWire(message.error) });
-          if (w.status === 'retiring' && w.inFlight.size === 0) w.stop();
-          this.dispatch();
-          return;
-        }
+          this.finished(w, message.id, { ok: true, value: message.value });
+          return this.dispatch();
+        case 'failed':
+          this.finished(w, message.id, { ok: false, error: fromWire(message.error) });
+          return this.dispatch();
         case 'log':
           this.pending.running(message.id)?.relay.log(message.record);
           return;
@@ -262,61 +229,35 @@ export class LocalCluster implements Cluster {
             const attempt = this.pending.running(id);
             if (attempt) this.pending.requeue(attempt);
           }
-          if (w.status === 'retiring' && w.inFlight.size === 0) w.stop();
-          this.dispatch();
-          return;
+          this.pool.retireIfIdle(w);
+          return this.dispatch();
         case 'heartbeat':
-          w.rssBytes = message.rssBytes;
           if (message.rssBytes > this.memoryLimitMb * 2 ** 20 * 0.95) {
-            this.note(`worker-${w.id} (pid ${w.pid}) uses ${Math.round(message.rssBytes / 2 ** 20)} MB, over 95% of its ${this.memoryLimitMb} MB limit: restarting it`);
+            this.pool.note(`worker-${w.id} (pid ${w.pid}) uses ${Math.round(message.rssBytes / 2 ** 20)} MB, over 95% of its ${this.memoryLimitMb} MB limit: restarting it`);
             w.kill();
           }
+          return;
+        case 'ready':
+          return;
       }
     },
     unsendable: (w: WorkerProcess, id: number, error: unknown): void => {
-      w.inFlight.delete(id);
       const attempt = this.pending.running(id);
-      if (!attempt) return;
       const detail = error instanceof Error ? error.message : String(error);
-      const message = `Task '${attempt.request.taskName}': its arguments cannot be sent to a worker process (${detail}). Pass plain data (objects, arrays, Map, Set, Date, Buffer, typed arrays), not functions, class instances with methods or open handles.`;
-      this.pending.settle(attempt, { ok: false, error: new UnserializableArgumentsError(message) });
+      const taskName = attempt?.request.taskName ?? 'unknown';
+      const message = `Task '${taskName}': its arguments cannot be sent to a worker process (${detail}). Pass plain data (objects, arrays, Map, Set, Date, Buffer, typed arrays), not functions, class instances with methods or open handles.`;
+      this.finished(w, id, { ok: false, error: new UnserializableArgumentsError(message) });
+      this.dispatch();
     },
-    exit: (w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void => {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-      this.pool.splice(this.pool.indexOf(w), 1);
+    exit: (w: WorkerProcess, how: string): void => {
       const lost = [...w.inFlight];
       w.inFlight.clear();
       for (const id of lost) {
         const attempt = this.pending.running(id);
         if (attempt) this.pending.settle(attempt, { ok: false, crashed: true, error: new WorkerCrashedError(`Worker process ${w.pid} ${how} while running task run '${attempt.request.taskRun.name}'.`) });
       }
-      this.exitWaiters.get(w)?.();
-      this.exitWaiters.delete(w);
-      if (this.closed) return;
-      this.note(`worker-${w.id} (pid ${w.pid}) ${how}`);
-      if (!this.everReady.has(w)) this.noteStartupFailure(w, how);
-      this.fillPool();
-      this.wakeReadyWaiters();
-      this.dispatch();
+      if (this.pool.startupError) this.pending.failAll(this.pool.startupError);
+      queueMicrotask(() => this.dispatch());
     },
   };
-
-  private noteStartupFailure(w: WorkerProcess, how: string): void {
-    if (++this.startupFailures < STARTUP_FAILURES_ALLOWED) return;
-    this.startupError = new ClusterError(
-      `${this.name}: ${STARTUP_FAILURES_ALLOWED} worker processes in a row ${how} before they were ready. Last output:\n${w.logs.slice(-20).join('\n')}`,
-    );
-    this.pending.failAll(this.startupError);
-  }
-
-  private wakeReadyWaiters(): void {
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  private note(event: string): void {
-    this.events.push(`${new Date().toISOString()} ${event}`);
-    if (this.events.length > 1000) this.events.splice(0, this.events.length - 1000);
-  }
 }

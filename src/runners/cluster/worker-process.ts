@@ -9,9 +9,15 @@ import { fileURLToPath } from 'node:url';
 import type { FromWorker, ToWorker } from './messages.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('../../../bin/weft-worker.js', import.meta.url));
-// Under a TypeScript loader (tests, tsx) this file is worker-process.ts, and so is its sibling.
-const WORKER_MAIN = new URL(import.meta.url.endsWith('.ts') ? './worker-main.ts' : './worker-main.js', import.meta.url).href;
 const LOG_LINES_KEPT = 1000;
+
+/**
+ * The URL of a worker program next to the module at `base` (an `import.meta.url`): `name.ts`
+ * under a TypeScript loader (tests, tsx), `name.js` when built.
+ */
+export function workerProgram(name: string, base: string): string {
+  return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base).href;
+}
 
 /** A worker's lifecycle: starting → running → (retiring →) stopped. */
 export type WorkerStatus = 'starting' | 'running' | 'retiring' | 'stopped';
@@ -26,8 +32,13 @@ export interface WorkerEvents {
 
 /** How to start a worker. */
 export interface WorkerSpawnOptions {
-  readonly concurrency: number;
+  /** The worker program's URL (see `workerProgram`). */
+  readonly program: string;
+  /** Its arguments (never credentials: they show in `ps`). */
+  readonly args: readonly string[];
   readonly memoryLimitMb: number | undefined;
+  /** Sent as the first message, e.g. a connection address with credentials. */
+  readonly configuration?: Record<string, string | number | boolean | readonly string[]>;
 }
 
 /** One worker process of a local cluster. @internal */
@@ -50,7 +61,7 @@ export class WorkerProcess {
     private readonly events: WorkerEvents,
   ) {
     const execArgv = options.memoryLimitMb ? [`--max-old-space-size=${options.memoryLimitMb}`] : [];
-    this.child = fork(BOOTSTRAP, [WORKER_MAIN, String(options.concurrency)], {
+    this.child = fork(BOOTSTRAP, [options.program, ...options.args], {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv,
@@ -67,6 +78,7 @@ export class WorkerProcess {
       this.events.exit(this, code, signal);
     });
     this.child.on('error', (error) => this.keepOutput(`weft: worker process error: ${error.message}\n`));
+    if (options.configuration !== undefined) this.child.send(options.configuration);
   }
 
   /** The worker's process id (known from the start). */

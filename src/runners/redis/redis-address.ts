@@ -1,0 +1,70 @@
+/**
+ * A Redis cluster's address: `redis://[user:password@]host:port[/db][?queue=name]`, or
+ * `rediss://…` for TLS (CA, client certificate and key from the `cluster.tls*File` settings).
+ * Credentials are kept out of everything printed: use `redacted`.
+ */
+import { readFileSync } from 'node:fs';
+import type { RedisOptions } from 'ioredis';
+import { UsageError } from '../../errors.js';
+import type { Settings } from '../../settings.js';
+
+/** A parsed Redis address. */
+export interface RedisAddress {
+  /** Connection options for ioredis (BullMQ's client). */
+  readonly connection: RedisOptions;
+  /** The BullMQ queue the cluster's task runs go through. @default weft */
+  readonly queue: string;
+  /** The address without credentials, for logs and `weft cluster info`. */
+  readonly redacted: string;
+}
+
+/** True when `address` names a Redis cluster. */
+export function isRedisAddress(address: string): boolean {
+  return /^rediss?:\/\//i.test(address);
+}
+
+/** Parses a Redis address, reading TLS files named by the settings for `rediss://`. */
+export function parseRedisAddress(address: string, settings: Pick<Settings, 'cluster'>): RedisAddress {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new UsageError(`'${redact(address)}' is not a Redis address. Use redis://host:6379 (or rediss:// for TLS, redis://user:password@host:6379/0?queue=name).`);
+  }
+  const tls = url.protocol === 'rediss:';
+  if (!tls && url.protocol !== 'redis:') throw new UsageError(`'${redact(address)}' is not a Redis address: it must start with redis:// or rediss://.`);
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+  if (!Number.isInteger(db) || db < 0) throw new UsageError(`'${redact(address)}': the database number after the port must be a whole number, got '${url.pathname.slice(1)}'.`);
+  const queue = url.searchParams.get('queue') ?? 'weft';
+  if (!/^[\w.-]+$/.test(queue)) throw new UsageError(`'${redact(address)}': the queue name may use letters, digits, '.', '_' and '-', got '${queue}'.`);
+  const connection: RedisOptions = {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 6379,
+    db,
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(tls ? { tls: tlsOptions(settings, url.hostname) } : {}),
+  };
+  return { connection, queue, redacted: redact(address) };
+}
+
+function tlsOptions(settings: Pick<Settings, 'cluster'>, host: string): NonNullable<RedisOptions['tls']> {
+  const read = (file: string, what: string): Buffer | undefined => {
+    if (!file) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new UsageError(`Cannot read the TLS ${what} file ${file} (WEFT_CLUSTER_TLS_…_FILE): ${error instanceof Error ? error.message : String(error)}.`);
+    }
+  };
+  const { tlsCaFile, tlsCertFile, tlsKeyFile } = settings.cluster;
+  const ca = read(tlsCaFile, 'CA');
+  const cert = read(tlsCertFile, 'client certificate');
+  const key = read(tlsKeyFile, 'client key');
+  return { servername: host, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
+/** The address with any password (and user) replaced by `***`. */
+export function redact(address: string): string {
+  return address.replace(/^(rediss?:\/\/)([^@/]*)@/i, (_, scheme: string) => `${scheme}***@`);
+}
