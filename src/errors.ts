@@ -190,3 +190,8 @@ export class RemoteTaskError extends WeftError {
     if (stack) this.stack = stack;
   }
 }
+
+/** A worker has a different version of a task's module than the flow run that sent it. */
+export class TaskVersionMismatchError extends WeftError {
+  override name = 'TaskVersionMismatchError';
+}

@@ -44,8 +44,15 @@ const schema = z.object({
       persistByDefault: bool.default(false),
       /** Serializer used when a task names none. */
       defaultSerializer: z.string().default('v8'),
-      /** How many persisted results stay in memory (least recently used are dropped and read back on demand). */
-      memoryCacheSize: int(0).default(1000),
+      /**
+       * How many persisted results stay in memory (least recently used are dropped and read back
+       * on demand), and never more than 32 MiB of them (counted by serialized size). Small on
+       * purpose: a result is cached when it is written, and a downstream task or a future usually
+       * asks for it right after; every cached value outlives V8's young generation, so a large
+       * cache turns each persisted value of a wide map into old-space garbage. `0` caches none.
+       * @default 100
+       */
+      memoryCacheSize: int(0).default(100),
     })
     .prefault({}),
   tasks: z
@@ -54,6 +61,22 @@ const schema = z.object({
       refreshCache: bool.default(false),
       /** Ignore every cache policy (results may still be persisted). */
       disableCaching: bool.default(false),
+      /** Runner of flows that name none: `concurrent` (in this process) or `cluster` (a ClusterTaskRunner at `cluster.address`). */
+      runner: z.enum(['concurrent', 'cluster']).default('concurrent'),
+    })
+    .prefault({}),
+  cluster: z
+    .object({
+      /** The cluster `tasks.runner=cluster` uses, e.g. `redis://host:6379`. */
+      address: z.string().default(''),
+      /** Results up to this many bytes travel through Redis; larger ones go through result storage, by reference. */
+      maxInlineBytes: int(0).default(1024 * 1024),
+      /** A worker that holds a task run this long without renewing its lock (it died) loses it, and the attempt runs again. */
+      lockSeconds: z.coerce.number().positive().default(30),
+      /** PEM files for `rediss://` addresses: the CA that signed the server's certificate, and a client certificate and key. */
+      tlsCaFile: z.string().default(''),
+      tlsCertFile: z.string().default(''),
+      tlsKeyFile: z.string().default(''),
     })
     .prefault({}),
   api: z
@@ -100,7 +123,16 @@ export interface Settings {
   readonly database: { readonly url: string; readonly busyTimeoutMs: number };
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
   readonly results: { readonly defaultStorage: string; readonly persistByDefault: boolean; readonly defaultSerializer: string; readonly memoryCacheSize: number };
-  readonly tasks: { readonly refreshCache: boolean; readonly disableCaching: boolean };
+  readonly tasks: { readonly refreshCache: boolean; readonly disableCaching: boolean; readonly runner: 'concurrent' | 'cluster' };
+  /** The distributed cluster. Env `WEFT_CLUSTER_ADDRESS`, `WEFT_CLUSTER_MAX_INLINE_BYTES`, `WEFT_CLUSTER_LOCK_SECONDS`, `WEFT_CLUSTER_TLS_CA_FILE`, `WEFT_CLUSTER_TLS_CERT_FILE`, `WEFT_CLUSTER_TLS_KEY_FILE`. */
+  readonly cluster: {
+    readonly address: string;
+    readonly maxInlineBytes: number;
+    readonly lockSeconds: number;
+    readonly tlsCaFile: string;
+    readonly tlsCertFile: string;
+    readonly tlsKeyFile: string;
+  };
   /** Client mode. Env `WEFT_API_URL`, `WEFT_API_KEY`, `WEFT_API_HEARTBEAT_INTERVAL_MS`, `WEFT_API_TIMEOUT_MS`. */
   readonly api: { readonly url: string; readonly key: string; readonly heartbeatIntervalMs: number; readonly timeoutMs: number };
   /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`. */
@@ -135,6 +167,14 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_RESULTS_MEMORY_CACHE_SIZE: ['results', 'memoryCacheSize'],
   WEFT_TASKS_REFRESH_CACHE: ['tasks', 'refreshCache'],
   WEFT_TASKS_DISABLE_CACHING: ['tasks', 'disableCaching'],
+  WEFT_TASKS_RUNNER: ['tasks', 'runner'],
+  WEFT_TASK_RUNNER: ['tasks', 'runner'], // the short form, as Prefect 1's executor setting was used
+  WEFT_CLUSTER_ADDRESS: ['cluster', 'address'],
+  WEFT_CLUSTER_MAX_INLINE_BYTES: ['cluster', 'maxInlineBytes'],
+  WEFT_CLUSTER_LOCK_SECONDS: ['cluster', 'lockSeconds'],
+  WEFT_CLUSTER_TLS_CA_FILE: ['cluster', 'tlsCaFile'],
+  WEFT_CLUSTER_TLS_CERT_FILE: ['cluster', 'tlsCertFile'],
+  WEFT_CLUSTER_TLS_KEY_FILE: ['cluster', 'tlsKeyFile'],
 };
 
 function readProfile(home: string): Record<string, Record<string, unknown>> {

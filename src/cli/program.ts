@@ -11,6 +11,7 @@ import { retryCommand } from './retry-command.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { runsList, runsShow, type RunsListOptions } from './runs-command.js';
 import { serverStartCommand, type ServerStartOptions } from './server-command.js';
+import type { WorkerCommandOptions } from './worker-command.js';
 
 function packageVersion(): string {
   try {
@@ -109,6 +110,31 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--log-requests', 'log every request as JSON lines')
     .addHelpText('after', '\nExamples:\n  weft server start\n  WEFT_SERVER_API_KEY=s3cret weft server start --host 0.0.0.0 --port 4200\n  WEFT_DATABASE_URL=postgres://weft@db/weft weft server start')
     .action(async (options: ServerStartOptions) => setExitCode(await serverStartCommand(options)));
+
+  program
+    .command('worker')
+    .description('Worker processes that take task runs from a Redis cluster. Start it in the project directory.')
+    .argument('<address>', 'the cluster: redis://[user:password@]host:port[/db][?queue=name], or rediss:// for TLS')
+    .option('--nworkers <n>', "worker processes, or 'auto' for one per core (default auto)")
+    .option('--concurrency <n>', 'task runs each process runs at once (default 1)')
+    .option('--import <module...>', 'modules every worker imports before taking work')
+    .option('--memory-limit-mb <n>', 'restart a worker process above this much memory (default: total / nworkers)')
+    .addHelpText('after', '\nExamples:\n  weft worker redis://127.0.0.1:6379\n  weft worker redis://:s3cret@redis.internal:6379 --nworkers 4 --concurrency 8 --import flows/etl.ts')
+    .action(async (address: string, options: WorkerCommandOptions) => {
+      const { workerCommand } = await import('./worker-command.js'); // BullMQ loads only for cluster commands
+      setExitCode(await workerCommand(address, options));
+    });
+
+  const cluster = program.command('cluster').description('Distributed clusters on Redis.');
+  cluster
+    .command('info')
+    .description('List the live workers of a Redis cluster, its queue depth and recent throughput.')
+    .argument('<address>', 'the cluster: redis://host:port (credentials are never printed)')
+    .option('--json', 'print JSON')
+    .action(async (address: string, options: { json?: boolean }) => {
+      const { clusterInfoCommand } = await import('./cluster-command.js');
+      setExitCode(await clusterInfoCommand(address, options));
+    });
 
   return program;
 }

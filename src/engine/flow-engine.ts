@@ -4,8 +4,11 @@
  * records the final state (which comes from the function's return value or thrown error).
  */
 import { randomUUID } from 'node:crypto';
-import { CancelledError, FlowTimeoutError, ParameterValidationError } from '../errors.js';
+import { CancelledError, FlowTimeoutError, ParameterValidationError, UsageError } from '../errors.js';
+import type { Settings } from '../settings.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
+import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
+import type { TaskRunner } from '../runners/task-runner.js';
 import { refuseFlowInWorker } from './worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../store/records.js';
@@ -43,7 +46,7 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
   const id = retryOf?.id ?? randomUUID(); // random, so a short prefix names a flow run (task runs use time-ordered ids)
   const name =
     retryOf?.name ?? (def.options.flowRunName && validation.ok ? renderRunName(def.options.flowRunName, { name: def.name, ...parameters }) : randomRunName());
-  const runner = (def.options.taskRunner ?? new ConcurrentTaskRunner()).duplicate();
+  const runner = (def.options.taskRunner ?? defaultTaskRunner(client.settings)).duplicate();
   const { persistResult, resultStorage, resultSerializer } = def.options;
   const flow = new FlowRunState(
     { id, name, flowName: def.name, parameters },
@@ -225,4 +228,17 @@ async function resolveParameterFutures(raw: unknown): Promise<unknown> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The runner of a flow that names none: in-process, or the cluster the settings name
+ * (`WEFT_TASK_RUNNER=cluster WEFT_CLUSTER_ADDRESS=redis://…`), so a flow moves to a cluster
+ * without editing it.
+ */
+function defaultTaskRunner(settings: Settings): TaskRunner {
+  if (settings.tasks.runner === 'concurrent') return new ConcurrentTaskRunner();
+  if (!settings.cluster.address) {
+    throw new UsageError('WEFT_TASK_RUNNER=cluster needs WEFT_CLUSTER_ADDRESS (e.g. redis://127.0.0.1:6379) to say which cluster to use.');
+  }
+  return new ClusterTaskRunner({ address: settings.cluster.address });
 }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newRunId } from './ids.js';
-import { CancelledError, ForeignFutureError, TaskNotImportableError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
+import { CancelledError, ForeignFutureError, RemoteTaskError, TaskNotImportableError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
 import type { AttemptExecutor } from '../runners/attempt.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
@@ -264,6 +264,7 @@ class TaskRunExecution<O> {
         taskName,
         args,
         taskRun: info,
+        runCount: this.handle.runCount,
         ...(flowRun ? { flowRun } : {}),
         logPrints: options.logPrints ?? this.flow?.logPrints ?? false,
         ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
@@ -286,7 +287,8 @@ class TaskRunExecution<O> {
   }
 
   private failure(error: unknown): State {
-    if (error instanceof TaskTimeoutError) return Failed(error, 'TimedOut');
+    // A timeout in a worker comes back as a RemoteTaskError named TaskTimeoutError.
+    if (error instanceof TaskTimeoutError || (error instanceof RemoteTaskError && error.name === 'TaskTimeoutError')) return Failed(error, 'TimedOut');
     if (this.flow?.signal.aborted && error === this.flow.signal.reason) return this.cancelled();
     return Failed(error);
   }

@@ -16,6 +16,8 @@ export interface AttemptRequest {
   readonly taskName: string;
   readonly args: readonly unknown[];
   readonly taskRun: TaskRunInfo;
+  /** The task run's attempt count across flow-run retries: with its id, names this attempt uniquely. */
+  readonly runCount: number;
   readonly flowRun?: FlowRunInfo;
   /** Record `console.log` calls as logs of the run. */
   readonly logPrints: boolean;

@@ -10,6 +10,7 @@ import type { AttemptExecutor } from './attempt.js';
 import { clusterAt } from './cluster/cluster-addresses.js';
 import type { AdaptOptions, Cluster, ClusterClass } from './cluster/cluster.js';
 import { LocalCluster, type LocalClusterOptions } from './cluster/local-cluster.js';
+import { isRedisAddress, redact } from './redis/redis-address.js';
 import type { TaskRunSubmission, TaskRunner } from './task-runner.js';
 
 /** How the runner talks to its cluster. */
@@ -76,17 +77,22 @@ export class ClusterTaskRunner<O = LocalClusterOptions> implements TaskRunner {
   get name(): string {
     if (this.cluster) return `ClusterTaskRunner(${this.cluster.name})`;
     const o = this.options;
-    return `ClusterTaskRunner(${o.cluster?.name ?? o.address ?? `temporary ${o.clusterClass?.name ?? 'LocalCluster'}`})`;
+    return `ClusterTaskRunner(${o.cluster?.name ?? (o.address !== undefined ? redact(o.address) : `temporary ${o.clusterClass?.name ?? 'LocalCluster'}`)})`;
   }
 
   async start(): Promise<void> {
     const o = this.options;
     if (o.cluster) {
       this.cluster = o.cluster;
+    } else if (o.address !== undefined && isRedisAddress(o.address)) {
+      // Loaded on demand: flows that never use Redis do not load BullMQ.
+      const { RedisCluster } = await import('./redis/redis-cluster.js');
+      this.cluster = new RedisCluster({ url: o.address, nWorkers: 0 });
+      this.temporary = true; // only the connection: the workers are `weft worker` processes
     } else if (o.address !== undefined) {
       this.cluster = clusterAt(o.address);
       if (!this.cluster) {
-        throw new ClusterError(`No cluster is running at ${o.address}. Start one in this program (new LocalCluster()) and pass it or its address.`);
+        throw new ClusterError(`No cluster is running at ${o.address}. Start one in this program (new LocalCluster()) and pass it or its address, or give a redis:// address.`);
       }
     } else {
       const Class = (o.clusterClass ?? LocalCluster) as ClusterClass<unknown>;

@@ -47,4 +47,4 @@ export interface Cluster {
 }
 
 /** A cluster class a runner can start for one flow run (`clusterClass` + `clusterOptions`). */
-export type ClusterClass<O = never> = new (options?: O) => Cluster;
+export type ClusterClass<O = never> = new (options: O) => Cluster;

@@ -4,12 +4,11 @@
  * goes away (the IPC channel closes, even when the parent was killed), so no worker outlives
  * its cluster. Started by bin/weft-worker.js, which registers TypeScript loading first.
  */
-import { pathToFileURL } from 'node:url';
 import type { LogSink } from '../../engine/context.js';
 import { callTaskFunction } from '../../engine/task-call.js';
-import { lookupTask } from '../../engine/task-registry.js';
-import { enterWorkerMode, importAsWorker } from '../../engine/worker-mode.js';
-import { TaskNotImportableError, UnserializableResultError } from '../../errors.js';
+import { enterWorkerMode } from '../../engine/worker-mode.js';
+import { UnserializableResultError } from '../../errors.js';
+import { findTask } from '../task-import.js';
 import type { LogRecord } from '../../store/records.js';
 import { describeType } from '../../results/describe-type.js';
 import { toWire, type FromWorker, type RunMessage, type ToWorker } from './messages.js';
@@ -59,41 +58,12 @@ const queue: RunMessage[] = [];
 let queueHead = 0;
 let running = 0;
 const controllers = new Map<number, AbortController>();
-const imports = new Map<string, Promise<void>>();
-
-function importModule(module: string): Promise<void> {
-  let loading = imports.get(module);
-  if (!loading) {
-    loading = importAsWorker(module, () => import(pathToFileURL(module).href));
-    imports.set(module, loading);
-  }
-  return loading;
-}
-
-async function findTask(message: RunMessage): Promise<(...args: never[]) => unknown> {
-  try {
-    await importModule(message.module);
-  } catch (error) {
-    throw new TaskNotImportableError(
-      `Task '${message.taskName}': the worker could not import ${message.module}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-      { cause: error },
-    );
-  }
-  const { def, ambiguous } = lookupTask(message.taskKey);
-  if (def) return def.fn;
-  throw new TaskNotImportableError(
-    ambiguous
-      ? `Task '${message.taskName}' is defined more than once in ${message.module} (inside a function body?), so a worker cannot tell which to run. Define it once, at the top level of the module.`
-      : `Task '${message.taskName}' was not defined when a worker imported ${message.module}. A worker finds a task by importing its module: define the task at the top level of the module, not inside a function body.`,
-  );
-}
-
 async function runAttempt(message: RunMessage): Promise<void> {
   const controller = new AbortController();
   controllers.set(message.id, controller);
   const sink: LogSink = { log: (record: LogRecord) => post({ type: 'log', id: message.id, record }) };
   try {
-    const fn = await findTask(message);
+    const fn = await findTask(message.module, message.taskKey, message.taskName);
     const out = callTaskFunction(fn, message.args, {
       taskRun: message.taskRun,
       flow: undefined,

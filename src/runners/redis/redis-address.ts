@@ -4,6 +4,8 @@
  * Credentials are kept out of everything printed: use `redacted`.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { UsageError } from '../../errors.js';
 import type { Settings } from '../../settings.js';
@@ -61,10 +63,15 @@ function tlsOptions(settings: Pick<Settings, 'cluster'>, host: string): NonNulla
   const ca = read(tlsCaFile, 'CA');
   const cert = read(tlsCertFile, 'client certificate');
   const key = read(tlsKeyFile, 'client key');
-  return { servername: host, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+  return { ...(isIP(host) ? {} : { servername: host }), ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 /** The address with any password (and user) replaced by `***`. */
 export function redact(address: string): string {
   return address.replace(/^(rediss?:\/\/)([^@/]*)@/i, (_, scheme: string) => `${scheme}***@`);
+}
+
+/** Options for BullMQ's own connections (which must wait out a Redis restart, not fail commands). */
+export function bullmqConnection(address: RedisAddress): ConnectionOptions {
+  return { ...address.connection, maxRetriesPerRequest: null } as ConnectionOptions;
 }

@@ -11,14 +11,17 @@ import type { RedisAddress } from './redis-address.js';
 export async function checkRedis(address: RedisAddress, timeoutMs = 5000): Promise<void> {
   const options: RedisOptions = { ...address.connection, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false };
   const client = new Redis(options);
-  client.on('error', () => {}); // reported through the awaited calls below
+  // The cause (WRONGPASS, a TLS alert …) comes as an 'error' event; the awaited call then only
+  // says "Connection is closed".
+  let cause: unknown;
+  client.on('error', (error) => (cause ??= error));
   const where = address.redacted;
   try {
     try {
       await client.connect();
       await client.ping();
     } catch (error) {
-      throw explain(error, where, address.connection.tls !== undefined);
+      throw explain(cause ?? error, where, address.connection.tls !== undefined);
     }
     const info = await client.info('memory');
     const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
@@ -45,10 +48,13 @@ function explain(error: unknown, where: string, tls: boolean): ClusterError {
       { cause: error },
     );
   }
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|connect/i.test(`${message} ${code}`)) {
+  if (tls && /ETIMEDOUT/i.test(`${message} ${code}`)) {
+    return new ClusterError(`The TLS handshake with Redis at ${where} timed out (${message}). If that port does not speak TLS, use a redis:// address.`, { cause: error });
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT/i.test(`${message} ${code}`)) {
     return new ClusterError(`Cannot reach Redis at ${where} (${message}). Check that redis-server runs there and the host and port are right.`, { cause: error });
   }
-  if (/Connection is closed/i.test(message) && !tls) {
+  if (/Connection is closed|ECONNRESET/i.test(`${message} ${code}`) && !tls) {
     return new ClusterError(`Redis at ${where} closed the connection at once (${message}). If that port speaks TLS, use a rediss:// address.`, { cause: error });
   }
   return new ClusterError(`Redis at ${where} could not be used: ${message}`, { cause: error });

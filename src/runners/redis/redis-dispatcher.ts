@@ -1,0 +1,159 @@
+/**
+ * The flow-run side of a Redis cluster: attempts become BullMQ jobs (added in batches, one
+ * `addBulk` per event-loop turn), and their outcomes come back on the queue's event stream.
+ * A job's id is the task run's id and attempt count, so the same attempt submitted twice is one
+ * job and runs once; each attempt settles once, so completion is recorded exactly once.
+ */
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { ClusterError, WorkerCrashedError } from '../../errors.js';
+import type { Settings } from '../../settings.js';
+import type { AttemptOutcome, AttemptRelay, AttemptRequest } from '../attempt.js';
+import { fromWire } from '../cluster/messages.js';
+import { PendingAttempts, type PendingAttempt } from '../cluster/pending-attempts.js';
+import { bullmqConnection, type RedisAddress } from './redis-address.js';
+import { checkRedis } from './redis-check.js';
+import { decodeValue, encodeArgs, moduleHash, type TaskJob, type TaskJobResult } from './task-job.js';
+
+/** Finished jobs kept this long, so a duplicate submission finds the earlier outcome. */
+const KEEP_SECONDS = 3600;
+
+/** Sends attempts to a Redis cluster's workers and hears their outcomes. @internal */
+export class RedisDispatcher {
+  private queue: Queue | undefined;
+  private events: QueueEvents | undefined;
+  private readonly pending = new PendingAttempts(() => {});
+  /** Attempts waiting on each job (more than one when the same attempt was submitted twice). */
+  private readonly byJob = new Map<string, PendingAttempt[]>();
+  private flushScheduled = false;
+
+  constructor(
+    readonly address: RedisAddress,
+    private readonly settings: Settings,
+  ) {}
+
+  /** Attempts sent and not finished. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  async start(): Promise<void> {
+    await checkRedis(this.address);
+    const connection = bullmqConnection(this.address);
+    this.queue = new Queue(this.address.queue, { connection });
+    this.events = new QueueEvents(this.address.queue, { connection });
+    this.events.on('completed', ({ jobId, returnvalue }) => void this.completed(jobId, returnvalue as unknown));
+    this.events.on('failed', ({ jobId, failedReason }) => this.failed(jobId, failedReason));
+    this.events.on('duplicated', ({ jobId }) => void this.duplicated(jobId));
+    this.events.on('error', () => {}); // a Redis restart: BullMQ reconnects by itself
+    this.queue.on('error', () => {});
+    await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
+  }
+
+  execute(request: AttemptRequest, relay: AttemptRelay): Promise<AttemptOutcome> {
+    if (!this.queue) return Promise.resolve({ ok: false, error: new ClusterError(`The Redis cluster at ${this.address.redacted} is not connected.`) });
+    const promise = this.pending.add(request, relay);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => void this.flush());
+    }
+    return promise;
+  }
+
+  async close(): Promise<void> {
+    this.pending.failAll(new ClusterError(`The connection to the Redis cluster at ${this.address.redacted} was closed before the attempt finished.`));
+    await Promise.all([this.events?.close(), this.queue?.close()]);
+    this.queue = undefined;
+    this.events = undefined;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch: { name: string; data: TaskJob; opts: { jobId: string; removeOnComplete: { age: number }; removeOnFail: { age: number } } }[] = [];
+    for (let attempt = this.pending.peek(); attempt; attempt = this.pending.peek()) {
+      this.pending.take();
+      const jobId = jobIdOf(attempt.request);
+      const waiting = this.byJob.get(jobId);
+      if (waiting) {
+        waiting.push(attempt); // the same attempt again: one job, one execution
+        continue;
+      }
+      const data = this.jobData(attempt);
+      if (!data) continue;
+      this.byJob.set(jobId, [attempt]);
+      batch.push({ name: attempt.request.taskName, data, opts: { jobId, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } } });
+    }
+    if (batch.length === 0 || !this.queue) return;
+    try {
+      await this.queue.addBulk(batch);
+    } catch (error) {
+      for (const { opts } of batch) this.settle(opts.jobId, { ok: false, error: new ClusterError(`Could not send the attempt to the Redis cluster at ${this.address.redacted}: ${error instanceof Error ? error.message : String(error)}`) });
+    }
+  }
+
+  /** The job for an attempt, or undefined after failing it (arguments that cannot be encoded). */
+  private jobData(attempt: PendingAttempt): TaskJob | undefined {
+    const { request } = attempt;
+    try {
+      const suffix = `:${request.taskName}`;
+      const module = request.taskKey.endsWith(suffix) ? request.taskKey.slice(0, -suffix.length) : request.module;
+      return {
+        module,
+        moduleHash: moduleHash(request.module),
+        taskKey: request.taskKey,
+        taskName: request.taskName,
+        args: encodeArgs(request.args),
+        taskRun: request.taskRun,
+        ...(request.flowRun ? { flowRun: request.flowRun } : {}),
+        logPrints: request.logPrints,
+        ...(request.timeoutSeconds !== undefined ? { timeoutSeconds: request.timeoutSeconds } : {}),
+      };
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      this.pending.settle(attempt, { ok: false, error: new ClusterError(`Task '${request.taskName}': its arguments cannot be sent to the cluster (${detail}). Pass plain data.`) });
+      return undefined;
+    }
+  }
+
+  private async completed(jobId: string, returnvalue: unknown): Promise<void> {
+    const attempt = this.byJob.get(jobId)?.[0];
+    if (!attempt) return;
+    const result = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as TaskJobResult;
+    for (const record of result.logs) attempt.relay.log(record);
+    if (!result.ok) return this.settle(jobId, { ok: false, error: fromWire(result.error) });
+    try {
+      this.settle(jobId, { ok: true, value: await decodeValue(result, this.settings) });
+    } catch (error) {
+      this.settle(jobId, { ok: false, error });
+    }
+  }
+
+  private failed(jobId: string, reason: string): void {
+    if (!this.byJob.has(jobId)) return;
+    const crashed = /stalled|lock/i.test(reason);
+    const error = crashed
+      ? new WorkerCrashedError(`The worker running job ${jobId} stopped renewing its lock (it died or its event loop was blocked): ${reason}`)
+      : new ClusterError(`The Redis cluster failed job ${jobId}: ${reason}`);
+    this.settle(jobId, { ok: false, error, crashed });
+  }
+
+  /** The same attempt was submitted before: take the earlier job's outcome if it has one. */
+  private async duplicated(jobId: string): Promise<void> {
+    if (!this.queue || !this.byJob.has(jobId)) return;
+    const job = await Job.fromId(this.queue, jobId);
+    if (job?.finishedOn === undefined) return; // still running: its completed event will come
+    if (job.failedReason) this.failed(jobId, job.failedReason);
+    else await this.completed(jobId, job.returnvalue);
+  }
+
+  private settle(jobId: string, outcome: AttemptOutcome): void {
+    const attempts = this.byJob.get(jobId);
+    if (!attempts) return;
+    this.byJob.delete(jobId);
+    for (const attempt of attempts) this.pending.settle(attempt, outcome);
+  }
+}
+
+/** One job per attempt: the task run's id and its attempt count. */
+function jobIdOf(request: AttemptRequest): string {
+  return `${request.taskRun.id}.${request.runCount}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * A Redis cluster's worker process: takes attempts from the cluster's BullMQ queue, runs them
+ * (finding each task by importing its module, relative to the project directory, after
+ * checking the module is the same version the flow-run process has), and returns the value
+ * (inline, or by reference when large) with the attempt's logs. Task errors are results;
+ * only a lost worker fails a job, which the flow-run process records as a crashed attempt.
+ * Started by a WorkerPool (`weft worker`, RedisCluster); its configuration arrives over IPC so
+ * credentials never show in the process list.
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { callTaskFunction } from '../../engine/task-call.js';
+import { enterWorkerMode } from '../../engine/worker-mode.js';
+import { TaskNotImportableError, TaskVersionMismatchError } from '../../errors.js';
+import { loadSettings } from '../../settings.js';
+import type { LogRecord } from '../../store/records.js';
+import { toWire, type FromWorker } from '../cluster/messages.js';
+import { findTask, importTaskModule } from '../task-import.js';
+import { bullmqConnection, parseRedisAddress } from './redis-address.js';
+import { checkRedis } from './redis-check.js';
+import { decodeArgs, encodeValue, moduleHash, type TaskJob, type TaskJobResult } from './task-job.js';
+import { HEARTBEAT_SECONDS, writeWorkerStatus } from './worker-status.js';
+
+/** The first IPC message a Redis worker receives. */
+export interface RedisWorkerConfiguration {
+  readonly address: string;
+  readonly concurrency: number;
+  /** Modules to import before taking work (absolute paths). */
+  readonly imports: readonly string[];
+}
+
+const send = process.send?.bind(process);
+if (!send) throw new Error('weft redis worker: started without an IPC channel; `weft worker` starts it.');
+const post = (message: FromWorker): void => {
+  if (process.connected) send([message]);
+};
+enterWorkerMode();
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`weft worker ${process.pid}: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+});
+
+const configuration = await new Promise<RedisWorkerConfiguration>((resolveConfig) => process.once('message', resolveConfig));
+const settings = loadSettings();
+const address = parseRedisAddress(configuration.address, settings);
+const projectDir = process.cwd();
+for (const module of configuration.imports) await importTaskModule(module);
+await checkRedis(address);
+
+const counts = { running: 0, completed: 0, failed: 0 };
+const recent: number[] = [];
+const startedAt = new Date().toISOString();
+
+async function runJob(job: Job<TaskJob>): Promise<TaskJobResult> {
+  const data = job.data;
+  const logs: LogRecord[] = [];
+  counts.running++;
+  try {
+    const file = resolve(projectDir, data.module);
+    if (!existsSync(file)) {
+      throw new TaskNotImportableError(
+        `Task '${data.taskName}': its module ${data.module} does not exist under this worker's directory ${projectDir} on ${hostname()}. Start \`weft worker\` in the project directory (where the flow's package.json is).`,
+      );
+    }
+    const ours = moduleHash(file);
+    if (ours !== data.moduleHash) {
+      throw new TaskVersionMismatchError(
+        `Task '${data.taskName}': ${data.module} on worker ${hostname()}:${process.pid} differs from the flow run's copy (sha256 ${ours.slice(0, 12)}… here, ${data.moduleHash.slice(0, 12)}… there). Deploy the same code to every worker and restart them.`,
+      );
+    }
+    const fn = await findTask(file, data.taskKey, data.taskName);
+    const args = await decodeArgs(data.args, settings);
+    const out = callTaskFunction(fn, args, {
+      taskRun: data.taskRun,
+      flow: undefined,
+      ...(data.flowRun ? { flowRun: data.flowRun } : {}),
+      recorder: { log: (record) => logs.push(record) },
+      logPrints: data.logPrints,
+      timeoutSeconds: data.timeoutSeconds,
+    });
+    const result = await encodeValue(out instanceof Promise ? await out : out, data, settings, logs);
+    counts.completed++;
+    return result;
+  } catch (error) {
+    counts.failed++;
+    return { ok: false, error: toWire(error), logs };
+  } finally {
+    counts.running--;
+    recent.push(Date.now());
+  }
+}
+
+const lockDuration = settings.cluster.lockSeconds * 1000;
+const worker = new Worker<TaskJob, TaskJobResult>(address.queue, runJob, {
+  connection: bullmqConnection(address),
+  concurrency: configuration.concurrency,
+  lockDuration,
+  stalledInterval: lockDuration,
+  // A job whose worker stopped renewing its lock fails at once; the flow-run process records
+  // the attempt Crashed and dispatches it again (as a new attempt, with its own job id).
+  maxStalledCount: 0,
+});
+worker.on('error', (error) => process.stderr.write(`weft worker ${process.pid}: ${error.message}\n`));
+await worker.waitUntilReady();
+
+const heartbeats = new Redis({ ...address.connection, maxRetriesPerRequest: 1 });
+heartbeats.on('error', () => {}); // Redis restarting: the next beat tries again
+const beat = (): void => {
+  const now = Date.now();
+  while (recent.length > 0 && recent[0]! < now - 60_000) recent.shift();
+  const status = { host: hostname(), pid: process.pid, concurrency: configuration.concurrency, ...counts, lastMinute: recent.length, startedAt, lastHeartbeat: new Date(now).toISOString() };
+  writeWorkerStatus(heartbeats, address.queue, status).catch(() => {});
+  post({ type: 'heartbeat', rssBytes: process.memoryUsage.rss() });
+};
+beat();
+setInterval(beat, HEARTBEAT_SECONDS * 1000).unref();
+
+process.on('disconnect', () => {
+  void worker.close().finally(() => {
+    heartbeats.disconnect();
+    process.exit(0);
+  });
+});
+post({ type: 'ready', pid: process.pid });
