@@ -212,3 +212,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 export function databaseLocation(settings: Settings): string {
   return settings.database.url || join(settings.home, 'weft.db');
 }
+
+/** This process's environment with some variables set, for a child process Weft starts. */
+export function environmentWith(overrides: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}

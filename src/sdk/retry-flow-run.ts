@@ -24,7 +24,9 @@ export async function retryFlowRun(flowRunId: string, options: FlowCallOptions =
   const { store } = await getClient();
   const record = await store.readFlowRun(flowRunId);
   if (!record) throw new RunNotFoundError(`No flow run with id '${flowRunId}'. List runs with \`weft runs ls\`.`);
-  if (!RETRYABLE.has(record.state.type)) {
+  // AwaitingRetry: reopened through the API, which starts this re-run.
+  const reopened = record.state.type === 'SCHEDULED' && record.state.name === 'AwaitingRetry';
+  if (!RETRYABLE.has(record.state.type) && !reopened) {
     throw new UsageError(`Flow run '${record.name}' is ${record.state.name}; only a Failed, Crashed or Cancelled run can be retried.`);
   }
   if (!record.entrypoint) {

@@ -18,6 +18,7 @@ import { EventBus } from './event-bus.js';
 import { Orchestrator } from './orchestrator.js';
 import { eventRoutes } from './routes/events.js';
 import { flowRunRoutes } from './routes/flow-runs.js';
+import type { FlowRunRecord } from '../store/records.js';
 import { flowRoutes } from './routes/flows.js';
 import { taskRunRoutes } from './routes/task-runs.js';
 import { errorSchema } from './schemas.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   readonly crashTimeoutMs?: number;
   /** Log requests (Fastify's pino logger). @default false */
   readonly logger?: boolean;
+  /** Called after a run is reopened through the API (the server starts its re-run). */
+  readonly onRetry?: (run: FlowRunRecord) => void;
 }
 
 /** The app and what it runs. */
@@ -78,7 +81,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
   await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
-  await app.register(flowRunRoutes(orchestrator), { prefix: '/api/v1' });
+  await app.register(flowRunRoutes(orchestrator, options.onRetry), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
 

@@ -9,6 +9,7 @@ import type { Settings } from '../settings.js';
 import { databaseLocation } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import { redactUrl } from '../store/sql/postgres.js';
+import { retryLauncher } from './retry-launcher.js';
 import { buildApp } from './app.js';
 import type { WeftApp } from './app.js';
 
@@ -54,7 +55,9 @@ export async function startServer(settings: Settings, options: StartServerOption
   }
   // The server is the record's owner: it never records through another server.
   const store = await openStore({ ...settings, api: { ...settings.api, url: '' } });
+  const retries = retryLauncher(settings);
   const weft = await buildApp({
+    onRetry: (run) => void retries.launch(run),
     store,
     apiKey,
     bodyLimitBytes: settings.server.bodyLimitBytes,
@@ -70,5 +73,7 @@ export async function startServer(settings: Settings, options: StartServerOption
   const address = weft.app.server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
   const shown = host.includes(':') ? `[${host}]` : host;
-  return { ...weft, url: `http://${shown}:${actualPort}`, database: redactUrl(databaseLocation(settings)) };
+  const url = `http://${shown}:${actualPort}`;
+  retries.setUrl(url);
+  return { ...weft, url, database: redactUrl(databaseLocation(settings)) };
 }

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RunNotFoundError } from '../../errors.js';
 import type { Orchestrator } from '../orchestrator.js';
+import type { FlowRunRecord } from '../../store/records.js';
 import {
   errorSchema,
   flowRunPageSchema,
@@ -28,7 +29,7 @@ const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: erro
 const notFound = (id: string): RunNotFoundError => new RunNotFoundError(`There is no flow run ${id}. List runs with GET /api/v1/flow-runs.`);
 
 /** The flow-run routes, over `orchestrator`. */
-export function flowRunRoutes(orchestrator: Orchestrator): FastifyPluginAsyncZod {
+export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRunRecord) => void): FastifyPluginAsyncZod {
   const { store } = orchestrator;
   return (app) => {
     app.post('/flow-runs', { schema: { tags: ['flow runs'], summary: 'Record a new flow run', body: flowRunSchema, response: { 201: flowRunSchema, ...errors } } }, async (request, reply) => {
@@ -73,8 +74,21 @@ export function flowRunRoutes(orchestrator: Orchestrator): FastifyPluginAsyncZod
       orchestrator.cancel(request.params.id),
     );
 
-    app.post('/flow-runs/:id/retry', { schema: { tags: ['flow runs'], summary: 'Reopen a finished run as AwaitingRetry', params: idParamsSchema, response: { 200: flowRunSchema, ...errors } } }, async (request) =>
-      orchestrator.retry(request.params.id),
+    app.post(
+      '/flow-runs/:id/retry',
+      {
+        schema: {
+          tags: ['flow runs'],
+          summary: "Reopen a finished run as AwaitingRetry; the server re-runs it when the flow's module is on its machine",
+          params: idParamsSchema,
+          response: { 200: flowRunSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const run = await orchestrator.retry(request.params.id);
+        onRetry?.(run);
+        return run;
+      },
     );
 
     app.post('/flow-runs/:id/heartbeat', { schema: { tags: ['flow runs'], summary: 'The flow-run process is alive; answers the current state', params: idParamsSchema, response: { 200: heartbeatReplySchema, ...errors } } }, async (request) => ({
