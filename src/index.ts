@@ -48,6 +48,7 @@ export {
   type WithAddress,
   type WithTemporaryCluster,
 } from './runners/cluster-task-runner.js';
+export { RedisCluster, type RedisClusterOptions } from './runners/redis/redis-cluster.js';
 export * from './errors.js';
 export { loadSettings, type Settings } from './settings.js';
 export { INPUTS, TASK_SOURCE, FLOW_PARAMETERS, RUN_ID, NONE, type CachePolicy, type CacheKeyContext } from './results/cache-policies.js';

@@ -3,13 +3,14 @@
  * wrong credentials, TLS on one side only, or an eviction policy that could drop queued task
  * runs. BullMQ's own connections then reconnect by themselves if Redis restarts later.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { ClusterError } from '../../errors.js';
 import type { RedisAddress } from './redis-address.js';
 
 /** Opens a connection and checks the server is fit for a cluster; throws a ClusterError otherwise. */
 export async function checkRedis(address: RedisAddress, timeoutMs = 5000): Promise<void> {
   const options: RedisOptions = { ...address.connection, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false };
+  const { Redis } = await import('ioredis');
   const client = new Redis(options);
   // The cause (WRONGPASS, a TLS alert …) comes as an 'error' event; the awaited call then only
   // says "Connection is closed".

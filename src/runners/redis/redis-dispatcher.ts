@@ -4,7 +4,7 @@
  * A job's id is the task run's id and attempt count, so the same attempt submitted twice is one
  * job and runs once; each attempt settles once, so completion is recorded exactly once.
  */
-import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import { ClusterError, WorkerCrashedError } from '../../errors.js';
 import type { Settings } from '../../settings.js';
 import type { AttemptOutcome, AttemptRelay, AttemptRequest } from '../attempt.js';
@@ -38,6 +38,7 @@ export class RedisDispatcher {
 
   async start(): Promise<void> {
     await checkRedis(this.address);
+    const { Queue, QueueEvents } = await import('bullmq'); // loaded when a flow first uses a Redis cluster
     const connection = bullmqConnection(this.address);
     this.queue = new Queue(this.address.queue, { connection });
     this.events = new QueueEvents(this.address.queue, { connection });
@@ -139,6 +140,7 @@ export class RedisDispatcher {
   /** The same attempt was submitted before: take the earlier job's outcome if it has one. */
   private async duplicated(jobId: string): Promise<void> {
     if (!this.queue || !this.byJob.has(jobId)) return;
+    const { Job } = await import('bullmq');
     const job = await Job.fromId(this.queue, jobId);
     if (job?.finishedOn === undefined) return; // still running: its completed event will come
     if (job.failedReason) this.failed(jobId, job.failedReason);

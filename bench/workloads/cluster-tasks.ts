@@ -1,0 +1,17 @@
+/**
+ * Tasks of the cluster benchmarks, in their own module so worker processes can import them.
+ */
+import { task } from 'weft';
+
+export const inc = task({ name: 'inc' }, (x: number) => x + 1);
+export const dec = task({ name: 'dec' }, (x: number) => x - 1);
+export const add = task({ name: 'add' }, (x: number, y: number) => x + y);
+export const sum = task({ name: 'sum' }, (xs: number[]) => xs.reduce((a, b) => a + b, 0));
+
+/** About `ms` milliseconds of CPU work (a hash-like loop), the same work on every machine. */
+export const burn = task({ name: 'burn' }, (ms: number) => {
+  const end = performance.now() + ms;
+  let h = 2166136261;
+  while (performance.now() < end) for (let i = 0; i < 1000; i++) h = Math.imul(h ^ i, 16777619);
+  return h >>> 0;
+});
