@@ -35,6 +35,8 @@ export interface ResultPlan {
 export interface CachedResult {
   readonly value: unknown;
   readonly reference: ResultReference;
+  /** Size of the stored record, for the byte bound of the memory cache. */
+  readonly bytes: number;
 }
 
 const storages = new Map<string, ResultStorage>();
@@ -119,15 +121,22 @@ export async function readResult(storage: ResultStorage, key: string): Promise<C
   const { meta, payload } = decodeResultRecord(bytes, `${storage.descriptor} key '${key}'`);
   if (isExpired(meta)) return undefined;
   const value = resolveSerializer(meta.serializer).loads(payload);
-  return { value, reference: { storage: storage.descriptor, key, serializer: meta.serializer, producedBy: meta.producedBy } };
+  return { value, reference: { storage: storage.descriptor, key, serializer: meta.serializer, producedBy: meta.producedBy }, bytes: bytes.length };
+}
+
+/** A result serialized for storage: the record's bytes and where its payload starts in them. @internal */
+export interface EncodedResult {
+  readonly record: Uint8Array;
+  readonly payloadOffset: number;
 }
 
 /**
- * Writes a task run's result and gives its reference. Throws UnserializableResultError (naming
- * the task and the value's type) or ResultStorageError.
+ * Serializes a task run's result into the record stored at its key. Synchronous, so a caller
+ * can let go of the value as soon as this returns. Throws UnserializableResultError naming the
+ * task and the value's type.
  * @internal
  */
-export async function writeResult(plan: ResultPlan, key: string, value: unknown, producedBy: string, taskName: string): Promise<ResultReference> {
+export function encodeResult(plan: ResultPlan, value: unknown, producedBy: string, taskName: string): EncodedResult {
   let payload: Uint8Array;
   try {
     payload = plan.serializer.dumps(value);
@@ -138,28 +147,43 @@ export async function writeResult(plan: ResultPlan, key: string, value: unknown,
   }
   const createdAt = new Date();
   const expiresAt = plan.expirationSeconds === undefined ? null : new Date(createdAt.getTime() + plan.expirationSeconds * 1000).toISOString();
-  await plan.storage.write(key, encodeResultRecord({ serializer: plan.serializer.name, producedBy, createdAt: createdAt.toISOString(), expiresAt }, payload));
+  const record = encodeResultRecord({ serializer: plan.serializer.name, producedBy, createdAt: createdAt.toISOString(), expiresAt }, payload);
+  return { record, payloadOffset: record.length - payload.length };
+}
+
+/** Writes an encoded result at `key` and gives its reference. Throws ResultStorageError. @internal */
+export async function storeResult(plan: ResultPlan, key: string, encoded: EncodedResult, producedBy: string): Promise<ResultReference> {
+  await plan.storage.write(key, encoded.record);
   return { storage: plan.storage.descriptor, key, serializer: plan.serializer.name, producedBy };
+}
+
+/** The value an encoded result holds, decoded again (for a value let go of before a write that failed). @internal */
+export function decodeEncoded(plan: ResultPlan, encoded: EncodedResult): unknown {
+  return plan.serializer.loads(encoded.record.subarray(encoded.payloadOffset));
 }
 
 /** Reads a recorded result back from wherever its reference says. @internal */
 export async function loadReference(reference: ResultReference, settings: Settings): Promise<unknown> {
   const found = await readResult(storageFor(reference.storage, settings), reference.key);
-  if (!found) {
-    throw new ResultStorageError(
-      `The result of task run ${reference.producedBy} is missing from ${reference.storage} (key '${reference.key}'). It may have expired or been deleted; retry the run to compute it again.`,
-    );
-  }
+  if (!found) throw missing(reference);
   return found.value;
+}
+
+function missing(reference: ResultReference): ResultStorageError {
+  return new ResultStorageError(
+    `The result of task run ${reference.producedBy} is missing from ${reference.storage} (key '${reference.key}'). It may have expired or been deleted; retry the run to compute it again.`,
+  );
 }
 
 /** The value of a completed task run: on its state, in the memory cache, or read from storage. @internal */
 export async function valueOf(handle: TaskRunHandle, settings?: Settings): Promise<unknown> {
   if (handle.resultOnState || handle.state.type !== 'COMPLETED') return handle.state.result;
   if (resultMemory.has(handle.id)) return resultMemory.get(handle.id);
-  if (!handle.resultRef) throw new WeftError(`Task run '${handle.name}' kept no result in memory and has no persisted result.`);
-  const value = await loadReference(handle.resultRef, settings ?? (await getClient()).settings);
-  if (handle.resultInBoundedMemory) resultMemory.set(handle.id, value);
-  return value;
+  const reference = handle.resultRef;
+  if (!reference) throw new WeftError(`Task run '${handle.name}' kept no result in memory and has no persisted result.`);
+  const found = await readResult(storageFor(reference.storage, settings ?? (await getClient()).settings), reference.key);
+  if (!found) throw missing(reference);
+  if (handle.resultInBoundedMemory) resultMemory.set(handle.id, found.value, found.bytes);
+  return found.value;
 }
 

@@ -10,7 +10,7 @@ import { LOG_LEVELS } from '../store/records.js';
 import { resultMemory } from './result-memory.js';
 import { errorMessage, type State } from './states.js';
 import type { TaskRunHandle } from './task-run-handle.js';
-import { loadReference, readResult, writeResult, type CachedResult, type ResultPlan } from './task-results.js';
+import { decodeEncoded, encodeResult, loadReference, readResult, storeResult, type CachedResult, type EncodedResult, type ResultPlan } from './task-results.js';
 
 /** What these steps need of the task run they serve. @internal */
 export interface CachingRun {
@@ -50,7 +50,7 @@ async function lookup(run: CachingRun, plan: ResultPlan, key: string): Promise<C
 export async function reuseEarlierResult(run: CachingRun, reference: ResultReference): Promise<State | undefined> {
   try {
     const value = await loadReference(reference, run.settings());
-    return await finishCached(run, { value, reference }, undefined);
+    return await finishCached(run, { value, reference, bytes: 0 }, undefined);
   } catch (error) {
     run.log(LOG_LEVELS.WARNING, `Could not reuse the earlier result, running again: ${errorMessage(error)}`);
     return undefined;
@@ -66,30 +66,62 @@ function finishCached(run: CachingRun, hit: CachedResult, plan: ResultPlan | und
     timestamp: new Date().toISOString(),
     result: hit.value,
   };
-  return run.finish(keep(run.handle, state, plan));
+  return run.finish(keep(run.handle, state, plan?.inMemory ?? 'bounded', hit.bytes));
 }
 
-/** Writes a completed result to storage; a failure to persist is logged and the state stays Completed. @internal */
+/**
+ * Writes a completed result to storage; a failure to persist is logged and the state stays
+ * Completed. The value is serialized first and, unless it is planned to stay on the state, let
+ * go of before the write is awaited: a value held for the write's duration outlives the young
+ * generation and is promoted to V8's old space, which a wide map of large results fills with
+ * garbage faster than it is collected. `state` is the caller's fresh Completed state; its
+ * `result` is taken off it for that reason.
+ * @internal
+ */
 export async function persistResult(run: CachingRun, state: State, plan: ResultPlan): Promise<State> {
   const { handle } = run;
+  let encoded: EncodedResult;
   try {
-    handle.resultRef = await writeResult(plan, plan.cacheKey ?? handle.id, state.result, handle.id, run.taskName);
+    encoded = encodeResult(plan, state.result, handle.id, run.taskName);
   } catch (error) {
     run.log(LOG_LEVELS.ERROR, errorMessage(error));
     return state;
   }
-  return keep(handle, state, plan);
+  const kept = plan.inMemory === true ? state : keep(handle, state, plan.inMemory, encoded.record.length);
+  // The caller's frame holds `state` across the await below: take the value off it too.
+  if (kept !== state) delete (state as { result?: unknown }).result;
+  try {
+    handle.resultRef = await storeResult(plan, plan.cacheKey ?? handle.id, encoded, handle.id);
+  } catch (error) {
+    run.log(LOG_LEVELS.ERROR, errorMessage(error));
+    if (kept === state) return state;
+    try {
+      return restore(handle, kept, plan, encoded);
+    } catch (decodeError) {
+      run.log(LOG_LEVELS.ERROR, `The result could not be kept in memory either: ${errorMessage(decodeError)}`);
+      return kept;
+    }
+  }
+  return kept;
 }
 
-/** Moves a persisted value off the state into the bounded memory cache (or nowhere), as planned. */
-function keep(handle: TaskRunHandle, state: State, plan: ResultPlan | undefined): State {
-  const inMemory = plan?.inMemory ?? 'bounded';
-  if (inMemory === true || !handle.resultRef) return state;
+/** Moves a value off the state into the bounded memory cache (or nowhere), as planned; `bytes` is its serialized size. */
+function keep(handle: TaskRunHandle, state: State, inMemory: ResultPlan['inMemory'], bytes: number): State {
+  if (inMemory === true) return state;
   handle.resultOnState = false;
   if (inMemory === 'bounded') {
     handle.resultInBoundedMemory = true;
-    resultMemory.set(handle.id, state.result);
+    resultMemory.set(handle.id, state.result, bytes);
   }
   const { result: _dropped, ...rest } = state;
   return rest;
+}
+
+/** The write failed, so the value has no other home: back on the state (decoded again if the memory cache let it go). */
+function restore(handle: TaskRunHandle, state: State, plan: ResultPlan, encoded: EncodedResult): State {
+  const value = resultMemory.has(handle.id) ? resultMemory.get(handle.id) : decodeEncoded(plan, encoded);
+  resultMemory.delete(handle.id);
+  handle.resultOnState = true;
+  handle.resultInBoundedMemory = false;
+  return { ...state, result: value };
 }
