@@ -2,7 +2,8 @@
  * `npm run bench`: Weft's benchmarks, each measured in fresh processes, reported as medians and
  * as ratios against a baseline measured in the same command (these machines are shared and noisy).
  *
- * Env: BENCH_REPEATS (default 5), BENCH_N (default 10000), BENCH_BIG_N (default 100000).
+ * Env: BENCH_REPEATS (default 5), BENCH_N (default 10000), BENCH_BIG_N (default 100000),
+ * BENCH_CLUSTER=0 and BENCH_SERVER=0 skip the cluster and server parts.
  */
 import { fileURLToPath } from 'node:url';
 import { median, runChild, type Measurement } from './run-child.js';
@@ -63,6 +64,11 @@ const bigPersisted = runChild(resultsScript, ['memory', String(bigN)]);
 process.stderr.write(`  weft n=${bigN}, 10 KB each, persisted: ${bigPersisted.ms.toFixed(0)} ms\n`);
 console.log(`\nwide map of ${bigN} task runs returning 10 KB each, persisted (bounded memory cache), one run`);
 console.log(`  peak RSS               ${bigPersisted.maxRssMb.toFixed(0).padStart(10)} MB   (target <= 1024)`);
+
+if (process.env.BENCH_CLUSTER !== '0') {
+  const { clusterBenchmarks } = await import('./cluster.js');
+  await clusterBenchmarks({ n, repeats, inProcessPerSec: perSec });
+}
 
 if (process.env.BENCH_SERVER !== '0') {
   const { serverBenchmarks } = await import('./server.js');

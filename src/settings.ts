@@ -73,6 +73,8 @@ const schema = z.object({
       maxInlineBytes: int(0).default(1024 * 1024),
       /** A worker that holds a task run this long without renewing its lock (it died) loses it, and the attempt runs again. */
       lockSeconds: z.coerce.number().positive().default(30),
+      /** A flow run's attempts fail (with a ClusterError saying so) when its Redis stays unreachable this long. */
+      unreachableSeconds: z.coerce.number().positive().default(30),
       /** PEM files for `rediss://` addresses: the CA that signed the server's certificate, and a client certificate and key. */
       tlsCaFile: z.string().default(''),
       tlsCertFile: z.string().default(''),
@@ -124,11 +126,12 @@ export interface Settings {
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
   readonly results: { readonly defaultStorage: string; readonly persistByDefault: boolean; readonly defaultSerializer: string; readonly memoryCacheSize: number };
   readonly tasks: { readonly refreshCache: boolean; readonly disableCaching: boolean; readonly runner: 'concurrent' | 'cluster' };
-  /** The distributed cluster. Env `WEFT_CLUSTER_ADDRESS`, `WEFT_CLUSTER_MAX_INLINE_BYTES`, `WEFT_CLUSTER_LOCK_SECONDS`, `WEFT_CLUSTER_TLS_CA_FILE`, `WEFT_CLUSTER_TLS_CERT_FILE`, `WEFT_CLUSTER_TLS_KEY_FILE`. */
+  /** The distributed cluster. Env `WEFT_CLUSTER_ADDRESS`, `WEFT_CLUSTER_MAX_INLINE_BYTES`, `WEFT_CLUSTER_LOCK_SECONDS`, `WEFT_CLUSTER_UNREACHABLE_SECONDS`, `WEFT_CLUSTER_TLS_CA_FILE`, `WEFT_CLUSTER_TLS_CERT_FILE`, `WEFT_CLUSTER_TLS_KEY_FILE`. */
   readonly cluster: {
     readonly address: string;
     readonly maxInlineBytes: number;
     readonly lockSeconds: number;
+    readonly unreachableSeconds: number;
     readonly tlsCaFile: string;
     readonly tlsCertFile: string;
     readonly tlsKeyFile: string;
@@ -172,6 +175,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_CLUSTER_ADDRESS: ['cluster', 'address'],
   WEFT_CLUSTER_MAX_INLINE_BYTES: ['cluster', 'maxInlineBytes'],
   WEFT_CLUSTER_LOCK_SECONDS: ['cluster', 'lockSeconds'],
+  WEFT_CLUSTER_UNREACHABLE_SECONDS: ['cluster', 'unreachableSeconds'],
   WEFT_CLUSTER_TLS_CA_FILE: ['cluster', 'tlsCaFile'],
   WEFT_CLUSTER_TLS_CERT_FILE: ['cluster', 'tlsCertFile'],
   WEFT_CLUSTER_TLS_KEY_FILE: ['cluster', 'tlsKeyFile'],

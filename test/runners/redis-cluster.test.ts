@@ -271,6 +271,28 @@ describe('Redis restarts', () => {
   });
 });
 
+describe('a Redis that stays down', () => {
+  it('fails the waiting attempts with a clear error after cluster.unreachableSeconds, not a hang', async () => {
+    const doomed = await startRedis();
+    process.env.WEFT_CLUSTER_UNREACHABLE_SECONDS = '2';
+    const client = new RedisCluster({ url: doomed.url, nWorkers: 0 }); // no workers: attempts wait in the queue
+    try {
+      await client.ready();
+      const run = onCluster('redis-down', async () => inc.run([1], { returnState: true }), new ClusterTaskRunner({ cluster: client }));
+      const pending = run();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await doomed.kill();
+      const state: State = await pending;
+      expect(state.type).toBe('FAILED');
+      expect(state.message).toMatch(/ClusterError: Redis at redis:\/\/127\.0\.0\.1:\d+ has been unreachable for 2 s .*Bring Redis back and retry the flow run/);
+    } finally {
+      delete process.env.WEFT_CLUSTER_UNREACHABLE_SECONDS;
+      await client.close();
+      await doomed.stop();
+    }
+  });
+});
+
 describe('settings pick the runner', () => {
   it('runs a flow that names no runner on the cluster of WEFT_TASK_RUNNER=cluster WEFT_CLUSTER_ADDRESS', async () => {
     await closeClient();

@@ -231,12 +231,7 @@ export class LocalCluster implements Cluster {
           }
           this.pool.retireIfIdle(w);
           return this.dispatch();
-        case 'heartbeat':
-          if (message.rssBytes > this.memoryLimitMb * 2 ** 20 * 0.95) {
-            this.pool.note(`worker-${w.id} (pid ${w.pid}) uses ${Math.round(message.rssBytes / 2 ** 20)} MB, over 95% of its ${this.memoryLimitMb} MB limit: restarting it`);
-            w.kill();
-          }
-          return;
+        case 'heartbeat': // the pool restarts a worker over its memory limit
         case 'ready':
           return;
       }

@@ -123,7 +123,14 @@ export class WorkerPool {
         this.owner.ready(w);
         return;
       }
-      if (message.type === 'heartbeat') w.rssBytes = message.rssBytes;
+      if (message.type === 'heartbeat') {
+        w.rssBytes = message.rssBytes;
+        const limit = this.spawn.memoryLimitMb;
+        if (limit !== undefined && message.rssBytes > limit * 2 ** 20 * 0.95) {
+          this.note(`worker-${w.id} (pid ${w.pid}) uses ${Math.round(message.rssBytes / 2 ** 20)} MB, over 95% of its ${limit} MB limit: restarting it`);
+          w.kill();
+        }
+      }
       this.owner.message(w, message);
     },
     unsendable: (w, id, error) => this.owner.unsendable(w, id, error),

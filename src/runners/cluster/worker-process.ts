@@ -118,9 +118,10 @@ export class WorkerProcess {
   setBusy(busy: boolean): void {
     if (busy === this.referenced) return;
     this.referenced = busy;
-    for (const handle of [this.child.channel, this.child.stdout, this.child.stderr, this.child] as { ref?: () => void; unref?: () => void }[]) {
-      if (busy) handle.ref?.();
-      else handle.unref?.();
+    // After exit the channel and pipes are gone (null): nothing is left to hold the process.
+    for (const handle of [this.child.channel, this.child.stdout, this.child.stderr, this.child] as ({ ref?: () => void; unref?: () => void } | null | undefined)[]) {
+      if (busy) handle?.ref?.();
+      else handle?.unref?.();
     }
   }
 

@@ -5,6 +5,7 @@
  * job and runs once; each attempt settles once, so completion is recorded exactly once.
  */
 import type { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { ClusterError, WorkerCrashedError } from '../../errors.js';
 import type { Settings } from '../../settings.js';
 import type { AttemptOutcome, AttemptRelay, AttemptRequest } from '../attempt.js';
@@ -25,6 +26,8 @@ export class RedisDispatcher {
   /** Attempts waiting on each job (more than one when the same attempt was submitted twice). */
   private readonly byJob = new Map<string, PendingAttempt[]>();
   private flushScheduled = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private pinger: Redis | undefined;
 
   constructor(
     readonly address: RedisAddress,
@@ -48,6 +51,47 @@ export class RedisDispatcher {
     this.events.on('error', () => {}); // a Redis restart: BullMQ reconnects by itself
     this.queue.on('error', () => {});
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
+    const { Redis } = await import('ioredis');
+    // Fails at once while disconnected (no offline queue) and keeps reconnecting every second.
+    this.pinger = new Redis({ ...this.address.connection, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 1000 });
+    this.pinger.on('error', () => {});
+    this.watchdog = this.watchReachability(this.pinger);
+  }
+
+  /**
+   * BullMQ waits out a Redis restart by reconnecting forever. While attempts are pending, this
+   * pings Redis every second; when it stays unreachable for `cluster.unreachableSeconds`, the
+   * pending attempts fail with an error that says so, instead of waiting forever.
+   */
+  private watchReachability(pinger: Redis): NodeJS.Timeout {
+    let downSince: number | undefined;
+    let checking = false;
+    const limit = this.settings.cluster.unreachableSeconds * 1000;
+    const timer = setInterval(() => {
+      if (checking || this.pending.size === 0 || !this.queue) {
+        downSince = undefined;
+        return;
+      }
+      checking = true;
+      const ping = Promise.race([pinger.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 1 s')), 1000).unref())]);
+      ping
+        .then(() => (downSince = undefined))
+        .catch((error: unknown) => {
+          downSince ??= Date.now();
+          if (Date.now() - downSince < limit) return;
+          downSince = undefined;
+          const why = error instanceof Error ? error.message : String(error);
+          this.failPending(new ClusterError(`Redis at ${this.address.redacted} has been unreachable for ${limit / 1000} s (${why}); the attempts waiting on it failed. Bring Redis back and retry the flow run (weft runs retry ID).`));
+        })
+        .finally(() => (checking = false));
+    }, 1000);
+    timer.unref();
+    return timer;
+  }
+
+  private failPending(error: Error): void {
+    for (const jobId of [...this.byJob.keys()]) this.settle(jobId, { ok: false, error });
+    this.pending.failAll(error);
   }
 
   execute(request: AttemptRequest, relay: AttemptRelay): Promise<AttemptOutcome> {
@@ -61,8 +105,18 @@ export class RedisDispatcher {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watchdog);
+    this.pinger?.disconnect();
     this.pending.failAll(new ClusterError(`The connection to the Redis cluster at ${this.address.redacted} was closed before the attempt finished.`));
-    await Promise.all([this.events?.close(), this.queue?.close()]);
+    const { events, queue } = this;
+    // Closing waits for Redis; when Redis is gone, give it two seconds and then cut the connections.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      Promise.all([events?.close(), queue?.close()]).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 2000))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) void Promise.allSettled([events?.disconnect(), queue?.disconnect()]); // stops their reconnecting
     this.queue = undefined;
     this.events = undefined;
   }
