@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, ROOT, runWeft, runWeftJson, tempHome } from './cli/harness.js';
+import { assertBuilt, ROOT, runWeft, runWeftJson, startWeft, tempHome, waitUntil } from './cli/harness.js';
+import { startRedis } from './helpers/redis.js';
 
 interface RunDoc {
   readonly flowRunId: string;
@@ -81,6 +82,55 @@ describe('examples/', () => {
       expect(list.doc.filter((r) => r.state.type === 'COMPLETED'), JSON.stringify(list.doc.map((r) => r.state))).toHaveLength(4);
     } finally {
       shared.remove();
+    }
+  });
+
+  it('local cluster: counts the primes below 2 000 000 on two worker processes, every task run recorded', async () => {
+    const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/local-cluster.ts', '--param', 'limit=2000000', '--param', 'chunks=8', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(doc.result).toEqual({ limit: 2_000_000, chunks: 8, primes: 148_933, workers: 2 });
+    const show = await runWeftJson<ShowDoc>(home.path, ['runs', 'show', doc.flowRunId, '--json']);
+    const counts = show.doc.taskRuns.filter((t) => t.taskKey === 'examples/local-cluster.ts:count-primes');
+    expect(counts).toHaveLength(8);
+    expect(counts.every((t) => t.state.name === 'Completed' && t.attempts === 1)).toBe(true);
+    const sum = show.doc.taskRuns.find((t) => t.taskKey === 'examples/local-cluster.ts:sum');
+    expect(sum?.state.name).toBe('Completed');
+    expect(sum?.upstream).toHaveLength(8);
+    const logs = await runWeft(home.path, ['logs', doc.flowRunId]);
+    expect(logs.stdout).toMatch(/Task runs execute on ClusterTaskRunner\(LocalCluster\(local:\/\/\w+, 2 workers × 1\)\)/);
+    expect(logs.stdout).toMatch(/17325 primes in \[1750000, 2000000\) on worker process \d+/); // a worker's log line, relayed and recorded
+  });
+
+  it('Redis cluster: a flow with no runner in code runs on `weft worker` processes chosen by WEFT_TASK_RUNNER and WEFT_CLUSTER_ADDRESS', async () => {
+    const redis = await startRedis();
+    const worker = startWeft(home.path, ['worker', redis.url, '--nworkers', '2']);
+    try {
+      await waitUntil(() => worker.output.stdout.includes('taking task runs'), `weft worker to start; stderr:\n${worker.output.stderr}`, 30_000);
+      const onCluster = await runWeft(home.path, ['run', 'examples/redis-cluster.ts', '--param', 'chunks=12', '--json'], {
+        WEFT_TASK_RUNNER: 'cluster',
+        WEFT_CLUSTER_ADDRESS: redis.url,
+      });
+      expect(onCluster.code, onCluster.stderr).toBe(0);
+      const clustered = JSON.parse(onCluster.stdout) as RunDoc & { result: { digest: string; ranOn: string[] } };
+      const inProcess = await runWeftJson<RunDoc & { result: { digest: string; ranOn: string[] } }>(home.path, ['run', 'examples/redis-cluster.ts', '--param', 'chunks=12', '--json']);
+      expect(clustered.result.digest).toBe(inProcess.doc.result.digest); // the same answer wherever the chunks ran
+      const info = await runWeftJson<{ workers: { host: string; pid: number }[] }>(home.path, ['cluster', 'info', redis.url, '--json']);
+      const workerProcesses = info.doc.workers.map((w) => `${w.host}:${w.pid}`);
+      expect(workerProcesses).toHaveLength(2);
+      expect(clustered.result.ranOn.length).toBeGreaterThan(0);
+      expect(workerProcesses).toEqual(expect.arrayContaining(clustered.result.ranOn)); // the tasks ran on the workers
+      expect(inProcess.doc.result.ranOn.some((p) => workerProcesses.includes(p))).toBe(false);
+      const show = await runWeftJson<ShowDoc>(home.path, ['runs', 'show', clustered.flowRunId, '--json']);
+      expect(show.doc.taskRuns).toHaveLength(13);
+      expect(show.doc.taskRuns.every((t) => t.state.name === 'Completed')).toBe(true);
+      worker.child.kill('SIGTERM'); // stops after running attempts finish, exit code 0
+      const stopped = await worker.done;
+      expect(stopped.code, stopped.stderr).toBe(0);
+      expect(stopped.stderr).toContain('Stopped.');
+    } finally {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
+      await worker.done;
+      await redis.stop();
     }
   });
 
