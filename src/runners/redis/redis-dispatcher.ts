@@ -17,6 +17,10 @@ import { decodeValue, encodeArgs, moduleHash, type TaskJob, type TaskJobResult }
 
 /** Finished jobs kept this long, so a duplicate submission finds the earlier outcome. */
 const KEEP_SECONDS = 3600;
+/** Events kept on the queue's stream (about 4 per attempt). */
+const EVENTS_KEPT = 200_000;
+/** With attempts pending and no outcome heard for this long, their jobs are looked up directly. */
+const SWEEP_AFTER_MS = 2000;
 
 /** Sends attempts to a Redis cluster's workers and hears their outcomes. @internal */
 export class RedisDispatcher {
@@ -28,6 +32,7 @@ export class RedisDispatcher {
   private flushScheduled = false;
   private watchdog: NodeJS.Timeout | undefined;
   private pinger: Redis | undefined;
+  private lastOutcomeAt = Date.now();
 
   constructor(
     readonly address: RedisAddress,
@@ -43,7 +48,9 @@ export class RedisDispatcher {
     await checkRedis(this.address);
     const { Queue, QueueEvents } = await import('bullmq'); // loaded when a flow first uses a Redis cluster
     const connection = bullmqConnection(this.address);
-    this.queue = new Queue(this.address.queue, { connection });
+    // Outcomes come on the events stream, which Redis trims; a long stream lets a busy flow
+    // process fall behind without losing any (and the sweep below finds any that were lost).
+    this.queue = new Queue(this.address.queue, { connection, streams: { events: { maxLen: EVENTS_KEPT } } });
     this.events = new QueueEvents(this.address.queue, { connection });
     this.events.on('completed', ({ jobId, returnvalue }) => void this.completed(jobId, returnvalue as unknown));
     this.events.on('failed', ({ jobId, failedReason }) => this.failed(jobId, failedReason));
@@ -75,7 +82,10 @@ export class RedisDispatcher {
       checking = true;
       const ping = Promise.race([pinger.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 1 s')), 1000).unref())]);
       ping
-        .then(() => (downSince = undefined))
+        .then(async () => {
+          downSince = undefined;
+          await this.sweep();
+        })
         .catch((error: unknown) => {
           downSince ??= Date.now();
           if (Date.now() - downSince < limit) return;
@@ -87,6 +97,22 @@ export class RedisDispatcher {
     }, 1000);
     timer.unref();
     return timer;
+  }
+
+  /**
+   * Reads the jobs of the oldest pending attempts when no outcome has been heard for a while: an
+   * event lost (trimmed from the stream, or sent while Redis restarted) must not leave a flow
+   * run waiting forever.
+   */
+  private async sweep(): Promise<void> {
+    if (!this.queue || this.byJob.size === 0 || Date.now() - this.lastOutcomeAt < SWEEP_AFTER_MS) return;
+    const { Job } = await import('bullmq');
+    for (const jobId of [...this.byJob.keys()].slice(0, 200)) {
+      const job = await Job.fromId(this.queue, jobId);
+      if (job?.finishedOn === undefined) continue;
+      if (job.failedReason) this.failed(jobId, job.failedReason);
+      else await this.completed(jobId, job.returnvalue);
+    }
   }
 
   private failPending(error: Error): void {
@@ -170,6 +196,7 @@ export class RedisDispatcher {
   }
 
   private async completed(jobId: string, returnvalue: unknown): Promise<void> {
+    this.lastOutcomeAt = Date.now();
     const attempt = this.byJob.get(jobId)?.[0];
     if (!attempt) return;
     const result = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as TaskJobResult;
@@ -183,6 +210,7 @@ export class RedisDispatcher {
   }
 
   private failed(jobId: string, reason: string): void {
+    this.lastOutcomeAt = Date.now();
     if (!this.byJob.has(jobId)) return;
     const crashed = /stalled|lock/i.test(reason);
     const error = crashed
