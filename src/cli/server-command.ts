@@ -8,6 +8,7 @@ import { isLoopback } from '../server/start-server.js';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import { UsageError } from '../errors.js';
 import { writeErr, writeOut } from './output.js';
+import { untilStopSignal } from './stop-signal.js';
 
 /** Options of `weft server start`. */
 export interface ServerStartOptions {
@@ -42,15 +43,7 @@ export async function serverStartCommand(options: ServerStartOptions): Promise<E
   else await writeErr(`WARNING: serving ${host} WITHOUT an API key (--allow-no-auth): anyone who reaches this port can read and change every run.\n`);
   await writeOut(`Clients: export WEFT_API_URL=${server.url}\n`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopSignal();
   await writeErr('Stopping: finishing requests in flight and closing the record…\n');
   await server.close();
   await writeErr('Stopped.\n');

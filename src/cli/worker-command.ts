@@ -14,6 +14,7 @@ import { startRedisWorkerPool } from '../runners/redis/redis-worker-pool.js';
 import { loadSettings } from '../settings.js';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import { writeErr, writeOut } from './output.js';
+import { untilStopSignal } from './stop-signal.js';
 
 /** Options of `weft worker`. */
 export interface WorkerCommandOptions {
@@ -59,15 +60,7 @@ export async function workerCommand(url: string, options: WorkerCommandOptions):
   }
   const pids = pool.info().map((w) => w.pid).join(', ');
   await writeOut(`Weft worker on ${hostname()}: ${nWorkers} process(es) × ${concurrency} taking task runs from ${address.redacted} (queue ${address.queue}); pids ${pids}\n`);
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopSignal();
   await writeErr('Stopping: running attempts finish first…\n');
   await pool.close();
   await writeErr('Stopped.\n');

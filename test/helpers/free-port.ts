@@ -1,0 +1,12 @@
+/** A TCP port on 127.0.0.1 that nothing listens on right now, for a throwaway server. */
+import { createServer } from 'node:net';
+
+/** Asks the OS for a free loopback port. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
