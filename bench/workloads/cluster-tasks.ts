@@ -8,10 +8,12 @@ export const dec = task({ name: 'dec' }, (x: number) => x - 1);
 export const add = task({ name: 'add' }, (x: number, y: number) => x + y);
 export const sum = task({ name: 'sum' }, (xs: number[]) => xs.reduce((a, b) => a + b, 0));
 
-/** About `ms` milliseconds of CPU work (a hash-like loop), the same work on every machine. */
-export const burn = task({ name: 'burn' }, (ms: number) => {
-  const end = performance.now() + ms;
+/** A fixed amount of CPU work (`rounds` of a hash-like loop): the same work on every worker, however busy the machine. */
+export const burn = task({ name: 'burn' }, (rounds: number) => hashRounds(rounds));
+
+/** The loop `burn` runs; exported so a benchmark can size it to ~N ms on this machine. */
+export function hashRounds(rounds: number): number {
   let h = 2166136261;
-  while (performance.now() < end) for (let i = 0; i < 1000; i++) h = Math.imul(h ^ i, 16777619);
+  for (let r = 0; r < rounds; r++) for (let i = 0; i < 1000; i++) h = Math.imul(h ^ i, 16777619);
   return h >>> 0;
-});
+}

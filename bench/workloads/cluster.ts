@@ -10,7 +10,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ClusterTaskRunner, LocalCluster, RedisCluster, flow, type Cluster } from 'weft';
-import { add, burn, dec, inc, sum } from './cluster-tasks.js';
+import { add, burn, dec, hashRounds, inc, sum } from './cluster-tasks.js';
 
 const [mode = 'local-seed', ...args] = process.argv.slice(2);
 const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
@@ -44,11 +44,16 @@ switch (mode) {
   }
   case 'cpu': {
     const [tasks = '32', each = '200', workers = '1'] = args;
+    // Size the work to ~`each` ms of CPU here, before any worker competes for the cores.
+    const probe = performance.now();
+    hashRounds(20_000);
+    const rounds = Math.round((20_000 * Number(each)) / (performance.now() - probe));
     const cluster = new LocalCluster({ nWorkers: Number(workers) });
     await cluster.ready();
-    const crunch = flow({ name: 'bench-cpu', taskRunner: new ClusterTaskRunner({ cluster }) }, async () => burn.map(Array.from({ length: Number(tasks) }, () => Number(each))).result());
+    const crunch = flow({ name: 'bench-cpu', taskRunner: new ClusterTaskRunner({ cluster }) }, async ({ sizes }: { sizes: number[] }) => burn.map(sizes).result());
+    await crunch({ sizes: Array.from({ length: Number(workers) }, () => 1) }); // each worker imports the task module
     const start = performance.now();
-    await crunch({});
+    await crunch({ sizes: Array.from({ length: Number(tasks) }, () => rounds) });
     const ms = performance.now() - start;
     await cluster.close();
     report({ ms, taskRuns: Number(tasks) });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterTaskRunner, flow, getRunContext, LocalCluster, TaskNotImportableError, UsageError, type State } from '../../src/index.js';
 import { useTempHome } from '../helpers/temp-home.js';
-import { add, broken, chatty, dec, dieOnce, flakyOnce, hangs, inc, returnsFunction, richValues, total, whereAmI } from './fixtures/cluster-tasks.js';
+import { add, broken, chatty, dec, dieOnce, flakyOnce, hangs, inc, makeRecord, readRecord, returnsFunction, richValues, total, whereAmI } from './fixtures/cluster-tasks.js';
 import { makeTask } from './fixtures/task-factory.js';
 import { fragile } from './fixtures/fails-to-import.js';
 import { isAlive, waitUntil } from './process-helpers.js';
@@ -84,6 +84,28 @@ describe('ClusterTaskRunner on a LocalCluster', () => {
     const retrying = onCluster('cluster-retry', async () => flakyOnce(marker));
     expect(await retrying({})).toBe('second attempt worked');
     expect(await history(await lastFlowRunId(), 'flaky-once')).toEqual(['Pending', 'Running', 'AwaitingRetry', 'Retrying', 'Completed']);
+  });
+
+  it('runs a downstream task where its upstream result already is, and still works once the worker let go of it', async () => {
+    const single = new LocalCluster({ nWorkers: 1 });
+    try {
+      const local = flow({ name: 'cluster-locality', taskRunner: new ClusterTaskRunner({ cluster: single }) }, async () => {
+        const records = makeRecord.map(Array.from({ length: 70 }, () => 1000)); // more than a worker keeps (64)
+        await records.wait();
+        const futures = [...records];
+        return [await readRecord(futures[69]!), await readRecord(futures[0]!)];
+      });
+      const [recent, evicted] = await local({});
+      expect(recent).toEqual({ readBy: recent!.madeBy, madeBy: recent!.madeBy, bytes: 1000 });
+      expect(evicted).toEqual({ readBy: evicted!.madeBy, madeBy: evicted!.madeBy, bytes: 1000 });
+    } finally {
+      await single.close();
+    }
+    const spread = onCluster('cluster-locality-2', async () => {
+      const made = makeRecord.map([1000, 1000, 1000, 1000]);
+      return readRecord.map(made).result();
+    });
+    for (const read of await spread({})) expect(read.readBy).toBe(read.madeBy);
   });
 
   it('carries Map, Set, Date, bigint and Buffer both ways', async () => {

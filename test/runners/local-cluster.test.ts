@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterTaskRunner, flow, LocalCluster, UsageError } from '../../src/index.js';
 import { useTempHome } from '../helpers/temp-home.js';
-import { spin, whereAmI } from './fixtures/cluster-tasks.js';
+import { eatMemory, spin, whereAmI } from './fixtures/cluster-tasks.js';
 import { isAlive, waitUntil } from './process-helpers.js';
 
 useTempHome();
@@ -51,6 +51,19 @@ describe('LocalCluster', () => {
     process.kill(victim!.pid, 'SIGKILL');
     await waitUntil(() => running(cluster) === 2 && !cluster.workers.some((w) => w.pid === victim!.pid), 'a replacement worker');
     expect(cluster.getLogs().cluster!.some((line) => line.includes(`(pid ${victim!.pid}) was killed by SIGKILL`))).toBe(true);
+  });
+
+  it('replaces a worker that runs out of memory, recording the attempt Crashed', async () => {
+    const cluster = start({ nWorkers: 1, memoryLimitMb: 128 });
+    await cluster.ready();
+    const [before] = cluster.workers;
+    const hog = flow({ name: 'out-of-memory', taskRunner: new ClusterTaskRunner({ cluster, clientOptions: { crashRedispatches: 0 } }) }, async () =>
+      eatMemory.run([1024], { returnState: true }),
+    );
+    const state = await hog({});
+    expect(state.type).toBe('CRASHED');
+    expect(state.message).toMatch(new RegExp(`WorkerCrashedError: Worker process ${before!.pid} (was killed by SIG\\w+|exited with code \\d+) while running task run 'eat-memory-0'`));
+    await waitUntil(() => running(cluster) === 1 && cluster.workers[0]?.pid !== before!.pid, 'a replacement worker');
   });
 
   it('adapts: grows with the backlog and shrinks to its minimum when idle', async () => {

@@ -14,6 +14,7 @@ import { registerCluster, unregisterCluster } from './cluster-addresses.js';
 import type { AdaptOptions, Cluster, WorkerInfo } from './cluster.js';
 import { fromWire, type FromWorker } from './messages.js';
 import { PendingAttempts, type PendingAttempt } from './pending-attempts.js';
+import { ResultHomes } from './kept-results.js';
 import { WorkerPool } from './worker-pool.js';
 import { workerProgram, type WorkerProcess } from './worker-process.js';
 
@@ -53,6 +54,7 @@ export class LocalCluster implements Cluster {
   private readonly killGraceMs: number;
   private readonly pool: WorkerPool;
   private readonly pending = new PendingAttempts((attempt) => this.abandon(attempt));
+  private readonly homes = new ResultHomes();
   private scaling: AdaptiveScaling | undefined;
 
   constructor(options: LocalClusterOptions = {}) {
@@ -137,8 +139,10 @@ export class LocalCluster implements Cluster {
       const attempt = this.pending.peek();
       if (!attempt) break;
       const limit = attempt.request.timeoutSeconds === undefined ? this.concurrency + this.prefetch : this.concurrency;
-      let best: WorkerProcess | undefined;
-      for (const w of workers) {
+      // The worker that holds an argument, if it has room; else the least busy one with room.
+      const home = attempt.inline ? undefined : this.homes.homeOf(attempt.request.args);
+      let best = home && home.inFlight.size < limit ? home : undefined;
+      for (const w of best ? [] : workers) {
         if (w.status === 'running' && w.inFlight.size < limit && (!best || w.inFlight.size < best.inFlight.size)) best = w;
       }
       if (!best) break;
@@ -175,13 +179,13 @@ export class LocalCluster implements Cluster {
       module: request.module,
       taskKey: request.taskKey,
       taskName: request.taskName,
-      args: request.args,
+      args: attempt.inline ? request.args : this.homes.forWorker(request.args, w),
       taskRun: request.taskRun,
       ...(request.flowRun ? { flowRun: request.flowRun } : {}),
       logPrints: request.logPrints,
     });
     const seconds = request.timeoutSeconds;
-    if (seconds !== undefined) {
+    if (seconds !== undefined && attempt.timer === undefined) {
       attempt.timer = setTimeout(() => {
         this.pending.settle(attempt, { ok: false, error: new TaskTimeoutError(`Task run '${request.taskRun.name}'`, seconds) });
       }, seconds * 1000);
@@ -214,8 +218,19 @@ export class LocalCluster implements Cluster {
     message: (w: WorkerProcess, message: FromWorker): void => {
       switch (message.type) {
         case 'done':
+          this.homes.note(message.value, w, message.id);
           this.finished(w, message.id, { ok: true, value: message.value });
           return this.dispatch();
+        case 'missing': {
+          // The worker let go of a kept argument: send the attempt again, with the data.
+          w.inFlight.delete(message.id);
+          const attempt = this.pending.running(message.id);
+          if (attempt) {
+            attempt.inline = true;
+            this.assign(attempt, w);
+          }
+          return;
+        }
         case 'failed':
           this.finished(w, message.id, { ok: false, error: fromWire(message.error) });
           return this.dispatch();

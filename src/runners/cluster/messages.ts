@@ -51,6 +51,8 @@ export type FromWorker =
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
   | { readonly type: 'log'; readonly id: number; readonly record: LogRecord }
   | { readonly type: 'stolen'; readonly ids: readonly number[] }
+  /** An argument sent as a kept-result marker is no longer kept: send the attempt again with the data. */
+  | { readonly type: 'missing'; readonly id: number }
   | { readonly type: 'heartbeat'; readonly rssBytes: number };
 
 /** Flattens an error for the wire. @internal */

@@ -15,6 +15,8 @@ export interface PendingAttempt {
   /** The worker it was sent to, once sent. */
   worker?: WorkerProcess;
   timer?: NodeJS.Timeout;
+  /** Send the arguments' data even to a worker that kept them (it said it no longer does). */
+  inline?: boolean;
   resolve(outcome: AttemptOutcome): void;
 }
 

@@ -9,6 +9,7 @@ import { callTaskFunction } from '../../engine/task-call.js';
 import { enterWorkerMode } from '../../engine/worker-mode.js';
 import { UnserializableResultError } from '../../errors.js';
 import { findTask } from '../task-import.js';
+import { KeptResults } from './kept-results.js';
 import type { LogRecord } from '../../store/records.js';
 import { describeType } from '../../results/describe-type.js';
 import { toWire, type FromWorker, type RunMessage, type ToWorker } from './messages.js';
@@ -58,13 +59,16 @@ const queue: RunMessage[] = [];
 let queueHead = 0;
 let running = 0;
 const controllers = new Map<number, AbortController>();
+const kept = new KeptResults();
 async function runAttempt(message: RunMessage): Promise<void> {
   const controller = new AbortController();
   controllers.set(message.id, controller);
   const sink: LogSink = { log: (record: LogRecord) => post({ type: 'log', id: message.id, record }) };
   try {
+    const args = kept.resolve(message.args);
+    if (!args) return post({ type: 'missing', id: message.id });
     const fn = await findTask(message.module, message.taskKey, message.taskName);
-    const out = callTaskFunction(fn, message.args, {
+    const out = callTaskFunction(fn, args, {
       taskRun: message.taskRun,
       flow: undefined,
       ...(message.flowRun ? { flowRun: message.flowRun } : {}),
@@ -73,7 +77,9 @@ async function runAttempt(message: RunMessage): Promise<void> {
       logPrints: message.logPrints,
       timeoutSeconds: undefined, // the cluster times attempts, and stops a worker that does not let go
     });
-    post({ type: 'done', id: message.id, value: out instanceof Promise ? await out : out });
+    const value: unknown = out instanceof Promise ? await out : out;
+    kept.keep(message.id, value);
+    post({ type: 'done', id: message.id, value });
   } catch (error) {
     post({ type: 'failed', id: message.id, error: toWire(error) });
   } finally {
