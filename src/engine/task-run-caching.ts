@@ -28,7 +28,7 @@ export interface CachingRun {
 export async function cachedOrRun(run: CachingRun, args: readonly unknown[], plan: ResultPlan, key: string): Promise<State> {
   const hit = plan.refresh ? undefined : await lookup(run, plan, key);
   if (hit) return finishCached(run, hit, plan);
-  const release = await lockFor(plan.storage).acquire(key);
+  const release = await lockFor(plan.storage, run.settings().home).acquire(key);
   try {
     const late = plan.refresh ? undefined : await lookup(run, plan, key);
     return late ? await finishCached(run, late, plan) : await run.run(args, plan);

@@ -2,6 +2,7 @@
  * One computation per cache key: a task run holds the key's lock while it computes and writes
  * the result; another run reaching the same key waits, then reads the result.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { FileLock } from './file-lock.js';
 import { InProcessLock } from './in-process-lock.js';
@@ -59,17 +60,24 @@ const locks = new Map<string, CacheLock>();
  * storage (by descriptor):
  * - `LocalFileStorage`: in-process, plus a lock file per key under `${basePath}/.locks/`, so
  *   processes on one machine serialize too (a crashed holder's lock is taken over once stale).
- * - any other storage (S3 …): in-process only. Runs in other processes or machines may compute
- *   the same key at the same time (each write is whole, the last one wins); the Redis cluster
- *   issue will provide a cross-machine lock.
+ * - any other storage (S3 …): in-process, plus a lock file per key under
+ *   `${home}/locks/<hash of the storage's descriptor>/` when `home` (WEFT_HOME) is given, so
+ *   processes on one machine serialize too. Across machines, runs may compute the same key at
+ *   the same time (each write is whole; the last one wins).
  * @example
  * const release = await lockFor(new LocalFileStorage({ basePath: '/tmp/s' })).acquire('k');
  * await release();
  */
-export function lockFor(storage: ResultStorage): CacheLock {
+export function lockFor(storage: ResultStorage, home?: string): CacheLock {
   let lock = locks.get(storage.descriptor);
   if (!lock) {
-    const file = storage instanceof LocalFileStorage ? new FileLock({ directory: join(storage.basePath, LOCKS_DIRECTORY) }) : undefined;
+    const directory =
+      storage instanceof LocalFileStorage
+        ? join(storage.basePath, LOCKS_DIRECTORY)
+        : home === undefined
+          ? undefined
+          : join(home, 'locks', createHash('sha256').update(storage.descriptor).digest('hex').slice(0, 16));
+    const file = directory === undefined ? undefined : new FileLock({ directory });
     lock = new CombinedLock(new InProcessLock(storage.descriptor), file);
     locks.set(storage.descriptor, lock);
   }

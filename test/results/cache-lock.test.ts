@@ -95,7 +95,7 @@ describe('lockFor', () => {
     expect(await readdir(join(dir, '.locks'))).toEqual([]);
   });
 
-  it('is in-process only for S3 storage', async () => {
+  it('is in-process only for S3 storage without a WEFT_HOME for lock files', async () => {
     const storage = new S3Storage({ bucket: 'b', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     const lock = lockFor(storage);
     const release = await lock.acquire('k');
@@ -105,11 +105,11 @@ describe('lockFor', () => {
     storage.close();
   });
 
-  it('serializes two processes contending for one key', async () => {
+  it.each(['local', 's3'])('serializes two processes contending for one key (%s storage)', async (kind) => {
     const marker = join(dir, 'markers.txt');
     const iterations = 25;
     const children = [0, 1].map(() =>
-      spawn(process.execPath, ['--import', 'tsx', join('test', 'results', 'fixtures', 'lock-child.ts'), join(dir, 'storage'), 'shared-key', marker, String(iterations)], {
+      spawn(process.execPath, ['--import', 'tsx', join('test', 'results', 'fixtures', 'lock-child.ts'), join(dir, 'storage'), 'shared-key', marker, String(iterations), kind], {
         cwd: repoRoot,
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
