@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newRunId } from './ids.js';
-import { CancelledError, ForeignFutureError, RemoteTaskError, TaskNotImportableError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
+import { CancelledError, ForeignFutureError, RemoteTaskError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
 import type { AttemptExecutor } from '../runners/attempt.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
@@ -23,7 +23,8 @@ import { runHooks } from './hooks.js';
 import { notifyTaskRun } from './observers.js';
 import { sleep } from './abort.js';
 import { retryDelaySeconds } from './retries.js';
-import { emitLog, relayLog } from './run-log.js';
+import { emitLog } from './run-log.js';
+import { executeRemotely } from './remote-attempt.js';
 import { renderRunName } from './run-names.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from './states.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
@@ -249,28 +250,9 @@ class TaskRunExecution<O> {
     }
   }
 
-  /** One attempt on a worker of a cluster: the function runs there, its logs are relayed here. */
+  /** One attempt on a worker of a cluster: the function runs there, its logs are recorded here. */
   private async remoteAttempt(executor: AttemptExecutor, args: readonly unknown[], info: TaskRunInfo): Promise<State> {
-    const { module, taskKey, name: taskName, options } = this.def;
-    if (module === undefined) {
-      return Failed(new TaskNotImportableError(`Task '${taskName}' has no module a worker could import (was it made by eval?). Define it at the top level of a module.`));
-    }
-    const flowRun = this.flow?.info;
-    const who = `Task run '${info.name}'`;
-    const outcome = await executor.execute(
-      {
-        module,
-        taskKey,
-        taskName,
-        args,
-        taskRun: info,
-        runCount: this.handle.runCount,
-        ...(flowRun ? { flowRun } : {}),
-        logPrints: options.logPrints ?? this.flow?.logPrints ?? false,
-        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
-      },
-      { signal: this.flow?.signal, log: (record) => relayLog(record, who, this.recorder) },
-    );
+    const outcome = await executeRemotely(executor, this.def, { info, runCount: this.handle.runCount, args }, this.flow, this.recorder);
     if (outcome.ok) return Completed(outcome.value);
     return outcome.crashed ? Crashed(outcome.error) : this.failure(outcome.error);
   }
