@@ -271,6 +271,21 @@ describe('Redis restarts', () => {
   });
 });
 
+describe('lost outcome events', () => {
+  it('reads a finished job itself when its completion event never arrives', async () => {
+    const client = new RedisCluster({ url: redis().url, nWorkers: 0 });
+    try {
+      await client.ready();
+      // Simulates an event trimmed from the stream: this client no longer hears completions.
+      client['dispatcher']['events']?.removeAllListeners('completed');
+      const run = onCluster('redis-lost-event', async () => inc(1), new ClusterTaskRunner({ cluster: client }));
+      expect(await run()).toBe(2); // run by the shared cluster's workers, found by the sweep
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('a Redis that stays down', () => {
   it('fails the waiting attempts with a clear error after cluster.unreachableSeconds, not a hang', async () => {
     const doomed = await startRedis();
