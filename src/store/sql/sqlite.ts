@@ -7,11 +7,13 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { retryWhileBusy } from './busy-retry.js';
+import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database as Schema } from './schema.js';
 import { SqlStore } from './sql-store.js';
 import { StatementCache } from './statement-cache.js';
 import { storeFailure } from './store-failure.js';
+import type { StoreLocation } from './store-failure.js';
 
 /** Options of `openSqliteStore`. */
 export interface SqliteStoreOptions {
@@ -42,21 +44,43 @@ function connect(file: string, busyTimeoutMs: number): Database.Database {
 }
 
 /**
+ * The SQLite record: a {@link SqlStore} that can also run several calls in one transaction
+ * (group commit, see `group-commit.ts`); the store thread uses it when calls queue up.
+ */
+export class SqliteStore extends SqlStore {
+  readonly #groups: GroupCommit;
+
+  constructor(db: Kysely<Schema>, where: StoreLocation, groups: GroupCommit) {
+    super(db, where);
+    this.#groups = groups;
+  }
+
+  /**
+   * Runs `calls` (calls of this store that settle their own errors) in order in one transaction.
+   * @throws GroupRolledBack when it did not commit: nothing was written; run the calls one by one.
+   */
+  inOneTransaction<T>(calls: readonly (() => Promise<T>)[]): Promise<T[]> {
+    return this.#groups.run(calls);
+  }
+}
+
+/**
  * Opens (creating it and its directory if needed) the SQLite record at `file`, brings its schema
  * up to date and returns the store. `':memory:'` gives a private in-memory record.
  * @throws StoreError naming the file and what to do when it cannot be opened.
  * @example
  * const store = await openSqliteStore('/home/me/.weft/weft.db', { busyTimeoutMs: 30_000 });
  */
-export async function openSqliteStore(file: string, options: SqliteStoreOptions): Promise<SqlStore> {
+export async function openSqliteStore(file: string, options: SqliteStoreOptions): Promise<SqliteStore> {
   const where = { location: file, busyTimeoutMs: options.busyTimeoutMs };
   let kysely: Kysely<Schema> | undefined;
   try {
     if (file !== IN_MEMORY) mkdirSync(dirname(file), { recursive: true });
     const sqlite = await retryWhileBusy(() => connect(file, options.busyTimeoutMs), options.busyTimeoutMs);
-    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) });
+    const groups = new GroupCommit(sqlite, new StatementCache(sqlite));
+    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: groups }) });
     await migrateToLatest(kysely, options);
-    return new SqlStore(kysely, where);
+    return new SqliteStore(kysely, where, groups);
   } catch (cause) {
     await kysely?.destroy().catch(() => undefined);
     throw storeFailure('open the database', where, cause);
