@@ -1,7 +1,8 @@
 /**
  * API load: `clients` concurrent clients, each in a loop creating a flow run, moving it to
  * RUNNING, posting a batch of task runs, states and logs, and completing it, for `seconds`.
- * Reports requests/s, p50 / p99 latency and errors.
+ * Reports requests/s, p50 / p99 latency and errors. The first `warmupSeconds` run the same load
+ * but are not counted (the server's JIT compiles its hot paths then).
  *
  * The clients share this process and the machine's cores with the server, so they use plain
  * `node:http` over keep-alive connections (one per client): `fetch` costs about as much CPU
@@ -28,11 +29,13 @@ function percentile(sorted: Float64Array, p: number): number {
 const now = (): string => new Date().toISOString();
 
 /** Runs the load against `url`. */
-export async function apiLoad(url: string, clients: number, seconds: number): Promise<LoadResult> {
+export async function apiLoad(url: string, clients: number, seconds: number, warmupSeconds = 2): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const deadline = Date.now() + seconds * 1000;
+  let counting = false;
+  const warm = new Promise<void>((resolve) => setTimeout(resolve, warmupSeconds * 1000));
+  const deadline = Date.now() + (warmupSeconds + seconds) * 1000;
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const send = (path: string, payload: string): Promise<number> =>
@@ -48,17 +51,19 @@ export async function apiLoad(url: string, clients: number, seconds: number): Pr
     });
   const post = async (path: string, body: unknown): Promise<void> => {
     const start = performance.now();
+    const counted = counting;
+    let failure: string | undefined;
     try {
       const status = await send(path, JSON.stringify(body));
-      if (status < 200 || status >= 300) {
-        errors++;
-        firstError ??= `${path}: HTTP ${status}`;
-      }
+      if (status < 200 || status >= 300) failure = `${path}: HTTP ${status}`;
     } catch (error) {
-      errors++;
-      firstError ??= `${path}: ${String(error)}`;
+      failure = `${path}: ${String(error)}`;
     }
-    latencies.push(performance.now() - start);
+    if (failure !== undefined) {
+      errors++; // during the warm-up too: an error is an error
+      firstError ??= failure;
+    }
+    if (counted) latencies.push(performance.now() - start);
   };
   const client = async (c: number): Promise<void> => {
     while (Date.now() < deadline) {
@@ -82,7 +87,11 @@ export async function apiLoad(url: string, clients: number, seconds: number): Pr
       await post(`/api/v1/flow-runs/${id}/state`, { state: { type: 'COMPLETED', name: 'Completed', timestamp: now() }, patch: { endTime: now() } });
     }
   };
-  const started = performance.now();
+  let started = performance.now();
+  void warm.then(() => {
+    counting = true;
+    started = performance.now();
+  });
   await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();

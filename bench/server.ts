@@ -33,7 +33,7 @@ export async function serverBenchmarks(options: { n: number; repeats: number; cl
   console.log(`  wall time              ${ms.toFixed(0).padStart(10)} ms`);
 
   const print = (label: string, r: LoadResult): void => {
-    console.log(`\nAPI load on ${label}: ${clients} clients x ${seconds} s (create, RUNNING, batch of 5 task runs + 15 states + 5 logs, COMPLETED)`);
+    console.log(`\nAPI load on ${label}: ${clients} clients x ${seconds} s after a 2 s warm-up (create, RUNNING, batch of 5 task runs + 15 states + 5 logs, COMPLETED)`);
     console.log(`  requests/s             ${r.perSecond.toFixed(0).padStart(10)}`);
     console.log(`  p50 latency            ${r.p50Ms.toFixed(1).padStart(10)} ms`);
     console.log(`  p99 latency            ${r.p99Ms.toFixed(1).padStart(10)} ms   (target <= 50)`);
