@@ -18,7 +18,9 @@ import type {
 } from '../records.js';
 import type { Store } from '../store.js';
 import { batchInserts } from './batch-inserts.js';
+import { isSqlite } from './dialect.js';
 import { flowSummaries } from './flow-summaries.js';
+import { createFlowRunOnPostgres, setFlowRunStateOnPostgres, writeBatchOnPostgres } from './postgres-writes.js';
 import type { Database } from './schema.js';
 import {
   flowRunRecord,
@@ -73,8 +75,10 @@ export class SqlStore implements Store {
   }
 
   async createFlowRun(run: FlowRunRecord): Promise<void> {
-    await this.#run(`record flow run ${run.id}`, () =>
-      writeTransaction(this.#db, async (trx) => {
+    await this.#run(`record flow run ${run.id}`, () => {
+      // Postgres: one statement, one round trip (see postgres-writes.ts).
+      if (!isSqlite(this.#db)) return createFlowRunOnPostgres(this.#db, run);
+      return writeTransaction(this.#db, async (trx) => {
         await trx
           .insertInto('flows')
           .values({ name: run.flowName, created_at: run.createdAt })
@@ -82,13 +86,23 @@ export class SqlStore implements Store {
           .execute();
         await trx.insertInto('flow_runs').values(flowRunRow(run)).execute();
         await trx.insertInto('states').values(stateRow(run.id, 'flow', run.state)).execute();
-      }),
-    );
+      });
+    });
   }
 
   async setFlowRunState(id: string, state: StateSnapshot, patch: FlowRunPatch = {}): Promise<void> {
-    await this.#run(`set the state of flow run ${id}`, () =>
-      writeTransaction(this.#db, async (trx) => {
+    const notFound = (): RunNotFoundError =>
+      new RunNotFoundError(
+        `There is no flow run ${id} in the Weft record at ${this.#where.location}. ` +
+          'Record it with createFlowRun() before changing its state.',
+      );
+    await this.#run(`set the state of flow run ${id}`, async () => {
+      if (!isSqlite(this.#db)) {
+        // Postgres: one statement, which writes nothing when there is no such flow run.
+        if (!(await setFlowRunStateOnPostgres(this.#db, id, state, patch))) throw notFound();
+        return;
+      }
+      await writeTransaction(this.#db, async (trx) => {
         const result = await trx
           .updateTable('flow_runs')
           .set({
@@ -99,15 +113,10 @@ export class SqlStore implements Store {
           })
           .where('id', '=', id)
           .executeTakeFirst();
-        if (result.numUpdatedRows === 0n) {
-          throw new RunNotFoundError(
-            `There is no flow run ${id} in the Weft record at ${this.#where.location}. ` +
-              'Record it with createFlowRun() before changing its state.',
-          );
-        }
+        if (result.numUpdatedRows === 0n) throw notFound();
         await trx.insertInto('states').values(stateRow(id, 'flow', state)).execute();
-      }),
-    );
+      });
+    });
   }
 
   async write(batch: RecordBatch): Promise<void> {
@@ -126,12 +135,15 @@ export class SqlStore implements Store {
     const stateRows = states.map((s) => stateRow(s.runId, s.runKind, s)).sort((a, b) => compare(a.run_id, b.run_id));
     const logRows = logs.map(logRow);
     await this.#run(`write a batch of ${taskRunRows.length} task runs, ${states.length} states and ${logs.length} logs`, () =>
-      writeTransaction(this.#db, async (trx) => {
-        await this.#inserts.taskRuns.execute(trx, taskRunRows);
-        await this.#inserts.edges.execute(trx, edgeRows);
-        await this.#inserts.states.execute(trx, stateRows);
-        await this.#inserts.logs.execute(trx, logRows);
-      }),
+      isSqlite(this.#db)
+        ? writeTransaction(this.#db, async (trx) => {
+            await this.#inserts.taskRuns.execute(trx, taskRunRows);
+            await this.#inserts.edges.execute(trx, edgeRows);
+            await this.#inserts.states.execute(trx, stateRows);
+            await this.#inserts.logs.execute(trx, logRows);
+          })
+        : // Postgres: one statement, one round trip (see postgres-writes.ts).
+          writeBatchOnPostgres(this.#db, { taskRuns: taskRunRows, edges: edgeRows, states: stateRows, logs: logRows }),
     );
   }
 
