@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Store } from '../store/store.js';
+import type { HeartbeatRecord, Store } from '../store/store.js';
 import { requireApiKey } from './auth.js';
 import { startCrashDetector } from './crash-detector.js';
 import { errorHandler } from './error-replies.js';
@@ -25,8 +25,11 @@ import { errorSchema } from './schemas.js';
 
 /** Options of `buildApp`. */
 export interface AppOptions {
-  /** The record the API serves; `close()` closes it. */
-  readonly store: Store;
+  /**
+   * The record the API serves, which also keeps the heartbeats of running flow runs across
+   * server restarts (a SQL store); `close()` closes it.
+   */
+  readonly store: Store & HeartbeatRecord;
   /** When not empty, requests need `Authorization: Bearer <apiKey>`. @default '' */
   readonly apiKey?: string;
   /** Largest request body, in bytes. @default 67_108_864 */
@@ -44,7 +47,10 @@ export interface WeftApp {
   readonly app: FastifyInstance;
   readonly orchestrator: Orchestrator;
   readonly bus: EventBus;
-  /** Stops accepting, lets requests in flight finish, ends event streams, closes the store. */
+  /**
+   * Stops accepting, lets requests in flight finish, ends event streams, stops the crash
+   * detector (which writes the last heartbeats it heard), closes the store.
+   */
   close(): Promise<void>;
 }
 

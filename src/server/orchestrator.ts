@@ -1,12 +1,16 @@
 /**
  * The server's side of flow-run orchestration: state changes checked by the rules, serialized
  * per run (read, check, write happen as one step), heartbeats noted, events published.
+ *
+ * Heartbeats are noted in memory (a request never waits for the database); the crash detector
+ * writes the ones that changed to the store now and then (`flushHeartbeats`), so that a
+ * restarted server reloads them (`adoptHeartbeats`) and still watches those runs.
  */
 import { OrchestrationRuleError, RunNotFoundError } from '../errors.js';
 import { isFinal } from '../engine/states.js';
 import type { StateSnapshot } from '../engine/states.js';
 import type { FlowRunPatch, FlowRunRecord, RecordBatch } from '../store/records.js';
-import type { Store } from '../store/store.js';
+import type { Heartbeat, HeartbeatRecord, Store } from '../store/store.js';
 import type { EventBus } from './event-bus.js';
 import { cancelTarget, checkTransition, retryTarget, sameState } from './flow-run-rules.js';
 import type { RuleRefusal } from './flow-run-rules.js';
@@ -23,11 +27,25 @@ export class Orchestrator {
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Last heartbeat per running flow run (ms since epoch). */
   readonly heartbeats = new Map<string, number>();
+  /** Runs whose heartbeat changed since the last flush. */
+  readonly #unflushed = new Set<string>();
+  /** Runs that finished since the last flush: their recorded heartbeat is to be forgotten. */
+  readonly #finished = new Set<string>();
+  /** Runs taken over from the record at start-up and not heard from since: their last heartbeat before. */
+  readonly #adopted = new Map<string, { readonly lastBeat: string; readonly since: number }>();
 
   constructor(
-    readonly store: Store,
+    readonly store: Store & HeartbeatRecord,
     readonly bus: EventBus,
   ) {}
+
+  /** Notes that the process of `id` was heard from now. */
+  #beat(id: string): void {
+    this.heartbeats.set(id, Date.now());
+    this.#unflushed.add(id);
+    this.#finished.delete(id);
+    this.#adopted.delete(id);
+  }
 
   /** Runs `work` after every earlier change of the same flow run. */
   async #serialized<T>(id: string, work: () => Promise<T>): Promise<T> {
@@ -49,7 +67,12 @@ export class Orchestrator {
 
   async #apply(id: string, state: StateSnapshot, patch?: FlowRunPatch): Promise<void> {
     await this.store.setFlowRunState(id, state, patch);
-    if (isFinal(state)) this.heartbeats.delete(id);
+    if (isFinal(state)) {
+      this.heartbeats.delete(id);
+      this.#adopted.delete(id);
+      this.#unflushed.delete(id);
+      this.#finished.add(id);
+    }
     this.bus.publish({ kind: 'flow-run-state', flowRunId: id, state });
   }
 
@@ -70,7 +93,7 @@ export class Orchestrator {
       const refusal = checkTransition(run.state, state);
       if (refusal !== undefined) throw new OrchestrationRuleError(refusal.rule, refusal.message);
       await this.#apply(id, state, patch);
-      if (state.type === 'RUNNING') this.heartbeats.set(id, Date.now());
+      if (state.type === 'RUNNING') this.#beat(id); // moving to RUNNING counts as a heartbeat
       return state;
     });
   }
@@ -101,26 +124,80 @@ export class Orchestrator {
   /** Notes that the process running `id` is alive; gives its current state (a cancel shows here). */
   async heartbeat(id: string): Promise<StateSnapshot> {
     const run = await this.#current(id);
-    if (!isFinal(run.state)) this.heartbeats.set(id, Date.now());
+    if (!isFinal(run.state)) this.#beat(id);
     return run.state;
   }
 
-  /** Marks a run whose process stopped answering CRASHED, with its open task runs. */
-  async markCrashed(id: string, silentForMs: number): Promise<void> {
-    await this.#serialized(id, async () => {
-      this.heartbeats.delete(id);
-      const run = await this.store.readFlowRun(id);
-      if (run === undefined || isFinal(run.state)) return;
-      const now = new Date().toISOString();
-      const message = `No heartbeat from the flow-run process for ${Math.round(silentForMs / 1000)} s: it was killed or lost its connection.`;
-      const crashed: StateSnapshot = { type: 'CRASHED', name: 'Crashed', message, timestamp: now };
-      const open = (await this.store.listTaskRuns(id)).filter((t) => !isFinal(t.state));
-      if (open.length > 0) {
-        const taskRuns = open.map(({ upstream: _upstream, ...t }) => ({ ...t, state: crashed, endTime: now }));
-        await this.write({ taskRuns, edges: [], states: taskRuns.map((t) => ({ runId: t.id, runKind: 'task' as const, ...crashed })), logs: [] });
-      }
-      await this.#apply(id, crashed, { endTime: now });
+  /**
+   * Watches runs whose heartbeats a previous server recorded: each counts as heard from at
+   * `since` (the server's start), so a live process has a full crash timeout to beat again.
+   * Runs already heard from by this server keep their time.
+   */
+  adoptHeartbeats(runs: readonly Heartbeat[], since: number): void {
+    for (const { flowRunId, at } of runs) {
+      if (this.heartbeats.has(flowRunId)) continue;
+      this.heartbeats.set(flowRunId, since);
+      this.#adopted.set(flowRunId, { lastBeat: at, since });
+    }
+  }
+
+  /**
+   * Writes the heartbeats heard since the last flush to the store (one call), and forgets those
+   * of runs that finished. What could not be written is kept for the next flush.
+   */
+  async flushHeartbeats(): Promise<void> {
+    const finished = [...this.#finished];
+    const beats = [...this.#unflushed].flatMap((flowRunId) => {
+      const seen = this.heartbeats.get(flowRunId);
+      return seen === undefined ? [] : [{ flowRunId, at: new Date(seen).toISOString() }];
     });
+    this.#finished.clear();
+    this.#unflushed.clear();
+    try {
+      if (finished.length > 0) await this.store.forgetHeartbeats(finished);
+      if (beats.length > 0) await this.store.recordHeartbeats(beats);
+    } catch (error) {
+      // Put back what is still due; a newer beat or finish noted meanwhile wins.
+      for (const id of finished) if (!this.#unflushed.has(id) && !this.heartbeats.has(id)) this.#finished.add(id);
+      for (const { flowRunId } of beats) if (!this.#finished.has(flowRunId)) this.#unflushed.add(flowRunId);
+      throw error;
+    }
+  }
+
+  /**
+   * Marks a run whose process stopped answering CRASHED, with its open task runs; `lastSeen` is
+   * the heartbeat time the crash detector judged too old (nothing is done if a newer one came).
+   * When the store fails, the run stays watched and the next check tries again.
+   */
+  async markCrashed(id: string, lastSeen: number): Promise<void> {
+    await this.#serialized(id, async () => {
+      if ((this.heartbeats.get(id) ?? lastSeen) !== lastSeen) return;
+      const run = await this.store.readFlowRun(id);
+      if (run !== undefined && !isFinal(run.state)) {
+        const now = new Date().toISOString();
+        const crashed: StateSnapshot = { type: 'CRASHED', name: 'Crashed', message: this.#crashMessage(id, lastSeen), timestamp: now };
+        const open = (await this.store.listTaskRuns(id)).filter((t) => !isFinal(t.state));
+        if (open.length > 0) {
+          const taskRuns = open.map(({ upstream: _upstream, ...t }) => ({ ...t, state: crashed, endTime: now }));
+          await this.write({ taskRuns, edges: [], states: taskRuns.map((t) => ({ runId: t.id, runKind: 'task' as const, ...crashed })), logs: [] });
+        }
+        await this.#apply(id, crashed, { endTime: now });
+      }
+      this.heartbeats.delete(id);
+      this.#adopted.delete(id);
+      this.#unflushed.delete(id);
+    });
+  }
+
+  /** Why a run is marked CRASHED: for how long it was silent, and since when if this server adopted it. */
+  #crashMessage(id: string, lastSeen: number): string {
+    const silentFor = `${Math.round((Date.now() - lastSeen) / 1000)} s`;
+    const adopted = this.#adopted.get(id);
+    if (adopted === undefined) return `No heartbeat from the flow-run process for ${silentFor}: it was killed or lost its connection.`;
+    return (
+      `No heartbeat from the flow-run process since the Weft server restarted at ${new Date(adopted.since).toISOString()} (${silentFor}); ` +
+      `its last heartbeat before the restart was at ${adopted.lastBeat}. It was killed while the server was down, or cannot reach the server.`
+    );
   }
 
   /** Writes a hot-path batch and publishes its state changes and logs. */

@@ -4,10 +4,11 @@
  * unless told explicitly to serve other hosts unauthenticated.
  */
 import { isIP } from 'node:net';
-import { UsageError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
 import type { Settings } from '../settings.js';
 import { databaseLocation } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import type { HeartbeatRecord, Store } from '../store/store.js';
 import { redactUrl } from '../store/sql/postgres.js';
 import { retryLauncher } from './retry-launcher.js';
 import { buildApp } from './app.js';
@@ -29,6 +30,12 @@ export interface RunningServer extends WeftApp {
   readonly url: string;
   /** Where the record is (password hidden). */
   readonly database: string;
+}
+
+/** True when `store` keeps heartbeats (the SQL stores do; a client of another server does not). */
+function keepsHeartbeats(store: Store): store is Store & HeartbeatRecord {
+  const record = store as Partial<HeartbeatRecord>;
+  return typeof record.recordHeartbeats === 'function' && typeof record.forgetHeartbeats === 'function' && typeof record.listHeartbeatingRuns === 'function';
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost. */
@@ -55,6 +62,10 @@ export async function startServer(settings: Settings, options: StartServerOption
   }
   // The server is the record's owner: it never records through another server.
   const store = await openStore({ ...settings, api: { ...settings.api, url: '' } });
+  if (!keepsHeartbeats(store)) {
+    await store.close();
+    throw new StoreError(`The record at ${redactUrl(databaseLocation(settings))} cannot keep heartbeats: the server needs a SQLite or Postgres database.`);
+  }
   const retries = retryLauncher(settings);
   const weft = await buildApp({
     onRetry: (run) => void retries.launch(run),

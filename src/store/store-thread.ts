@@ -11,7 +11,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteStore } from './sql/sqlite.js';
 import type { SqliteStore } from './sql/sqlite.js';
-import type { Store } from './store.js';
+import type { HeartbeatRecord, Store } from './store.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -19,10 +19,13 @@ export interface StoreThreadData {
   readonly busyTimeoutMs: number;
 }
 
+/** The methods the thread serves. @internal */
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord;
+
 /** A call posted to the thread. @internal */
 export interface StoreCall {
   readonly id: number;
-  readonly method: keyof Store;
+  readonly method: ThreadMethod;
   readonly args: readonly unknown[];
 }
 
@@ -39,13 +42,13 @@ const toThreadError = (error: unknown): ThreadError =>
   error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 
 /** The calls that write (and so make a group worth one transaction). */
-const WRITES: ReadonlySet<string> = new Set<keyof Store>(['createFlowRun', 'setFlowRunState', 'write', 'deleteFlowRun']);
+const WRITES: ReadonlySet<string> = new Set<ThreadMethod>(['createFlowRun', 'setFlowRunState', 'write', 'deleteFlowRun', 'recordHeartbeats', 'forgetHeartbeats']);
 /** Most calls served in one transaction: bounds how long the first of them waits for its answer. */
 const MAX_GROUP = 128;
 
 async function settle(store: SqliteStore, call: StoreCall): Promise<StoreReply> {
   try {
-    const target = store as unknown as Record<keyof Store, (...args: unknown[]) => Promise<unknown>>;
+    const target = store as unknown as Record<ThreadMethod, (...args: unknown[]) => Promise<unknown>>;
     return { id: call.id, result: await target[call.method](...call.args) };
   } catch (error) {
     return { id: call.id, error: toThreadError(error) };

@@ -54,3 +54,41 @@ export interface Store {
   /** Releases connections. Further calls fail. */
   close(): Promise<void>;
 }
+
+/** One heartbeat: a flow run's process was heard from at `at`. */
+export interface Heartbeat {
+  /** The flow run whose process sent it. */
+  readonly flowRunId: string;
+  /** When the server heard it, ISO 8601 (`new Date().toISOString()`). */
+  readonly at: string;
+}
+
+/**
+ * Where the orchestration server keeps the heartbeats of the flow runs that report through it,
+ * so that a restarted server still watches them and marks the ones whose process died CRASHED.
+ * The SQL stores have it; the HTTP client store does not (a server never records through
+ * another server). The server calls it in batches, never once per heartbeat request.
+ * @example
+ * await store.recordHeartbeats([{ flowRunId: id, at: new Date().toISOString() }]);
+ * const watched = await store.listHeartbeatingRuns(); // after a restart
+ */
+export interface HeartbeatRecord {
+  /**
+   * Notes the latest heartbeat of each run, in one statement for any number of beats. A beat
+   * never moves a run's heartbeat back in time; of several beats of one run the newest counts;
+   * beats of unknown flow runs are ignored.
+   */
+  recordHeartbeats(beats: readonly Heartbeat[]): Promise<void>;
+  /**
+   * Forgets the heartbeats of runs that finished through the server, so that a run reopened
+   * later without a server (e.g. `weft runs retry` on the database) is never taken for one that
+   * reports to it. Unknown ids are ignored.
+   */
+  forgetHeartbeats(flowRunIds: readonly string[]): Promise<void>;
+  /**
+   * The unfinished runs (not COMPLETED, FAILED, CANCELLED or CRASHED) with a recorded
+   * heartbeat, each with its latest one, oldest run first. Runs that never reported through a
+   * server are not listed.
+   */
+  listHeartbeatingRuns(): Promise<Heartbeat[]>;
+}

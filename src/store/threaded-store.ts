@@ -18,10 +18,9 @@ import type {
   StateRecord,
   TaskRunWithUpstream,
 } from './records.js';
-import type { StoreCall, StoreThreadData, ThreadError } from './store-thread.js';
-import type { Store } from './store.js';
+import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
+import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 
-type Reply = { readonly id: number; readonly result?: unknown; readonly error?: ThreadError };
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
 /** Rebuilds a typed Weft error (StoreError, RunNotFoundError …) from its name and message. */
@@ -43,17 +42,18 @@ function startThread(data: StoreThreadData): Worker {
 }
 
 /**
- * Runs an SQLite store on a worker thread; same contract as any Store.
+ * Runs an SQLite store on a worker thread; same contract as any Store, and the server's
+ * {@link HeartbeatRecord}.
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store {
+export class ThreadedStore implements Store, HeartbeatRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: Reply) => {
+    worker.on('message', (reply: StoreReply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
@@ -86,7 +86,7 @@ export class ThreadedStore implements Store {
     this.pending.clear();
   }
 
-  private call<T>(method: keyof Store, ...args: unknown[]): Promise<T> {
+  private call<T>(method: ThreadMethod, ...args: unknown[]): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     if (this.pending.size === 0) this.worker.ref();
@@ -132,6 +132,15 @@ export class ThreadedStore implements Store {
   }
   deleteFlowRun(id: string): Promise<boolean> {
     return this.call('deleteFlowRun', id);
+  }
+  recordHeartbeats(beats: readonly Heartbeat[]): Promise<void> {
+    return this.call('recordHeartbeats', beats);
+  }
+  forgetHeartbeats(flowRunIds: readonly string[]): Promise<void> {
+    return this.call('forgetHeartbeats', flowRunIds);
+  }
+  listHeartbeatingRuns(): Promise<Heartbeat[]> {
+    return this.call('listHeartbeatingRuns');
   }
   async close(): Promise<void> {
     if (this.failure) return;

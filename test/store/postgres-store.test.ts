@@ -4,6 +4,7 @@ import { openPostgresStore } from '../../src/store/sql/postgres.js';
 import { usePostgres } from '../helpers/postgres.js';
 import { flowRun } from './record-builders.js';
 import { storeConformance } from './store-conformance.js';
+import { heartbeatConformance } from './heartbeat-conformance.js';
 
 // Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
@@ -11,6 +12,11 @@ vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 const postgres = usePostgres();
 
 storeConformance('SqlStore on Postgres', async () => {
+  const store = await openPostgresStore(await postgres().createDatabase());
+  return { store, cleanup: () => store.close() };
+});
+
+heartbeatConformance('SqlStore on Postgres', async () => {
   const store = await openPostgresStore(await postgres().createDatabase());
   return { store, cleanup: () => store.close() };
 });

@@ -11,6 +11,7 @@ import { openSqliteStore } from '../../src/store/sql/sqlite.js';
 import { MIGRATIONS } from '../../src/store/sql/migrations.js';
 import { at, flowRun, state, taskRun } from './record-builders.js';
 import { storeConformance } from './store-conformance.js';
+import { heartbeatConformance } from './heartbeat-conformance.js';
 
 const BUSY_TIMEOUT_MS = 30_000;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,6 +31,12 @@ storeConformance('SqlStore on a SQLite file', async () => {
       await rm(dir, { recursive: true, force: true });
     },
   };
+});
+
+heartbeatConformance('SqlStore on a SQLite file', async () => {
+  const dir = await tempDir();
+  const store = await openSqliteStore(join(dir, 'weft.db'), { busyTimeoutMs: BUSY_TIMEOUT_MS });
+  return { store, cleanup: () => store.close().then(() => rm(dir, { recursive: true, force: true })) };
 });
 
 describe('SqlStore on SQLite', () => {

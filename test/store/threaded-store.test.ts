@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RunNotFoundError, StoreError } from '../../src/errors.js';
 import { ThreadedStore } from '../../src/store/threaded-store.js';
 import { storeConformance } from './store-conformance.js';
+import { heartbeatConformance } from './heartbeat-conformance.js';
 
 storeConformance('ThreadedStore (SQLite on a worker thread)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weft-threaded-'));
@@ -16,6 +17,12 @@ storeConformance('ThreadedStore (SQLite on a worker thread)', async () => {
       await rm(dir, { recursive: true, force: true });
     },
   };
+});
+
+heartbeatConformance('ThreadedStore (SQLite on a worker thread)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-threaded-'));
+  const store = await ThreadedStore.open(join(dir, 'weft.db'), { busyTimeoutMs: 10_000 });
+  return { store, cleanup: () => store.close().then(() => rm(dir, { recursive: true, force: true })) };
 });
 
 describe('ThreadedStore', () => {

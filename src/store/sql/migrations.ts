@@ -140,11 +140,25 @@ const flowRunEntrypoints: Migration = {
   },
 };
 
+/**
+ * 0004: when the orchestration server last heard a heartbeat of a flow run (ISO 8601), so a
+ * restarted server still knows which runs report through it; NULL for runs that never did.
+ */
+const flowRunHeartbeats: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').addColumn('heartbeat_at', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').dropColumn('heartbeat_at').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_task_run_results': taskRunResults,
   '0003_flow_run_entrypoints': flowRunEntrypoints,
+  '0004_flow_run_heartbeats': flowRunHeartbeats,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

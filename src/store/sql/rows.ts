@@ -29,8 +29,14 @@ export function stateOf(row: StateColumns): StateSnapshot {
   return row.state_message === null ? base : { ...base, message: row.state_message };
 }
 
+/**
+ * A flow-run row as written: every column but the generated `seq` and the server's internal
+ * `heartbeat_at` (a new run has none; only the server's heartbeat record sets it).
+ */
+export type FlowRunRow = Omit<Insertable<FlowRunsTable>, 'seq' | 'heartbeat_at'>;
+
 /** The row of a new flow run. */
-export function flowRunRow(run: FlowRunRecord): Omit<Insertable<FlowRunsTable>, 'seq'> {
+export function flowRunRow(run: FlowRunRecord): FlowRunRow {
   return {
     id: run.id,
     name: run.name,

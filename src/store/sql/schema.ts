@@ -36,6 +36,11 @@ export interface FlowRunsTable extends StateColumns {
   end_time: string | null;
   /** Module defining the flow (migration 0003). */
   entrypoint: string | null;
+  /**
+   * Last heartbeat the orchestration server heard from the run's process, ISO 8601; null when
+   * the run never reported through a server (migration 0004). Internal: not in `FlowRunRecord`.
+   */
+  heartbeat_at: string | null;
 }
 
 /** One task run: the latest snapshot written for its id. */

@@ -2,8 +2,10 @@
  * The orchestration record in a SQL database, through Kysely: SQLite embedded, Postgres later.
  */
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { RunNotFoundError, UsageError, WeftError } from '../../errors.js';
 import type { StateSnapshot } from '../../engine/states.js';
+import { STATE_TYPES, isFinal } from '../../engine/states.js';
 import type {
   FlowRunFilter,
   FlowRunPatch,
@@ -17,6 +19,7 @@ import type {
   TaskRunWithUpstream,
 } from '../records.js';
 import type { Store } from '../store.js';
+import type { Heartbeat, HeartbeatRecord } from '../store.js';
 import { batchInserts } from './batch-inserts.js';
 import { isSqlite } from './dialect.js';
 import { flowSummaries } from './flow-summaries.js';
@@ -58,7 +61,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store {
+export class SqlStore implements Store, HeartbeatRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -293,6 +296,58 @@ export class SqlStore implements Store {
 
   async readFlow(name: string): Promise<FlowSummary | undefined> {
     return this.#run(`read flow ${name}`, async () => (await flowSummaries(this.#db, name))[0]);
+  }
+
+  async recordHeartbeats(beats: readonly Heartbeat[]): Promise<void> {
+    const newest = new Map<string, string>();
+    for (const { flowRunId, at } of beats) {
+      const seen = newest.get(flowRunId);
+      if (seen === undefined || seen < at) newest.set(flowRunId, at);
+    }
+    // The beats travel as one JSON parameter, read as a table by the database's JSON functions:
+    // one statement for any number of runs, under every limit of bound variables.
+    const json = JSON.stringify(Array.from(newest, ([id, at]) => ({ id, at })));
+    await this.#run(`record the heartbeats of ${newest.size} flow runs`, async () => {
+      if (newest.size === 0) return;
+      await writeTransaction(this.#db, async (trx) => {
+        const beat = isSqlite(trx)
+          ? sql<{ id: string; at: string }>`(select json_extract(value, '$.id') as id, json_extract(value, '$.at') as at from json_each(${json}))`
+          : sql<{ id: string; at: string }>`(select id, at from jsonb_to_recordset(${json}::jsonb) as b(id text, at text))`;
+        await trx
+          .updateTable('flow_runs')
+          .from(beat.as('beat'))
+          .set((eb) => ({ heartbeat_at: eb.ref('beat.at') }))
+          .whereRef('flow_runs.id', '=', 'beat.id')
+          .where((eb) => eb.or([eb('flow_runs.heartbeat_at', 'is', null), eb('flow_runs.heartbeat_at', '<', eb.ref('beat.at'))]))
+          .execute();
+      });
+    });
+  }
+
+  async forgetHeartbeats(flowRunIds: readonly string[]): Promise<void> {
+    const json = JSON.stringify([...new Set(flowRunIds)]);
+    await this.#run(`forget the heartbeats of ${flowRunIds.length} flow runs`, async () => {
+      if (flowRunIds.length === 0) return;
+      await writeTransaction(this.#db, async (trx) => {
+        const ids = isSqlite(trx) ? sql<string>`(select value from json_each(${json}))` : sql<string>`(select jsonb_array_elements_text(${json}::jsonb))`;
+        await trx.updateTable('flow_runs').set({ heartbeat_at: null }).where('id', 'in', ids).where('heartbeat_at', 'is not', null).execute();
+      });
+    });
+  }
+
+  async listHeartbeatingRuns(): Promise<Heartbeat[]> {
+    const open = STATE_TYPES.filter((type) => !isFinal({ type }));
+    return this.#run('list the flow runs that report heartbeats', async () => {
+      const rows = await this.#db
+        .selectFrom('flow_runs')
+        .select(['id', 'heartbeat_at'])
+        .where('state_type', 'in', open)
+        .where('heartbeat_at', 'is not', null)
+        .$narrowType<{ heartbeat_at: string }>()
+        .orderBy('seq')
+        .execute();
+      return rows.map((row) => ({ flowRunId: row.id, at: row.heartbeat_at }));
+    });
   }
 
   async close(): Promise<void> {
