@@ -6,6 +6,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
+import { PreparingClient } from './prepared-client.js';
 import type { Database as Schema } from './schema.js';
 import { SqlStore } from './sql-store.js';
 import { storeFailure } from './store-failure.js';
@@ -42,6 +43,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     connectionString: url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    // Statements are prepared once per connection (see prepared-client.ts).
+    Client: PreparingClient,
   });
   // An idle connection that the server drops (restart, network) must not crash the process.
   pool.on('error', () => undefined);
