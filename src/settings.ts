@@ -91,6 +91,8 @@ const schema = z.object({
       heartbeatIntervalMs: int(10).default(5_000),
       /** How long one request to the server may take, in ms. */
       timeoutMs: int(100).default(60_000),
+      /** How long a client keeps retrying a server that is restarting (refuses connections) or answers 503, in ms. */
+      retryMs: int(0).default(30_000),
     })
     .prefault({}),
   server: z
@@ -136,8 +138,14 @@ export interface Settings {
     readonly tlsCertFile: string;
     readonly tlsKeyFile: string;
   };
-  /** Client mode. Env `WEFT_API_URL`, `WEFT_API_KEY`, `WEFT_API_HEARTBEAT_INTERVAL_MS`, `WEFT_API_TIMEOUT_MS`. */
-  readonly api: { readonly url: string; readonly key: string; readonly heartbeatIntervalMs: number; readonly timeoutMs: number };
+  /** Client mode. Env `WEFT_API_URL`, `WEFT_API_KEY`, `WEFT_API_HEARTBEAT_INTERVAL_MS`, `WEFT_API_TIMEOUT_MS`, `WEFT_API_RETRY_MS`. */
+  readonly api: {
+    readonly url: string;
+    readonly key: string;
+    readonly heartbeatIntervalMs: number;
+    readonly timeoutMs: number;
+    readonly retryMs: number;
+  };
   /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`. */
   readonly server: {
     readonly host: string;
@@ -159,6 +167,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_API_KEY: ['api', 'key'],
   WEFT_API_HEARTBEAT_INTERVAL_MS: ['api', 'heartbeatIntervalMs'],
   WEFT_API_TIMEOUT_MS: ['api', 'timeoutMs'],
+  WEFT_API_RETRY_MS: ['api', 'retryMs'],
   WEFT_SERVER_HOST: ['server', 'host'],
   WEFT_SERVER_PORT: ['server', 'port'],
   WEFT_SERVER_API_KEY: ['server', 'apiKey'],

@@ -42,6 +42,7 @@ export async function openStore(settings: Settings): Promise<Store> {
       url: settings.api.url,
       apiKey: settings.api.key,
       timeoutMs: settings.api.timeoutMs,
+      retryMs: settings.api.retryMs,
       heartbeatIntervalMs: settings.api.heartbeatIntervalMs,
     });
   }

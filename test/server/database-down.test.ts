@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('a database that goes down', () => {
   it('answers 503 while Postgres is down, recovers when it returns, and loses no write the client made meanwhile', async () => {
-    const store = await HttpStore.open({ url: server.url, unavailableRetryMs: 30_000 });
+    const store = await HttpStore.open({ url: server.url, retryMs: 30_000 });
     const run = flowRun();
     await store.createFlowRun(run);
     await cluster.stopServer();

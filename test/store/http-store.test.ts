@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ServerUnavailableError, StoreError } from '../../src/errors.js';
+import { startServer } from '../../src/server/start-server.js';
+import { loadSettings } from '../../src/settings.js';
 import { HttpStore } from '../../src/store/http/http-store.js';
 import { usePostgres } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/weft-server.js';
@@ -40,9 +45,37 @@ describe('HttpStore', () => {
     await server.stop();
   });
 
-  it('fails with a StoreError naming the URL and what to do when the server is unreachable', async () => {
+  it('fails at once, naming the URL and what to do, when the server was never reached', async () => {
     const server = await startTestServer();
-    const store = await HttpStore.open({ url: server.url });
+    await server.stop();
+    const started = Date.now();
+    const error = await HttpStore.open({ url: server.url, retryMs: 20_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerUnavailableError);
+    expect(Date.now() - started).toBeLessThan(10_000); // no retrying a wrong WEFT_API_URL
+  });
+
+  it('rides through a restart of the server: a write sent while it is down lands once it is back', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'weft-restart-'));
+    const settings = loadSettings({ WEFT_HOME: home });
+    const first = await startServer(settings, { host: '127.0.0.1', port: 0 });
+    const port = Number(new URL(first.url).port);
+    const store = await HttpStore.open({ url: first.url, retryMs: 20_000 });
+    const run = flowRun();
+    await store.createFlowRun(run);
+    await first.close();
+    const writing = store.write({ taskRuns: [], edges: [], states: [], logs: [log('while the server was down', { flowRunId: run.id })] });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const second = await startServer(settings, { host: '127.0.0.1', port });
+    await writing;
+    expect((await store.listLogs(run.id)).map((l) => l.message)).toEqual(['while the server was down']);
+    await store.close();
+    await second.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('fails with a StoreError naming the URL and what to do when the server stays unreachable', async () => {
+    const server = await startTestServer();
+    const store = await HttpStore.open({ url: server.url, retryMs: 300 });
     await server.stop();
     const error = await store.listFlowRuns().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerUnavailableError);

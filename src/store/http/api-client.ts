@@ -1,7 +1,12 @@
 /**
  * Requests to the Weft server's API with fetch (Node's undici): JSON in and out, the API key as
- * a bearer token, a timeout, a few retries while the server says its database is down (503),
- * and the server's error answers turned back into Weft's typed errors.
+ * a bearer token, a timeout, and the server's error answers turned back into Weft's typed errors.
+ *
+ * Retries, with backoff, for at most `retryMs`: while the server answers 503 (its database is
+ * down), and while a server this client has reached before refuses connections (it is
+ * restarting). A refused connection never delivered the request, so repeating it cannot apply a
+ * change twice; a connection lost mid-request is not retried for that reason. A server never
+ * reached fails at once, so a wrong WEFT_API_URL is reported without a wait.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { OrchestrationRuleError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError } from '../../errors.js';
@@ -14,8 +19,11 @@ export interface ApiClientOptions {
   readonly apiKey?: string;
   /** How long one request may take, in ms. @default 60_000 */
   readonly timeoutMs?: number;
-  /** How long to keep retrying while the server answers 503 (database down), in ms. @default 10_000 */
-  readonly unavailableRetryMs?: number;
+  /**
+   * How long to keep retrying while the server answers 503 (database down) or, once reached,
+   * refuses connections (restarting), in ms. @default 30_000
+   */
+  readonly retryMs?: number;
 }
 
 interface ErrorBody {
@@ -35,6 +43,11 @@ function answerError(status: number, body: ErrorBody, action: string, base: stri
   return new StoreError(`The Weft server at ${base} refused to ${action} (HTTP ${status}): ${message}`);
 }
 
+/** True when fetch failed because nothing listened at the address (the request was not sent). */
+function refused(error: unknown): boolean {
+  return (error as { cause?: { code?: unknown } } | null)?.cause?.code === 'ECONNREFUSED';
+}
+
 /**
  * A small JSON client of the API.
  * @example
@@ -46,23 +59,25 @@ export class ApiClient {
   readonly base: string;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
-  readonly #unavailableRetryMs: number;
+  readonly #retryMs: number;
+  /** Whether the server has answered this client once. */
+  #reached = false;
 
   constructor(options: ApiClientOptions) {
     this.base = options.url.replace(/\/+$/, '').replace(/\/api$/, '');
     this.#headers = { accept: 'application/json' };
     if (options.apiKey) this.#headers.authorization = `Bearer ${options.apiKey}`;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
-    this.#unavailableRetryMs = options.unavailableRetryMs ?? 10_000;
+    this.#retryMs = options.retryMs ?? 30_000;
   }
 
   /**
    * Sends one request; resolves with the parsed JSON answer (undefined for 204).
-   * @throws ServerUnavailableError when the server cannot be reached or stays unavailable;
+   * @throws ServerUnavailableError when the server cannot be reached or stays unavailable for `retryMs`;
    *   RunNotFoundError (404), OrchestrationRuleError (409), UsageError, StoreError otherwise.
    */
   async request<T>(method: string, path: string, action: string, body?: unknown): Promise<T> {
-    const deadline = Date.now() + this.#unavailableRetryMs;
+    const deadline = Date.now() + this.#retryMs;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers = payload === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
     for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
@@ -70,6 +85,10 @@ export class ApiClient {
       try {
         response = await fetch(this.base + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.#timeoutMs) });
       } catch (cause) {
+        if (this.#reached && refused(cause) && Date.now() + pause < deadline) {
+          await delay(pause);
+          continue;
+        }
         const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
         throw new ServerUnavailableError(
           `Cannot reach the Weft server at ${this.base} to ${action} (${reason}). ` +
@@ -77,6 +96,7 @@ export class ApiClient {
           { cause },
         );
       }
+      this.#reached = true;
       if (response.ok) {
         if (response.status === 204) return undefined as T;
         return (await response.json()) as T;
