@@ -8,9 +8,10 @@
  * transaction cannot commit, nothing of it was written and the calls are served again one by one.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openSqliteStore } from './sql/sqlite.js';
 import type { SqliteStore } from './sql/sqlite.js';
+import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
 
 /** What the opening thread passes in. @internal */
@@ -43,8 +44,32 @@ const toThreadError = (error: unknown): ThreadError =>
 
 /** The calls that write (and so make a group worth one transaction). */
 const WRITES: ReadonlySet<string> = new Set<ThreadMethod>(['createFlowRun', 'setFlowRunState', 'write', 'deleteFlowRun', 'recordHeartbeats', 'forgetHeartbeats']);
-/** Most calls served in one transaction: bounds how long the first of them waits for its answer. */
-const MAX_GROUP = 128;
+/**
+ * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one
+ * transaction. Small calls (an API server's) gain the most from sharing a commit; a big batch
+ * (a flow run's recorder) already amortizes its own, and several in one transaction would only
+ * hold more dirty pages in memory and make the first wait for the last.
+ */
+const MAX_GROUP_RECORDS = 2_000;
+
+/** How many records a call writes or reads. */
+function weight(call: StoreCall): number {
+  if (call.method !== 'write') return 1;
+  const batch = call.args[0] as Partial<Record<keyof RecordBatch, readonly unknown[]>> | undefined;
+  return 1 + (batch?.taskRuns?.length ?? 0) + (batch?.edges?.length ?? 0) + (batch?.states?.length ?? 0) + (batch?.logs?.length ?? 0);
+}
+
+/** How many of the queued calls to serve in the next turn: at least one, a `close` alone. */
+function nextGroupSize(queued: readonly StoreCall[]): number {
+  let records = 0;
+  for (let i = 0; i < queued.length; i++) {
+    const call = queued[i] as StoreCall;
+    if (call.method === 'close') return Math.max(i, 1);
+    records += weight(call);
+    if (records > MAX_GROUP_RECORDS) return Math.max(i, 1);
+  }
+  return queued.length;
+}
 
 async function settle(store: SqliteStore, call: StoreCall): Promise<StoreReply> {
   try {
@@ -74,36 +99,44 @@ export async function serveGroup(store: SqliteStore, calls: readonly StoreCall[]
   }
 }
 
-/** One turn of the event loop: lets every message posted meanwhile arrive. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /**
- * Serves calls as they arrive. A call runs on microtasks only (better-sqlite3 is synchronous),
- * so the next message is only seen after a turn of the event loop: each turn takes everything
- * that has queued up since (a `close` alone, last).
+ * Serves calls as they arrive. A call runs on microtasks only (better-sqlite3 is synchronous), so
+ * no other message would be delivered while it runs: before each turn the thread takes every
+ * message already waiting on the port (`receiveMessageOnPort`) and serves them together (a
+ * `close` alone, last).
  */
 function serveCalls(port: MessagePort, store: SqliteStore): void {
   const queued: StoreCall[] = [];
   let serving = false;
+  // Takes waiting messages until there is a group's worth: the rest stay serialized on the port
+  // (a flow run's recorder may have several large batches waiting).
+  const takeWaiting = (): void => {
+    let records = queued.reduce((sum, call) => sum + weight(call), 0);
+    while (records <= MAX_GROUP_RECORDS) {
+      const waiting = receiveMessageOnPort(port);
+      if (waiting === undefined) return;
+      const call = waiting.message as StoreCall;
+      queued.push(call);
+      records += weight(call);
+    }
+  };
   const serve = async (): Promise<void> => {
+    serving = true;
+    takeWaiting();
     while (queued.length > 0) {
-      const closeAt = queued.findIndex((call) => call.method === 'close');
-      const take = closeAt === 0 ? 1 : Math.min(MAX_GROUP, closeAt === -1 ? queued.length : closeAt);
-      const calls = queued.splice(0, take);
+      const calls = queued.splice(0, nextGroupSize(queued));
       for (const reply of await serveGroup(store, calls)) port.postMessage(reply);
       if (calls[0]?.method === 'close') {
         port.close();
         return;
       }
-      await nextTurn();
+      takeWaiting();
     }
     serving = false;
   };
   port.on('message', (call: StoreCall) => {
     queued.push(call);
-    if (serving) return;
-    serving = true;
-    void nextTurn().then(serve);
+    if (!serving) void serve();
   });
 }
 
