@@ -1,12 +1,14 @@
 /**
  * A real Weft server for tests: `startServer` on a free loopback port, over a fresh SQLite file
- * (its own WEFT_HOME) or the Postgres database a URL names.
+ * (its own WEFT_HOME) or the Postgres database a URL names; `forEachDatabase` runs a suite over both.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe } from 'vitest';
 import { loadSettings } from '../../src/settings.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
+import { usePostgres } from './postgres.js';
 
 /** Options of `startTestServer`. */
 export interface TestServerOptions {
@@ -43,4 +45,25 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** One database a server can record into, as `forEachDatabase` passes it. */
+export interface TestDatabase {
+  readonly name: 'SQLite' | 'Postgres';
+  /** The server options that select it: nothing for SQLite, a fresh database's URL for Postgres. */
+  options(): Promise<TestServerOptions>;
+}
+
+/**
+ * Declares `suite` twice, inside `describe('over SQLite')` and `describe('over Postgres')`; the
+ * Postgres pass starts a throwaway cluster (initdb + pg_ctl) for itself. Call at the top level.
+ */
+export function forEachDatabase(suite: (database: TestDatabase) => void): void {
+  describe('over SQLite', () => {
+    suite({ name: 'SQLite', options: () => Promise.resolve({}) });
+  });
+  describe('over Postgres', () => {
+    const postgres = usePostgres();
+    suite({ name: 'Postgres', options: async () => ({ databaseUrl: await postgres().createDatabase() }) });
+  });
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { usePostgres } from '../helpers/postgres.js';
-import { startTestServer, type TestServer } from '../helpers/weft-server.js';
+import { forEachDatabase, startTestServer, type TestServer } from '../helpers/weft-server.js';
 import { at, flowRun, log, state } from '../store/record-builders.js';
 import { call } from './http.js';
 
@@ -14,14 +13,12 @@ interface FlowSummaryBody {
   lastRun: { id: string; name: string; state: { type: string; name: string }; createdAt: string; startTime: string | null; endTime: string | null };
 }
 
-const postgres = usePostgres();
-
-for (const database of ['SQLite', 'Postgres'] as const) {
-  describe(`GET /api/v1/flows (server over ${database})`, () => {
+forEachDatabase((database) => {
+  describe('GET /api/v1/flows', () => {
     let server: TestServer;
     let url: string;
     beforeAll(async () => {
-      server = await startTestServer(database === 'Postgres' ? { databaseUrl: await postgres().createDatabase() } : {});
+      server = await startTestServer(await database.options());
       url = server.url;
     }, 120_000);
     afterAll(async () => {
@@ -76,4 +73,4 @@ for (const database of ['SQLite', 'Postgres'] as const) {
       expect(Object.keys(doc.body.paths['/api/v1/flows/{name}']?.get?.responses ?? {})).toEqual(expect.arrayContaining(['200', '404']));
     });
   });
-}
+});
