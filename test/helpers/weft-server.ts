@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { loadSettings } from '../../src/settings.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { usePostgres } from './postgres.js';
@@ -66,4 +66,36 @@ export function forEachDatabase(suite: (database: TestDatabase) => void): void {
     const postgres = usePostgres();
     suite({ name: 'Postgres', options: async () => ({ databaseUrl: await postgres().createDatabase() }) });
   });
+}
+
+/** A test server that `useTestServer` starts; read it inside tests or hooks. */
+export interface UsedTestServer {
+  readonly url: string;
+}
+
+/**
+ * Starts a server over `database` before the enclosing suite's tests and stops it after them.
+ * @example
+ * forEachDatabase((database) => {
+ *   const server = useTestServer(database);
+ *   it('answers', async () => expect((await fetch(server.url + '/api/health')).ok).toBe(true));
+ * });
+ */
+export function useTestServer(database: TestDatabase, options: TestServerOptions = {}): UsedTestServer {
+  let running: TestServer | undefined;
+  beforeAll(async () => {
+    running = await startTestServer({ ...(await database.options()), ...options });
+  }, 120_000);
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const started = (): TestServer => {
+    if (!running) throw new Error('The test server is not started yet: use it inside tests or hooks.');
+    return running;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+  };
 }

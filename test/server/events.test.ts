@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { at, flowRun, log, state, taskRun, taskState } from '../store/record-builders.js';
-import { forEachDatabase, startTestServer, type TestServer } from '../helpers/weft-server.js';
+import { forEachDatabase, useTestServer } from '../helpers/weft-server.js';
 import { call } from './http.js';
 
 // Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
 forEachDatabase((database) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(await database.options());
-  }, 120_000);
-  afterAll(async () => {
-    await server.stop();
-  });
+  const server = useTestServer(database);
 
   /** Reads server-sent events until `count` have arrived. */
   async function collect(url: string, count: number, ready: () => Promise<void>): Promise<{ event: string; data: Record<string, unknown> }[]> {
