@@ -1,6 +1,7 @@
 /**
  * A real Weft server for tests: `startServer` on a free loopback port, over a fresh SQLite file
- * (its own WEFT_HOME) or the Postgres database a URL names; `forEachDatabase` runs a suite over both.
+ * (its own WEFT_HOME) or the Postgres database a URL names; `forEachDatabase` declares a suite over both and
+ * `useTestServer` starts its server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 /** One database a server can record into, as `forEachDatabase` passes it. */
 export interface TestDatabase {
-  readonly name: 'SQLite' | 'Postgres';
   /** The server options that select it: nothing for SQLite, a fresh database's URL for Postgres. */
   options(): Promise<TestServerOptions>;
 }
@@ -60,11 +60,11 @@ export interface TestDatabase {
  */
 export function forEachDatabase(suite: (database: TestDatabase) => void): void {
   describe('over SQLite', () => {
-    suite({ name: 'SQLite', options: () => Promise.resolve({}) });
+    suite({ options: () => Promise.resolve({}) });
   });
   describe('over Postgres', () => {
     const postgres = usePostgres();
-    suite({ name: 'Postgres', options: async () => ({ databaseUrl: await postgres().createDatabase() }) });
+    suite({ options: async () => ({ databaseUrl: await postgres().createDatabase() }) });
   });
 }
 

@@ -6,38 +6,38 @@ import { call } from './http.js';
 // Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
+/** Reads server-sent events until `count` have arrived. */
+async function collect(url: string, count: number, ready: () => Promise<void>): Promise<{ event: string; data: Record<string, unknown> }[]> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  expect(response.headers.get('content-type')).toBe('text/event-stream');
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const events: { event: string; data: Record<string, unknown> }[] = [];
+  let buffer = '';
+  let started = false;
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    if (!started) {
+      started = true;
+      await ready();
+    }
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const chunk = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(chunk)?.[1];
+      const data = /^data: (.*)$/m.exec(chunk)?.[1];
+      if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
+    }
+  }
+  controller.abort();
+  return events;
+}
+
 forEachDatabase((database) => {
   const server = useTestServer(database);
-
-  /** Reads server-sent events until `count` have arrived. */
-  async function collect(url: string, count: number, ready: () => Promise<void>): Promise<{ event: string; data: Record<string, unknown> }[]> {
-    const controller = new AbortController();
-    const response = await fetch(url, { signal: controller.signal });
-    expect(response.headers.get('content-type')).toBe('text/event-stream');
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    const events: { event: string; data: Record<string, unknown> }[] = [];
-    let buffer = '';
-    let started = false;
-    while (events.length < count) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      if (!started) {
-        started = true;
-        await ready();
-      }
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const chunk = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(chunk)?.[1];
-        const data = /^data: (.*)$/m.exec(chunk)?.[1];
-        if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-      }
-    }
-    controller.abort();
-    return events;
-  }
 
   describe('live event stream', () => {
     it('streams the state changes and logs of one flow run as they are recorded', async () => {
