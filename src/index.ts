@@ -33,7 +33,7 @@ export {
   type State,
   type StateType,
   type StateSnapshot,
-} from './engine/states.js';
+} from './states.js';
 export { ConcurrentTaskRunner, type ConcurrentTaskRunnerOptions } from './runners/concurrent-task-runner.js';
 export { SequentialTaskRunner } from './runners/sequential-task-runner.js';
 export type { TaskRunner, TaskRunSubmission } from './runners/task-runner.js';

@@ -19,8 +19,8 @@
  * state, so following ends once the run is final AND no new line arrived for `settleMs`.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { isFinal } from '../engine/states.js';
-import type { StateSnapshot } from '../engine/states.js';
+import { isFinal } from '../states.js';
+import type { StateSnapshot } from '../states.js';
 import { RunNotFoundError } from '../errors.js';
 import type { LogRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';

@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { CommanderError } from 'commander';
-import { errorMessage } from '../engine/states.js';
+import { errorMessage } from '../states.js';
 import { FlowLoadError, ParameterValidationError, RunNotFoundError, UsageError, WeftError } from '../errors.js';
 import { loadSettings } from '../settings.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { setSignalMode } from '../engine/cancellation.js';
 import { closeClient } from '../engine/client.js';
 import { observeRuns, type ObservedFlowRun } from '../engine/observers.js';
-import type { State } from '../engine/states.js';
+import type { State } from '../states.js';
 import { ParameterValidationError, UnserializableResultError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
 import { jsonResult } from './json-result.js';

@@ -2,7 +2,7 @@
  * `weft runs ls` and `weft runs show ID`: the recorded flow runs, as tables or JSON.
  */
 import { getClient } from '../engine/client.js';
-import { STATE_TYPES, type StateType } from '../engine/states.js';
+import { STATE_TYPES, type StateType } from '../states.js';
 import { UsageError } from '../errors.js';
 import type { FlowRunRecord, StateRecord, TaskRunWithUpstream, ResultReference } from '../store/records.js';
 import { findFlowRun } from './find-flow-run.js';

@@ -1,7 +1,7 @@
 /**
  * Counting a flow run's task runs by state type as state changes arrive, for the progress display.
  */
-import { isFinal, STATE_TYPES, type StateType } from '../engine/states.js';
+import { isFinal, STATE_TYPES, type StateType } from '../states.js';
 
 /** A snapshot of the counts. */
 export interface TallyCounts {

@@ -6,7 +6,7 @@ import { loadSettings, type Settings } from '../settings.js';
 import { BatchRecorder } from '../store/batch-recorder.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { errorMessage } from './states.js';
+import { errorMessage } from '../states.js';
 import { printLine, setLogThreshold } from './logging.js';
 import { resultMemory } from './result-memory.js';
 

@@ -5,9 +5,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FlowRunState } from './flow-run-state.js';
 import type { LogRecord } from '../store/records.js';
-import type { FlowRunInfo, TaskRunInfo } from './run-info.js';
+import type { FlowRunInfo, TaskRunInfo } from '../run-info.js';
 
-export type { FlowRunInfo, TaskRunInfo } from './run-info.js';
+export type { FlowRunInfo, TaskRunInfo } from '../run-info.js';
 
 /**
  * The context of the code that is running now.

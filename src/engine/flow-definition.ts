@@ -2,11 +2,11 @@
  * What the engine needs to know about a flow: name, function, options and how to validate
  * its parameters. The SDK's `flow()` builds one (with zod); the engine never sees zod.
  */
-import type { FlowRunInfo } from './run-info.js';
+import type { FlowRunInfo } from '../run-info.js';
 import type { HookOption } from './hooks.js';
 import type { RetryDelay } from './retries.js';
 import type { RunNameSpec } from './run-names.js';
-import type { State } from './states.js';
+import type { State } from '../states.js';
 import type { ParameterIssue } from '../errors.js';
 import type { TaskRunner } from '../runners/task-runner.js';
 import type { ResultOptions } from './task-definition.js';

@@ -11,7 +11,7 @@ import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
 import type { TaskRunner } from '../runners/task-runner.js';
 import { refuseFlowInWorker } from './worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
-import { LOG_LEVELS } from '../store/records.js';
+import { LOG_LEVELS } from '../log-levels.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
 import { trackFlowRun } from './cancellation.js';
 import { type EngineClient, getClient } from './client.js';
@@ -27,7 +27,7 @@ import { raceAbort, sleep } from './abort.js';
 import { retryDelaySeconds } from './retries.js';
 import { emitLog } from './run-log.js';
 import { randomRunName, renderRunName } from './run-names.js';
-import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, snapshot, type State } from './states.js';
+import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, snapshot, type State } from '../states.js';
 
 /**
  * Runs a flow with raw (unvalidated) parameters and resolves with its final state. With

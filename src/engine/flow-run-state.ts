@@ -3,7 +3,7 @@
  * runner its tasks go to, the task runs it started and the abort signal that cancels them.
  */
 import { setMaxListeners } from 'node:events';
-import type { FlowRunInfo } from './run-info.js';
+import type { FlowRunInfo } from '../run-info.js';
 import type { TaskRunHandle } from './task-run-handle.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import type { TaskRunner } from '../runners/task-runner.js';

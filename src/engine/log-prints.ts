@@ -6,7 +6,7 @@
 import { format } from 'node:util';
 import { currentContext } from './context.js';
 import { emitLog } from './run-log.js';
-import { LOG_LEVELS } from '../store/records.js';
+import { LOG_LEVELS } from '../log-levels.js';
 
 let installed = false;
 

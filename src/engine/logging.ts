@@ -2,7 +2,8 @@
  * Run logs: recorded with the flow run / task run they belong to, and printed to the console
  * at or above `WEFT_LOGGING_LEVEL`.
  */
-import { LOG_LEVELS, type LogRecord } from '../store/records.js';
+import { LOG_LEVELS } from '../log-levels.js';
+import { type LogRecord } from '../store/records.js';
 
 /** Names of log levels. */
 export type LogLevelName = keyof typeof LOG_LEVELS;

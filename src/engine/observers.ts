@@ -2,7 +2,7 @@
  * Run observers: in-process listeners told about every state change (the CLI's progress
  * display uses them). Cheap when nobody listens.
  */
-import type { State } from './states.js';
+import type { State } from '../states.js';
 
 /** A task run as an observer sees it. */
 export interface ObservedTaskRun {

@@ -7,7 +7,7 @@ import { TaskNotImportableError } from '../errors.js';
 import type { AttemptExecutor, AttemptOutcome } from '../runners/attempt.js';
 import type { LogSink } from './context.js';
 import type { FlowRunState } from './flow-run-state.js';
-import type { TaskRunInfo } from './run-info.js';
+import type { TaskRunInfo } from '../run-info.js';
 import { relayLog } from './run-log.js';
 import type { TaskDefinition } from './task-definition.js';
 

@@ -9,7 +9,7 @@ import { raceAbort } from './abort.js';
 import { contextStorage, type EngineContext, type LogSink } from './context.js';
 import type { FlowRunState } from './flow-run-state.js';
 import { installLogPrints } from './log-prints.js';
-import type { FlowRunInfo, TaskRunInfo } from './run-info.js';
+import type { FlowRunInfo, TaskRunInfo } from '../run-info.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 

@@ -2,11 +2,11 @@
  * What the engine needs to know about a task: identity, function and run options. The SDK's
  * `task()` builds one; the `owner` is the SDK object that hooks receive.
  */
-import type { TaskRunInfo } from './run-info.js';
+import type { TaskRunInfo } from '../run-info.js';
 import type { HookOption } from './hooks.js';
 import type { RetryDelay } from './retries.js';
 import type { RunNameSpec } from './run-names.js';
-import type { State } from './states.js';
+import type { State } from '../states.js';
 import type { CacheKeyContext, CachePolicy } from '../results/cache-policies.js';
 import type { ResultStorage } from '../results/result-storage.js';
 import type { Serializer } from '../results/serializers.js';

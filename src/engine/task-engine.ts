@@ -8,7 +8,7 @@ import { CancelledError, ForeignFutureError, RemoteTaskError, TaskTimeoutError, 
 import type { AttemptExecutor } from '../runners/attempt.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
-import { LOG_LEVELS } from '../store/records.js';
+import { LOG_LEVELS } from '../log-levels.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
 import { IoLimiter } from '../results/io-limiter.js';
 import type { Settings } from '../settings.js';
@@ -26,7 +26,7 @@ import { retryDelaySeconds } from './retries.js';
 import { emitLog } from './run-log.js';
 import { executeRemotely } from './remote-attempt.js';
 import { renderRunName } from './run-names.js';
-import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from './states.js';
+import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from '../states.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
 

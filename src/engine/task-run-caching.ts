@@ -6,9 +6,9 @@
 import { lockFor } from '../results/cache-lock.js';
 import type { Settings } from '../settings.js';
 import type { ResultReference } from '../store/records.js';
-import { LOG_LEVELS } from '../store/records.js';
+import { LOG_LEVELS } from '../log-levels.js';
 import { resultMemory } from './result-memory.js';
-import { errorMessage, type State } from './states.js';
+import { errorMessage, type State } from '../states.js';
 import type { TaskRunHandle } from './task-run-handle.js';
 import { decodeEncoded, encodeResult, loadReference, readResult, storeResult, type CachedResult, type EncodedResult, type ResultPlan } from './task-results.js';
 

@@ -3,8 +3,8 @@
  * state. The SDK's TaskFuture wraps a handle; the engine finds handles inside task arguments
  * through the {@link HANDLE} symbol, so the engine never depends on SDK classes.
  */
-import type { State } from './states.js';
-import { snapshot } from './states.js';
+import type { State } from '../states.js';
+import { snapshot } from '../states.js';
 import type { ResultReference, TaskRunRecord } from '../store/records.js';
 
 /** Property under which SDK objects expose their task-run handle. @internal */

@@ -4,7 +4,7 @@
  * calls the task function once per request and relays its logs. So a worker never needs the
  * store, and a task run's completion is recorded once, by one process.
  */
-import type { FlowRunInfo, TaskRunInfo } from '../engine/run-info.js';
+import type { FlowRunInfo, TaskRunInfo } from '../run-info.js';
 import type { LogRecord } from '../store/records.js';
 
 /** What a worker needs to run one attempt: where the task is defined and what to call it with. */

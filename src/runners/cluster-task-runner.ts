@@ -4,7 +4,7 @@
  * machine and records it; workers run the attempts.
  */
 import { lookupTask } from '../engine/task-registry.js';
-import type { State } from '../engine/states.js';
+import type { State } from '../states.js';
 import { ClusterError, TaskNotImportableError, UsageError } from '../errors.js';
 import type { AttemptExecutor } from './attempt.js';
 import { clusterAt } from './cluster/cluster-addresses.js';

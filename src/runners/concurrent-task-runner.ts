@@ -2,7 +2,7 @@
  * The default runner: task runs execute in this process, concurrently, up to a bound.
  */
 import { UsageError } from '../errors.js';
-import type { State } from '../engine/states.js';
+import type { State } from '../states.js';
 import type { TaskRunSubmission, TaskRunner } from './task-runner.js';
 
 /** Options of {@link ConcurrentTaskRunner}. */

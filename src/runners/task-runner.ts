@@ -3,7 +3,7 @@
  * runners call `runOn` with an executor that sends each attempt (module + name + arguments) to a
  * worker process, while the state machine stays in the flow-run process.
  */
-import type { State } from '../engine/states.js';
+import type { State } from '../states.js';
 import type { AttemptExecutor } from './attempt.js';
 
 /** One task run handed to a runner, its inputs already resolved. */

@@ -8,7 +8,7 @@ import { UsageError, type ParameterIssue } from '../errors.js';
 import type { FlowDefinition, FlowRunOptions, ParameterValidation } from '../engine/flow-definition.js';
 import { runFlow } from '../engine/flow-engine.js';
 import { checkTemplate } from '../engine/run-names.js';
-import type { State } from '../engine/states.js';
+import type { State } from '../states.js';
 import { resultOf } from './futures.js';
 import { callerLocation } from './task-identity.js';
 

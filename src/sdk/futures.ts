@@ -3,7 +3,7 @@
  * tasks as arguments (the engine waits for them and records the DAG edge), or wait on them.
  */
 import { CancelledError, WeftError } from '../errors.js';
-import type { State } from '../engine/states.js';
+import type { State } from '../states.js';
 import { HANDLE, type TaskRunHandle } from '../engine/task-run-handle.js';
 import { valueOf } from '../engine/task-results.js';
 

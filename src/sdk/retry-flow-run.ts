@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { FlowLoadError, RunNotFoundError, UsageError } from '../errors.js';
 import { getClient } from '../engine/client.js';
 import { runFlow } from '../engine/flow-engine.js';
-import type { State } from '../engine/states.js';
+import type { State } from '../states.js';
 import { flowDefinition, isFlow, type FlowCallOptions } from './flow.js';
 import { resultOf } from './futures.js';
 

@@ -5,7 +5,7 @@
 import { format } from 'node:util';
 import { currentContext } from '../engine/context.js';
 import { emitLog } from '../engine/run-log.js';
-import { LOG_LEVELS } from '../store/records.js';
+import { LOG_LEVELS } from '../log-levels.js';
 
 /** A run logger. Messages are formatted like `console.log` (`%s`, `%d`, objects). */
 export interface RunLogger {

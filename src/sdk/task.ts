@@ -7,7 +7,7 @@ import { submitTaskRun } from '../engine/task-engine.js';
 import type { TaskDefinition, TaskRunOptions } from '../engine/task-definition.js';
 import { checkTemplate, parameterNames, templateFields } from '../engine/run-names.js';
 import { checkStorageKeyTemplate } from '../results/storage-key-template.js';
-import type { State } from '../engine/states.js';
+import type { State } from '../states.js';
 import { HANDLE } from '../engine/task-run-handle.js';
 import type { AllowFailure, Unmapped } from './annotations.js';
 import { resultOf, TaskFuture, TaskFutureList } from './futures.js';

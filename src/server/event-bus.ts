@@ -3,7 +3,7 @@
  * recorded. The event stream endpoint and the services subscribe here.
  */
 import { EventEmitter } from 'node:events';
-import type { StateSnapshot } from '../engine/states.js';
+import type { StateSnapshot } from '../states.js';
 import type { LogRecord } from '../store/records.js';
 
 /** One live event. */

@@ -2,8 +2,8 @@
  * The orchestration rules for flow-run state changes that other parties must agree on. A
  * proposed state is checked against the current one; a refusal names the rule.
  */
-import { isFinal } from '../engine/states.js';
-import type { StateSnapshot } from '../engine/states.js';
+import { isFinal } from '../states.js';
+import type { StateSnapshot } from '../states.js';
 
 /** A rule's refusal. */
 export interface RuleRefusal {

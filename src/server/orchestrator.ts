@@ -7,8 +7,8 @@
  * restarted server reloads them (`adoptHeartbeats`) and still watches those runs.
  */
 import { OrchestrationRuleError, RunNotFoundError } from '../errors.js';
-import { isFinal } from '../engine/states.js';
-import type { StateSnapshot } from '../engine/states.js';
+import { isFinal } from '../states.js';
+import type { StateSnapshot } from '../states.js';
 import type { FlowRunPatch, FlowRunRecord, RecordBatch } from '../store/records.js';
 import type { Heartbeat, HeartbeatRecord, Store } from '../store/store.js';
 import type { EventBus } from './event-bus.js';

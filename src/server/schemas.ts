@@ -3,8 +3,8 @@
  * response and are emitted into the OpenAPI document. They mirror `store/records.ts`.
  */
 import { z } from 'zod';
-import { STATE_TYPES } from '../engine/states.js';
-import type { StateType } from '../engine/states.js';
+import { STATE_TYPES } from '../states.js';
+import type { StateType } from '../states.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 const id = z.string().min(1).max(200);

@@ -2,7 +2,7 @@
  * The shapes of the orchestration record: what every store implementation reads and writes.
  * Timestamps are ISO 8601 strings so records cross HTTP and JSON unchanged.
  */
-import type { StateSnapshot, StateType } from '../engine/states.js';
+import type { StateSnapshot, StateType } from '../states.js';
 
 /** A flow run as recorded. */
 export interface FlowRunRecord {
@@ -68,9 +68,6 @@ export interface TaskRunEdge {
   readonly taskRunId: string;
   readonly upstreamId: string;
 }
-
-/** Numeric log levels (Python's, which Prefect users know). */
-export const LOG_LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 } as const;
 
 /** A log line as recorded. */
 export interface LogRecord {

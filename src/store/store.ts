@@ -14,7 +14,7 @@ import type {
   StateRecord,
   TaskRunWithUpstream,
 } from './records.js';
-import type { StateSnapshot } from '../engine/states.js';
+import type { StateSnapshot } from '../states.js';
 
 /** The orchestration record. */
 export interface Store {

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import * as errors from '../errors.js';
 import { StoreError, WeftError } from '../errors.js';
-import type { StateSnapshot } from '../engine/states.js';
+import type { StateSnapshot } from '../states.js';
 import type {
   FlowRunFilter,
   FlowRunPatch,

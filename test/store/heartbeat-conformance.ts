@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_TYPES, isFinal } from '../../src/engine/states.js';
-import type { StateType } from '../../src/engine/states.js';
+import { STATE_TYPES, isFinal } from '../../src/states.js';
+import type { StateType } from '../../src/states.js';
 import type { HeartbeatRecord, Store } from '../../src/store/store.js';
 import { at, flowRun, state } from './record-builders.js';
 

@@ -2,7 +2,7 @@
  * Builders of records for store tests: a valid record with the fields a test cares about.
  */
 import { randomUUID } from 'node:crypto';
-import type { StateSnapshot, StateType } from '../../src/engine/states.js';
+import type { StateSnapshot, StateType } from '../../src/states.js';
 import type { FlowRunRecord, LogRecord, StateRecord, TaskRunRecord } from '../../src/store/records.js';
 
 /** An ISO timestamp `ms` milliseconds after a fixed instant, so tests control ordering. */

@@ -3,9 +3,9 @@
  * serialization). Messages travel in batches, one IPC write per event-loop turn and direction,
  * so thousands of small task runs cost thousands of array entries, not thousands of writes.
  */
-import type { FlowRunInfo, TaskRunInfo } from '../../engine/run-info.js';
+import type { FlowRunInfo, TaskRunInfo } from '../../run-info.js';
 import { RemoteTaskError } from '../../errors.js';
-import { errorMessage } from '../../engine/states.js';
+import { errorMessage } from '../../states.js';
 import type { LogRecord } from '../../store/records.js';
 
 /** Run one attempt. */

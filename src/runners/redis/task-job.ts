@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { serialize, deserialize } from 'node:v8';
 import { loadReference, storageFor } from '../../engine/task-results.js';
-import type { FlowRunInfo, TaskRunInfo } from '../../engine/run-info.js';
+import type { FlowRunInfo, TaskRunInfo } from '../../run-info.js';
 import { encodeResultRecord } from '../../results/result-record.js';
 import type { Settings } from '../../settings.js';
 import type { LogRecord, ResultReference } from '../../store/records.js';

@@ -3,7 +3,7 @@
  * server's crash detector knows the process is alive. The answer carries the run's state: a
  * CANCELLING state means someone asked the server to cancel it.
  */
-import type { StateSnapshot } from '../../engine/states.js';
+import type { StateSnapshot } from '../../states.js';
 import type { ApiClient } from './api-client.js';
 
 /**

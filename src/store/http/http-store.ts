@@ -6,8 +6,8 @@
  * their answers tell this client when someone asked the server to cancel it.
  */
 import { RunNotFoundError, StoreError } from '../../errors.js';
-import { isFinal } from '../../engine/states.js';
-import type { StateSnapshot } from '../../engine/states.js';
+import { isFinal } from '../../states.js';
+import type { StateSnapshot } from '../../states.js';
 import type {
   FlowRunFilter,
   FlowRunPatch,

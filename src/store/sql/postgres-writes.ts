@@ -23,7 +23,7 @@
  */
 import { CompiledQuery } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { StateSnapshot } from '../../engine/states.js';
+import type { StateSnapshot } from '../../states.js';
 import type { FlowRunPatch, FlowRunRecord } from '../records.js';
 import type { EdgeRow } from './batch-inserts.js';
 import { flowRunRow, stateRow } from './rows.js';

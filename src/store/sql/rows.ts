@@ -2,7 +2,7 @@
  * Conversions between the record shapes of `records.ts` and the rows of `schema.ts`.
  */
 import type { Insertable, Selectable } from 'kysely';
-import type { StateSnapshot, StateType } from '../../engine/states.js';
+import type { StateSnapshot, StateType } from '../../states.js';
 import type { FlowRunRecord, LogRecord, StateRecord, TaskRunRecord, ResultReference } from '../records.js';
 import type { FlowRunsTable, LogsTable, StateColumns, StatesTable, TaskRunsTable } from './schema.js';
 

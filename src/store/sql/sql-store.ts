@@ -4,8 +4,8 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { RunNotFoundError, UsageError, WeftError } from '../../errors.js';
-import type { StateSnapshot } from '../../engine/states.js';
-import { STATE_TYPES, isFinal } from '../../engine/states.js';
+import type { StateSnapshot } from '../../states.js';
+import { STATE_TYPES, isFinal } from '../../states.js';
 import type {
   FlowRunFilter,
   FlowRunPatch,
