@@ -81,7 +81,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   const orchestrator = new Orchestrator(options.store, bus);
   const closing = new AbortController();
 
-  app.get('/api/health', { schema: { tags: ['health'], summary: 'Liveness and database check (no API key needed)', response: { 200: z.object({ status: z.literal('ok') }), 503: errorSchema } } }, async () => {
+  app.get('/api/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Liveness and database check (no API key needed)', response: { 200: z.object({ status: z.literal('ok') }), 503: errorSchema } } }, async () => {
     await options.store.listFlowRuns({ limit: 1 });
     return { status: 'ok' as const };
   });
