@@ -98,6 +98,11 @@ export class RunNotFoundError extends WeftError {
   override name = 'RunNotFoundError';
 }
 
+/** A run was to be recorded under an id the record already has (HTTP 409 from the server). */
+export class RunExistsError extends WeftError {
+  override name = 'RunExistsError';
+}
+
 /** The orchestration record could not be read or written. */
 export class StoreError extends WeftError {
   override name = 'StoreError';

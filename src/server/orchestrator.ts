@@ -6,7 +6,7 @@
  * writes the ones that changed to the store now and then (`flushHeartbeats`), so that a
  * restarted server reloads them (`adoptHeartbeats`) and still watches those runs.
  */
-import { OrchestrationRuleError, RunNotFoundError } from '../errors.js';
+import { OrchestrationRuleError, RunExistsError, RunNotFoundError, StoreError } from '../errors.js';
 import { isFinal } from '../states.js';
 import type { StateSnapshot } from '../states.js';
 import type { FlowRunPatch, FlowRunRecord, RecordBatch } from '../store/records.js';
@@ -76,9 +76,21 @@ export class Orchestrator {
     this.bus.publish({ kind: 'flow-run-state', flowRunId: id, state });
   }
 
-  /** Records a new flow run. */
+  /**
+   * Records a new flow run.
+   * @throws RunExistsError when the id is taken (the database's refusal is not an outage).
+   */
   async create(run: FlowRunRecord): Promise<void> {
-    await this.store.createFlowRun(run);
+    try {
+      await this.store.createFlowRun(run);
+    } catch (error) {
+      // The driver's unique violation arrives as a StoreError like an outage does: tell them
+      // apart by looking (a database that is down fails this read too, and the outage stands).
+      if (!(error instanceof StoreError)) throw error;
+      const existing = await this.store.readFlowRun(run.id).catch(() => undefined);
+      if (existing?.id !== run.id) throw error;
+      throw new RunExistsError(`A flow run with id ${run.id} is already recorded. Create the run under a new id, or read it with GET /api/v1/flow-runs/${run.id}.`, { cause: error });
+    }
     this.bus.publish({ kind: 'flow-run-state', flowRunId: run.id, state: run.state });
   }
 

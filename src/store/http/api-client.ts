@@ -9,7 +9,7 @@
  * reached fails at once, so a wrong WEFT_API_URL is reported without a wait.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { OrchestrationRuleError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError } from '../../errors.js';
+import { OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError } from '../../errors.js';
 
 /** How to reach the server. */
 export interface ApiClientOptions {
@@ -36,6 +36,7 @@ interface ErrorBody {
 function answerError(status: number, body: ErrorBody, action: string, base: string): Error {
   const message = body.message ?? `HTTP ${status}`;
   if (status === 404) return new RunNotFoundError(message);
+  if (status === 409 && body.error === 'RunExistsError') return new RunExistsError(message);
   if (status === 409) return new OrchestrationRuleError(body.rule ?? 'unknown', message);
   if (status === 400 && body.error === 'UsageError') return new UsageError(message);
   if (status === 401) return new StoreError(`The Weft server at ${base} refused to ${action}: ${message}`);
