@@ -12,7 +12,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HeartbeatRecord, Store } from '../store/store.js';
 import { requireApiKey } from './auth.js';
+import type { Clock } from './clock.js';
 import { startCrashDetector } from './crash-detector.js';
+import type { CrashDetector } from './crash-detector.js';
 import { errorHandler } from './error-replies.js';
 import { EventBus } from './event-bus.js';
 import { Orchestrator } from './orchestrator.js';
@@ -38,6 +40,8 @@ export interface AppOptions {
   readonly crashTimeoutMs?: number;
   /** Log requests (Fastify's pino logger). @default false */
   readonly logger?: boolean;
+  /** The time the services read (crash detection). @default systemClock */
+  readonly clock?: Clock;
   /** Called after a run is reopened through the API (the server starts its re-run). */
   readonly onRetry?: (run: FlowRunRecord) => void;
 }
@@ -47,6 +51,8 @@ export interface WeftApp {
   readonly app: FastifyInstance;
   readonly orchestrator: Orchestrator;
   readonly bus: EventBus;
+  /** The crash detector (`checkNow()` after moving a test clock). */
+  readonly crashDetector: CrashDetector;
   /**
    * Stops accepting, lets requests in flight finish, ends event streams, stops the crash
    * detector (which writes the last heartbeats it heard), closes the store.
@@ -78,7 +84,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   });
 
   const bus = new EventBus();
-  const orchestrator = new Orchestrator(options.store, bus);
+  const orchestrator = new Orchestrator(options.store, bus, options.clock);
   const closing = new AbortController();
 
   app.get('/api/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Liveness and database check (no API key needed)', response: { 200: z.object({ status: z.literal('ok') }), 503: errorSchema } } }, async () => {
@@ -97,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     app,
     orchestrator,
     bus,
+    crashDetector: detector,
     close() {
       closed ??= (async () => {
         closing.abort();

@@ -11,6 +11,8 @@ import { isFinal } from '../states.js';
 import type { StateSnapshot } from '../states.js';
 import type { FlowRunPatch, FlowRunRecord, RecordBatch } from '../store/records.js';
 import type { Heartbeat, HeartbeatRecord, Store } from '../store/store.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import type { EventBus } from './event-bus.js';
 import { cancelTarget, checkTransition, retryTarget, sameState } from './flow-run-rules.js';
 import type { RuleRefusal } from './flow-run-rules.js';
@@ -37,11 +39,13 @@ export class Orchestrator {
   constructor(
     readonly store: Store & HeartbeatRecord,
     readonly bus: EventBus,
+    /** The time heartbeats are noted and crashes judged by. @default systemClock */
+    readonly clock: Clock = systemClock,
   ) {}
 
   /** Notes that the process of `id` was heard from now. */
   #beat(id: string): void {
-    this.heartbeats.set(id, Date.now());
+    this.heartbeats.set(id, this.clock.now());
     this.#unflushed.add(id);
     this.#finished.delete(id);
     this.#adopted.delete(id);
@@ -114,7 +118,7 @@ export class Orchestrator {
   async cancel(id: string): Promise<FlowRunRecord> {
     return this.#serialized(id, async () => {
       const run = await this.#current(id);
-      const target = cancelTarget(run.state, new Date().toISOString());
+      const target = cancelTarget(run.state, new Date(this.clock.now()).toISOString());
       if (isRefusal(target)) throw new OrchestrationRuleError(target.rule, target.message);
       if (target === run.state) return run;
       await this.#apply(id, target, isFinal(target) ? { endTime: target.timestamp } : {});
@@ -126,7 +130,7 @@ export class Orchestrator {
   async retry(id: string): Promise<FlowRunRecord> {
     return this.#serialized(id, async () => {
       const run = await this.#current(id);
-      const target = retryTarget(run.state, new Date().toISOString());
+      const target = retryTarget(run.state, new Date(this.clock.now()).toISOString());
       if (isRefusal(target)) throw new OrchestrationRuleError(target.rule, target.message);
       await this.#apply(id, target);
       return this.#current(id);
@@ -179,21 +183,27 @@ export class Orchestrator {
   /**
    * Marks a run whose process stopped answering CRASHED, with its open task runs; `lastSeen` is
    * the heartbeat time the crash detector judged too old (nothing is done if a newer one came).
-   * When the store fails, the run stays watched and the next check tries again.
+   * A run that was asked to cancel (CANCELLING) becomes CANCELLED instead: what was asked for
+   * holds, since nothing runs it any more. When the store fails, the run stays watched and the
+   * next check tries again.
    */
   async markCrashed(id: string, lastSeen: number): Promise<void> {
     await this.#serialized(id, async () => {
       if ((this.heartbeats.get(id) ?? lastSeen) !== lastSeen) return;
       const run = await this.store.readFlowRun(id);
       if (run !== undefined && !isFinal(run.state)) {
-        const now = new Date().toISOString();
-        const crashed: StateSnapshot = { type: 'CRASHED', name: 'Crashed', message: this.#crashMessage(id, lastSeen), timestamp: now };
+        const now = new Date(this.clock.now()).toISOString();
+        const silent = this.#crashMessage(id, lastSeen);
+        const final: StateSnapshot =
+          run.state.type === 'CANCELLING'
+            ? { type: 'CANCELLED', name: 'Cancelled', message: `Cancel was requested and the flow-run process stopped answering, so nothing runs it any more. ${silent}`, timestamp: now }
+            : { type: 'CRASHED', name: 'Crashed', message: silent, timestamp: now };
         const open = (await this.store.listTaskRuns(id)).filter((t) => !isFinal(t.state));
         if (open.length > 0) {
-          const taskRuns = open.map(({ upstream: _upstream, ...t }) => ({ ...t, state: crashed, endTime: now }));
-          await this.write({ taskRuns, edges: [], states: taskRuns.map((t) => ({ runId: t.id, runKind: 'task' as const, ...crashed })), logs: [] });
+          const taskRuns = open.map(({ upstream: _upstream, ...t }) => ({ ...t, state: final, endTime: now }));
+          await this.write({ taskRuns, edges: [], states: taskRuns.map((t) => ({ runId: t.id, runKind: 'task' as const, ...final })), logs: [] });
         }
-        await this.#apply(id, crashed, { endTime: now });
+        await this.#apply(id, final, { endTime: now });
       }
       this.heartbeats.delete(id);
       this.#adopted.delete(id);
@@ -203,7 +213,7 @@ export class Orchestrator {
 
   /** Why a run is marked CRASHED: for how long it was silent, and since when if this server adopted it. */
   #crashMessage(id: string, lastSeen: number): string {
-    const silentFor = `${Math.round((Date.now() - lastSeen) / 1000)} s`;
+    const silentFor = `${Math.round((this.clock.now() - lastSeen) / 1000)} s`;
     const adopted = this.#adopted.get(id);
     if (adopted === undefined) return `No heartbeat from the flow-run process for ${silentFor}: it was killed or lost its connection.`;
     return (

@@ -70,7 +70,7 @@ forEachDatabase((database) => {
         const path = route.path.replace('{id}', run.id).replace('{name}', run.flowName);
         const isHealth = path === '/api/health';
         const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : '{}';
-        const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+        const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
         const methods = route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
         for (const method of methods) {
           for (const target of spellings(path, origin)) {
