@@ -44,6 +44,8 @@ export interface AppOptions {
   readonly clock?: Clock;
   /** Called after a run is reopened through the API (the server starts its re-run). */
   readonly onRetry?: (run: FlowRunRecord) => void;
+  /** Called before a run is reopened through the API; throws (an OrchestrationRuleError) to refuse. */
+  readonly checkRetry?: (run: FlowRunRecord) => void;
 }
 
 /** The app and what it runs. */
@@ -93,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
   await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
-  await app.register(flowRunRoutes(orchestrator, options.onRetry), { prefix: '/api/v1' });
+  await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
 

@@ -126,10 +126,11 @@ export class Orchestrator {
     });
   }
 
-  /** Reopens a finished run as SCHEDULED (AwaitingRetry). */
-  async retry(id: string): Promise<FlowRunRecord> {
+  /** Reopens a finished run as SCHEDULED (AwaitingRetry); `check` may refuse it first (by throwing). */
+  async retry(id: string, check?: (run: FlowRunRecord) => void): Promise<FlowRunRecord> {
     return this.#serialized(id, async () => {
       const run = await this.#current(id);
+      check?.(run);
       const target = retryTarget(run.state, new Date(this.clock.now()).toISOString());
       if (isRefusal(target)) throw new OrchestrationRuleError(target.rule, target.message);
       await this.#apply(id, target);

@@ -10,6 +10,7 @@ import { databaseLocation } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import type { HeartbeatRecord, Store } from '../store/store.js';
 import { redactUrl } from '../store/sql/postgres.js';
+import { projectDirs } from './project-dirs.js';
 import { retryLauncher } from './retry-launcher.js';
 import { buildApp } from './app.js';
 import type { WeftApp } from './app.js';
@@ -78,8 +79,9 @@ export async function startServer(settings: Settings, options: StartServerOption
     await store.close();
     throw new StoreError(`The record at ${redactUrl(databaseLocation(settings))} cannot keep heartbeats: the server needs a SQLite or Postgres database.`);
   }
-  const retries = retryLauncher(settings);
+  const retries = retryLauncher(settings, projectDirs(settings.server.projectDirs, process.cwd()));
   const weft = await buildApp({
+    checkRetry: (run) => retries.check(run),
     onRetry: (run) => void retries.launch(run),
     store,
     apiKey,
