@@ -103,6 +103,11 @@ export class RunExistsError extends WeftError {
   override name = 'RunExistsError';
 }
 
+/** A request body the server does not accept before reading it (invalid UTF-8, JSON nested too deep): HTTP 400. */
+export class RequestBodyError extends WeftError {
+  override name = 'RequestBodyError';
+}
+
 /** The orchestration record could not be read or written. */
 export class StoreError extends WeftError {
   override name = 'StoreError';

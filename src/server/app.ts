@@ -17,6 +17,7 @@ import { startCrashDetector } from './crash-detector.js';
 import type { CrashDetector } from './crash-detector.js';
 import { errorHandler } from './error-replies.js';
 import { EventBus } from './event-bus.js';
+import { useBoundedJsonParser } from './json-body.js';
 import { Orchestrator } from './orchestrator.js';
 import { eventRoutes } from './routes/events.js';
 import { flowRunRoutes } from './routes/flow-runs.js';
@@ -74,6 +75,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(bodyLimit));
+  useBoundedJsonParser(app);
   requireApiKey(app, options.apiKey ?? '');
 
   await app.register(swagger, {
