@@ -226,7 +226,7 @@ export class Orchestrator {
   /** Writes a hot-path batch and publishes its state changes and logs. */
   async write(batch: RecordBatch): Promise<void> {
     await this.store.write(batch);
-    if (this.bus.subscribers === 0) return;
+    // Published even with no reader connected: a reader that was dropped resumes from the kept events.
     const flowOf = new Map(batch.taskRuns.map((t) => [t.id, t.flowRunId]));
     for (const s of batch.states) {
       if (s.runKind === 'task') {
