@@ -13,10 +13,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { eventFlowRunId } from '../event-bus.js';
-import type { EventBus, PublishedEvent } from '../event-bus.js';
+import type { EventBatch, EventBus, PublishedEvent } from '../event-bus.js';
 
 /** Most bytes a connection may have waiting to be sent before the reader is dropped. */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
+
+/** Events written at once while catching up. */
+const REPLAY_CHUNK = 256;
 
 /** How often an idle stream says it is alive, in ms. */
 const KEEP_ALIVE_MS = 15_000;
@@ -80,9 +83,19 @@ export function eventRoutes(bus: EventBus, closing: AbortSignal): FastifyPluginA
           }
           raw.write(chunk);
         };
-        const send = (published: PublishedEvent): void => {
-          if (only !== undefined && eventFlowRunId(published.event) !== only) return;
-          write(published.frame);
+        /** The id of the last event this reader was given (or skipped by its filter). */
+        let sent = after ?? bus.lastId;
+        const send = (events: readonly PublishedEvent[], frames?: Buffer): void => {
+          const first = events[0];
+          const last = events.at(-1);
+          if (first === undefined || last === undefined || last.id <= sent) return;
+          if (only === undefined && first.id > sent && frames !== undefined) {
+            write(frames); // the common case: the whole batch, as one shared buffer
+          } else {
+            const wanted = events.filter((e) => e.id > sent && (only === undefined || eventFlowRunId(e.event) === only));
+            if (wanted.length > 0) write(Buffer.concat(wanted.map((e) => e.frame)));
+          }
+          sent = last.id;
         };
         const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
         closing.addEventListener('abort', end);
@@ -90,20 +103,15 @@ export function eventRoutes(bus: EventBus, closing: AbortSignal): FastifyPluginA
         write(': connected\n\n');
         if (after !== undefined) {
           // Catch up from the kept events at the pace the reader reads, then follow live.
-          let sent = after;
           let missed = bus.since(sent);
           if (missed.gap) write(`event: gap\ndata: ${JSON.stringify({ after, message: 'Some events after this id are no longer kept: re-read the runs through the API.' })}\n\n`);
           while (!ended && missed.events.length > 0) {
-            for (const published of missed.events) {
-              send(published);
-              sent = published.id;
-              if (raw.writableLength > MAX_UNSENT_BYTES / 2) break;
-            }
+            for (let i = 0; i < missed.events.length && !ended && raw.writableLength <= MAX_UNSENT_BYTES / 2; i += REPLAY_CHUNK) send(missed.events.slice(i, i + REPLAY_CHUNK));
             if (raw.writableLength > MAX_UNSENT_BYTES / 2) await drained(raw, closing);
             missed = bus.since(sent);
           }
         }
-        if (!ended) unsubscribe = bus.subscribe(send);
+        if (!ended) unsubscribe = bus.subscribe((batch: EventBatch) => send(batch.events, batch.frames));
       },
     );
     return Promise.resolve();
