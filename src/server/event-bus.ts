@@ -3,7 +3,8 @@
  * recorded. The event stream endpoint and the services subscribe here.
  *
  * Each event gets an id (increasing; it starts from the server's start time in µs, so ids stay
- * increasing across a restart) and is serialized ONCE into its server-sent-events frame. Events
+ * increasing across a restart) and is serialized ONCE into its server-sent-events frame (when a
+ * reader first needs it: with no reader connected, publishing costs no serialization). Events
  * are delivered to subscribers in batches, every `flushMs` at most, each batch with the frames of
  * all its events in one buffer: every stream reader writes that one shared buffer, one write per
  * batch rather than one per event (200 readers written per event cut API writes 10-fold). The
@@ -20,11 +21,30 @@ export type ServerEvent =
   | { readonly kind: 'task-run-state'; readonly flowRunId: string | null; readonly taskRunId: string; readonly state: StateSnapshot }
   | { readonly kind: 'log'; readonly log: LogRecord };
 
-/** An event as published: its id and its server-sent-events frame (`id:`, `event:`, `data:`). */
-export interface PublishedEvent {
-  readonly id: number;
-  readonly event: ServerEvent;
-  readonly frame: Buffer;
+/** About how many bytes an event takes (its frame, or the records it holds), without serializing it. */
+function estimateBytes(event: ServerEvent): number {
+  const text = event.kind === 'log' ? event.log.message.length + event.log.name.length : (event.state.message?.length ?? 0) + event.state.name.length;
+  return 256 + 3 * text; // a UTF-16 character is at most 3 UTF-8 bytes
+}
+
+/** An event as published: its id and its server-sent-events frame (`id:`, `event:`, `data:`), made once, on first use. */
+export class PublishedEvent {
+  #frame: Buffer | undefined;
+  /** About how many bytes it holds (for the replay bound). */
+  readonly bytes: number;
+
+  constructor(
+    readonly id: number,
+    readonly event: ServerEvent,
+  ) {
+    this.bytes = estimateBytes(event);
+  }
+
+  /** The frame, serialized once for every reader. */
+  get frame(): Buffer {
+    this.#frame ??= Buffer.from(`id: ${this.id}\nevent: ${this.event.kind}\ndata: ${JSON.stringify(this.event)}\n\n`, 'utf8');
+    return this.#frame;
+  }
 }
 
 /** Events published together, delivered at once. */
@@ -42,7 +62,7 @@ export function eventFlowRunId(event: ServerEvent): string | null {
 
 /** Options of the bus. */
 export interface EventBusOptions {
-  /** Most bytes of recent frames kept for readers that resume with `Last-Event-ID`. @default 16_777_216 */
+  /** About how many bytes of recent events are kept for readers that resume with `Last-Event-ID`. @default 16_777_216 */
   readonly replayBytes?: number;
   /** Longest an event waits to be delivered with the ones after it, in ms. @default 25 */
   readonly flushMs?: number;
@@ -87,8 +107,7 @@ export class EventBus {
   /** Serializes `event` once, keeps it for replay, and tells every subscriber. */
   publish(event: ServerEvent): void {
     const id = ++this.#lastId;
-    const frame = Buffer.from(`id: ${id}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`, 'utf8');
-    const published: PublishedEvent = { id, event, frame };
+    const published = new PublishedEvent(id, event);
     this.#keep(published);
     if (this.#emitter.listenerCount('batch') === 0) return; // kept for replay; nobody to tell now
     this.#pending.push(published);
@@ -110,9 +129,9 @@ export class EventBus {
 
   #keep(published: PublishedEvent): void {
     this.#kept.push(published);
-    this.#keptBytes += published.frame.length;
+    this.#keptBytes += published.bytes;
     while (this.#keptBytes > this.#replayBytes && this.#head < this.#kept.length) {
-      this.#keptBytes -= (this.#kept[this.#head] as PublishedEvent).frame.length;
+      this.#keptBytes -= (this.#kept[this.#head] as PublishedEvent).bytes;
       this.#head++;
     }
     if (this.#head > 1024 && this.#head * 2 > this.#kept.length) {
