@@ -98,6 +98,16 @@ export class RunNotFoundError extends WeftError {
   override name = 'RunNotFoundError';
 }
 
+/** A run was to be recorded under an id the record already has (HTTP 409 from the server). */
+export class RunExistsError extends WeftError {
+  override name = 'RunExistsError';
+}
+
+/** A request body the server does not accept before reading it (invalid UTF-8, JSON nested too deep): HTTP 400. */
+export class RequestBodyError extends WeftError {
+  override name = 'RequestBodyError';
+}
+
 /** The orchestration record could not be read or written. */
 export class StoreError extends WeftError {
   override name = 'StoreError';

@@ -53,14 +53,29 @@ export class ThreadedStore implements Store, HeartbeatRecord {
   private failure: Error | undefined;
 
   private constructor(private readonly worker: Worker) {
+    // Calls are answered in the order they were posted, so a reply that could not cross the
+    // boundary (it arrives as `messageerror`, or as a `lost` reply from the thread) belongs to
+    // the oldest call still waiting, and every call older than an arriving reply lost its own.
     worker.on('message', (reply: StoreReply) => {
+      if (reply.lost === true) {
+        this.rejectOldest(revive(reply.error ?? { name: 'StoreError', message: 'A call to the record thread was lost.' }));
+        return;
+      }
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
+      for (const id of this.pending.keys()) {
+        if (id >= reply.id) break;
+        this.rejectOldest(new StoreError("The record's thread answered a later call first: this one's answer was lost. Retry it."));
+      }
+      this.settled(reply.id);
       if (reply.error) waiting.reject(revive(reply.error));
       else waiting.resolve(reply.result);
     });
+    worker.on('messageerror', (error) =>
+      this.rejectOldest(
+        new StoreError(`The record's answer could not be decoded (${error.message}): it holds a value nested too deeply. Delete or fix that record.`, { cause: error }),
+      ),
+    );
     worker.on('error', (error) => this.fail(new StoreError(`The record's writer thread failed: ${error.message}`, { cause: error })));
     worker.on('exit', () => this.fail(new StoreError('The record is closed; open a new store to go on.')));
     worker.unref(); // idle, the thread does not keep the process alive; a call in flight does
@@ -80,6 +95,21 @@ export class ThreadedStore implements Store, HeartbeatRecord {
     return new ThreadedStore(worker);
   }
 
+  /** Forgets a settled call; idle, the thread no longer keeps the process alive. */
+  private settled(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
+  }
+
+  /** Fails the oldest call still waiting (the pending map keeps insertion order, which is id order). */
+  private rejectOldest(error: Error): void {
+    const oldest = this.pending.entries().next();
+    if (oldest.done === true) return;
+    const [id, waiting] = oldest.value;
+    this.settled(id);
+    waiting.reject(error);
+  }
+
   private fail(error: Error): void {
     this.failure ??= error;
     for (const waiting of this.pending.values()) waiting.reject(error);
@@ -93,7 +123,13 @@ export class ThreadedStore implements Store, HeartbeatRecord {
     const call: StoreCall = { id, method, args };
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage(call);
+      try {
+        this.worker.postMessage(call);
+      } catch (error) {
+        this.settled(id);
+        const why = error instanceof Error ? error.message : String(error);
+        reject(new StoreError(`Could not ${method}: the call cannot be sent to the record's thread (${why}); it holds a value nested too deeply or not cloneable.`, { cause: error }));
+      }
     });
   }
 
