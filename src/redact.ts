@@ -11,15 +11,18 @@ export const REDACTED = '***';
 /** A URL scheme and its `//`: `redis://`, `postgres://`, `https://`, `mongodb+srv://` … */
 const SCHEME = /[a-z][a-z0-9+.-]*:\/\//gi;
 
-/** A run of non-blank text holding a scheme: where a URL (and its userinfo) may be. */
-const URL_TOKEN = /\S*[a-z][a-z0-9+.-]*:\/\/\S*/gi;
+/** A run of non-blank text: a URL (and its userinfo) lies within one. */
+const TOKEN = /\S+/g;
 
 /**
  * A parameter whose value is a secret: `password=`, `sslpassword=`, `token=`, `access_token=`,
  * `api_key=`, `client_secret=`, `X-Amz-Signature=`, `X-Amz-Credential=` … in a query string or
  * a `key=value` connection string. The value runs to the next `&`, `;` or blank.
  */
-const SECRET_PARAM = /(^|[?&;,\s'"(])([\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|signature|credential|sig))=([^&;\s]+)/gi;
+const PARAM = /(^|[?&;,\s'"(])([\w.-]+)=([^&;\s]+)/g;
+const SECRET_NAME = /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|signature|credential|sig)$/i;
+/** Cheap test that a text may hold a secret parameter at all (most log lines do not). */
+const SECRET_HINT = /pass|pwd|secret|token|key|sig|credential/i;
 
 /** The userinfo of a URL-like `rest` (what follows `scheme://`): everything before its last `@`. */
 function userinfoEnd(rest: string): number {
@@ -61,10 +64,13 @@ function redactToken(token: string): string {
  * redactSecrets('host=db user=weft password=hunter2'); // 'host=db user=weft password=***'
  */
 export function redactSecrets(text: string): string {
-  if (!text.includes('://') && !text.includes('=')) return text;
-  return text
-    .replace(URL_TOKEN, redactToken)
-    .replace(SECRET_PARAM, (_, before: string, name: string) => `${before}${name}=${REDACTED}`);
+  // Most log lines hold neither a URL with userinfo nor a secret parameter: keep them cheap.
+  let out = text;
+  if (out.includes('://') && out.includes('@')) out = out.replace(TOKEN, (token) => (token.includes('://') ? redactToken(token) : token));
+  if (out.includes('=') && SECRET_HINT.test(out)) {
+    out = out.replace(PARAM, (whole, before: string, name: string) => (SECRET_NAME.test(name) ? `${before}${name}=${REDACTED}` : whole));
+  }
+  return out;
 }
 
 /**
