@@ -140,6 +140,20 @@ export class ResultStorageError extends WeftError {
   override name = 'ResultStorageError';
 }
 
+/**
+ * A result path under a local storage goes through a symbolic link that leads outside the
+ * storage directory; nothing was read, written or deleted there.
+ */
+export class ResultPathOutsideStorageError extends ResultStorageError {
+  override name = 'ResultPathOutsideStorageError';
+  /** The link on the way (a directory or the file itself). */
+  readonly path: string;
+  constructor(message: string, path: string) {
+    super(message);
+    this.path = path;
+  }
+}
+
 /** A persisted result could not be decoded (corrupt or truncated file, unknown serializer). */
 export class CorruptResultError extends WeftError {
   override name = 'CorruptResultError';

@@ -20,6 +20,8 @@ import type { TaskRunHandle } from './task-run-handle.js';
 
 /** What happens to one task run's result. @internal */
 export interface ResultPlan {
+  /** Identity of the task (`module:name`), written with the result and checked on a cache hit. */
+  readonly taskKey: string;
   readonly storage: ResultStorage;
   readonly serializer: Serializer;
   readonly persist: boolean;
@@ -37,6 +39,8 @@ export interface CachedResult {
   readonly reference: ResultReference;
   /** Size of the stored record, for the byte bound of the memory cache. */
   readonly bytes: number;
+  /** The task that produced it (`module:name`); undefined for records of older versions. */
+  readonly taskKey?: string | undefined;
 }
 
 const storages = new Map<string, ResultStorage>();
@@ -104,6 +108,7 @@ export function planResult<O>(
   }
   const inMemory = o.cacheResultInMemory === true ? true : o.cacheResultInMemory === false ? false : 'bounded';
   return {
+    taskKey: def.taskKey,
     storage,
     serializer,
     persist,
@@ -121,7 +126,7 @@ export async function readResult(storage: ResultStorage, key: string): Promise<C
   const { meta, payload } = decodeResultRecord(bytes, `${storage.descriptor} key '${key}'`);
   if (isExpired(meta)) return undefined;
   const value = resolveSerializer(meta.serializer).loads(payload);
-  return { value, reference: { storage: storage.descriptor, key, serializer: meta.serializer, producedBy: meta.producedBy }, bytes: bytes.length };
+  return { value, reference: { storage: storage.descriptor, key, serializer: meta.serializer, producedBy: meta.producedBy }, bytes: bytes.length, taskKey: meta.taskKey };
 }
 
 /** A result serialized for storage: the record's bytes and where its payload starts in them. @internal */
@@ -147,7 +152,7 @@ export function encodeResult(plan: ResultPlan, value: unknown, producedBy: strin
   }
   const createdAt = new Date();
   const expiresAt = plan.expirationSeconds === undefined ? null : new Date(createdAt.getTime() + plan.expirationSeconds * 1000).toISOString();
-  const record = encodeResultRecord({ serializer: plan.serializer.name, producedBy, createdAt: createdAt.toISOString(), expiresAt }, payload);
+  const record = encodeResultRecord({ serializer: plan.serializer.name, producedBy, taskKey: plan.taskKey, createdAt: createdAt.toISOString(), expiresAt }, payload);
   return { record, payloadOffset: record.length - payload.length };
 }
 
