@@ -122,13 +122,18 @@ class FlowRunExecution<O> {
       await flow.runner.start();
       if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
       state = await this.attempts();
-      await flow.runner.shutdown();
     } catch (error) {
       state = Crashed(error);
     } finally {
       clearTimeout(timer);
       stopListening?.();
       parentSignal?.removeEventListener('abort', onParentAbort);
+    }
+    try {
+      // In every path: a temporary cluster must not outlive its flow run, even when the record failed.
+      await flow.runner.shutdown();
+    } catch (error) {
+      state = Crashed(error);
     }
     return this.finish(state);
   }
