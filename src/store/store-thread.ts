@@ -9,6 +9,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { toWireError, type WireError } from '../error-wire.js';
 import { openSqliteStore } from './sql/sqlite.js';
 import type { SqliteStore } from './sql/sqlite.js';
 import type { RecordBatch } from './records.js';
@@ -30,17 +31,13 @@ export interface StoreCall {
   readonly args: readonly unknown[];
 }
 
-/** An error as it crosses the thread boundary. @internal */
-export interface ThreadError {
-  readonly name: string;
-  readonly message: string;
-}
+/** An error as it crosses the thread boundary (class, fields and cause survive). @internal */
+export type ThreadError = WireError;
 
 /** A reply posted back. @internal */
 export type StoreReply = { readonly id: number; readonly result?: unknown; readonly error?: ThreadError };
 
-const toThreadError = (error: unknown): ThreadError =>
-  error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+const toThreadError = (error: unknown): ThreadError => toWireError(error);
 
 /** The calls that write (and so make a group worth one transaction). */
 const WRITES: ReadonlySet<string> = new Set<ThreadMethod>(['createFlowRun', 'setFlowRunState', 'write', 'deleteFlowRun', 'recordHeartbeats', 'forgetHeartbeats']);
