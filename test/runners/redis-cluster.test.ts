@@ -7,7 +7,7 @@ import { RedisCluster } from '../../src/runners/redis/redis-cluster.js';
 import { useTempHome } from '../helpers/temp-home.js';
 import { startRedis, useRedis, type RedisServer } from '../helpers/redis.js';
 import { assertBuilt, ROOT, runWeft, startWeft } from '../cli/harness.js';
-import { add, bigBuffer, chatty, countExecution, dec, dieOnce, inc, measure, total, whereAmI } from './fixtures/cluster-tasks.js';
+import { bigBuffer, chatty, countExecution, dieOnce, inc, measure, whereAmI } from './fixtures/cluster-tasks.js';
 import { isAlive, waitUntil } from './process-helpers.js';
 
 const home = useTempHome();
@@ -42,19 +42,8 @@ async function history(taskName: string): Promise<string[]> {
   return (await store.listStates(run?.id ?? '')).map((s) => s.name);
 }
 
+// The seed workload, retries, timeouts, cancellation, logs and error classes: the runner contract (runner-conformance.test.ts).
 describe('RedisCluster', () => {
-  it('runs the seed workload through Redis and records every task run', async () => {
-    const seed = onCluster('redis-seed', async () => {
-      const r = Array.from({ length: 100 }, (_, i) => i);
-      return total(add.map(inc.map(r), dec.map(r)));
-    });
-    expect(await seed()).toBe(100 * 99);
-    const store = await home.store();
-    const runs = await store.listTaskRuns(lastFlowRun);
-    expect(runs).toHaveLength(301);
-    expect(runs.every((t) => t.state.name === 'Completed')).toBe(true);
-  });
-
   it('spreads task runs over its workers and relays their logs', async () => {
     const spread = onCluster('redis-spread', async () => ({ pids: await whereAmI.map([300, 300, 300, 300, 300, 300, 300, 300]).result(), said: await chatty('hi') }));
     const { pids, said } = await spread();

@@ -7,7 +7,7 @@
 import type { LogSink } from '../../engine/context.js';
 import { callTaskFunction } from '../../engine/task-call.js';
 import { enterWorkerMode } from '../../engine/worker-mode.js';
-import { UnserializableResultError } from '../../errors.js';
+import { CancelledError, UnserializableResultError } from '../../errors.js';
 import { findTask } from '../task-import.js';
 import { KeptResults } from './kept-results.js';
 import type { LogRecord } from '../../store/records.js';
@@ -59,6 +59,8 @@ const queue: RunMessage[] = [];
 let queueHead = 0;
 let running = 0;
 const controllers = new Map<number, AbortController>();
+/** Attempts cancelled while still queued here: they are answered at once and never started. */
+const cancelledQueued = new Map<number, string>();
 const kept = new KeptResults();
 async function runAttempt(message: RunMessage): Promise<void> {
   const controller = new AbortController();
@@ -108,6 +110,12 @@ function schedulePump(): void {
 function pump(): void {
   while (running < concurrency && queueHead < queue.length) {
     const message = queue[queueHead++]!;
+    const cancelled = cancelledQueued.get(message.id);
+    if (cancelled !== undefined) {
+      cancelledQueued.delete(message.id);
+      post({ type: 'failed', id: message.id, error: toWire(new CancelledError(`${cancelled} before it started.`)) });
+      continue;
+    }
     running++;
     void runAttempt(message).finally(() => {
       running--;
@@ -136,11 +144,18 @@ function giveBack(ids: readonly number[]): void {
   post({ type: 'stolen', ids: given });
 }
 
+/** Aborts a running attempt; a queued one is dropped when its turn comes. */
+function cancel(id: number, reason: string): void {
+  const controller = controllers.get(id);
+  if (controller) controller.abort(new CancelledError(reason));
+  else if (queue.some((m, i) => i >= queueHead && m.id === id)) cancelledQueued.set(id, reason);
+}
+
 process.on('message', (batch: ToWorker[]) => {
   turnStarted = performance.now();
   for (const message of batch) {
     if (message.type === 'run') queue.push(message);
-    else if (message.type === 'cancel') controllers.get(message.id)?.abort(new Error(message.reason));
+    else if (message.type === 'cancel') cancel(message.id, message.reason);
     else giveBack(message.ids);
   }
   pump();

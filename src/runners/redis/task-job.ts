@@ -84,6 +84,11 @@ export async function decodeValue(result: Extract<TaskJobResult, { ok: true }>, 
   return value;
 }
 
+/** The pub/sub channel on which a flow-run process tells a queue's workers to abort jobs (a JSON array of job ids). @internal */
+export function cancelChannel(queue: string): string {
+  return `weft:${queue}:cancel`;
+}
+
 const hashes = new Map<string, string>();
 
 /** sha256 of a module file's bytes (cached per process; a module does not change while imported). @internal */
