@@ -141,6 +141,7 @@ describe('weft worker and weft cluster info', () => {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     try {
       await waitUntil(() => out.includes('taking task runs'), 'the mismatched worker to start', 30);
+      expect(out).toContain('1 process(es) × 32 taking task runs'); // the default concurrency serves async tasks
       const run = onCluster('redis-mismatch', async () => inc.run([1], { returnState: true }), new ClusterTaskRunner({ address: other.url }));
       const state: State = await run();
       expect(state.type).toBe('FAILED');
@@ -159,6 +160,15 @@ describe('weft worker and weft cluster info', () => {
     const result = spawnSync(process.execPath, [join(ROOT, 'bin/weft.js'), 'worker', redis().url], { cwd: bare, encoding: 'utf8', env: { ...process.env, WEFT_HOME: bare } });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/must start in the project directory \(the one with package\.json\)/);
+  });
+});
+
+describe('defaults', () => {
+  it('runs 32 attempts at once per worker process unless told otherwise', () => {
+    const defaults = new RedisCluster({ url: redis().url, nWorkers: 0 });
+    expect(defaults.concurrency).toBe(32);
+    expect(defaults.name).toMatch(/0 local workers × 32\)$/);
+    expect(new RedisCluster({ url: redis().url, nWorkers: 0, concurrency: 1 }).concurrency).toBe(1);
   });
 });
 

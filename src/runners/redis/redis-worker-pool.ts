@@ -7,6 +7,15 @@ import { WorkerPool } from '../cluster/worker-pool.js';
 import { workerProgram } from '../cluster/worker-process.js';
 import type { RedisAddress } from './redis-address.js';
 
+/**
+ * Attempts a Redis worker process runs at once unless told otherwise. Tasks sent to a cluster
+ * are mostly async and wait on I/O (HTTP, databases, object storage), and one process
+ * interleaves many of them, as Dask gives each worker `nthreads` = cores; CPU-bound tasks
+ * block the event loop anyway, and want `--concurrency 1` so a long one does not hold others'
+ * slots.
+ */
+export const DEFAULT_WORKER_CONCURRENCY = 32;
+
 /** How many Redis workers to start and how. */
 export interface RedisWorkerPoolOptions {
   readonly nWorkers: number;
