@@ -9,7 +9,7 @@ import type { Settings } from '../settings.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
 import type { TaskRunner } from '../runners/task-runner.js';
-import { refuseFlowInWorker } from './worker-mode.js';
+import { refuseFlowInWorker } from '../runners/worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';

@@ -30,7 +30,7 @@ export interface RedisWorkerPoolOptions {
 export function startRedisWorkerPool(url: string, address: RedisAddress, options: RedisWorkerPoolOptions): WorkerPool {
   const memoryLimitMb = options.memoryLimitMb ?? Math.floor(totalmem() / 2 ** 20 / Math.max(1, options.nWorkers));
   const spawn = {
-    program: workerProgram('redis-worker-main', import.meta.url),
+    program: workerProgram('../../workers/redis-worker-main', import.meta.url),
     args: [],
     memoryLimitMb,
     configuration: { address: url, concurrency: options.concurrency, imports: [...(options.imports ?? [])] },

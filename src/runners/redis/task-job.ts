@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { serialize, deserialize } from 'node:v8';
-import { loadReference, storageFor } from '../../engine/task-results.js';
+import { loadReference, storageFor } from '../../results/result-references.js';
 import type { FlowRunInfo, TaskRunInfo } from '../../run-info.js';
 import { encodeResultRecord } from '../../results/result-record.js';
 import type { Settings } from '../../settings.js';

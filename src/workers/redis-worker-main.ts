@@ -12,17 +12,17 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { callTaskFunction } from '../../engine/task-call.js';
-import { enterWorkerMode } from '../../engine/worker-mode.js';
-import { CancelledError, TaskNotImportableError, TaskVersionMismatchError } from '../../errors.js';
-import { loadSettings } from '../../settings.js';
-import type { LogRecord } from '../../store/records.js';
-import { toWire, type FromWorker } from '../cluster/messages.js';
-import { findTask, importTaskModule } from '../task-import.js';
-import { bullmqConnection, parseRedisAddress } from './redis-address.js';
-import { checkRedis } from './redis-check.js';
-import { cancelChannel, decodeArgs, encodeValue, moduleHash, type TaskJob, type TaskJobResult } from './task-job.js';
-import { HEARTBEAT_SECONDS, writeWorkerStatus } from './worker-status.js';
+import { callTaskFunction } from '../engine/task-call.js';
+import { CancelledError, TaskNotImportableError, TaskVersionMismatchError } from '../errors.js';
+import { toWire, type FromWorker } from '../runners/cluster/messages.js';
+import { bullmqConnection, parseRedisAddress } from '../runners/redis/redis-address.js';
+import { checkRedis } from '../runners/redis/redis-check.js';
+import { cancelChannel, decodeArgs, encodeValue, moduleHash, type TaskJob, type TaskJobResult } from '../runners/redis/task-job.js';
+import { HEARTBEAT_SECONDS, writeWorkerStatus } from '../runners/redis/worker-status.js';
+import { findTask, importTaskModule } from '../runners/task-import.js';
+import { enterWorkerMode } from '../runners/worker-mode.js';
+import { loadSettings } from '../settings.js';
+import type { LogRecord } from '../store/records.js';
 
 /** The first IPC message a Redis worker receives. */
 export interface RedisWorkerConfiguration {

@@ -2,17 +2,19 @@
  * A local cluster's worker process: imports task modules, runs attempts (up to `concurrency` at
  * once) and relays their logs and outcomes to the cluster in batches. It exits when its parent
  * goes away (the IPC channel closes, even when the parent was killed), so no worker outlives
- * its cluster. Started by bin/weft-worker.js, which registers TypeScript loading first.
+ * its cluster. Started by bin/weft-worker.js, which registers TypeScript loading first. A
+ * program, not a library module: it assembles the engine's task call with the runners' IPC, so it
+ * lives above both (the cluster names it by file path only).
  */
-import type { LogSink } from '../../engine/context.js';
-import { callTaskFunction } from '../../engine/task-call.js';
-import { enterWorkerMode } from '../../engine/worker-mode.js';
-import { CancelledError, UnserializableResultError } from '../../errors.js';
-import { findTask } from '../task-import.js';
-import { KeptResults } from './kept-results.js';
-import type { LogRecord } from '../../store/records.js';
-import { describeType } from '../../results/describe-type.js';
-import { toWire, type FromWorker, type RunMessage, type ToWorker } from './messages.js';
+import type { LogSink } from '../engine/context.js';
+import { callTaskFunction } from '../engine/task-call.js';
+import { CancelledError, UnserializableResultError } from '../errors.js';
+import { describeType } from '../results/describe-type.js';
+import { KeptResults } from '../runners/cluster/kept-results.js';
+import { toWire, type FromWorker, type RunMessage, type ToWorker } from '../runners/cluster/messages.js';
+import { findTask } from '../runners/task-import.js';
+import { enterWorkerMode } from '../runners/worker-mode.js';
+import type { LogRecord } from '../store/records.js';
 
 const send = process.send?.bind(process);
 if (!send) throw new Error('weft worker: started without an IPC channel; it is started by a LocalCluster, not by hand.');
