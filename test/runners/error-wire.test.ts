@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fromWireError, toWireError } from '../../src/error-wire.js';
 import type * as sourceErrors from '../../src/errors.js';
-import { CancelledError, ParameterValidationError, TaskTimeoutError, UpstreamFailedError, WeftError } from '../../src/errors.js';
+import { ThreadedStore } from '../../src/store/threaded-store.js';
+import { CancelledError, ParameterValidationError, StoreError, TaskTimeoutError, UpstreamFailedError, WeftError } from '../../src/errors.js';
 
 /** Through JSON, as a Redis job's result travels. */
 const roundTrip = (error: unknown): Error => fromWireError(JSON.parse(JSON.stringify(toWireError(error))) as ReturnType<typeof toWireError>);
@@ -51,6 +55,24 @@ describe('errors across a process boundary', () => {
     (a as { cause?: unknown }).cause = b;
     const back = roundTrip(b);
     expect((back.cause as Error).message).toBe('a');
+  });
+});
+
+describe('errors from the store thread', () => {
+  it('keep their cause, with the underlying error\'s fields and stack', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'weft-error-wire-'));
+    try {
+      await writeFile(join(dir, 'a-file'), 'not a directory');
+      const error = await ThreadedStore.open(join(dir, 'a-file', 'weft.db'), { busyTimeoutMs: 100 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      const cause = (error as Error).cause as Error & { code?: string };
+      expect(cause).toBeInstanceOf(Error);
+      expect(cause.code).toBe('EEXIST'); // the driver's fields survive
+      expect((cause as { syscall?: string }).syscall).toBe('mkdir');
+      expect(cause.stack).toContain('openSqliteStore'); // the thread's own stack
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
