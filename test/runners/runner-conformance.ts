@@ -4,7 +4,7 @@
  * logs relayed into the record, and errors that keep their class and cause. A runner's own
  * test file calls `runnerConformance` with how to start and stop it.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,30 +115,35 @@ export function runnerConformance(target: RunnerUnderTest, store: () => Promise<
       expect((downstream.error as Error).cause).toBeInstanceOf(TypeError);
     });
 
-    it('cancels: queued attempts never start, running ones are aborted, and the flow run ends Cancelled', async () => {
-      const file = join(scratch, 'cancel-log');
-      const n = 50;
-      const lines = (): string[] => readFileSync(file, 'utf8').split('\n').filter(Boolean);
-      const count = (word: string): number => lines().filter((l) => l.startsWith(`${word} `)).length;
-      const cancelled = flow({ name: `cancel-${target.name}`, taskRunner: target.runner() }, async () => {
-        lastFlowRun = getRunContext().flowRun?.id ?? '';
-        return slowStep.map(unmapped(file), Array.from({ length: n }, (_, i) => i), unmapped(20_000)).result();
+    for (const how of ['cancelled', 'timed out'] as const) {
+      it(`stops a ${how} flow run's attempts: queued ones never start, running ones are aborted`, async () => {
+        const file = join(scratch, `stop-log-${how}`);
+        const n = 50;
+        const lines = (): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+        const count = (word: string): number => lines().filter((l) => l.startsWith(`${word} `)).length;
+        const options = { name: `stop-${how.replace(' ', '-')}-${target.name}`, taskRunner: target.runner(), ...(how === 'timed out' ? { timeoutSeconds: 2 } : {}) };
+        const stopped = flow(options, async () => {
+          lastFlowRun = getRunContext().flowRun?.id ?? '';
+          return slowStep.map(unmapped(file), Array.from({ length: n }, (_, i) => i), unmapped(20_000)).result();
+        });
+        const done = stopped.run({}, { returnState: true });
+        if (how === 'cancelled') {
+          await waitUntil(() => count('start') >= Math.min(target.capacity, n), 'the first attempts to start', 30);
+          await cancelActiveFlowRuns('Cancelled by the conformance suite.');
+        }
+        const state = await done;
+        expect(how === 'cancelled' ? state.type : state.name).toBe(how === 'cancelled' ? 'CANCELLED' : 'TimedOut');
+        const s = await store();
+        const taskRuns = await s.listTaskRuns(lastFlowRun);
+        expect(taskRuns).toHaveLength(n);
+        expect(taskRuns.every((t) => t.state.type === 'CANCELLED')).toBe(true);
+        const ids = taskRuns.map((t) => t.id);
+        await waitFor(async () => (target.quiescent ? target.quiescent(lastFlowRun, ids) : true), 'nothing of the run left to start', 30);
+        await waitUntil(() => count('aborted') === count('start'), 'every started attempt to be aborted', 30);
+        expect(count('start')).toBeLessThanOrEqual(target.capacity);
+        expect(count('end')).toBe(0);
       });
-      const done = cancelled.run({}, { returnState: true });
-      await waitUntil(() => safe(() => count('start') >= Math.min(target.capacity, n)), 'the first attempts to start', 30);
-      await cancelActiveFlowRuns('Cancelled by the conformance suite.');
-      const state = await done;
-      expect(state.type).toBe('CANCELLED');
-      const s = await store();
-      const taskRuns = await s.listTaskRuns(lastFlowRun);
-      expect(taskRuns).toHaveLength(n);
-      expect(taskRuns.every((t) => t.state.type === 'CANCELLED')).toBe(true);
-      const ids = taskRuns.map((t) => t.id);
-      await waitFor(async () => (target.quiescent ? target.quiescent(lastFlowRun, ids) : true), 'nothing of the run left to start', 30);
-      await waitUntil(() => count('aborted') === count('start'), 'every started attempt to be aborted', 30);
-      expect(count('start')).toBeLessThanOrEqual(target.capacity);
-      expect(count('end')).toBe(0);
-    });
+    }
 
     if (target.kind === 'cluster') {
       it('runs an attempt again elsewhere when its worker is killed, recording it Crashed', async () => {
@@ -151,14 +156,6 @@ export function runnerConformance(target: RunnerUnderTest, store: () => Promise<
       });
     }
   });
-}
-
-function safe(check: () => boolean): boolean {
-  try {
-    return check();
-  } catch {
-    return false; // the file does not exist yet
-  }
 }
 
 /** Polls an async check until true; fails after `seconds` naming what it waited for. */
