@@ -206,7 +206,11 @@ export class ClusterError extends WeftError {
   override name = 'ClusterError';
 }
 
-/** An error thrown by a task on a worker, carried back with its original name, message and stack. */
+/**
+ * An error thrown by a task on a worker, carried back with its original name, message and stack.
+ * @deprecated Weft no longer makes these: a worker's error arrives as its own class (Weft's and the
+ * standard ones) or as a plain `Error` keeping its name, message, stack, fields and cause.
+ */
 export class RemoteTaskError extends WeftError {
   /** The error's `name` in the worker (`TypeError`, `Error` …), so states read as for in-process runs. */
   override name: string;
