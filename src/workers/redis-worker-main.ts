@@ -104,6 +104,22 @@ async function runJob(job: Job<TaskJob>, _token?: string, signal?: AbortSignal):
   }
 }
 
+// Cancellations, heard before the first job is taken: abort a job running here; remember one
+// not started yet, so it never runs.
+/** Aborts a job this worker runs; false when it runs none by that id. */
+let abortRunning: (id: string) => boolean = () => false;
+const cancellations = new Redis({ ...address.connection, maxRetriesPerRequest: null });
+cancellations.on('error', () => {}); // Redis restarting: ioredis resubscribes when it is back
+cancellations.on('message', (_channel: string, text: string) => {
+  const now = Date.now();
+  for (const [id, at] of cancelledJobs) if (at < now - CANCEL_MEMORY_MS) cancelledJobs.delete(id);
+  for (const id of JSON.parse(text) as string[]) {
+    if (abortRunning(id)) abortedJobs.add(id);
+    else cancelledJobs.set(id, now);
+  }
+});
+await cancellations.subscribe(cancelChannel(address.queue));
+
 const lockDuration = settings.cluster.lockSeconds * 1000;
 const worker = new Worker<TaskJob, TaskJobResult>(address.queue, runJob, {
   connection: bullmqConnection(address),
@@ -121,20 +137,9 @@ const dropIfAborted = (job: Job | undefined): void => {
 };
 worker.on('completed', dropIfAborted);
 worker.on('failed', dropIfAborted);
+abortRunning = (id) => worker.cancelJob(id, 'The flow run gave up on this attempt (cancelled or timed out).');
 await worker.waitUntilReady();
 
-// Cancellations: abort a job running here; remember one not started yet, so it never runs.
-const cancellations = new Redis({ ...address.connection, maxRetriesPerRequest: null });
-cancellations.on('error', () => {}); // Redis restarting: ioredis resubscribes when it is back
-cancellations.on('message', (_channel: string, text: string) => {
-  const now = Date.now();
-  for (const [id, at] of cancelledJobs) if (at < now - CANCEL_MEMORY_MS) cancelledJobs.delete(id);
-  for (const id of JSON.parse(text) as string[]) {
-    if (worker.cancelJob(id, 'The flow run gave up on this attempt (cancelled or timed out).')) abortedJobs.add(id);
-    else cancelledJobs.set(id, now);
-  }
-});
-await cancellations.subscribe(cancelChannel(address.queue));
 
 const heartbeats = new Redis({ ...address.connection, maxRetriesPerRequest: 1 });
 heartbeats.on('error', () => {}); // Redis restarting: the next beat tries again

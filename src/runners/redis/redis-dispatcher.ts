@@ -32,6 +32,8 @@ export class RedisDispatcher {
   private flushScheduled = false;
   private watchdog: NodeJS.Timeout | undefined;
   private pinger: Redis | undefined;
+  /** Tells workers to abort jobs (it queues commands while reconnecting, unlike the pinger). */
+  private publisher: Redis | undefined;
   private lastOutcomeAt = Date.now();
   /** Jobs whose attempts all ended here (cancelled, failed at close) before their outcome came. */
   private toCancel: string[] = [];
@@ -65,6 +67,8 @@ export class RedisDispatcher {
     // Fails at once while disconnected (no offline queue) and keeps reconnecting every second.
     this.pinger = new Redis({ ...this.address.connection, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 1000 });
     this.pinger.on('error', () => {});
+    this.publisher = new Redis({ ...this.address.connection, maxRetriesPerRequest: 1 });
+    this.publisher.on('error', () => {});
     this.watchdog = this.watchReachability(this.pinger);
   }
 
@@ -138,6 +142,7 @@ export class RedisDispatcher {
     await this.cancelJobs(); // their jobs must not run (or go on running) for nobody
     clearInterval(this.watchdog);
     this.pinger?.disconnect();
+    this.publisher?.disconnect();
     const { events, queue } = this;
     // Closing waits for Redis; when Redis is gone, give it two seconds and then cut the connections.
     let timer: NodeJS.Timeout | undefined;
@@ -258,14 +263,15 @@ export class RedisDispatcher {
         const ids = this.toCancel;
         this.toCancel = [];
         const queue = this.queue;
-        if (!queue || !this.pinger) return;
+        if (!queue) return;
         try {
           // First the message, so a worker that takes one of these jobs from now on drops it unrun.
-          await this.pinger.publish(cancelChannel(this.address.queue), JSON.stringify(ids));
-          await Promise.all(ids.map((id) => queue.remove(id))); // 0 for a running (locked) job: its worker removes it
+          await this.publisher?.publish(cancelChannel(this.address.queue), JSON.stringify(ids));
         } catch {
-          // Redis unreachable: the jobs' outcomes find nobody waiting and expire with the queue's retention
+          // Redis unreachable: removing what is queued below may still work once it is back
         }
+        // 0 for a running (locked) job: its worker removes it once aborted.
+        await Promise.allSettled(ids.map((id) => queue.remove(id)));
       }
     };
     this.cancelling = (this.cancelling ?? Promise.resolve()).then(run);
