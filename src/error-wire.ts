@@ -7,7 +7,7 @@
  * known on the receiving side: it arrives as a plain `Error` with its name, message and stack.
  */
 import * as errors from './errors.js';
-import { brand, WeftError } from './errors.js';
+import { WeftError } from './errors.js';
 
 /** An error as plain data. */
 export interface WireError {
@@ -36,13 +36,23 @@ function classes(): Map<string, ErrorClass> {
   if (!registry) {
     registry = new Map(STANDARD.map((c) => [c.name, c]));
     for (const value of Object.values(errors)) {
-      if (typeof value === 'function' && (value === WeftError || value.prototype instanceof WeftError)) registry.set(value.name, value as ErrorClass);
+      if (typeof value === 'function' && (value === WeftError || value.prototype instanceof WeftError)) registry.set(value.name, value);
     }
   }
   return registry;
 }
 
+/** Where a Weft error keeps its class names (see WeftError's Symbol.hasInstance). */
 const ERROR_CLASSES = Symbol.for('weft.errorClasses');
+
+/** Gives a rebuilt Weft error the class names its constructor would have given it. */
+function brand(error: Error, Class: ErrorClass): void {
+  const names: string[] = [];
+  for (let c: unknown = Class; typeof c === 'function' && c !== Error && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    names.push((c as { name: string }).name);
+  }
+  Object.defineProperty(error, ERROR_CLASSES, { value: names, enumerable: false, configurable: true });
+}
 
 /** The registered class `error` is an instance of: by its constructor, or by its brand when another copy of Weft made it. */
 function classNameOf(error: Error): string | undefined {

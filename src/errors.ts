@@ -30,8 +30,8 @@ export class WeftError extends Error {
 /** Where a Weft error keeps the names of its class and of each class above it, up to `WeftError`. */
 const ERROR_CLASSES = Symbol.for('weft.errorClasses');
 
-/** Marks `error` with the class names of `Class` and its ancestors up to WeftError. @internal */
-export function brand(error: Error, Class: abstract new (...args: never[]) => unknown): void {
+/** Marks `error` with the class names of `Class` and its ancestors up to WeftError (error-wire.ts does the same for rebuilt errors). */
+function brand(error: Error, Class: abstract new (...args: never[]) => unknown): void {
   const names: string[] = [];
   for (let c: unknown = Class; typeof c === 'function' && c !== Error && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     names.push((c as { name: string }).name);
