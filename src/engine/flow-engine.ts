@@ -9,7 +9,7 @@ import type { Settings } from '../settings.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
 import type { TaskRunner } from '../runners/task-runner.js';
-import { refuseFlowInWorker } from './worker-mode.js';
+import { refuseFlowInWorker } from '../runners/worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
@@ -122,13 +122,18 @@ class FlowRunExecution<O> {
       await flow.runner.start();
       if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
       state = await this.attempts();
-      await flow.runner.shutdown();
     } catch (error) {
       state = Crashed(error);
     } finally {
       clearTimeout(timer);
       stopListening?.();
       parentSignal?.removeEventListener('abort', onParentAbort);
+    }
+    try {
+      // In every path: a temporary cluster must not outlive its flow run, even when the record failed.
+      await flow.runner.shutdown();
+    } catch (error) {
+      state = Crashed(error);
     }
     return this.finish(state);
   }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newRunId } from './ids.js';
-import { CancelledError, ForeignFutureError, RemoteTaskError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
+import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
 import type { AttemptExecutor } from '../runners/attempt.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
@@ -152,7 +152,8 @@ class TaskRunExecution<O> {
     const blocker = upstream.find((u) => !u.allowFailure && u.handle.state.type !== 'COMPLETED');
     if (!blocker) return undefined;
     if (this.flow?.signal.aborted) return this.finish(this.cancelled());
-    const error = new UpstreamFailedError(this.handle.name, blocker.handle.name, blocker.handle.state.name);
+    const upstreamError: unknown = blocker.handle.state.error;
+    const error = new UpstreamFailedError(this.handle.name, blocker.handle.name, blocker.handle.state.name, upstreamError === undefined ? undefined : { cause: upstreamError });
     return this.finish(Failed(error, 'UpstreamFailed'));
   }
 
@@ -269,8 +270,7 @@ class TaskRunExecution<O> {
   }
 
   private failure(error: unknown): State {
-    // A timeout in a worker comes back as a RemoteTaskError named TaskTimeoutError.
-    if (error instanceof TaskTimeoutError || (error instanceof RemoteTaskError && error.name === 'TaskTimeoutError')) return Failed(error, 'TimedOut');
+    if (error instanceof TaskTimeoutError) return Failed(error, 'TimedOut'); // a worker's arrives rebuilt as one
     if (this.flow?.signal.aborted && error === this.flow.signal.reason) return this.cancelled();
     return Failed(error);
   }

@@ -3,11 +3,11 @@
  * serializer), whether a cached result can stand in for running it, writing the result, and
  * reading a result back for a future or a downstream task.
  */
-import { ResultStorageError, UnhashableInputError, UnserializableResultError, WeftError } from '../errors.js';
+import { UnhashableInputError, UnserializableResultError, WeftError } from '../errors.js';
 import { NONE } from '../results/cache-policies.js';
-import { defaultResultStorage, openResultStorage } from '../results/open-result-storage.js';
-import { decodeResultRecord, encodeResultRecord, isExpired } from '../results/result-record.js';
+import { encodeResultRecord } from '../results/result-record.js';
 import type { ResultStorage } from '../results/result-storage.js';
+import { missingResult, readResult, storageFor } from '../results/result-references.js';
 import { resolveSerializer, type Serializer } from '../results/serializers.js';
 import { renderStorageKey } from '../results/storage-key-template.js';
 import type { ResultReference } from '../store/records.js';
@@ -17,6 +17,8 @@ import type { FlowRunState } from './flow-run-state.js';
 import { resultMemory } from './result-memory.js';
 import type { ResultOptions, TaskDefinition } from './task-definition.js';
 import type { TaskRunHandle } from './task-run-handle.js';
+
+export { loadReference, readResult, storageFor, type CachedResult } from '../results/result-references.js';
 
 /** What happens to one task run's result. @internal */
 export interface ResultPlan {
@@ -31,31 +33,6 @@ export interface ResultPlan {
   readonly expirationSeconds?: number;
   /** true: on the future; 'bounded': in the shared memory cache; false: storage only. */
   readonly inMemory: true | 'bounded' | false;
-}
-
-/** A cached result found in storage. @internal */
-export interface CachedResult {
-  readonly value: unknown;
-  readonly reference: ResultReference;
-  /** Size of the stored record, for the byte bound of the memory cache. */
-  readonly bytes: number;
-  /** The task that produced it (`module:name`); undefined for records of older versions. */
-  readonly taskKey?: string | undefined;
-}
-
-const storages = new Map<string, ResultStorage>();
-
-/** The storage a descriptor or instance names (descriptors opened once per process). @internal */
-export function storageFor(spec: ResultStorage | string | undefined, settings: Settings): ResultStorage {
-  const descriptor = typeof spec === 'string' ? spec : spec === undefined ? settings.results.defaultStorage : undefined;
-  if (typeof spec === 'object') return spec;
-  const key = descriptor || `local-default:${settings.home}`;
-  let storage = storages.get(key);
-  if (!storage) {
-    storage = descriptor ? openResultStorage(descriptor, { home: settings.home }) : defaultResultStorage(settings.home);
-    storages.set(key, storage);
-  }
-  return storage;
 }
 
 function typeName(value: unknown): string {
@@ -119,16 +96,6 @@ export function planResult<O>(
   };
 }
 
-/** Reads and decodes a result at `key`; undefined when absent or expired. @internal */
-export async function readResult(storage: ResultStorage, key: string): Promise<CachedResult | undefined> {
-  const bytes = await storage.read(key);
-  if (!bytes) return undefined;
-  const { meta, payload } = decodeResultRecord(bytes, `${storage.descriptor} key '${key}'`);
-  if (isExpired(meta)) return undefined;
-  const value = resolveSerializer(meta.serializer).loads(payload);
-  return { value, reference: { storage: storage.descriptor, key, serializer: meta.serializer, producedBy: meta.producedBy }, bytes: bytes.length, taskKey: meta.taskKey };
-}
-
 /** A result serialized for storage: the record's bytes and where its payload starts in them. @internal */
 export interface EncodedResult {
   readonly record: Uint8Array;
@@ -167,19 +134,6 @@ export function decodeEncoded(plan: ResultPlan, encoded: EncodedResult): unknown
   return plan.serializer.loads(encoded.record.subarray(encoded.payloadOffset));
 }
 
-/** Reads a recorded result back from wherever its reference says. @internal */
-export async function loadReference(reference: ResultReference, settings: Settings): Promise<unknown> {
-  const found = await readResult(storageFor(reference.storage, settings), reference.key);
-  if (!found) throw missing(reference);
-  return found.value;
-}
-
-function missing(reference: ResultReference): ResultStorageError {
-  return new ResultStorageError(
-    `The result of task run ${reference.producedBy} is missing from ${reference.storage} (key '${reference.key}'). It may have expired or been deleted; retry the run to compute it again.`,
-  );
-}
-
 /** The value of a completed task run: on its state, in the memory cache, or read from storage. @internal */
 export async function valueOf(handle: TaskRunHandle, settings?: Settings): Promise<unknown> {
   if (handle.resultOnState || handle.state.type !== 'COMPLETED') return handle.state.result;
@@ -187,7 +141,7 @@ export async function valueOf(handle: TaskRunHandle, settings?: Settings): Promi
   const reference = handle.resultRef;
   if (!reference) throw new WeftError(`Task run '${handle.name}' kept no result in memory and has no persisted result.`);
   const found = await readResult(storageFor(reference.storage, settings ?? (await getClient()).settings), reference.key);
-  if (!found) throw missing(reference);
+  if (!found) throw missingResult(reference);
   if (handle.resultInBoundedMemory) resultMemory.set(handle.id, found.value, found.bytes);
   return found.value;
 }

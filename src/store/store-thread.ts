@@ -9,6 +9,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { toWireError, type WireError } from '../error-wire.js';
 import { openSqliteStore } from './sql/sqlite.js';
 import type { SqliteStore } from './sql/sqlite.js';
 import type { RecordBatch } from './records.js';
@@ -40,11 +41,8 @@ const LOST_CALL = { id: -1, method: 'lost', args: [] } as const;
 /** A queued call, or the place of one that could not be decoded. */
 type QueuedCall = StoreCall | typeof LOST_CALL;
 
-/** An error as it crosses the thread boundary. @internal */
-export interface ThreadError {
-  readonly name: string;
-  readonly message: string;
-}
+/** An error as it crosses the thread boundary (class, fields and cause survive). @internal */
+export type ThreadError = WireError;
 
 /**
  * A reply posted back. `lost`: the oldest unanswered call failed with `error` (its message or
@@ -52,8 +50,7 @@ export interface ThreadError {
  */
 export type StoreReply = { readonly id: number; readonly result?: unknown; readonly error?: ThreadError; readonly lost?: boolean };
 
-const toThreadError = (error: unknown): ThreadError =>
-  error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+const toThreadError = (error: unknown): ThreadError => toWireError(error);
 
 /** The calls that write (and so make a group worth one transaction). */
 const WRITES: ReadonlySet<string> = new Set<ThreadMethod>(['createFlowRun', 'setFlowRunState', 'write', 'deleteFlowRun', 'recordHeartbeats', 'forgetHeartbeats']);

@@ -4,7 +4,7 @@
  * the call and keeps running tasks while the other core writes.
  */
 import { Worker } from 'node:worker_threads';
-import * as errors from '../errors.js';
+import { fromWireError } from '../error-wire.js';
 import { StoreError, WeftError } from '../errors.js';
 import type { StateSnapshot } from '../states.js';
 import type {
@@ -23,14 +23,10 @@ import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
-/** Rebuilds a typed Weft error (StoreError, RunNotFoundError …) from its name and message. */
+/** Rebuilds a typed Weft error (StoreError, RunNotFoundError …) with its fields and cause; anything else becomes a StoreError. */
 function revive(error: ThreadError): Error {
-  const Known = (errors as Record<string, unknown>)[error.name];
-  if (typeof Known === 'function' && Known.prototype instanceof WeftError) {
-    const revived = Object.create((Known as { prototype: object }).prototype) as Error;
-    return Object.assign(revived, { name: error.name, message: error.message, stack: `${error.name}: ${error.message}` });
-  }
-  return new StoreError(error.message);
+  const revived = fromWireError(error);
+  return revived instanceof WeftError ? revived : new StoreError(error.message, { cause: revived });
 }
 
 /** Starts the thread: the built .js next to this file, or (running from source) the .ts under tsx. */
