@@ -27,7 +27,8 @@ import { raceAbort, sleep } from './abort.js';
 import { retryDelaySeconds } from './retries.js';
 import { emitLog } from './run-log.js';
 import { randomRunName, renderRunName } from './run-names.js';
-import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, snapshot, type State } from '../states.js';
+import { returnedState } from './returned-state.js';
+import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, isState, snapshot, type State } from '../states.js';
 
 /**
  * Runs a flow with raw (unvalidated) parameters and resolves with its final state. With
@@ -142,15 +143,18 @@ class FlowRunExecution<O> {
       await this.setState(running, { runCount, ...(runCount === 1 ? { startTime: running.timestamp } : {}) });
       await runHooks(def.options.onRunning, [def.owner, flow.info, running], this.reportHook);
       let state: State;
+      /** A state the function returned is where the run ends, as in Prefect: no retry. */
+      let chosen = false;
       try {
         const fn = def.fn as (p: Record<string, unknown>) => unknown;
         const value = await raceAbort(Promise.resolve(contextStorage.run(this.ctx, () => fn(flow.info.parameters))), flow.signal);
+        chosen = isState(value);
         state = await this.fromReturnValue(value);
       } catch (error) {
         state = this.fromError(error);
       }
       await flow.settled();
-      if (state.type !== 'FAILED' || attempt > retries || flow.signal.aborted) return state;
+      if (state.type !== 'FAILED' || chosen || attempt > retries || flow.signal.aborted) return state;
       const delay = retryDelaySeconds(def.options.retryDelaySeconds, attempt);
       const note = `Retry ${attempt} of ${retries} in ${delay.toFixed(2)}s after ${state.message ?? 'a failure'}`;
       this.log(LOG_LEVELS.WARNING, note);
@@ -163,8 +167,10 @@ class FlowRunExecution<O> {
     }
   }
 
-  /** A returned future (or futures inside the value) decides the state; otherwise Completed. */
+  /** A returned State, or a returned future (or futures inside the value), decides the state; otherwise Completed. */
   private async fromReturnValue(value: unknown): Promise<State> {
+    const returned = returnedState(value, this.flow.info.name);
+    if (returned) return returned;
     const { upstream }: Inputs = { upstream: [], promises: [] };
     collectInputs(value, { upstream, promises: [] });
     if (upstream.length === 0) return Completed(value);

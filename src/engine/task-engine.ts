@@ -26,6 +26,7 @@ import { retryDelaySeconds } from './retries.js';
 import { emitLog } from './run-log.js';
 import { executeRemotely } from './remote-attempt.js';
 import { renderRunName } from './run-names.js';
+import { returnedState } from './returned-state.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from '../states.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
@@ -214,12 +215,16 @@ class TaskRunExecution<O> {
       this.record(Running(attempt > 1 ? 'Retrying' : 'Running'));
       if (options.onRunning) await runHooks(options.onRunning, [owner, info, h.state], this.reportHook);
       let state: State;
+      /** A state the function returned is where the run ends, as in Prefect: no retry. */
+      let chosen: State | undefined;
       if (this.executor) {
-        state = await this.remoteAttempt(this.executor, args, info);
+        ({ state, chosen } = await this.remoteAttempt(this.executor, args, info));
       } else {
         try {
           const out = this.call(args, info);
-          state = Completed(out instanceof Promise ? await out : out);
+          const value: unknown = out instanceof Promise ? await out : out;
+          chosen = returnedState(value, h.name);
+          state = chosen ?? Completed(value);
         } catch (error) {
           state = this.failure(error);
         }
@@ -231,7 +236,7 @@ class TaskRunExecution<O> {
         this.log(LOG_LEVELS.WARNING, `Attempt ${attempt} crashed (${state.message ?? 'worker lost'}); running it again on another worker`, info);
         continue;
       }
-      if ((state.type === 'FAILED' || state.type === 'CRASHED') && retried < retries && (await this.shouldRetry(info, state))) {
+      if ((state.type === 'FAILED' || state.type === 'CRASHED') && !chosen && retried < retries && (await this.shouldRetry(info, state))) {
         retried++;
         const delay = retryDelaySeconds(options.retryDelaySeconds, retried, options.retryJitterFactor);
         const note = `Retry ${retried} of ${retries} in ${delay.toFixed(2)}s after ${state.message ?? 'a failure'}`;
@@ -251,10 +256,13 @@ class TaskRunExecution<O> {
   }
 
   /** One attempt on a worker of a cluster: the function runs there, its logs are recorded here. */
-  private async remoteAttempt(executor: AttemptExecutor, args: readonly unknown[], info: TaskRunInfo): Promise<State> {
+  private async remoteAttempt(executor: AttemptExecutor, args: readonly unknown[], info: TaskRunInfo): Promise<{ state: State; chosen?: State }> {
     const outcome = await executeRemotely(executor, this.def, { info, runCount: this.handle.runCount, args }, this.flow, this.recorder);
-    if (outcome.ok) return Completed(outcome.value);
-    return outcome.crashed ? Crashed(outcome.error) : this.failure(outcome.error);
+    if (outcome.ok) {
+      const chosen = returnedState(outcome.value, this.handle.name);
+      return chosen ? { state: chosen, chosen } : { state: Completed(outcome.value) };
+    }
+    return { state: outcome.crashed ? Crashed(outcome.error) : this.failure(outcome.error) };
   }
 
   /** Calls the task function in its context, bounded by its timeout and the flow's cancellation. */

@@ -50,6 +50,7 @@ export class TaskFuture<T> {
 export function resultOf<T>(state: State<T>, runName: string): T {
   if (state.type === 'COMPLETED') return state.result as T;
   if (state.error instanceof Error) throw state.error;
+  if (typeof state.error === 'string') throw new WeftError(`Run '${runName}' ended ${state.name}: ${state.error}`);
   if (state.error !== undefined) throw new WeftError(`Run '${runName}' failed with a non-Error value (${typeof state.error}).`, { cause: state.error });
   if (state.type === 'CANCELLED') throw new CancelledError(`Run '${runName}' was cancelled.`);
   throw new WeftError(`Run '${runName}' ended ${state.name}${state.message ? `: ${state.message}` : ''}.`);
