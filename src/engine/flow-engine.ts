@@ -45,8 +45,14 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
   const validation = def.validate(await resolveParameterFutures(input));
   const parameters = validation.ok ? validation.value : isRecord(input) ? input : {};
   const id = retryOf?.id ?? randomUUID(); // random, so a short prefix names a flow run (task runs use time-ordered ids)
-  const name =
-    retryOf?.name ?? (def.options.flowRunName && validation.ok ? renderRunName(def.options.flowRunName, { name: def.name, ...parameters }) : randomRunName());
+  let nameError: unknown;
+  let name: string;
+  try {
+    name = retryOf?.name ?? (def.options.flowRunName && validation.ok ? renderRunName(def.options.flowRunName, { name: def.name, ...parameters }) : randomRunName());
+  } catch (error) {
+    nameError = error; // a run-name function that returned no string: the run is recorded Failed with why
+    name = randomRunName();
+  }
   const runner = (def.options.taskRunner ?? defaultTaskRunner(client.settings)).duplicate();
   const { persistResult, resultStorage, resultSerializer } = def.options;
   const flow = new FlowRunState(
@@ -83,6 +89,7 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
   });
   notifyFlowRun(run.observed, pending);
   if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)));
+  if (nameError !== undefined) return run.finish(Failed(nameError));
   const done = run.execute(parent?.signal);
   if (!parent) trackFlowRun(flow, done);
   return done;

@@ -53,7 +53,13 @@ function show(value: unknown): string {
 
 /** Renders a run name from a template or function. @internal */
 export function renderRunName(spec: RunNameSpec, values: Readonly<Record<string, unknown>>): string {
-  if (typeof spec === 'function') return String(spec(values));
+  if (typeof spec === 'function') {
+    const name: unknown = spec(values);
+    if (typeof name !== 'string' || name === '') {
+      throw new UsageError(`The run-name function ${spec.name ? `'${spec.name}' ` : ''}returned ${name === '' ? 'an empty string' : typeof name}; it must return a non-empty string.`);
+    }
+    return name;
+  }
   return spec.replace(FIELD, (_, field: string) => show(lookup(values, field.trim())));
 }
 

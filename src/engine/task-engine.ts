@@ -171,7 +171,13 @@ class TaskRunExecution<O> {
     if (this.flow?.signal.aborted) return this.finish(this.cancelled());
     const resolved = hasInputs ? args.map((arg) => resolveFutures(arg, values)) : args;
     const spec = this.def.options.taskRunName;
-    if (spec !== undefined) this.handle.name = renderRunName(spec, this.templateValues(resolved));
+    if (spec !== undefined) {
+      try {
+        this.handle.name = renderRunName(spec, this.templateValues(resolved));
+      } catch (error) {
+        return this.finish(Failed(error));
+      }
+    }
     const plan = planResult(this.def, this.handle, resolved, this.flow, this.settings, (message) => this.log(LOG_LEVELS.WARNING, message));
     const run = (executor?: AttemptExecutor): Promise<State> => {
       this.executor = executor;

@@ -11,6 +11,7 @@ import { checkTemplate } from '../engine/run-names.js';
 import type { State } from '../states.js';
 import { resultOf } from './futures.js';
 import { callerLocation } from './task-identity.js';
+import { checkRunOptions } from './option-checks.js';
 
 /** A zod schema of a parameters object. */
 export type ParametersSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
@@ -88,6 +89,7 @@ export function flowDefinition(f: object): FlowDefinition<never> | undefined {
 function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | Promise<R>, entrypoint?: string | null): Flow<P, R> {
   const name = options.name ?? fn.name;
   if (!name) throw new UsageError('A flow needs a name: pass { name: "..." } as the first argument of flow(), or a named function.');
+  checkRunOptions(`Flow '${name}'`, { ...options, runName: options.flowRunName, runNameOption: 'flowRunName' });
   const keys = schemaKeys(options.parameters);
   if (typeof options.flowRunName === 'string' && keys) checkTemplate(options.flowRunName, ['name', ...keys], `Flow '${name}' run`);
   const def: FlowDefinition<Flow<P, R>> = {

@@ -13,6 +13,7 @@ import type { AllowFailure, Unmapped } from './annotations.js';
 import { resultOf, TaskFuture, TaskFutureList } from './futures.js';
 import { expandMapArgs } from './mapping.js';
 import { callerLocation, taskKeyFor } from './task-identity.js';
+import { checkRunOptions } from './option-checks.js';
 import { registerTask } from '../engine/task-registry.js';
 
 /**
@@ -80,15 +81,6 @@ export interface Task<A extends unknown[], R> {
   with(options: Partial<TaskOptions<A, R>>): Task<A, R>;
 }
 
-function checkOptions(name: string, options: Pick<TaskOptions, 'retries' | 'timeoutSeconds' | 'retryJitterFactor'>): void {
-  const bad = (what: string): never => {
-    throw new UsageError(`Task '${name}': ${what}.`);
-  };
-  if (options.retries !== undefined && !(Number.isInteger(options.retries) && options.retries >= 0)) bad(`retries must be a whole number ≥ 0, got ${options.retries}`);
-  if (options.timeoutSeconds !== undefined && !(options.timeoutSeconds > 0)) bad(`timeoutSeconds must be > 0, got ${options.timeoutSeconds}`);
-  if (options.retryJitterFactor !== undefined && !(options.retryJitterFactor >= 0)) bad(`retryJitterFactor must be ≥ 0, got ${options.retryJitterFactor}`);
-}
-
 /** Unknown template fields fail when the task is defined, not when it first runs. */
 function checkResultKey(taskName: string, template: string, parameterNames: readonly string[]): void {
   checkStorageKeyTemplate(template);
@@ -116,7 +108,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
   if (!name) {
     throw new UsageError('A task needs a name: pass { name: "..." } as the first argument of task(), or a named function.');
   }
-  checkOptions(name, options);
+  checkRunOptions(`Task '${name}'`, { ...options, runName: options.taskRunName, runNameOption: 'taskRunName' });
   const names = parameterNames(fn);
   if (typeof options.taskRunName === 'string') checkTemplate(options.taskRunName, ['name', ...names], `Task '${name}' run`);
   if (options.resultStorageKey !== undefined) checkResultKey(name, options.resultStorageKey, names);
