@@ -40,7 +40,7 @@ export function checkRunOptions(what: string, options: CommonOptions & { readonl
   };
   const { retries, retryDelaySeconds: delay, retryJitterFactor, retryCondition, timeoutSeconds, runName, runNameOption } = options;
   if (retries !== undefined && !(Number.isInteger(retries) && (retries as number) >= 0)) bad(`retries must be a whole number ≥ 0, got ${describe(retries)}`);
-  if (timeoutSeconds !== undefined && !(typeof timeoutSeconds === 'number' && timeoutSeconds > 0)) bad(`timeoutSeconds must be a number > 0, got ${describe(timeoutSeconds)}`);
+  if (timeoutSeconds !== undefined && !(typeof timeoutSeconds === 'number' && timeoutSeconds > 0)) bad(`timeoutSeconds must be > 0 (a number of seconds), got ${describe(timeoutSeconds)}`);
   if (retryJitterFactor !== undefined && !isSeconds(retryJitterFactor)) bad(`retryJitterFactor must be a number ≥ 0, got ${describe(retryJitterFactor)}`);
   if (delay !== undefined && typeof delay !== 'function') {
     const ok = Array.isArray(delay) ? delay.every(isSeconds) : isSeconds(delay);

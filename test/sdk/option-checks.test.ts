@@ -13,7 +13,7 @@ describe('options are checked when a task or flow is defined', () => {
     ['a negative retryDelaySeconds', { retries: 1, retryDelaySeconds: -1 }, /retryDelaySeconds must be seconds ≥ 0/],
     ['a retryDelaySeconds list with a non-number', { retries: 2, retryDelaySeconds: [1, 'x'] }, /retryDelaySeconds must be seconds ≥ 0.*\[1, x\]/],
     ['a retryCondition that is not a function', { retries: 1, retryCondition: true }, /retryCondition must be a function/],
-    ['a timeout that is not a number', { timeoutSeconds: '5' }, /timeoutSeconds must be a number > 0/],
+    ['a timeout that is not a number', { timeoutSeconds: '5' }, /timeoutSeconds must be > 0/],
   ])('refuses %s on a task', (_what, options, message) => {
     expect(() => task({ name: 'checked', ...(options as object) }, fn)).toThrow(UsageError);
     expect(() => task({ name: 'checked', ...(options as object) }, fn)).toThrow(message);
