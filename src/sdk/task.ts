@@ -31,7 +31,7 @@ export type FutureOr<T> =
 export type TaskArgs<A extends readonly unknown[]> = { [K in keyof A]: FutureOr<A[K]> };
 
 /** One argument of `.map()`: an iterable to zip over, or a value given whole to every call. */
-export type MapArg<T> = Iterable<FutureOr<T>> | TaskFutureList<T> | Unmapped<FutureOr<T>> | FutureOr<T>;
+export type MapArg<T> = Iterable<FutureOr<T>> | TaskFutureList<T> | AllowFailure<TaskFutureList<T>> | Unmapped<FutureOr<T>> | FutureOr<T>;
 
 /** Arguments of `.map()`. */
 export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K]> };
