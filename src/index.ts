@@ -51,7 +51,7 @@ export {
 export { RedisCluster, type RedisClusterOptions } from './runners/redis/redis-cluster.js';
 export * from './errors.js';
 export { loadSettings, type Settings } from './settings.js';
-export { INPUTS, TASK_SOURCE, FLOW_PARAMETERS, RUN_ID, NONE, type CachePolicy, type CacheKeyContext } from './results/cache-policies.js';
+export { INPUTS, TASK_SOURCE, FLOW_PARAMETERS, RUN_ID, NONE, DEFAULT, type CachePolicy, type CacheKeyContext } from './results/cache-policies.js';
 export { v8Serializer, jsonSerializer, customSerializer, compressed, type Serializer } from './results/serializers.js';
 export { LocalFileStorage } from './results/local-file-storage.js';
 export { S3Storage } from './results/s3-storage.js';

@@ -16,7 +16,7 @@ import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arg
 import { trackFlowRun } from './cancellation.js';
 import { type EngineClient, getClient } from './client.js';
 import { contextStorage, currentContext, type EngineContext } from './context.js';
-import type { FlowDefinition } from './flow-definition.js';
+import type { FlowDefinition, FlowRunOptions } from './flow-definition.js';
 import { FlowRunState } from './flow-run-state.js';
 import { runHooks } from './hooks.js';
 import { toRecordable } from './json-value.js';
@@ -54,13 +54,17 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
     name = randomRunName();
   }
   const runner = (def.options.taskRunner ?? defaultTaskRunner(client.settings)).duplicate();
-  const { persistResult, resultStorage, resultSerializer } = def.options;
+  // A subflow inherits where results go and logPrints from its parent unless it sets its own (as in Prefect).
+  const inherited = parent?.resultOptions ?? {};
+  const { persistResult } = def.options;
+  const resultStorage = def.options.resultStorage ?? inherited.resultStorage;
+  const resultSerializer = def.options.resultSerializer ?? inherited.resultSerializer;
   const flow = new FlowRunState(
     { id, name, flowName: def.name, parameters },
     retryOf ? retryOf.parentFlowRunId : (parent?.info.id ?? null),
     client.recorder,
     runner,
-    def.options.logPrints ?? false,
+    def.options.logPrints ?? parent?.logPrints ?? false,
     client.settings,
     { ...(persistResult !== undefined ? { persistResult } : {}), ...(resultStorage ? { resultStorage } : {}), ...(resultSerializer ? { resultSerializer } : {}) },
     retryOf ? await client.store.listTaskRuns(retryOf.id) : [],
@@ -88,8 +92,9 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
     entrypoint: def.entrypoint,
   });
   notifyFlowRun(run.observed, pending);
-  if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)));
-  if (nameError !== undefined) return run.finish(Failed(nameError));
+  // A run refused before it starts still gets a start and an end time (the same instant).
+  if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)), true);
+  if (nameError !== undefined) return run.finish(Failed(nameError), true);
   const done = run.execute(parent?.signal);
   if (!parent) trackFlowRun(flow, done);
   return done;
@@ -148,7 +153,7 @@ class FlowRunExecution<O> {
       const runCount = this.earlierAttempts + attempt;
       const running = Running(runCount > 1 ? 'Retrying' : 'Running');
       await this.setState(running, { runCount, ...(runCount === 1 ? { startTime: running.timestamp } : {}) });
-      await runHooks(def.options.onRunning, [def.owner, flow.info, running], this.reportHook);
+      await this.hooks(def.options.onRunning, running);
       let state: State;
       /** A state the function returned is where the run ends, as in Prefect: no retry. */
       let chosen = false;
@@ -200,10 +205,10 @@ class FlowRunExecution<O> {
   }
 
   /** Writes what is buffered, records the final state and calls the hooks for it. */
-  async finish(state: State): Promise<State> {
-    const { def, flow } = this;
+  async finish(state: State, refused = false): Promise<State> {
+    const { def } = this;
     await this.client.recorder.flush();
-    await this.setState(state, { endTime: state.timestamp });
+    await this.setState(state, { endTime: state.timestamp, ...(refused ? { startTime: state.timestamp } : {}) });
     const level = state.type === 'COMPLETED' ? LOG_LEVELS.INFO : LOG_LEVELS.ERROR;
     this.log(level, `Finished in state ${state.name}${state.message ? `: ${state.message}` : ''}`);
     const hooks = {
@@ -212,9 +217,15 @@ class FlowRunExecution<O> {
       CRASHED: def.options.onCrashed,
       CANCELLED: def.options.onCancellation,
     }[state.type as 'COMPLETED' | 'FAILED' | 'CRASHED' | 'CANCELLED'];
-    await runHooks(hooks, [def.owner, flow.info, state], this.reportHook);
+    await this.hooks(hooks, state);
     await this.client.recorder.flush();
     return state;
+  }
+
+  /** Calls hooks inside the flow run's context, so getRunContext() and getRunLogger() work in them. */
+  private hooks(hooks: FlowRunOptions<O>['onRunning'], state: State): Promise<void> {
+    const { def, flow } = this;
+    return contextStorage.run(this.ctx, () => runHooks(hooks, [def.owner, flow.info, state], this.reportHook));
   }
 
   async setState(state: State, patch?: FlowRunPatch): Promise<void> {

@@ -89,8 +89,8 @@ export function planResult<O>(
       cacheKey = renderStorageKey(o.resultStorageKey, {
         taskName: def.name,
         parameters: named,
-        ...(flow ? { flowRun: { id: flow.info.id, name: flow.info.name } } : {}),
-        taskRun: { id: handle.id, mapIndex: handle.mapIndex },
+        ...(flow ? { flowRun: { id: flow.info.id, name: flow.info.name, flowName: flow.info.flowName } } : {}),
+        taskRun: { id: handle.id, mapIndex: handle.mapIndex, name: handle.name },
       });
     } else {
       const context = { taskKey: def.taskKey, taskSource: def.source, arguments: named, flowRunId: flow?.info.id ?? null, flowParameters: flow?.info.parameters ?? {} };

@@ -46,6 +46,13 @@ export interface Flow<P, R> {
   readonly options: FlowOptions<P, R>;
   /** JSON Schema of the parameters (from the zod schema), for the CLI, API and UI. */
   readonly parametersJsonSchema: Record<string, unknown>;
+  /**
+   * The wrapped function, callable without the engine (no run recorded, no validation, no
+   * schema defaults: pass every parameter it reads), as Prefect's `flow.fn`.
+   * @example
+   * await etl.fn({ day: '2026-11-01' });
+   */
+  fn(parameters: P): R | Promise<R>;
   /** Runs once; with `returnState: true` resolves with the final State. */
   run(parameters: P | undefined, options: FlowCallOptions & { readonly returnState: true }): Promise<State<R>>;
   run(...args: [...CallArgs<P>, FlowCallOptions?]): Promise<R>;
@@ -109,6 +116,7 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
   const methods = {
     options,
     parametersJsonSchema: jsonSchema,
+    fn,
     run: (parameters?: P, call?: FlowCallOptions) => runOnce(parameters, call),
     with: (changes: Partial<FlowOptions<P, R>>) => build({ ...options, ...changes }, fn, def.entrypoint),
     [FLOW_BRAND]: true,
