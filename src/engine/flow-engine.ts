@@ -90,6 +90,8 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
     startTime: null,
     endTime: null,
     entrypoint: def.entrypoint,
+    ...(def.options.version !== undefined ? { flowVersion: def.options.version } : {}),
+    ...(def.options.description !== undefined ? { flowDescription: def.options.description } : {}),
   });
   notifyFlowRun(run.observed, pending);
   // A run refused before it starts still gets a start and an end time (the same instant).
