@@ -27,6 +27,7 @@ import { emitLog } from './run-log.js';
 import { executeRemotely } from './remote-attempt.js';
 import { renderRunName } from './run-names.js';
 import { returnedState } from './returned-state.js';
+import { namedArguments } from './parameter-defaults.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from '../states.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
@@ -201,9 +202,7 @@ class TaskRunExecution<O> {
   }
 
   private templateValues(args: readonly unknown[]): Record<string, unknown> {
-    const values: Record<string, unknown> = { name: this.def.name };
-    this.def.parameterNames.forEach((name, i) => (values[name] = args[i]));
-    return values;
+    return { name: this.def.name, ...namedArguments(this.def.parameters, args) };
   }
 
   private async attempts(args: readonly unknown[], plan: ResultPlan | undefined): Promise<State> {

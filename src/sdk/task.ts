@@ -5,7 +5,8 @@
 import { UsageError } from '../errors.js';
 import { submitTaskRun } from '../engine/task-engine.js';
 import type { TaskDefinition, TaskRunOptions } from '../engine/task-definition.js';
-import { checkTemplate, parameterNames, templateFields } from '../engine/run-names.js';
+import { checkTemplate, templateFields } from '../engine/run-names.js';
+import { declaredParameters, type DeclaredParameter } from '../engine/parameter-defaults.js';
 import { checkStorageKeyTemplate } from '../results/storage-key-template.js';
 import type { State } from '../states.js';
 import { HANDLE } from '../engine/task-run-handle.js';
@@ -95,6 +96,22 @@ function checkResultKey(taskName: string, template: string, parameterNames: read
   }
 }
 
+/**
+ * A template naming a parameter whose default is not a literal (`x = Date.now()`) is refused: a
+ * call that leaves it out would render a value the function never saw.
+ */
+function checkKnowableDefaults(taskName: string, option: string, template: string, fields: readonly string[], parameters: readonly DeclaredParameter[]): void {
+  for (const field of fields) {
+    const parameter = parameters.find((p) => p.name === (field.split('.')[0] ?? field));
+    if (parameter?.default && !parameter.default.known) {
+      throw new UsageError(
+        `Task '${taskName}' ${option} '${template}' uses parameter '${parameter.name}', whose default (${parameter.default.source}) is not a literal, so its value ` +
+          `cannot be known for a call that leaves it out. Give it a literal default, or pass it explicitly and remove the default.`,
+      );
+    }
+  }
+}
+
 /** Where a task copy made by `with()` comes from: the same identity and module. */
 interface Identity {
   readonly taskKey: string;
@@ -109,9 +126,17 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
     throw new UsageError('A task needs a name: pass { name: "..." } as the first argument of task(), or a named function.');
   }
   checkRunOptions(`Task '${name}'`, { ...options, runName: options.taskRunName, runNameOption: 'taskRunName' });
-  const names = parameterNames(fn);
-  if (typeof options.taskRunName === 'string') checkTemplate(options.taskRunName, ['name', ...names], `Task '${name}' run`);
-  if (options.resultStorageKey !== undefined) checkResultKey(name, options.resultStorageKey, names);
+  const parameters = declaredParameters(fn);
+  const names = parameters.map((p) => p.name);
+  if (typeof options.taskRunName === 'string') {
+    checkTemplate(options.taskRunName, ['name', ...names], `Task '${name}' run`);
+    checkKnowableDefaults(name, 'taskRunName', options.taskRunName, templateFields(options.taskRunName), parameters);
+  }
+  if (options.resultStorageKey !== undefined) {
+    checkResultKey(name, options.resultStorageKey, names);
+    const fields = templateFields(options.resultStorageKey).filter((f) => f.startsWith('parameters.')).map((f) => f.slice('parameters.'.length));
+    checkKnowableDefaults(name, 'resultStorageKey', options.resultStorageKey, fields, parameters);
+  }
   const def: TaskDefinition<Task<A, R>> = {
     name,
     taskKey: identity?.taskKey ?? taskKeyFor(name, location?.file),
@@ -119,6 +144,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
     fn: fn,
     options,
     parameterNames: names,
+    parameters,
     owner: undefined as unknown as Task<A, R>,
     source: Function.prototype.toString.call(fn),
   };
