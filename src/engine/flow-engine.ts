@@ -39,6 +39,17 @@ import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, err
  */
 export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
   refuseFlowInWorker(def.name);
+  const caller = currentContext()?.flow;
+  if (!caller || retryOf) return runFlowOnce(def, raw, retryOf);
+  // A subflow that completed in an earlier attempt of its parent (a flow retry) is not run again.
+  const key = caller.nextSubflowKey(def.name);
+  const earlier = caller.previousSubflow(key);
+  const state = earlier?.type === 'COMPLETED' ? earlier : await runFlowOnce(def, raw);
+  caller.subflowFinished(key, state);
+  return state;
+}
+
+async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
   const client = await getClient();
   const parent = currentContext()?.flow;
   const input = retryOf ? retryOf.parameters : raw;
@@ -172,6 +183,7 @@ class FlowRunExecution<O> {
       const delay = retryDelaySeconds(def.options.retryDelaySeconds, attempt);
       const note = `Retry ${attempt} of ${retries} in ${delay.toFixed(2)}s after ${state.message ?? 'a failure'}`;
       this.log(LOG_LEVELS.WARNING, note);
+      flow.nextAttempt();
       await this.setState(Scheduled('AwaitingRetry', note));
       try {
         await sleep(delay * 1000, flow.signal);

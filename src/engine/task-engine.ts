@@ -82,6 +82,13 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
   return handle;
 }
 
+/** The final state, able to read its result back however it is kept (non-enumerable: not part of its data). */
+function withResultReader(state: State, handle: TaskRunHandle): State {
+  if (state.type !== 'COMPLETED' || Object.isFrozen(state)) return state;
+  Object.defineProperty(state, 'readResult', { value: () => valueOf(handle), enumerable: false });
+  return state;
+}
+
 class TaskRunExecution<O> {
   private recorder: BatchRecorder | undefined;
   /** Where attempts run when the runner sends them to a cluster; undefined: in this process. */
@@ -145,7 +152,7 @@ class TaskRunExecution<O> {
         // the recorder itself is gone; the handle still settles
       }
     }
-    h.settle(final);
+    h.settle(withResultReader(final, h));
   }
 
   /** Waits for upstream task runs; gives the final state when one failed and blocks this run. */
