@@ -249,3 +249,8 @@ export class RemoteTaskError extends WeftError {
 export class TaskVersionMismatchError extends WeftError {
   override name = 'TaskVersionMismatchError';
 }
+
+/** Waiting on a future (`result()`, `asCompleted()`) took longer than its `timeoutSeconds`; the task run itself goes on. */
+export class FutureTimeoutError extends WeftError {
+  override name = 'FutureTimeoutError';
+}

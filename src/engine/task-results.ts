@@ -15,6 +15,7 @@ import type { Settings } from '../settings.js';
 import { getClient } from './client.js';
 import type { FlowRunState } from './flow-run-state.js';
 import { resultMemory } from './result-memory.js';
+import { namedArguments } from './parameter-defaults.js';
 import type { ResultOptions, TaskDefinition } from './task-definition.js';
 import type { TaskRunHandle } from './task-run-handle.js';
 
@@ -62,16 +63,15 @@ export function planResult<O>(
   if (!persist) return undefined; // the hot path: nothing to write, nothing to look up
   const storage = storageFor(o.resultStorage ?? inherited.resultStorage, settings);
   const serializer = resolveSerializer(o.resultSerializer ?? inherited.resultSerializer ?? settings.results.defaultSerializer);
-  const named: Record<string, unknown> = {};
-  def.parameterNames.forEach((name, i) => (named[name] = args[i]));
+  const named = namedArguments(def.parameters, args);
   let cacheKey: string | undefined;
   if (asksForCache && !settings.tasks.disableCaching) {
     if (o.resultStorageKey !== undefined) {
       cacheKey = renderStorageKey(o.resultStorageKey, {
         taskName: def.name,
         parameters: named,
-        ...(flow ? { flowRun: { id: flow.info.id, name: flow.info.name } } : {}),
-        taskRun: { id: handle.id, mapIndex: handle.mapIndex },
+        ...(flow ? { flowRun: { id: flow.info.id, name: flow.info.name, flowName: flow.info.flowName } } : {}),
+        taskRun: { id: handle.id, mapIndex: handle.mapIndex, name: handle.name },
       });
     } else {
       const context = { taskKey: def.taskKey, taskSource: def.source, arguments: named, flowRunId: flow?.info.id ?? null, flowParameters: flow?.info.parameters ?? {} };

@@ -148,7 +148,9 @@ export class ClusterTaskRunner<O = LocalClusterOptions> implements TaskRunner {
     const a = this.options as Record<string, unknown>;
     const b = other.options as Record<string, unknown>;
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].every((key) => (key === 'cluster' ? a[key] === b[key] : JSON.stringify(a[key] ?? null) === JSON.stringify(b[key] ?? null)));
+    // A cluster and a cluster class are compared by identity (JSON makes every class `undefined`).
+    const byIdentity = (key: string): boolean => key === 'cluster' || key === 'clusterClass';
+    return [...keys].every((key) => (byIdentity(key) ? a[key] === b[key] : JSON.stringify(a[key] ?? null) === JSON.stringify(b[key] ?? null)));
   }
 }
 

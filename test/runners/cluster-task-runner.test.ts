@@ -25,10 +25,12 @@ let lastFlowRun = '';
 
 /** A flow on the shared cluster that remembers its flow run id. */
 function onCluster<P extends Record<string, unknown>, R>(name: string, body: (p: P) => Promise<R>): (p: P) => Promise<R> {
-  return flow({ name, taskRunner: new ClusterTaskRunner({ cluster }) }, (p: P) => {
+  // A returned State would end the flow in it: hand the body's value back wrapped.
+  const f = flow({ name, taskRunner: new ClusterTaskRunner({ cluster }) }, async (p: P) => {
     lastFlowRun = getRunContext().flowRun?.id ?? '';
-    return body(p);
+    return [await body(p)] as const;
   });
+  return async (p: P) => (await f(p))[0];
 }
 
 async function history(flowRunId: string, taskName: string): Promise<string[]> {

@@ -29,11 +29,12 @@ afterAll(async () => {
 });
 
 function onCluster<R>(name: string, body: () => Promise<R>, runner = new ClusterTaskRunner({ cluster })): () => Promise<R> {
-  const f = flow({ name, taskRunner: runner }, () => {
+  // A returned State would end the flow in it: hand the body's value back wrapped.
+  const f = flow({ name, taskRunner: runner }, async () => {
     lastFlowRun = getRunContext().flowRun?.id ?? '';
-    return body();
+    return [await body()] as const;
   });
-  return () => f({});
+  return async () => (await f({}))[0];
 }
 
 async function history(taskName: string): Promise<string[]> {

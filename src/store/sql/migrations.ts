@@ -153,12 +153,25 @@ const flowRunHeartbeats: Migration = {
   },
 };
 
+/** 0007: the flow's `version` and `description` as defined when the run started (NULL when it set none). */
+const flowRunVersions: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').addColumn('flow_version', 'text').execute();
+    await db.schema.alterTable('flow_runs').addColumn('flow_description', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').dropColumn('flow_description').execute();
+    await db.schema.alterTable('flow_runs').dropColumn('flow_version').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_task_run_results': taskRunResults,
   '0003_flow_run_entrypoints': flowRunEntrypoints,
   '0004_flow_run_heartbeats': flowRunHeartbeats,
+  '0007_flow_run_versions': flowRunVersions,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };
