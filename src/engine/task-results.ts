@@ -14,7 +14,7 @@ import type { ResultReference } from '../store/records.js';
 import type { Settings } from '../settings.js';
 import { getClient } from './client.js';
 import type { FlowRunState } from './flow-run-state.js';
-import { resultMemory } from './result-memory.js';
+import { currentRuntime } from './runtime.js';
 import type { ResultOptions, TaskDefinition } from './task-definition.js';
 import type { TaskRunHandle } from './task-run-handle.js';
 
@@ -39,13 +39,12 @@ export interface CachedResult {
   readonly bytes: number;
 }
 
-const storages = new Map<string, ResultStorage>();
-
-/** The storage a descriptor or instance names (descriptors opened once per process). @internal */
+/** The storage a descriptor or instance names (descriptors opened once per runtime). @internal */
 export function storageFor(spec: ResultStorage | string | undefined, settings: Settings): ResultStorage {
   const descriptor = typeof spec === 'string' ? spec : spec === undefined ? settings.results.defaultStorage : undefined;
   if (typeof spec === 'object') return spec;
   const key = descriptor || `local-default:${settings.home}`;
+  const storages = currentRuntime().resultStorages;
   let storage = storages.get(key);
   if (!storage) {
     storage = descriptor ? openResultStorage(descriptor, { home: settings.home }) : defaultResultStorage(settings.home);
@@ -178,6 +177,7 @@ function missing(reference: ResultReference): ResultStorageError {
 /** The value of a completed task run: on its state, in the memory cache, or read from storage. @internal */
 export async function valueOf(handle: TaskRunHandle, settings?: Settings): Promise<unknown> {
   if (handle.resultOnState || handle.state.type !== 'COMPLETED') return handle.state.result;
+  const { resultMemory } = currentRuntime();
   if (resultMemory.has(handle.id)) return resultMemory.get(handle.id);
   const reference = handle.resultRef;
   if (!reference) throw new WeftError(`Task run '${handle.name}' kept no result in memory and has no persisted result.`);
