@@ -122,14 +122,15 @@ export async function cliBenchmarks(options: { repeats: number; sizes: readonly 
     home.remove();
   }
 
-  if (options.redis) await redisWorkersBenchmark(repeats, options.redisN);
+  const inProcess = perTaskUs.get(options.redisN);
+  if (options.redis) await redisWorkersBenchmark(repeats, options.redisN, inProcess === undefined ? undefined : 1e6 / inProcess);
 }
 
 /**
  * The default-options Redis figure: two `weft worker redis://…` processes (no options, as a user
  * first starts them), then the seed flow through `weft run` with WEFT_TASK_RUNNER=cluster.
  */
-async function redisWorkersBenchmark(repeats: number, n: number): Promise<void> {
+async function redisWorkersBenchmark(repeats: number, n: number, inProcessPerSec: number | undefined): Promise<void> {
   process.stderr.write('weft worker (Redis, default options):\n');
   const redis = await startRedis({ appendonly: false });
   const home = tempHome();
@@ -143,7 +144,9 @@ async function redisWorkersBenchmark(repeats: number, n: number): Promise<void> 
     const taskRuns = 3 * n + 1;
     const flowMs = median(runs.map((r) => r.flowMs));
     console.log(`\nseed workload, n=${n}, on two \`weft worker ${'redis://…'}\` processes with default options (WEFT_TASK_RUNNER=cluster)`);
-    console.log(`  task runs/s            ${col(((taskRuns / flowMs) * 1000).toFixed(0))}   by the recorded flow run   ${verdict((taskRuns / flowMs) * 1000, '>=', 4000)}`);
+    const perSec = (taskRuns / flowMs) * 1000;
+    const against = inProcessPerSec === undefined ? '' : ` (${(perSec / inProcessPerSec).toFixed(2)}x in-process \`weft run\` at this n)`;
+    console.log(`  task runs/s            ${col(perSec.toFixed(0))}   by the recorded flow run${against}   ${verdict(perSec, '>=', 4000)}`);
     console.log(`  weft run, wall         ${col(median(runs.map((r) => r.wallMs)).toFixed(0))} ms`);
     console.log(`    ${workers.map((w) => w.output.stdout.trim().split('\n')[0] ?? '').join('\n    ')}`);
     printChecks(runs);
