@@ -53,7 +53,7 @@ export async function clusterBenchmarks(options: { n: number; repeats: number; i
   printChecks(localRuns.flatMap((m) => seedChecks(m, n)));
   const missing = daskAvailable();
   if (missing) {
-    console.log(`  Dask comparison skipped: ${missing}`);
+    console.log(`  ${missing}`);
   } else {
     process.stderr.write('dask distributed:\n');
     const defaults = median(Array.from({ length: repeats }, () => runDaskSeed(n, 'default').tasksPerSec));
