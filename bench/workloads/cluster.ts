@@ -28,7 +28,7 @@ async function seedOn(cluster: Cluster, n: number): Promise<void> {
   const result = await seed({ size: n });
   const ms = performance.now() - start;
   await cluster.close();
-  report({ ms, taskRuns: 3 * n + 1, result });
+  report({ ms, result }); // the benchmark counts the recorded task runs
 }
 
 switch (mode) {

@@ -7,19 +7,19 @@ import { UnhashableInputError, UnserializableResultError, WeftError } from '../e
 import { NONE } from '../results/cache-policies.js';
 import { encodeResultRecord } from '../results/result-record.js';
 import type { ResultStorage } from '../results/result-storage.js';
-import { missingResult, readResult, storageFor } from '../results/result-references.js';
+import { missingResult, readResult, storageFor as openedStorage } from '../results/result-references.js';
 import { resolveSerializer, type Serializer } from '../results/serializers.js';
 import { renderStorageKey } from '../results/storage-key-template.js';
 import type { ResultReference } from '../store/records.js';
 import type { Settings } from '../settings.js';
 import { getClient } from './client.js';
 import type { FlowRunState } from './flow-run-state.js';
-import { resultMemory } from './result-memory.js';
 import { namedArguments } from './parameter-defaults.js';
+import { currentRuntime } from './runtime.js';
 import type { ResultOptions, TaskDefinition } from './task-definition.js';
 import type { TaskRunHandle } from './task-run-handle.js';
 
-export { loadReference, readResult, storageFor, type CachedResult } from '../results/result-references.js';
+export { loadReference, readResult, type CachedResult } from '../results/result-references.js';
 
 /** What happens to one task run's result. @internal */
 export interface ResultPlan {
@@ -34,6 +34,11 @@ export interface ResultPlan {
   readonly expirationSeconds?: number;
   /** true: on the future; 'bounded': in the shared memory cache; false: storage only. */
   readonly inMemory: true | 'bounded' | false;
+}
+
+/** The storage a descriptor or instance names, opened once per runtime. @internal */
+export function storageFor(spec: ResultStorage | string | undefined, settings: Settings): ResultStorage {
+  return openedStorage(spec, settings, currentRuntime().resultStorages);
 }
 
 function typeName(value: unknown): string {
@@ -137,6 +142,7 @@ export function decodeEncoded(plan: ResultPlan, encoded: EncodedResult): unknown
 /** The value of a completed task run: on its state, in the memory cache, or read from storage. @internal */
 export async function valueOf(handle: TaskRunHandle, settings?: Settings): Promise<unknown> {
   if (handle.resultOnState || handle.state.type !== 'COMPLETED') return handle.state.result;
+  const { resultMemory } = currentRuntime();
   if (resultMemory.has(handle.id)) return resultMemory.get(handle.id);
   const reference = handle.resultRef;
   if (!reference) throw new WeftError(`Task run '${handle.name}' kept no result in memory and has no persisted result.`);

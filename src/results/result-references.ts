@@ -23,15 +23,18 @@ export interface CachedResult {
 
 const storages = new Map<string, ResultStorage>();
 
-/** The storage a descriptor or instance names (descriptors opened once per process). @internal */
-export function storageFor(spec: ResultStorage | string | undefined, settings: Settings): ResultStorage {
+/**
+ * The storage a descriptor or instance names, each descriptor opened once per `opened` map
+ * (the engine passes its runtime's map; a cluster worker uses the process's). @internal
+ */
+export function storageFor(spec: ResultStorage | string | undefined, settings: Settings, opened: Map<string, ResultStorage> = storages): ResultStorage {
   const descriptor = typeof spec === 'string' ? spec : spec === undefined ? settings.results.defaultStorage : undefined;
   if (typeof spec === 'object') return spec;
   const key = descriptor || `local-default:${settings.home}`;
-  let storage = storages.get(key);
+  let storage = opened.get(key);
   if (!storage) {
     storage = descriptor ? openResultStorage(descriptor, { home: settings.home }) : defaultResultStorage(settings.home);
-    storages.set(key, storage);
+    opened.set(key, storage);
   }
   return storage;
 }
