@@ -3,6 +3,7 @@
  * history and logs are buffered and written to the store in one transaction per batch, so a
  * task run costs microseconds of orchestration, not a database round trip.
  */
+import { randomBytes } from 'node:crypto';
 import type { LogRecord, RecordBatch, StateRecord, TaskRunEdge, TaskRunRecord } from './records.js';
 import type { Store } from './store.js';
 
@@ -56,6 +57,9 @@ export class BatchRecorder {
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxAttempts: number;
+  /** Ids of queued entries: random per recorder, then a counter (unique across processes). */
+  private readonly idPrefix = randomBytes(12).toString('base64url');
+  private nextId = 0;
 
   constructor(
     private readonly store: Store,
@@ -82,16 +86,23 @@ export class BatchRecorder {
     this.added();
   }
 
-  /** Queues a state history entry. */
+  /**
+   * Queues a state history entry. It gets an id (unless it has one), so that writing its batch
+   * again after a lost answer records it once.
+   */
   state(record: StateRecord): void {
-    this.states.push(record);
+    this.states.push(record.id === undefined ? { ...record, id: this.entryId() } : record);
     this.added();
   }
 
-  /** Queues a log line. */
+  /** Queues a log line, with an id as {@link BatchRecorder.state} gives one. */
   log(record: LogRecord): void {
-    this.logs.push(record);
+    this.logs.push(record.id === undefined ? { ...record, id: this.entryId() } : record);
     this.added();
+  }
+
+  private entryId(): string {
+    return `${this.idPrefix}.${(this.nextId++).toString(36)}`;
   }
 
   /**

@@ -153,12 +153,33 @@ const flowRunHeartbeats: Migration = {
   },
 };
 
+/**
+ * 0005: the writer's own id of each state-history entry and log line, unique where set, so that
+ * a batch written again (the client never got the answer of a try that committed) is recorded
+ * once. Older rows have none (NULLs never collide, on SQLite as on Postgres).
+ */
+const entryClientIds: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    for (const table of ['states', 'logs']) {
+      await db.schema.alterTable(table).addColumn('client_id', 'text').execute();
+      await db.schema.createIndex(`${table}_client_id`).on(table).column('client_id').unique().execute();
+    }
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const table of ['states', 'logs']) {
+      await db.schema.dropIndex(`${table}_client_id`).execute();
+      await db.schema.alterTable(table).dropColumn('client_id').execute();
+    }
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_task_run_results': taskRunResults,
   '0003_flow_run_entrypoints': flowRunEntrypoints,
   '0004_flow_run_heartbeats': flowRunHeartbeats,
+  '0005_entry_client_ids': entryClientIds,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

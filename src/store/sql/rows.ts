@@ -109,7 +109,7 @@ export function taskRunRecord(row: Selectable<TaskRunsTable>): TaskRunRecord {
   };
 }
 
-/** The history row of a state. */
+/** The history row of a state (a batch adds the writer's id of the entry, `client_id`). */
 export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSnapshot): StateRow {
   return {
     run_id: runId,
@@ -138,6 +138,7 @@ export function logRow(log: LogRecord): LogRow {
     level: log.level,
     message: log.message,
     timestamp: log.timestamp,
+    client_id: log.id ?? null,
   };
 }
 

@@ -77,6 +77,8 @@ export interface StatesTable {
   name: string;
   message: string | null;
   timestamp: string;
+  /** The writer's unique id of the entry, or null; a second write of an id is ignored (migration 0005). */
+  client_id: string | null;
 }
 
 /** Log lines; `id` orders them. */
@@ -88,6 +90,8 @@ export interface LogsTable {
   level: number;
   message: string;
   timestamp: string;
+  /** The writer's unique id of the line, or null; a second write of an id is ignored (migration 0005). */
+  client_id: string | null;
 }
 
 /** The whole record, for `Kysely<Database>`. */

@@ -135,7 +135,7 @@ export class SqlStore implements Store, HeartbeatRecord {
     const edgeRows = edges
       .map((e) => ({ task_run_id: e.taskRunId, upstream_id: e.upstreamId }))
       .sort((a, b) => compare(a.task_run_id, b.task_run_id) || compare(a.upstream_id, b.upstream_id));
-    const stateRows = states.map((s) => stateRow(s.runId, s.runKind, s)).sort((a, b) => compare(a.run_id, b.run_id));
+    const stateRows = states.map((s) => ({ ...stateRow(s.runId, s.runKind, s), client_id: s.id ?? null })).sort((a, b) => compare(a.run_id, b.run_id));
     const logRows = logs.map(logRow);
     await this.#run(`write a batch of ${taskRunRows.length} task runs, ${states.length} states and ${logs.length} logs`, () =>
       isSqlite(this.#db)
