@@ -4,17 +4,22 @@
  */
 import { loadSettings, type Settings } from '../settings.js';
 import { BatchRecorder } from '../store/batch-recorder.js';
+import { settleDeadOwners } from '../store/dead-owners.js';
 import { openStore } from '../store/open-store.js';
+import { hasRunOwners } from '../store/run-owner.js';
 import type { Store } from '../store/store.js';
 import { errorMessage } from '../states.js';
 import { printLine, setLogThreshold } from './logging.js';
 import { resultMemory } from './result-memory.js';
+import { RunLeases } from './run-leases.js';
 
 /** The store and recorder a process records through. @internal */
 export interface EngineClient {
   readonly settings: Settings;
   readonly store: Store;
   readonly recorder: BatchRecorder;
+  /** The owner leases of the runs this process runs; undefined in client mode (the server watches those). */
+  readonly leases?: RunLeases | undefined;
 }
 
 let client: Promise<EngineClient> | undefined;
@@ -30,7 +35,14 @@ async function open(): Promise<EngineClient> {
     onWriteError: (error, attempt) =>
       printLine(`weft: writing the run record failed (attempt ${attempt}), will retry: ${errorMessage(error)}`),
   });
-  return { settings, store, recorder };
+  // Runs whose process died without a final state (SIGKILL, out of memory) are marked CRASHED
+  // by the next command or flow run on the record; runs of live processes are never touched.
+  if (hasRunOwners(store)) {
+    await settleDeadOwners(store).catch((error: unknown) =>
+      printLine(`weft: could not check the record for flow runs whose process died: ${errorMessage(error)}`),
+    );
+  }
+  return { settings, store, recorder, leases: RunLeases.for(store) };
 }
 
 /** The shared client, opened on first call. @internal */

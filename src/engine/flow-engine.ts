@@ -60,6 +60,7 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
   );
   const run = new FlowRunExecution(def, flow, client, retryOf?.runCount ?? 0);
   if (retryOf) {
+    await client.leases?.claim(id); // before it reopens: a reopened run always has a live owner
     await run.setState(Scheduled('AwaitingRetry', `Retry of a ${retryOf.state.name} run requested`));
     const done = run.execute(parent?.signal);
     if (!parent) trackFlowRun(flow, done);
@@ -80,6 +81,7 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
     endTime: null,
     entrypoint: def.entrypoint,
   });
+  await client.leases?.claim(id);
   notifyFlowRun(run.observed, pending);
   if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)));
   const done = run.execute(parent?.signal);
@@ -191,6 +193,7 @@ class FlowRunExecution<O> {
     const { def, flow } = this;
     await this.client.recorder.flush();
     await this.setState(state, { endTime: state.timestamp });
+    this.client.leases?.release(flow.info.id);
     const level = state.type === 'COMPLETED' ? LOG_LEVELS.INFO : LOG_LEVELS.ERROR;
     this.log(level, `Finished in state ${state.name}${state.message ? `: ${state.message}` : ''}`);
     const hooks = {

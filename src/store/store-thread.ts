@@ -13,6 +13,7 @@ import { openSqliteStore } from './sql/sqlite.js';
 import type { SqliteStore } from './sql/sqlite.js';
 import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
+import type { RunOwnerRecord } from './run-owner.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -21,7 +22,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -43,7 +44,17 @@ const toThreadError = (error: unknown): ThreadError =>
   error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 
 /** The calls that write (and so make a group worth one transaction). */
-const WRITES: ReadonlySet<string> = new Set<ThreadMethod>(['createFlowRun', 'setFlowRunState', 'write', 'deleteFlowRun', 'recordHeartbeats', 'forgetHeartbeats']);
+const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
+  'createFlowRun',
+  'setFlowRunState',
+  'write',
+  'deleteFlowRun',
+  'recordHeartbeats',
+  'forgetHeartbeats',
+  'claimFlowRun',
+  'renewRunLeases',
+  'crashOwnedRun',
+]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one
  * transaction. Small calls (an API server's) gain the most from sharing a commit; a big batch

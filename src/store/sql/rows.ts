@@ -30,10 +30,14 @@ export function stateOf(row: StateColumns): StateSnapshot {
 }
 
 /**
- * A flow-run row as written: every column but the generated `seq` and the server's internal
- * `heartbeat_at` (a new run has none; only the server's heartbeat record sets it).
+ * A flow-run row as written: every column but the generated `seq`, the server's internal
+ * `heartbeat_at` (a new run has none; only the server's heartbeat record sets it) and the owner
+ * columns (set when a process claims the run).
  */
-export type FlowRunRow = Omit<Insertable<FlowRunsTable>, 'seq' | 'heartbeat_at'>;
+export type FlowRunRow = Omit<Insertable<FlowRunsTable>, 'seq' | 'heartbeat_at' | OwnerColumn>;
+
+/** The owner columns (migration 0006), written only by `claimFlowRun`. */
+export type OwnerColumn = 'owner_host' | 'owner_pid' | 'owner_started' | 'owner_lease_until';
 
 /** The row of a new flow run. */
 export function flowRunRow(run: FlowRunRecord): FlowRunRow {
