@@ -28,6 +28,13 @@ function materialize(batch: PendingBatch): RecordBatch {
 export interface BatchRecorderOptions {
   /** Write at least this often while records wait, in ms. @default 200 */
   readonly flushIntervalMs?: number;
+  /**
+   * Write sooner when no record was queued for this long, in ms: a flow that went quiet (a slow
+   * task, a wait) has its last records written within about twice this, not a flush interval
+   * later, so a process killed then loses less. A steady stream of records is still written
+   * once per `flushIntervalMs`, in big batches. @default 25
+   */
+  readonly idleFlushMs?: number;
   /** Write as soon as this many records wait. @default 5000 */
   readonly batchSize?: number;
   /** How many times `flush()` tries to get everything written before it rejects. @default 8 */
@@ -53,8 +60,12 @@ export class BatchRecorder {
   private waiting = 0;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** When the oldest waiting record was queued (ms), and how many waited at the last idle check. */
+  private waitingSince = 0;
+  private waitingAtCheck = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly flushIntervalMs: number;
+  private readonly idleFlushMs: number;
   private readonly batchSize: number;
   private readonly maxAttempts: number;
   /** Ids of queued entries: random per recorder, then a counter (unique across processes). */
@@ -66,6 +77,7 @@ export class BatchRecorder {
     private readonly options: BatchRecorderOptions = {},
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.idleFlushMs = Math.min(options.idleFlushMs ?? 25, this.flushIntervalMs);
     this.batchSize = options.batchSize ?? 5000;
     this.maxAttempts = options.maxAttempts ?? 8;
   }
@@ -130,12 +142,29 @@ export class BatchRecorder {
     if (++this.waiting >= this.batchSize) {
       this.send();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.send();
-      }, this.flushIntervalMs);
-      this.timer.unref();
+      this.waitingSince = Date.now();
+      this.waitingAtCheck = this.waiting;
+      this.arm(this.idleFlushMs);
     }
+  }
+
+  /**
+   * The timer while records wait: it checks every `idleFlushMs` (a counter compare per check, nothing
+   * per record) and writes once nothing new came since the last check, or `flushIntervalMs` after the
+   * oldest record, whichever is first.
+   */
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const left = this.waitingSince + this.flushIntervalMs - Date.now();
+      if (this.waiting > this.waitingAtCheck && left > 0) {
+        this.waitingAtCheck = this.waiting;
+        this.arm(Math.min(this.idleFlushMs, left));
+      } else {
+        this.send();
+      }
+    }, ms);
+    this.timer.unref();
   }
 
   /** Hands what waits to the store now. A failed write is put back and reported, never dropped. */
