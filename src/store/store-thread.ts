@@ -14,6 +14,7 @@ import { openSqliteStore } from './sql/sqlite.js';
 import type { SqliteStore } from './sql/sqlite.js';
 import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
+import type { RunOwnerRecord } from './run-owner.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -22,7 +23,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -53,7 +54,17 @@ export type StoreReply = { readonly id: number; readonly result?: unknown; reado
 const toThreadError = (error: unknown): ThreadError => toWireError(error);
 
 /** The calls that write (and so make a group worth one transaction). */
-const WRITES: ReadonlySet<string> = new Set<ThreadMethod>(['createFlowRun', 'setFlowRunState', 'write', 'deleteFlowRun', 'recordHeartbeats', 'forgetHeartbeats']);
+const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
+  'createFlowRun',
+  'setFlowRunState',
+  'write',
+  'deleteFlowRun',
+  'recordHeartbeats',
+  'forgetHeartbeats',
+  'claimFlowRun',
+  'renewRunLeases',
+  'crashOwnedRun',
+]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one
  * transaction. Small calls (an API server's) gain the most from sharing a commit; a big batch

@@ -20,6 +20,7 @@ import type {
 } from './records.js';
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
+import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
@@ -43,7 +44,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -173,6 +174,18 @@ export class ThreadedStore implements Store, HeartbeatRecord {
   }
   listHeartbeatingRuns(): Promise<Heartbeat[]> {
     return this.call('listHeartbeatingRuns');
+  }
+  claimFlowRun(flowRunId: string, owner: RunOwner, leaseUntil: string): Promise<void> {
+    return this.call('claimFlowRun', flowRunId, owner, leaseUntil);
+  }
+  renewRunLeases(owner: RunOwner, leaseUntil: string): Promise<number> {
+    return this.call('renewRunLeases', owner, leaseUntil);
+  }
+  listOwnedRuns(): Promise<OwnedRun[]> {
+    return this.call('listOwnedRuns');
+  }
+  crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
+    return this.call('crashOwnedRun', flowRunId, owner, crashed);
   }
   async close(): Promise<void> {
     if (this.failure) return;
