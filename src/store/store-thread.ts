@@ -9,10 +9,12 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { toWireError, type WireError } from '../error-wire.js';
 import { openSqliteStore } from './sql/sqlite.js';
 import type { SqliteStore } from './sql/sqlite.js';
 import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
+import type { RunOwnerRecord } from './run-owner.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -21,7 +23,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -40,11 +42,8 @@ const LOST_CALL = { id: -1, method: 'lost', args: [] } as const;
 /** A queued call, or the place of one that could not be decoded. */
 type QueuedCall = StoreCall | typeof LOST_CALL;
 
-/** An error as it crosses the thread boundary. @internal */
-export interface ThreadError {
-  readonly name: string;
-  readonly message: string;
-}
+/** An error as it crosses the thread boundary (class, fields and cause survive). @internal */
+export type ThreadError = WireError;
 
 /**
  * A reply posted back. `lost`: the oldest unanswered call failed with `error` (its message or
@@ -52,11 +51,20 @@ export interface ThreadError {
  */
 export type StoreReply = { readonly id: number; readonly result?: unknown; readonly error?: ThreadError; readonly lost?: boolean };
 
-const toThreadError = (error: unknown): ThreadError =>
-  error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+const toThreadError = (error: unknown): ThreadError => toWireError(error);
 
 /** The calls that write (and so make a group worth one transaction). */
-const WRITES: ReadonlySet<string> = new Set<ThreadMethod>(['createFlowRun', 'setFlowRunState', 'write', 'deleteFlowRun', 'recordHeartbeats', 'forgetHeartbeats']);
+const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
+  'createFlowRun',
+  'setFlowRunState',
+  'write',
+  'deleteFlowRun',
+  'recordHeartbeats',
+  'forgetHeartbeats',
+  'claimFlowRun',
+  'renewRunLeases',
+  'crashOwnedRun',
+]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one
  * transaction. Small calls (an API server's) gain the most from sharing a commit; a big batch

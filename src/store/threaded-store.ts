@@ -4,7 +4,7 @@
  * the call and keeps running tasks while the other core writes.
  */
 import { Worker } from 'node:worker_threads';
-import * as errors from '../errors.js';
+import { fromWireError } from '../error-wire.js';
 import { StoreError, WeftError } from '../errors.js';
 import type { StateSnapshot } from '../states.js';
 import type {
@@ -20,17 +20,14 @@ import type {
 } from './records.js';
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
+import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
-/** Rebuilds a typed Weft error (StoreError, RunNotFoundError …) from its name and message. */
+/** Rebuilds a typed Weft error (StoreError, RunNotFoundError …) with its fields and cause; anything else becomes a StoreError. */
 function revive(error: ThreadError): Error {
-  const Known = (errors as Record<string, unknown>)[error.name];
-  if (typeof Known === 'function' && Known.prototype instanceof WeftError) {
-    const revived = Object.create((Known as { prototype: object }).prototype) as Error;
-    return Object.assign(revived, { name: error.name, message: error.message, stack: `${error.name}: ${error.message}` });
-  }
-  return new StoreError(error.message);
+  const revived = fromWireError(error);
+  return revived instanceof WeftError ? revived : new StoreError(error.message, { cause: revived });
 }
 
 /** Starts the thread: the built .js next to this file, or (running from source) the .ts under tsx. */
@@ -47,7 +44,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -177,6 +174,18 @@ export class ThreadedStore implements Store, HeartbeatRecord {
   }
   listHeartbeatingRuns(): Promise<Heartbeat[]> {
     return this.call('listHeartbeatingRuns');
+  }
+  claimFlowRun(flowRunId: string, owner: RunOwner, leaseUntil: string): Promise<void> {
+    return this.call('claimFlowRun', flowRunId, owner, leaseUntil);
+  }
+  renewRunLeases(owner: RunOwner, leaseUntil: string): Promise<number> {
+    return this.call('renewRunLeases', owner, leaseUntil);
+  }
+  listOwnedRuns(): Promise<OwnedRun[]> {
+    return this.call('listOwnedRuns');
+  }
+  crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
+    return this.call('crashOwnedRun', flowRunId, owner, crashed);
   }
   async close(): Promise<void> {
     if (this.failure) return;

@@ -15,6 +15,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError } from '../../errors.js';
+import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
 export interface ApiClientOptions {
@@ -100,7 +101,7 @@ export class ApiClient {
         }
         const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
         throw new ServerUnavailableError(
-          `Cannot reach the Weft server at ${this.base} to ${action} (${reason}). ` +
+          `Cannot reach the Weft server at ${redactSecrets(this.base)} to ${action} (${reason}). ` +
             'Start it with `weft server start`, check WEFT_API_URL, or unset WEFT_API_URL to record into the local SQLite file.',
           { cause },
         );
@@ -126,10 +127,10 @@ export class ApiClient {
           await delay(pause);
           continue;
         }
-        const reason = answerError(response.status, parsed, action, this.base);
+        const reason = answerError(response.status, parsed, action, redactSecrets(this.base));
         throw new ServerUnavailableError(`${reason.message} (unavailable for longer than WEFT_API_RETRY_MS=${this.#retryMs} ms; giving up)`, { cause: reason });
       }
-      throw answerError(response.status, parsed, action, this.base);
+      throw answerError(response.status, parsed, action, redactSecrets(this.base));
     }
   }
 
