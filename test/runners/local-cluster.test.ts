@@ -54,7 +54,7 @@ describe('LocalCluster', () => {
   });
 
   it('replaces a worker that runs out of memory, recording the attempt Crashed', async () => {
-    const cluster = start({ nWorkers: 1, memoryLimitMb: 128 });
+    const cluster = start({ nWorkers: 1, memoryLimitMb: 256 }); // well above an idle worker's memory, far below what the task takes
     await cluster.ready();
     const [before] = cluster.workers;
     const hog = flow({ name: 'out-of-memory', taskRunner: new ClusterTaskRunner({ cluster, clientOptions: { crashRedispatches: 0 } }) }, async () => ({
