@@ -51,6 +51,15 @@ export interface State<T = unknown> {
   readonly result?: T;
   /** The error of a FAILED, CRASHED or CANCELLED state. */
   readonly error?: unknown;
+  /**
+   * Reads the result of a task run's final COMPLETED state, also when it is not held in memory
+   * (a persisted result is read back from result storage), as Prefect's `state.result()`.
+   * Present on the final states task runs give (`wait()`, `returnState`).
+   * @example
+   * const state = await big.run([n], { returnState: true });
+   * const value = await state.readResult?.();
+   */
+  readonly readResult?: () => Promise<T>;
 }
 
 /** The part of a state that is recorded: no result value, no error object. */

@@ -1,9 +1,10 @@
 /**
  * Emitting a log line for a run: printed through the console sink and recorded through the
- * run's recorder, both only at or above the configured level.
+ * run's recorder, both only at or above the levels of the run's runtime.
  */
 import { currentContext, type EngineContext, type LogSink } from './context.js';
-import { formatLogLine, isPrinted, isRecorded, printLine } from './logging.js';
+import { formatLogLine, printLine } from './logging.js';
+import { currentRuntime } from './runtime.js';
 import type { LogRecord } from '../store/records.js';
 import { redactSecrets } from '../redact.js';
 
@@ -17,8 +18,9 @@ export function describeContext(ctx: EngineContext | undefined): string {
 
 /** Logs `message` for the run of `ctx` (default: the running code's context). @internal */
 export function emitLog(level: number, message: string, name = 'weft', ctx: EngineContext | undefined = currentContext()): void {
-  const recorded = isRecorded(level);
-  const printed = isPrinted(level);
+  const thresholds = currentRuntime().logThresholds();
+  const recorded = level >= thresholds.record;
+  const printed = level >= thresholds.console;
   if (!recorded && !printed) return;
   const record: LogRecord = {
     flowRunId: ctx?.flow?.info.id ?? ctx?.flowRun?.id ?? null,
@@ -35,6 +37,7 @@ export function emitLog(level: number, message: string, name = 'weft', ctx: Engi
 /** Records and prints a log line written elsewhere (a cluster worker) as if written here. @internal */
 export function relayLog(logged: LogRecord, who: string, recorder: LogSink | undefined): void {
   const record = { ...logged, message: redactSecrets(logged.message) };
-  if (isRecorded(record.level)) recorder?.log(record);
-  if (isPrinted(record.level)) printLine(formatLogLine(record, who));
+  const thresholds = currentRuntime().logThresholds();
+  if (record.level >= thresholds.record) recorder?.log(record);
+  if (record.level >= thresholds.console) printLine(formatLogLine(record, who));
 }

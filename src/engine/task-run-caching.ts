@@ -7,7 +7,7 @@ import { lockFor } from '../results/cache-lock.js';
 import type { Settings } from '../settings.js';
 import type { ResultReference } from '../store/records.js';
 import { LOG_LEVELS } from '../log-levels.js';
-import { resultMemory } from './result-memory.js';
+import { currentRuntime } from './runtime.js';
 import { errorMessage, type State } from '../states.js';
 import type { TaskRunHandle } from './task-run-handle.js';
 import { decodeEncoded, encodeResult, loadReference, readResult, storeResult, type CachedResult, type EncodedResult, type ResultPlan } from './task-results.js';
@@ -124,7 +124,7 @@ function keep(handle: TaskRunHandle, state: State, inMemory: ResultPlan['inMemor
   handle.resultOnState = false;
   if (inMemory === 'bounded') {
     handle.resultInBoundedMemory = true;
-    resultMemory.set(handle.id, state.result, bytes);
+    currentRuntime().resultMemory.set(handle.id, state.result, bytes);
   }
   const { result: _dropped, ...rest } = state;
   return rest;
@@ -132,6 +132,7 @@ function keep(handle: TaskRunHandle, state: State, inMemory: ResultPlan['inMemor
 
 /** The write failed, so the value has no other home: back on the state (decoded again if the memory cache let it go). */
 function restore(handle: TaskRunHandle, state: State, plan: ResultPlan, encoded: EncodedResult): State {
+  const { resultMemory } = currentRuntime();
   const value = resultMemory.has(handle.id) ? resultMemory.get(handle.id) : decodeEncoded(plan, encoded);
   resultMemory.delete(handle.id);
   handle.resultOnState = true;
