@@ -71,6 +71,8 @@ export class ApiClient {
   #reached = false;
   /** When the current outage began (first 503 or refused connection since the last answer), ms since epoch. */
   #unavailableSince: number | undefined;
+  /** The current outage's budget is spent: requests are tried once until the server answers again. */
+  #budgetSpent = false;
 
   constructor(options: ApiClientOptions) {
     this.base = options.url.replace(/\/+$/, '').replace(/\/api$/, '');
@@ -105,7 +107,10 @@ export class ApiClient {
         );
       }
       this.#reached = true;
-      if (response.status !== 503) this.#unavailableSince = undefined;
+      if (response.status !== 503) {
+        this.#unavailableSince = undefined;
+        this.#budgetSpent = false;
+      }
       if (response.ok) {
         if (response.status === 204) return undefined as T;
         return (await response.json()) as T;
@@ -133,6 +138,8 @@ export class ApiClient {
   #mayRetry(pause: number): boolean {
     const now = Date.now();
     this.#unavailableSince ??= now;
-    return now + pause < this.#unavailableSince + this.#retryMs;
+    if (!this.#budgetSpent && now + pause < this.#unavailableSince + this.#retryMs) return true;
+    this.#budgetSpent = true;
+    return false;
   }
 }
