@@ -15,6 +15,7 @@ export { exponentialBackoff, type RetryDelay } from './engine/retries.js';
 export { observeRuns, type RunObserver, type ObservedFlowRun, type ObservedTaskRun } from './engine/observers.js';
 export { cancelActiveFlowRuns } from './engine/cancellation.js';
 export { closeClient } from './engine/client.js';
+export { createRuntime, currentRuntime, defaultRuntime, WeftRuntime, type RuntimeOptions } from './engine/runtime.js';
 export type { TaskRunOptions } from './engine/task-definition.js';
 export type { FlowRunOptions } from './engine/flow-definition.js';
 export type { StateHook, HookOption } from './engine/hooks.js';

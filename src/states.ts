@@ -3,6 +3,7 @@
  * A state has a `type` (what the engine acts on) and a `name` (what a person reads):
  * `Cached` is a COMPLETED state, `TimedOut` a FAILED one, `AwaitingRetry` a SCHEDULED one.
  */
+import { redactSecrets } from './redact.js';
 
 /** The kinds of state a run can be in. */
 export type StateType =
@@ -122,15 +123,14 @@ export function Crashed(error: unknown): State<never> {
   return { type: 'CRASHED', name: 'Crashed', message: errorMessage(error), timestamp: now(), error };
 }
 
-/** The recorded part of a state. */
+/** The recorded part of a state (credentials in its message redacted). */
 export function snapshot(state: State): StateSnapshot {
   return state.message === undefined
     ? { type: state.type, name: state.name, timestamp: state.timestamp }
-    : { type: state.type, name: state.name, message: state.message, timestamp: state.timestamp };
+    : { type: state.type, name: state.name, message: redactSecrets(state.message), timestamp: state.timestamp };
 }
 
-/** A one-line message for any thrown value. */
+/** A one-line message for any thrown value, with credentials in it redacted. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return redactSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }

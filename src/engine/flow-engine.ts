@@ -9,7 +9,7 @@ import type { Settings } from '../settings.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
 import type { TaskRunner } from '../runners/task-runner.js';
-import { refuseFlowInWorker } from './worker-mode.js';
+import { refuseFlowInWorker } from '../runners/worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
@@ -82,6 +82,7 @@ async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: Fl
   );
   const run = new FlowRunExecution(def, flow, client, retryOf?.runCount ?? 0);
   if (retryOf) {
+    await client.leases?.claim(id); // before it reopens: a reopened run always has a live owner
     await run.setState(Scheduled('AwaitingRetry', `Retry of a ${retryOf.state.name} run requested`));
     const done = run.execute(parent?.signal);
     if (!parent) trackFlowRun(flow, done);
@@ -104,6 +105,7 @@ async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: Fl
     ...(def.options.version !== undefined ? { flowVersion: def.options.version } : {}),
     ...(def.options.description !== undefined ? { flowDescription: def.options.description } : {}),
   });
+  await client.leases?.claim(id);
   notifyFlowRun(run.observed, pending);
   // A run refused before it starts still gets a start and an end time (the same instant).
   if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)), true);
@@ -148,13 +150,18 @@ class FlowRunExecution<O> {
       await flow.runner.start();
       if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
       state = await this.attempts();
-      await flow.runner.shutdown();
     } catch (error) {
       state = Crashed(error);
     } finally {
       clearTimeout(timer);
       stopListening?.();
       parentSignal?.removeEventListener('abort', onParentAbort);
+    }
+    try {
+      // In every path: a temporary cluster must not outlive its flow run, even when the record failed.
+      await flow.runner.shutdown();
+    } catch (error) {
+      state = Crashed(error);
     }
     return this.finish(state);
   }
@@ -223,6 +230,7 @@ class FlowRunExecution<O> {
     const { def } = this;
     await this.client.recorder.flush();
     await this.setState(state, { endTime: state.timestamp, ...(refused ? { startTime: state.timestamp } : {}) });
+    this.client.leases?.release(this.flow.info.id);
     const level = state.type === 'COMPLETED' ? LOG_LEVELS.INFO : LOG_LEVELS.ERROR;
     this.log(level, `Finished in state ${state.name}${state.message ? `: ${state.message}` : ''}`);
     const hooks = {

@@ -4,9 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newRunId } from './ids.js';
-import { CancelledError, ForeignFutureError, RemoteTaskError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
+import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
 import type { AttemptExecutor } from '../runners/attempt.js';
-import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
@@ -17,6 +16,7 @@ import { callTaskFunction } from './task-call.js';
 import { cachedOrRun, persistResult, reuseEarlierResult, type CachingRun } from './task-run-caching.js';
 import { planResult, valueOf, type ResultPlan } from './task-results.js';
 import { getClient } from './client.js';
+import { currentRuntime } from './runtime.js';
 import { currentContext, type TaskRunInfo } from './context.js';
 import type { FlowRunState } from './flow-run-state.js';
 import { runHooks } from './hooks.js';
@@ -32,8 +32,6 @@ import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, err
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
 
-/** Runner for task runs called outside any flow. */
-const detachedRunner = new ConcurrentTaskRunner();
 /**
  * At most this many task runs that persist their result are between start and persisted: a
  * wide map of persisted results holds a bounded number of values in memory, not all of them.
@@ -161,7 +159,8 @@ class TaskRunExecution<O> {
     const blocker = upstream.find((u) => !u.allowFailure && u.handle.state.type !== 'COMPLETED');
     if (!blocker) return undefined;
     if (this.flow?.signal.aborted) return this.finish(this.cancelled());
-    const error = new UpstreamFailedError(this.handle.name, blocker.handle.name, blocker.handle.state.name);
+    const upstreamError: unknown = blocker.handle.state.error;
+    const error = new UpstreamFailedError(this.handle.name, blocker.handle.name, blocker.handle.state.name, upstreamError === undefined ? undefined : { cause: upstreamError });
     return this.finish(Failed(error, 'UpstreamFailed'));
   }
 
@@ -196,7 +195,7 @@ class TaskRunExecution<O> {
       // once. A nested call skips the bound: its caller may hold a slot it waits in.
       return this.nested ? work() : persistedInFlight.run(work);
     };
-    return (this.flow?.runner ?? detachedRunner).submit({
+    return (this.flow?.runner ?? currentRuntime().fallbackRunner).submit({
       taskRunId: this.handle.id,
       taskKey: this.def.taskKey,
       taskName: this.def.name,
@@ -289,8 +288,7 @@ class TaskRunExecution<O> {
   }
 
   private failure(error: unknown): State {
-    // A timeout in a worker comes back as a RemoteTaskError named TaskTimeoutError.
-    if (error instanceof TaskTimeoutError || (error instanceof RemoteTaskError && error.name === 'TaskTimeoutError')) return Failed(error, 'TimedOut');
+    if (error instanceof TaskTimeoutError) return Failed(error, 'TimedOut'); // a worker's arrives rebuilt as one
     if (this.flow?.signal.aborted && error === this.flow.signal.reason) return this.cancelled();
     return Failed(error);
   }

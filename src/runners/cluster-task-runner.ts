@@ -3,7 +3,7 @@
  * DaskTaskRunner contract, in TypeScript). The flow-run process keeps each task run's state
  * machine and records it; workers run the attempts.
  */
-import { lookupTask } from '../engine/task-registry.js';
+import { lookupTask } from './task-registry.js';
 import type { State } from '../states.js';
 import { ClusterError, TaskNotImportableError, UsageError } from '../errors.js';
 import type { AttemptExecutor } from './attempt.js';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { UsageError, type ParameterIssue } from '../errors.js';
 import type { FlowDefinition, FlowRunOptions, ParameterValidation } from '../engine/flow-definition.js';
 import { runFlow } from '../engine/flow-engine.js';
+import type { WeftRuntime } from '../engine/runtime.js';
 import { checkTemplate } from '../engine/run-names.js';
 import type { State } from '../states.js';
 import { resultOf } from './futures.js';
@@ -28,6 +29,11 @@ export interface FlowOptions<P = Record<string, unknown>, R = unknown> extends F
 export interface FlowCallOptions {
   /** Resolve with the final State instead of the result (never throws for the run's own failure). */
   readonly returnState?: boolean;
+  /**
+   * The runtime to run under (its record, settings, caches); the run's task runs and subflows
+   * use it too. @default the current runtime (the default one outside `rt.run()`)
+   */
+  readonly runtime?: WeftRuntime;
 }
 
 type CallArgs<P> = Record<string, never> extends P ? [parameters?: P] : [parameters: P];
@@ -108,7 +114,7 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
     entrypoint: entrypoint ?? callerLocation()?.file ?? null,
   };
   const runOnce = async (parameters: unknown, call: FlowCallOptions = {}): Promise<unknown> => {
-    const state = await runFlow(def, parameters);
+    const state = await (call.runtime ? call.runtime.run(() => runFlow(def, parameters)) : runFlow(def, parameters));
     return call.returnState ? state : resultOf(state, name);
   };
   const jsonSchema = options.parameters ? (z.toJSONSchema(options.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>) : { type: 'object' };

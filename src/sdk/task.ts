@@ -15,7 +15,7 @@ import { resultOf, TaskFuture, TaskFutureList } from './futures.js';
 import { expandMapArgs } from './mapping.js';
 import { callerLocation, taskKeyFor } from './task-identity.js';
 import { checkRunOptions } from './option-checks.js';
-import { registerTask } from '../engine/task-registry.js';
+import { registerTask } from '../runners/task-registry.js';
 
 /**
  * A value, or something that will produce it: a future, a promise (such as an un-awaited
@@ -181,7 +181,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
   Object.defineProperty(task, 'name', { value: name });
   Object.defineProperty(task, 'taskKey', { value: def.taskKey, enumerable: true });
   (def as { owner: Task<A, R> }).owner = task;
-  registerTask(def as TaskDefinition);
+  registerTask(def);
   return task;
 }
 

@@ -86,8 +86,9 @@ export const logSchema = z.object({
 export const batchSchema = z.object({
   taskRuns: z.array(taskRunSchema).default([]),
   edges: z.array(z.object({ taskRunId: id, upstreamId: id })).default([]),
-  states: z.array(stateRecordSchema).default([]),
-  logs: z.array(logSchema).default([]),
+  // The client's ids of entries (write-only): an entry written again with the same id is ignored.
+  states: z.array(stateRecordSchema.extend({ id: id.optional() })).default([]),
+  logs: z.array(logSchema.extend({ id: id.optional() })).default([]),
 });
 
 /** A state change of a flow run. */

@@ -65,6 +65,12 @@ export interface TaskRunRecord {
 export interface StateRecord extends StateSnapshot {
   readonly runId: string;
   readonly runKind: 'flow' | 'task';
+  /**
+   * Client-chosen unique id of this history entry (the batch recorder sets one). Writing an
+   * entry whose id is already recorded does nothing, so a batch sent again after a lost answer
+   * is recorded once. Write-only: entries read back do not carry it.
+   */
+  readonly id?: string;
 }
 
 /** A DAG edge: `upstreamId` fed an input of `taskRunId`. */
@@ -81,6 +87,12 @@ export interface LogRecord {
    * when the line is written.
    */
   readonly seq?: number;
+  /**
+   * Client-chosen unique id of this line (the batch recorder sets one). Writing a line whose id
+   * is already recorded does nothing, so a batch sent again after a lost answer is recorded
+   * once. Write-only: lines read back do not carry it.
+   */
+  readonly id?: string;
   readonly flowRunId: string | null;
   readonly taskRunId: string | null;
   /** Logger name, e.g. `weft.task_runs`. */
