@@ -40,6 +40,9 @@ export const flowRunSchema = z.object({
   ...runFields,
   /** Absolute path of the module that defines the flow (for retries). */
   entrypoint: z.string().nullable().optional(),
+  /** The flow's `version` and `description` options when the run started. */
+  flowVersion: z.string().max(1000).nullable().optional(),
+  flowDescription: z.string().max(10_000).nullable().optional(),
 });
 
 /** A persisted result's reference. */

@@ -21,6 +21,10 @@ export interface FlowRunRecord {
   readonly endTime: string | null;
   /** Absolute path of the module that defines the flow, so the run can be retried from the record. */
   readonly entrypoint?: string | null;
+  /** The flow's `version` option when the run started. */
+  readonly flowVersion?: string | null;
+  /** The flow's `description` option when the run started. */
+  readonly flowDescription?: string | null;
 }
 
 /** Where a task run's persisted result lives: the record holds this reference, never the value. */

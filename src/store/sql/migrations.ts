@@ -152,6 +152,18 @@ const flowRunHeartbeats: Migration = {
   },
 };
 
+/** 0007: the flow's `version` and `description` as defined when the run started (NULL when it set none). */
+const flowRunVersions: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').addColumn('flow_version', 'text').execute();
+    await db.schema.alterTable('flow_runs').addColumn('flow_description', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').dropColumn('flow_description').execute();
+    await db.schema.alterTable('flow_runs').dropColumn('flow_version').execute();
+  },
+};
+
 /**
  * 0005: the writer's own id of each state-history entry and log line, unique where set, so that
  * a batch written again (the client never got the answer of a try that committed) is recorded
@@ -199,6 +211,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0004_flow_run_heartbeats': flowRunHeartbeats,
   '0005_entry_client_ids': entryClientIds,
   '0006_flow_run_owners': flowRunOwners,
+  '0007_flow_run_versions': flowRunVersions,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -94,6 +94,8 @@ const FLOW_RUN_COLUMNS: Columns<FlowRunRow> = {
   start_time: 'text',
   end_time: 'text',
   entrypoint: 'text',
+  flow_version: 'text',
+  flow_description: 'text',
 };
 
 function names<Row>(columns: Columns<Row>): (keyof Row & string)[] {

@@ -54,6 +54,8 @@ export function flowRunRow(run: FlowRunRecord): FlowRunRow {
     start_time: run.startTime,
     end_time: run.endTime,
     entrypoint: run.entrypoint ?? null,
+    flow_version: run.flowVersion ?? null,
+    flow_description: run.flowDescription ?? null,
   };
 }
 
@@ -72,6 +74,8 @@ export function flowRunRecord(row: Selectable<FlowRunsTable>): FlowRunRecord {
     startTime: row.start_time,
     endTime: row.end_time,
     ...(row.entrypoint ? { entrypoint: row.entrypoint } : {}),
+    ...(row.flow_version !== null && row.flow_version !== undefined ? { flowVersion: row.flow_version } : {}),
+    ...(row.flow_description !== null && row.flow_description !== undefined ? { flowDescription: row.flow_description } : {}),
   };
 }
 

@@ -36,6 +36,10 @@ export interface FlowRunsTable extends StateColumns {
   end_time: string | null;
   /** Module defining the flow (migration 0003). */
   entrypoint: string | null;
+  /** The flow's `version` option when the run started (migration 0007). */
+  flow_version: string | null;
+  /** The flow's `description` option when the run started (migration 0007). */
+  flow_description: string | null;
   /**
    * Last heartbeat the orchestration server heard from the run's process, ISO 8601; null when
    * the run never reported through a server (migration 0004). Internal: not in `FlowRunRecord`.
