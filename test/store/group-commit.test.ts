@@ -2,13 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GroupCommit, GroupRolledBack } from '../../src/store/sql/group-commit.js';
 import { migrateToLatest } from '../../src/store/sql/migrations.js';
 import type { Database as Schema } from '../../src/store/sql/schema.js';
 import { SqliteStore } from '../../src/store/sql/sqlite.js';
 import { StatementCache } from '../../src/store/sql/statement-cache.js';
+import { WeftSqliteDialect } from '../../src/store/sql/sqlite-dialect.js';
 import { serveGroup } from '../../src/store/store-thread.js';
 import type { StoreCall } from '../../src/store/store-thread.js';
 import { ThreadedStore } from '../../src/store/threaded-store.js';
@@ -18,8 +19,8 @@ import { at, flowRun, log, state, taskRun, taskState } from './record-builders.j
 async function openWithRaw(file: string): Promise<{ store: SqliteStore; raw: Database.Database }> {
   const raw = new Database(file);
   raw.pragma('journal_mode = WAL');
-  const groups = new GroupCommit(raw, new StatementCache(raw));
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: groups }) });
+  const groups = new GroupCommit(raw);
+  const db = new Kysely<Schema>({ dialect: new WeftSqliteDialect({ database: new StatementCache(raw) }, groups) });
   await migrateToLatest(db, { busyTimeoutMs: 1_000 });
   return { store: new SqliteStore(db, { location: file, busyTimeoutMs: 1_000 }, groups), raw };
 }

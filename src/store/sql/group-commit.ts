@@ -5,63 +5,38 @@
  * under load), running them in ONE transaction, each in its own savepoint, and committing once
  * multiplies what the record can write.
  *
- * It sits between Kysely and the database: while a group is open, the transaction statements
- * that the store's own code issues (`begin immediate`, Kysely's `begin` / `commit` / `rollback`)
- * become a savepoint, its release and a rollback to it. A call that fails is rolled back alone;
- * the others commit.
+ * It owns the transactions of its connection: Kysely's driver hands it every begin, commit and
+ * rollback (see `sqlite-dialect.ts`). Outside a group they are SQLite transactions (`BEGIN
+ * IMMEDIATE` unless read-only); inside one, each becomes a savepoint, its release, and a rollback
+ * to it. A call that fails is rolled back alone; the others commit. No SQL text is inspected.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 /** Thrown by {@link GroupCommit.run} when the group's transaction could not commit; nothing of it was written. */
 export class GroupRolledBack extends Error {
   override readonly name = 'GroupRolledBack';
 }
 
-type Control = 'begin' | 'commit' | 'rollback';
-
-function controlStatement(sql: string): Control | undefined {
-  const text = sql.trim().toLowerCase();
-  if (text === 'begin' || text === 'begin immediate' || text === 'begin deferred' || text === 'begin exclusive') return 'begin';
-  if (text === 'commit' || text === 'end') return 'commit';
-  if (text === 'rollback') return 'rollback';
-  return undefined;
-}
-
-const NO_ROWS: unknown[] = [];
-
 /**
- * Wraps the database Kysely talks to (`inner`, over the connection `raw`) so that `run` can put
- * several store calls in one transaction.
+ * The transactions of one SQLite connection (`raw`), which can put several store calls in one.
  * @example
- * const groups = new GroupCommit(sqlite, new StatementCache(sqlite));
- * const db = new Kysely({ dialect: new SqliteDialect({ database: groups }) });
+ * const groups = new GroupCommit(sqlite);
+ * const db = new Kysely({ dialect: new WeftSqliteDialect({ database: new StatementCache(sqlite) }, groups) });
  * const [a, b] = await groups.run([() => store.write(batchA), () => store.write(batchB)]);
  */
-export class GroupCommit implements SqliteDatabase {
+export class GroupCommit {
   readonly #raw: BetterSqlite3.Database;
-  readonly #inner: SqliteDatabase;
   #open = false;
   #depth = 0;
 
-  constructor(raw: BetterSqlite3.Database, inner: SqliteDatabase) {
+  constructor(raw: BetterSqlite3.Database) {
     this.#raw = raw;
-    this.#inner = inner;
-  }
-
-  prepare(sql: string): SqliteStatement {
-    const control = this.#open ? controlStatement(sql) : undefined;
-    return control === undefined ? this.#inner.prepare(sql) : this.#savepointStatement(control);
-  }
-
-  close(): void {
-    this.#inner.close();
   }
 
   /**
    * Runs `calls` in order inside one write transaction and commits once. Each call should
-   * settle its own errors (its transaction statements became a savepoint, so a failed call was
-   * rolled back alone). Nothing else may use the database until it returns.
+   * settle its own errors (its transaction became a savepoint, so a failed call was rolled back
+   * alone). Nothing else may use the database until it returns.
    * @throws GroupRolledBack when the transaction could not begin, was rolled back by SQLite (disk
    *   full, I/O error) or could not commit: nothing was written, and calls after the failure did not run.
    */
@@ -89,24 +64,44 @@ export class GroupCommit implements SqliteDatabase {
     }
   }
 
-  #savepointStatement(control: Control): SqliteStatement {
-    const run = (): { changes: number; lastInsertRowid: number } => {
-      if (control === 'begin') {
-        this.#depth++;
-        this.#raw.exec(`SAVEPOINT weft_call_${this.#depth}`);
-      } else {
-        const name = `weft_call_${this.#depth}`;
-        this.#depth = Math.max(0, this.#depth - 1);
-        if (control === 'rollback') this.#raw.exec(`ROLLBACK TO ${name}`);
-        this.#raw.exec(`RELEASE ${name}`);
-      }
-      return { changes: 0, lastInsertRowid: 0 };
-    };
-    return {
-      reader: false,
-      all: () => (run(), NO_ROWS),
-      run,
-      iterate: () => (run(), NO_ROWS[Symbol.iterator]()),
-    };
+  /**
+   * Begins a transaction for the driver: in a group, a savepoint; else `BEGIN IMMEDIATE` (the
+   * write lock up front, so a writer waits for `busy_timeout` instead of failing when it would
+   * upgrade a read lock another process invalidated), or a deferred `BEGIN` when read-only.
+   */
+  begin(accessMode: 'read only' | 'read write' | undefined): void {
+    if (this.#open) {
+      this.#raw.exec(`SAVEPOINT weft_call_${++this.#depth}`);
+      return;
+    }
+    this.#raw.exec(accessMode === 'read only' ? 'BEGIN' : 'BEGIN IMMEDIATE');
+  }
+
+  /** Commits the driver's transaction: in a group, releases its savepoint. */
+  commit(): void {
+    if (this.#open) {
+      const name = `weft_call_${this.#depth}`;
+      this.#depth = Math.max(0, this.#depth - 1);
+      this.#raw.exec(`RELEASE ${name}`);
+      return;
+    }
+    this.#raw.exec('COMMIT');
+  }
+
+  /**
+   * Rolls the driver's transaction back: in a group, to its savepoint. Nothing to do when SQLite
+   * already rolled the whole transaction back (e.g. SQLITE_FULL): the first error is the one to
+   * report, and a group notices and fails as a whole.
+   */
+  rollback(): void {
+    if (this.#open) {
+      const name = `weft_call_${this.#depth}`;
+      this.#depth = Math.max(0, this.#depth - 1);
+      if (!this.#raw.inTransaction) return;
+      this.#raw.exec(`ROLLBACK TO ${name}`);
+      this.#raw.exec(`RELEASE ${name}`);
+      return;
+    }
+    if (this.#raw.inTransaction) this.#raw.exec('ROLLBACK');
   }
 }

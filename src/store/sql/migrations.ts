@@ -7,7 +7,6 @@ import { DEFAULT_MIGRATION_TABLE, Migrator, sql } from 'kysely';
 import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import { retryWhileBusy } from './busy-retry.js';
 import { isSqlite } from './dialect.js';
-import { writeTransaction } from './write-transaction.js';
 import type { HasExecutor } from './dialect.js';
 
 /** A generated integer primary key: SQLite's rowid alias, or a Postgres identity column. */
@@ -234,9 +233,10 @@ async function migrate<DB>(db: Kysely<DB>): Promise<void> {
 
 /**
  * Brings the database to the latest schema; safe when several processes open the same fresh
- * database at once. On SQLite the whole migration runs in one `BEGIN IMMEDIATE` transaction
- * (SQLite's DDL is transactional), so a second process waits for the first and then finds
- * nothing to do; lost races that SQLite reports at once are retried for up to `busyTimeoutMs`.
+ * database at once. On SQLite (`WeftSqliteDialect`, whose adapter declares SQLite's DDL
+ * transactional) Kysely's migrator runs the pending migrations in one `BEGIN IMMEDIATE`
+ * transaction, so a second process waits for the first and then finds nothing to do; lost races
+ * that SQLite reports at once are retried for up to `busyTimeoutMs`.
  * On Postgres, Kysely's migrator takes an advisory lock and runs in a transaction.
  * @example
  * await migrateToLatest(db, { busyTimeoutMs: 30_000 });
@@ -244,7 +244,6 @@ async function migrate<DB>(db: Kysely<DB>): Promise<void> {
 export async function migrateToLatest<DB>(db: Kysely<DB>, options: { readonly busyTimeoutMs: number }): Promise<void> {
   await retryWhileBusy(async () => {
     if (await upToDate(db)) return;
-    if (!isSqlite(db)) return migrate(db);
-    await writeTransaction(db, migrate);
+    await migrate(db);
   }, options.busyTimeoutMs);
 }

@@ -223,7 +223,7 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord {
 
   async listTaskRuns(flowRunId: string): Promise<TaskRunWithUpstream[]> {
     return this.#run(`list the task runs of flow run ${flowRunId}`, () =>
-      this.#db.transaction().execute(async (trx) => {
+      this.#db.transaction().setAccessMode('read only').execute(async (trx) => {
         const rows = await trx
           .selectFrom('task_runs')
           .selectAll()
@@ -252,7 +252,7 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord {
 
   async readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined> {
     return this.#run(`read task run ${id}`, () =>
-      this.#db.transaction().execute(async (trx) => {
+      this.#db.transaction().setAccessMode('read only').execute(async (trx) => {
         const row = await trx.selectFrom('task_runs').selectAll().where('id', '=', id).executeTakeFirst();
         if (row === undefined) return undefined;
         const edges = await trx

@@ -5,10 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { retryWhileBusy } from './busy-retry.js';
 import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrations.js';
+import { WeftSqliteDialect } from './sqlite-dialect.js';
 import type { Database as Schema } from './schema.js';
 import { SqlStore } from './sql-store.js';
 import { StatementCache } from './statement-cache.js';
@@ -77,8 +78,8 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions)
   try {
     if (file !== IN_MEMORY) mkdirSync(dirname(file), { recursive: true });
     const sqlite = await retryWhileBusy(() => connect(file, options.busyTimeoutMs), options.busyTimeoutMs);
-    const groups = new GroupCommit(sqlite, new StatementCache(sqlite));
-    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: groups }) });
+    const groups = new GroupCommit(sqlite);
+    kysely = new Kysely<Schema>({ dialect: new WeftSqliteDialect({ database: new StatementCache(sqlite) }, groups) });
     await migrateToLatest(kysely, options);
     return new SqliteStore(kysely, where, groups);
   } catch (cause) {
