@@ -6,6 +6,7 @@ import { currentContext, type EngineContext, type LogSink } from './context.js';
 import { formatLogLine, printLine } from './logging.js';
 import { currentRuntime } from './runtime.js';
 import type { LogRecord } from '../store/records.js';
+import { redactSecrets } from '../redact.js';
 
 /** Who a log line is about, as printed: `Task run 'inc-0'`, `Flow run 'brisk-otter'`. @internal */
 export function describeContext(ctx: EngineContext | undefined): string {
@@ -26,7 +27,7 @@ export function emitLog(level: number, message: string, name = 'weft', ctx: Engi
     taskRunId: ctx?.taskRun?.id ?? null,
     name,
     level,
-    message,
+    message: redactSecrets(message),
     timestamp: new Date().toISOString(),
   };
   if (recorded) ctx?.recorder?.log(record);
@@ -34,7 +35,8 @@ export function emitLog(level: number, message: string, name = 'weft', ctx: Engi
 }
 
 /** Records and prints a log line written elsewhere (a cluster worker) as if written here. @internal */
-export function relayLog(record: LogRecord, who: string, recorder: LogSink | undefined): void {
+export function relayLog(logged: LogRecord, who: string, recorder: LogSink | undefined): void {
+  const record = { ...logged, message: redactSecrets(logged.message) };
   const thresholds = currentRuntime().logThresholds();
   if (record.level >= thresholds.record) recorder?.log(record);
   if (record.level >= thresholds.console) printLine(formatLogLine(record, who));

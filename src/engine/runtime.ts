@@ -21,16 +21,21 @@ import type { TaskRunner } from '../runners/task-runner.js';
 import { environmentWith, loadSettings, type Settings } from '../settings.js';
 import { errorMessage } from '../states.js';
 import { BatchRecorder } from '../store/batch-recorder.js';
+import { settleDeadOwners } from '../store/dead-owners.js';
 import { openStore } from '../store/open-store.js';
+import { hasRunOwners } from '../store/run-owner.js';
 import type { Store } from '../store/store.js';
 import { printLine } from './logging.js';
 import { ResultMemory } from './result-memory.js';
+import { RunLeases } from './run-leases.js';
 
 /** The store and recorder a runtime records through. @internal */
 export interface EngineClient {
   readonly settings: Settings;
   readonly store: Store;
   readonly recorder: BatchRecorder;
+  /** The owner leases of the runs this runtime runs; undefined in client mode (the server watches those). */
+  readonly leases?: RunLeases | undefined;
 }
 
 /** Options of `createRuntime()`. */
@@ -155,7 +160,14 @@ export class WeftRuntime {
       onWriteError: (error, attempt) =>
         printLine(`weft: writing the run record failed (attempt ${attempt}), will retry: ${errorMessage(error)}`),
     });
-    return { settings, store, recorder };
+    // Runs whose process died without a final state (SIGKILL, out of memory) are marked CRASHED
+    // by the next command or flow run on the record; runs of live processes are never touched.
+    if (hasRunOwners(store)) {
+      await settleDeadOwners(store).catch((error: unknown) =>
+        printLine(`weft: could not check the record for flow runs whose process died: ${errorMessage(error)}`),
+      );
+    }
+    return { settings, store, recorder, leases: RunLeases.for(store) };
   }
 }
 

@@ -38,12 +38,25 @@ export async function cachedOrRun(run: CachingRun, args: readonly unknown[], pla
 }
 
 async function lookup(run: CachingRun, plan: ResultPlan, key: string): Promise<CachedResult | undefined> {
+  let found: CachedResult | undefined;
   try {
-    return await readResult(plan.storage, key);
+    found = await readResult(plan.storage, key);
   } catch (error) {
     run.log(LOG_LEVELS.WARNING, `Cached result unusable, computing again: ${errorMessage(error)}`);
     return undefined;
   }
+  // Two tasks whose keys collide (the same resultStorageKey template, a shared cacheKeyFn) must
+  // never take each other's values: a result made by another task is a miss.
+  if (found && found.taskKey !== plan.taskKey) {
+    const maker = found.taskKey === undefined ? 'a task this version cannot identify (written by an older Weft)' : `task '${found.taskKey}'`;
+    run.log(
+      LOG_LEVELS.WARNING,
+      `Cached result at key '${key}' in ${plan.storage.descriptor} was made by ${maker}, not by this task '${plan.taskKey}': ` +
+        `computing again, and the result replaces it. Give one of the tasks another name or another resultStorageKey (or cache key) so they stop replacing each other's results.`,
+    );
+    return undefined;
+  }
+  return found;
 }
 
 /** Reuses the persisted result of this call from an earlier attempt of the flow run; undefined to run again. @internal */
