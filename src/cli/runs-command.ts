@@ -13,6 +13,7 @@ import { writeOut } from './output.js';
 export interface RunsListOptions {
   readonly flow?: string;
   readonly state?: string;
+  readonly tag?: string;
   readonly limit?: string;
   readonly json?: boolean;
 }
@@ -29,7 +30,7 @@ export interface FlowRunDocument {
     readonly name: string;
     readonly taskKey: string;
     readonly mapIndex: number;
-    readonly state: { readonly type: StateType; readonly name: string };
+    readonly state: { readonly type: StateType; readonly name: string; readonly message: string | null };
     readonly attempts: number;
     readonly upstream: readonly string[];
     /** Where the persisted result lives (storage, key, serializer, producing run), or null. */
@@ -69,6 +70,7 @@ export async function runsList(options: RunsListOptions): Promise<void> {
   const runs = await store.listFlowRuns({
     ...(options.flow === undefined ? {} : { flowName: options.flow }),
     ...(stateType === undefined ? {} : { stateType }),
+    ...(options.tag === undefined ? {} : { tag: options.tag }),
     ...(limit === undefined ? {} : { limit }),
   });
   if (options.json) return writeOut(`${JSON.stringify(runs, null, 2)}\n`);
@@ -89,7 +91,7 @@ function flowRunDocument(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
       name: t.name,
       taskKey: t.taskKey,
       mapIndex: t.mapIndex,
-      state: { type: t.state.type, name: t.state.name },
+      state: { type: t.state.type, name: t.state.name, message: t.state.message ?? null },
       attempts: t.runCount,
       upstream: [...t.upstream],
       result: t.result ?? null,
@@ -115,9 +117,10 @@ function describeFlowRun(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
     taskRuns.length === 0
       ? 'No task runs.'
       : renderTable(
-          ['TASK RUN', 'STATE', 'ATTEMPTS', 'START', 'DURATION', 'UPSTREAM', 'RESULT'],
+          ['TASK RUN', 'ID', 'STATE', 'ATTEMPTS', 'START', 'DURATION', 'UPSTREAM', 'RESULT'],
           taskRuns.map((t) => [
             t.name,
+            t.id,
             t.state.name,
             String(t.runCount),
             formatTime(t.startTime),
@@ -126,11 +129,13 @@ function describeFlowRun(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
             t.result ? `${t.result.storage} ${t.result.key}` : '',
           ]),
         );
+  const failures = taskRuns.filter((t) => t.state.message !== undefined && t.state.type !== 'COMPLETED');
+  const errors = failures.length === 0 ? '' : `\n\nTask run errors (${failures.length}):\n${failures.map((t) => `  ${t.name} (${t.id}): ${t.state.name}: ${t.state.message}`).join('\n')}`;
   const states = renderTable(
     ['TIME', 'STATE', 'MESSAGE'],
     history.map((s) => [s.timestamp.slice(0, 23).replace('T', ' '), `${s.name} (${s.type})`, s.message ?? '']),
   );
-  return `${header.join('\n')}\n\nTask runs (${taskRuns.length}):\n${tasks}\n\nState history:\n${states}\n`;
+  return `${header.join('\n')}\n\nTask runs (${taskRuns.length}):\n${tasks}${errors}\n\nState history:\n${states}\n`;
 }
 
 /**

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { databaseLocation } from '../settings.js';
 import type { Settings } from '../settings.js';
 import { HttpStore } from './http/http-store.js';
-import { openPostgresStore } from './sql/postgres.js';
 import { ThreadedStore } from './threaded-store.js';
 import type { Store } from './store.js';
 
@@ -47,6 +46,9 @@ export async function openStore(settings: Settings): Promise<Store> {
     });
   }
   const location = databaseLocation(settings);
-  if (/^postgres(ql)?:\/\//i.test(location)) return openPostgresStore(location);
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    const { openPostgresStore } = await import('./sql/postgres.js'); // pg and Kysely load only for Postgres
+    return openPostgresStore(location);
+  }
   return ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs });
 }
