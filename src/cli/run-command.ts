@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util';
 import { setSignalMode } from '../engine/cancellation.js';
-import { closeClient } from '../engine/client.js';
+import { closeClient, getClient } from '../engine/client.js';
 import { observeRuns, type ObservedFlowRun } from '../engine/observers.js';
 import type { State } from '../states.js';
 import { ParameterValidationError, UnserializableResultError } from '../errors.js';
@@ -18,6 +18,7 @@ import { buildParameters } from './parse-params.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress-display.js';
 import { guardStdout, type StdoutGuard } from './stdout-guard.js';
 import { TaskRunTally } from './task-run-tally.js';
+import { checkParameterNames } from './unknown-parameters.js';
 
 /** Options of `weft run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -56,7 +57,10 @@ function stateLine(run: ObservedFlowRun | undefined, state: State): string {
 export async function runCommand(reference: string, options: RunCommandOptions): Promise<ExitCode> {
   const parameters = buildParameters(options.params, options.param);
   return watchRun(options, async () => {
+    // The record opens (a thread, migrations checked) while the flow's module loads.
+    getClient().catch(() => undefined); // a failure to open is reported when the run needs it
     const { flow } = await loadFlow(reference);
+    checkParameterNames(flow.name, flow.parametersJsonSchema, parameters);
     return { label: flow.name, parametersSchema: flow.parametersJsonSchema, start: () => flow.run(parameters, { returnState: true }) };
   });
 }
