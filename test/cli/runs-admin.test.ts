@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/settings.js';
 import { openStore } from '../../src/store/open-store.js';
 import { startTestServer, type TestServer } from '../helpers/weft-server.js';
-import { assertBuilt, fixture, runWeft, runWeftJson, startWeft, tempHome, waitUntil } from './harness.js';
+import { assertBuilt, fixture, runWeft, runWeftJson, startWeft, useTempHome, waitUntil } from './harness.js';
 
 interface RunDoc {
   flowRunId: string;
@@ -52,7 +52,7 @@ async function recordPendingRun(home: string): Promise<string> {
 }
 
 describe('weft runs cancel / delete, flows ls, runs ls --tag, results get ID-PREFIX (embedded)', { timeout: 120_000 }, () => {
-  const home = tempHome();
+  const home = useTempHome();
   let failedId = '';
   let persistedId = '';
 
@@ -67,7 +67,6 @@ describe('weft runs cancel / delete, flows ls, runs ls --tag, results get ID-PRE
     expect(persisted.code).toBe(0);
     persistedId = (JSON.parse(persisted.stdout) as RunDoc).flowRunId;
   });
-  afterAll(() => home.remove());
 
   it('lists the flows with their run counts, as JSON and as a table', async () => {
     const { result, doc } = await runWeftJson<Array<{ name: string; runCount: number }>>(home.path, ['flows', 'ls', '--json']);
@@ -145,7 +144,7 @@ describe('weft runs cancel / delete, flows ls, runs ls --tag, results get ID-PRE
 });
 
 describe('weft runs cancel / delete and flows ls through a server (WEFT_API_URL)', { timeout: 120_000 }, () => {
-  const home = tempHome();
+  const home = useTempHome();
   let server: TestServer | undefined;
   const env = (): Record<string, string> => ({ WEFT_API_URL: server?.url ?? '', WEFT_API_HEARTBEAT_INTERVAL_MS: '100' });
 
@@ -155,7 +154,6 @@ describe('weft runs cancel / delete and flows ls through a server (WEFT_API_URL)
   });
   afterAll(async () => {
     await server?.stop();
-    home.remove();
   });
 
   it('cancels a running flow: the server marks it Cancelling and its process ends it Cancelled', async () => {

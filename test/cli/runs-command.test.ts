@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, fixture, runWeft, runWeftJson, tempHome } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, fixture, runWeft, runWeftJson, useTempHome } from './harness.js';
 
 interface RunDoc {
   flowRunId: string;
@@ -33,7 +33,7 @@ interface ShowDoc {
 }
 
 describe('weft runs and weft logs', { timeout: 120_000 }, () => {
-  const home = tempHome();
+  const home = useTempHome();
   let seedId = '';
   let failedId = '';
 
@@ -48,7 +48,6 @@ describe('weft runs and weft logs', { timeout: 120_000 }, () => {
     const echo = await runWeftJson<RunDoc>(home.path, ['run', fixture('params-echo.ts'), '--param', 'n=1', '--json']);
     expect(echo.result.code).toBe(0);
   });
-  afterAll(() => home.remove());
 
   it('shows the seed run as one JSON document with 31 task runs and their upstream edges', async () => {
     const { result, doc } = await runWeftJson<ShowDoc>(home.path, ['runs', 'show', seedId, '--json']);

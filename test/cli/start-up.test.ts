@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, fixture, runWeft, tempHome } from './harness.js';
+import { assertBuilt, fixture, runWeft, useTempHome } from './harness.js';
 
 const LOADED = /^LOADED (\S+)$/gm;
 
@@ -25,20 +25,18 @@ function packagesLoaded(stderr: string): Set<string> {
 }
 
 describe('weft loads subsystems only for the commands that need them', { timeout: 120_000 }, () => {
-  const home = tempHome();
-  const hooks = mkdtempSync(join(tmpdir(), 'weft-hooks-'));
+  const home = useTempHome();
+  let hooks = '';
   let env: Record<string, string> = {};
 
   beforeAll(() => {
     assertBuilt();
+    hooks = mkdtempSync(join(tmpdir(), 'weft-hooks-'));
     writeFileSync(join(hooks, 'hooks.mjs'), "export async function load(url, context, next) { process.stderr.write(`LOADED ${url}\\n`); return next(url, context); }\n");
     writeFileSync(join(hooks, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(hooks, 'hooks.mjs')).href)});\n`);
     env = { NODE_OPTIONS: `--import ${pathToFileURL(join(hooks, 'register.mjs')).href}` };
   });
-  afterAll(() => {
-    home.remove();
-    rmSync(hooks, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(hooks, { recursive: true, force: true }));
 
   it('`weft --help` loads commander only: no TypeScript loader, settings, store or server', async () => {
     const result = await runWeft(home.path, ['--help'], env);
