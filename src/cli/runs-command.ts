@@ -2,7 +2,8 @@
  * `weft runs ls` and `weft runs show ID`: the recorded flow runs, as tables or JSON.
  */
 import { getClient } from '../engine/client.js';
-import { STATE_TYPES, type StateType } from '../states.js';
+import { STATE_TYPES, type ErrorDetail, type StateType } from '../states.js';
+import { formatErrorDetail } from '../error-detail.js';
 import { UsageError } from '../errors.js';
 import type { FlowRunRecord, StateRecord, TaskRunWithUpstream, ResultReference } from '../store/records.js';
 import { findFlowRun } from './find-flow-run.js';
@@ -23,14 +24,14 @@ export interface FlowRunDocument {
   readonly id: string;
   readonly name: string;
   readonly flowName: string;
-  readonly state: { readonly type: StateType; readonly name: string; readonly message: string | null };
+  readonly state: { readonly type: StateType; readonly name: string; readonly message: string | null; readonly error?: ErrorDetail };
   readonly parameters: Record<string, unknown>;
   readonly taskRuns: ReadonlyArray<{
     readonly id: string;
     readonly name: string;
     readonly taskKey: string;
     readonly mapIndex: number;
-    readonly state: { readonly type: StateType; readonly name: string; readonly message: string | null };
+    readonly state: { readonly type: StateType; readonly name: string; readonly message: string | null; readonly error?: ErrorDetail };
     readonly attempts: number;
     readonly upstream: readonly string[];
     /** Where the persisted result lives (storage, key, serializer, producing run), or null. */
@@ -84,14 +85,14 @@ function flowRunDocument(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
     id: run.id,
     name: run.name,
     flowName: run.flowName,
-    state: { type: run.state.type, name: run.state.name, message: run.state.message ?? null },
+    state: { type: run.state.type, name: run.state.name, message: run.state.message ?? null, ...(run.state.error ? { error: run.state.error } : {}) },
     parameters: run.parameters,
     taskRuns: taskRuns.map((t) => ({
       id: t.id,
       name: t.name,
       taskKey: t.taskKey,
       mapIndex: t.mapIndex,
-      state: { type: t.state.type, name: t.state.name, message: t.state.message ?? null },
+      state: { type: t.state.type, name: t.state.name, message: t.state.message ?? null, ...(t.state.error ? { error: t.state.error } : {}) },
       attempts: t.runCount,
       upstream: [...t.upstream],
       result: t.result ?? null,
@@ -112,6 +113,7 @@ function describeFlowRun(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
     `  Attempts:    ${run.runCount}`,
     ...(run.parentFlowRunId ? [`  Parent:      ${run.parentFlowRunId}`] : []),
     ...(run.tags.length > 0 ? [`  Tags:        ${run.tags.join(', ')}`] : []),
+    ...(run.state.error ? ['  Error:', formatErrorDetail(run.state.error, '    ')] : []),
   ];
   const tasks =
     taskRuns.length === 0
@@ -130,7 +132,9 @@ function describeFlowRun(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
           ]),
         );
   const failures = taskRuns.filter((t) => t.state.message !== undefined && t.state.type !== 'COMPLETED');
-  const errors = failures.length === 0 ? '' : `\n\nTask run errors (${failures.length}):\n${failures.map((t) => `  ${t.name} (${t.id}): ${t.state.name}: ${t.state.message}`).join('\n')}`;
+  const failure = (t: TaskRunWithUpstream): string =>
+    `  ${t.name} (${t.id}): ${t.state.name}: ${t.state.message}${t.state.error ? `\n${formatErrorDetail(t.state.error, '    ')}` : ''}`;
+  const errors = failures.length === 0 ? '' : `\n\nTask run errors (${failures.length}):\n${failures.map(failure).join('\n')}`;
   const states = renderTable(
     ['TIME', 'STATE', 'MESSAGE'],
     history.map((s) => [s.timestamp.slice(0, 23).replace('T', ' '), `${s.name} (${s.type})`, s.message ?? '']),

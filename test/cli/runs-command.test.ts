@@ -82,7 +82,7 @@ describe('weft runs and weft logs', { timeout: 120_000 }, () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`(${seedId})`);
     expect(result.stdout).toContain('Task runs (31):');
-    expect(result.stdout).toMatch(/^sum-0\s+Completed\s+1\s.*add-\d+, add-\d+, add-\d+, … \(10\)$/m);
+    expect(result.stdout).toMatch(/^sum-0\s+[0-9a-f-]{36}\s+Completed\s+1\s.*add-\d+, add-\d+, add-\d+, … \(10\)$/m);
     expect(result.stdout).toContain('State history:');
     expect(result.stdout).toMatch(/Running \(RUNNING\)/);
   });

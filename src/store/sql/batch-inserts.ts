@@ -39,6 +39,7 @@ export function batchInserts(): BatchInserts {
         'state_name',
         'state_message',
         'state_timestamp',
+        'state_error',
         'run_count',
         'created_at',
         'start_time',
@@ -61,6 +62,7 @@ export function batchInserts(): BatchInserts {
               state_name: eb.ref('excluded.state_name'),
               state_message: eb.ref('excluded.state_message'),
               state_timestamp: eb.ref('excluded.state_timestamp'),
+              state_error: eb.ref('excluded.state_error'),
               run_count: eb.ref('excluded.run_count'),
               created_at: eb.ref('excluded.created_at'),
               start_time: eb.ref('excluded.start_time'),
@@ -78,7 +80,7 @@ export function batchInserts(): BatchInserts {
           .onConflict((oc) => oc.columns(['task_run_id', 'upstream_id']).doNothing()),
     }),
     states: new ChunkedInsert<StateRow>({
-      columns: ['run_id', 'run_kind', 'type', 'name', 'message', 'timestamp'],
+      columns: ['run_id', 'run_kind', 'type', 'name', 'message', 'timestamp', 'error'],
       build: (db, rows) => db.insertInto('states').values(rows),
     }),
     logs: new ChunkedInsert<LogRow>({
