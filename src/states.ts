@@ -6,6 +6,7 @@
 import { errorDetail, type ErrorDetail } from './error-detail.js';
 
 export type { ErrorDetail } from './error-detail.js';
+import { redactSecrets } from './redact.js';
 
 /** The kinds of state a run can be in. */
 export type StateType =
@@ -53,6 +54,15 @@ export interface State<T = unknown> {
   readonly result?: T;
   /** The error of a FAILED, CRASHED or CANCELLED state. */
   readonly error?: unknown;
+  /**
+   * Reads the result of a task run's final COMPLETED state, also when it is not held in memory
+   * (a persisted result is read back from result storage), as Prefect's `state.result()`.
+   * Present on the final states task runs give (`wait()`, `returnState`).
+   * @example
+   * const state = await big.run([n], { returnState: true });
+   * const value = await state.readResult?.();
+   */
+  readonly readResult?: () => Promise<T>;
 }
 
 /** The part of a state that is recorded: no result value; the error as its recorded detail. */
@@ -118,18 +128,26 @@ export function Crashed(error: unknown): State<never> {
   return { type: 'CRASHED', name: 'Crashed', message: errorMessage(error), timestamp: now(), error };
 }
 
-/** The recorded part of a state; FAILED and CRASHED states keep their error's detail (stack, causes). */
+/** The recorded part of a state (credentials in its message and error redacted); FAILED and CRASHED states keep their error's detail (stack, causes). */
 export function snapshot(state: State): StateSnapshot {
   const base: StateSnapshot =
     state.message === undefined
       ? { type: state.type, name: state.name, timestamp: state.timestamp }
-      : { type: state.type, name: state.name, message: state.message, timestamp: state.timestamp };
+      : { type: state.type, name: state.name, message: redactSecrets(state.message), timestamp: state.timestamp };
   const error = state.type === 'FAILED' || state.type === 'CRASHED' ? errorDetail(state.error) : undefined;
-  return error === undefined ? base : { ...base, error };
+  return error === undefined ? base : { ...base, error: redactDetail(error) };
 }
 
-/** A one-line message for any thrown value. */
+function redactDetail(detail: ErrorDetail): ErrorDetail {
+  return {
+    name: detail.name,
+    message: redactSecrets(detail.message),
+    ...(detail.stack === undefined ? {} : { stack: redactSecrets(detail.stack) }),
+    ...(detail.cause === undefined ? {} : { cause: redactDetail(detail.cause) }),
+  };
+}
+
+/** A one-line message for any thrown value, with credentials in it redacted. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return redactSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
