@@ -116,7 +116,9 @@ describe('weft runs and weft logs', { timeout: 120_000 }, () => {
   it('prints the logs of a flow run and its task runs, oldest first', async () => {
     const result = await runWeft(home.path, ['logs', failedId]);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n');
+    // A failure's line is followed by its stack trace (indented frames, `Caused by:`): count log lines only.
+    const lines = result.stdout.trimEnd().split('\n').filter((line) => /^\d\d:/.test(line));
+    expect(result.stdout).toMatch(/Finished in state Failed: Error: boom: this fixture fails on purpose\nError: boom: this fixture fails on purpose\n {4}at /);
     for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} \| [A-Z]+ +\| (Task run|Flow run) '[^']+' - /);
     expect(lines[0]).toContain('Beginning flow run');
     expect(result.stdout).toMatch(/\| ERROR +\| Task run 'explode-0' - Finished in state Failed: .*boom: this fixture fails on purpose/);
