@@ -3,6 +3,9 @@
  * A state has a `type` (what the engine acts on) and a `name` (what a person reads):
  * `Cached` is a COMPLETED state, `TimedOut` a FAILED one, `AwaitingRetry` a SCHEDULED one.
  */
+import { errorDetail, type ErrorDetail } from './error-detail.js';
+
+export type { ErrorDetail } from './error-detail.js';
 import { redactSecrets } from './redact.js';
 
 /** The kinds of state a run can be in. */
@@ -62,12 +65,14 @@ export interface State<T = unknown> {
   readonly readResult?: () => Promise<T>;
 }
 
-/** The part of a state that is recorded: no result value, no error object. */
+/** The part of a state that is recorded: no result value; the error as its recorded detail. */
 export interface StateSnapshot {
   readonly type: StateType;
   readonly name: string;
   readonly message?: string;
   readonly timestamp: string;
+  /** The error of a FAILED or CRASHED state: name, message, stack trace and cause chain. */
+  readonly error?: ErrorDetail;
 }
 
 /** True when a run in this state will not change again (COMPLETED, FAILED, CANCELLED, CRASHED). */
@@ -123,11 +128,23 @@ export function Crashed(error: unknown): State<never> {
   return { type: 'CRASHED', name: 'Crashed', message: errorMessage(error), timestamp: now(), error };
 }
 
-/** The recorded part of a state (credentials in its message redacted). */
+/** The recorded part of a state (credentials in its message and error redacted); FAILED and CRASHED states keep their error's detail (stack, causes). */
 export function snapshot(state: State): StateSnapshot {
-  return state.message === undefined
-    ? { type: state.type, name: state.name, timestamp: state.timestamp }
-    : { type: state.type, name: state.name, message: redactSecrets(state.message), timestamp: state.timestamp };
+  const base: StateSnapshot =
+    state.message === undefined
+      ? { type: state.type, name: state.name, timestamp: state.timestamp }
+      : { type: state.type, name: state.name, message: redactSecrets(state.message), timestamp: state.timestamp };
+  const error = state.type === 'FAILED' || state.type === 'CRASHED' ? errorDetail(state.error) : undefined;
+  return error === undefined ? base : { ...base, error: redactDetail(error) };
+}
+
+function redactDetail(detail: ErrorDetail): ErrorDetail {
+  return {
+    name: detail.name,
+    message: redactSecrets(detail.message),
+    ...(detail.stack === undefined ? {} : { stack: redactSecrets(detail.stack) }),
+    ...(detail.cause === undefined ? {} : { cause: redactDetail(detail.cause) }),
+  };
 }
 
 /** A one-line message for any thrown value, with credentials in it redacted. */

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FlowLoadError } from '../errors.js';
 import { isFlow, type Flow } from '../sdk/flow.js';
+import { isTypeScriptPath, registerTypeScript } from './typescript-loader.js';
 
 /** A flow found in a module, with the export that holds it. */
 export interface LoadedFlow {
@@ -62,6 +63,7 @@ export async function loadFlow(reference: string, cwd: string = process.cwd()): 
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new FlowLoadError(`Cannot find the flow file '${file}' (looked for ${path}). Check the path; it is relative to the current directory.`);
   if (!isFile(path)) throw new FlowLoadError(`'${file}' is not a file (${path}). Give the module that defines the flow, e.g. weft run flows/etl.ts.`);
+  if (isTypeScriptPath(path)) await registerTypeScript();
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;

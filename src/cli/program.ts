@@ -5,13 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
-import { logsCommand, type LogsOptions } from './logs-command.js';
-import { resultsGet } from './results-command.js';
-import { retryCommand } from './retry-command.js';
-import { runCommand, type RunCommandOptions } from './run-command.js';
-import { runsList, runsShow, type RunsListOptions } from './runs-command.js';
-import { serverStartCommand, type ServerStartOptions } from './server-command.js';
+import type { LogsOptions } from './logs-command.js';
+import type { RunCommandOptions } from './run-command.js';
+import type { RunsListOptions } from './runs-command.js';
+import type { ServerStartOptions } from './server-command.js';
+import { registerTypeScript } from './typescript-loader.js';
 import type { WorkerCommandOptions } from './worker-command.js';
+
+// Every command module is imported by its action, not up front: `weft --help` loads no
+// subsystem, and `weft run` loads no server, S3 client or BullMQ (issue 13 §2).
 
 function packageVersion(): string {
   try {
@@ -46,7 +48,10 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--params <json>', 'parameters as a JSON object; --param entries override its keys')
     .option('--json', 'print exactly one JSON document {flowRunId, state, result} on stdout')
     .addHelpText('after', '\nExamples:\n  weft run examples/dask-example.ts --param n=100\n  weft run flows.ts:etl --params \'{"day": "2026-11-01"}\' --json')
-    .action(async (reference: string, options: RunCommandOptions) => setExitCode(await runCommand(reference, options)));
+    .action(async (reference: string, options: RunCommandOptions) => {
+      const { runCommand } = await import('./run-command.js');
+      setExitCode(await runCommand(reference, options));
+    });
 
   const runs = program.command('runs').description('Recorded flow runs.');
   runs
@@ -54,37 +59,75 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .description('List flow runs, newest first.')
     .option('--flow <name>', 'only runs of this flow')
     .option('--state <type>', 'only runs in this state type (e.g. COMPLETED, FAILED; any case)')
+    .option('--tag <tag>', 'only runs carrying this tag')
     .option('--limit <n>', 'at most this many runs (default 50)')
     .option('--json', 'print the run records as a JSON array')
     .action(async (options: RunsListOptions) => {
+      const { runsList } = await import('./runs-command.js');
       await runsList(options);
       setExitCode(EXIT_OK);
     });
   runs
     .command('show')
-    .description('Show a flow run with its task runs and state history.')
+    .description('Show a flow run with its task runs (ids, states, errors) and state history.')
     .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
     .option('--json', 'print one JSON document')
     .action(async (id: string, options: { json?: boolean }) => {
+      const { runsShow } = await import('./runs-command.js');
       await runsShow(id, options);
       setExitCode(EXIT_OK);
     });
-
+  runs
+    .command('cancel')
+    .description('Cancel a flow run: a run not started yet becomes Cancelled; a running one (recorded through a server) Cancelling, then Cancelled by its process.')
+    .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
+    .option('--json', 'print the flow run record as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { runsCancel } = await import('./runs-change-command.js');
+      await runsCancel(id, options);
+      setExitCode(EXIT_OK);
+    });
+  runs
+    .command('delete')
+    .description('Delete a finished flow run with its task runs, states and logs (persisted results stay in their storage).')
+    .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
+    .option('--json', 'print {"deleted": ID} as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { runsDelete } = await import('./runs-change-command.js');
+      await runsDelete(id, options);
+      setExitCode(EXIT_OK);
+    });
   runs
     .command('retry')
     .description('Run a Failed, Crashed or Cancelled flow run again as a new attempt of the same run; task runs with a persisted result are reused.')
     .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
     .option('--json', 'print exactly one JSON document {flowRunId, state, result} on stdout')
-    .action(async (id: string, options: { json?: boolean }) => setExitCode(await retryCommand(id, options)));
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { retryCommand } = await import('./retry-command.js');
+      setExitCode(await retryCommand(id, options));
+    });
+
+  program
+    .command('flows')
+    .description('Flows that have recorded runs.')
+    .command('ls')
+    .description('List flows by name, with their run count and newest run.')
+    .option('--json', 'print the flow summaries as a JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const { flowsList } = await import('./flows-command.js');
+      await flowsList(options);
+      setExitCode(EXIT_OK);
+    });
 
   program
     .command('results')
     .description('Persisted task-run results.')
     .command('get')
     .description("Print a task run's persisted result, read from its result storage.")
-    .argument('<task-run-id>', 'task run id (see `weft runs show`)')
+    .argument('<task-run-id>', 'task run id, or a unique prefix of at least 4 characters (see `weft runs show`)')
     .option('--json', 'print the result as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
+      const { resultsGet } = await import('./results-command.js');
       await resultsGet(id, options);
       setExitCode(EXIT_OK);
     });
@@ -96,6 +139,7 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('-f, --follow', 'keep printing new lines as they are recorded until the run is Completed, Failed, Cancelled or Crashed (Ctrl-C stops)')
     .addHelpText('after', '\nExamples:\n  weft logs 3f2a9c\n  weft logs 3f2a9c --follow')
     .action(async (id: string, options: LogsOptions) => {
+      const { logsCommand } = await import('./logs-command.js');
       await logsCommand(id, options);
       setExitCode(EXIT_OK);
     });
@@ -109,7 +153,10 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--allow-no-auth', 'serve a non-loopback host without WEFT_SERVER_API_KEY (trusted networks only)')
     .option('--log-requests', 'log every request as JSON lines')
     .addHelpText('after', '\nExamples:\n  weft server start\n  WEFT_SERVER_API_KEY=s3cret weft server start --host 0.0.0.0 --port 4200\n  WEFT_DATABASE_URL=postgres://weft@db/weft weft server start')
-    .action(async (options: ServerStartOptions) => setExitCode(await serverStartCommand(options)));
+    .action(async (options: ServerStartOptions) => {
+      const { serverStartCommand } = await import('./server-command.js'); // fastify loads only for the server
+      setExitCode(await serverStartCommand(options));
+    });
 
   program
     .command('worker')
@@ -121,6 +168,7 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--memory-limit-mb <n>', 'restart a worker process above this much memory (default: total / nworkers)')
     .addHelpText('after', '\nExamples:\n  weft worker redis://127.0.0.1:6379\n  weft worker redis://:s3cret@redis.internal:6379 --nworkers 4 --concurrency 8 --import flows/etl.ts')
     .action(async (address: string, options: WorkerCommandOptions) => {
+      await registerTypeScript(); // workers import the project's task modules
       const { workerCommand } = await import('./worker-command.js'); // BullMQ loads only for cluster commands
       setExitCode(await workerCommand(address, options));
     });

@@ -7,15 +7,15 @@ import { CommanderError } from 'commander';
 import { redactSecrets } from '../redact.js';
 import { errorMessage } from '../states.js';
 import { FlowLoadError, ParameterValidationError, RunNotFoundError, UsageError, WeftError } from '../errors.js';
-import { loadSettings } from '../settings.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
 import { writeErr } from './output.js';
 
 const USAGE_ERRORS = [UsageError, FlowLoadError, RunNotFoundError, ParameterValidationError] as const;
 
 /** True when settings ask for DEBUG logging (then stack traces are printed). */
-function debugging(): boolean {
+async function debugging(): Promise<boolean> {
   try {
+    const { loadSettings } = await import('../settings.js'); // zod loads only when an error is reported
     return loadSettings().logging.level === 'DEBUG';
   } catch {
     return false;
@@ -51,7 +51,7 @@ export function exitCodeForError(error: unknown): ExitCode {
 export async function reportError(error: unknown): Promise<ExitCode> {
   const code = exitCodeForError(error);
   if (error instanceof CommanderError) return code;
-  const debug = debugging();
+  const debug = await debugging();
   let text: string;
   if (error instanceof WeftError) text = `weft: ${error.name}: ${error.message}`;
   else text = `weft: unexpected error: ${errorMessage(error)}${debug ? '' : ' (set WEFT_LOGGING_LEVEL=DEBUG to see the stack trace)'}`;

@@ -11,14 +11,15 @@ import { writeOut } from './output.js';
 
 /**
  * Prints the persisted result of a task run.
- * @throws RunNotFoundError for an unknown id; UsageError when the run persisted no result.
+ * `taskRunId` may be a unique prefix of at least 4 characters.
+ * @throws RunNotFoundError for an unknown id; UsageError when the run persisted no result or the prefix is ambiguous.
  * @example
  * await resultsGet('01a2012f-f7d7-7000-9193-49211e626fa5', { json: true });
  */
 export async function resultsGet(taskRunId: string, options: { readonly json?: boolean }): Promise<void> {
   const { store, settings } = await getClient();
   const run = await store.readTaskRun(taskRunId);
-  if (!run) throw new RunNotFoundError(`No task run with id '${taskRunId}'; see the ids with \`weft runs show FLOW_RUN_ID\`.`);
+  if (!run) throw new RunNotFoundError(`No task run with id '${taskRunId}'${taskRunId.length < 4 ? ' (an id prefix needs at least 4 characters)' : ''}; see the ids with \`weft runs show FLOW_RUN_ID\`.`);
   if (!run.result) {
     throw new UsageError(`Task run '${run.name}' has no persisted result (it ran with persistResult off). Set persistResult: true, or WEFT_RESULTS_PERSIST_BY_DEFAULT=true, to keep results.`);
   }

@@ -2,7 +2,6 @@
  * Running a `weft` command line to its exit code: parse, run the command, report an error,
  * close the record so everything is written.
  */
-import { closeClient } from '../engine/client.js';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import { buildProgram } from './program.js';
 import { reportError } from './report-error.js';
@@ -15,12 +14,19 @@ import { reportError } from './report-error.js';
  */
 export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   let code: ExitCode = EXIT_OK;
+  let ranCommand = false;
   try {
-    await buildProgram((c) => (code = c)).parseAsync([...argv]);
+    const program = buildProgram((c) => (code = c));
+    program.hook('preAction', () => {
+      ranCommand = true;
+    });
+    await program.parseAsync([...argv]);
   } catch (error) {
     code = await reportError(error);
   }
+  if (!ranCommand) return code; // help, version, usage errors: no record was opened
   try {
+    const { closeClient } = await import('../engine/client.js');
     await closeClient();
   } catch (error) {
     const closing = await reportError(error);

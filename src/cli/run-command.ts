@@ -5,9 +5,11 @@
  */
 import { inspect } from 'node:util';
 import { setSignalMode } from '../engine/cancellation.js';
-import { closeClient } from '../engine/client.js';
+import { closeClient, getClient } from '../engine/client.js';
 import { observeRuns, type ObservedFlowRun } from '../engine/observers.js';
 import type { State } from '../states.js';
+import { LOG_LEVELS } from '../log-levels.js';
+import { errorDetail, stackForPeople, type ErrorDetail } from '../error-detail.js';
 import { ParameterValidationError, UnserializableResultError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
 import { jsonResult } from './json-result.js';
@@ -18,6 +20,7 @@ import { buildParameters } from './parse-params.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress-display.js';
 import { guardStdout, type StdoutGuard } from './stdout-guard.js';
 import { TaskRunTally } from './task-run-tally.js';
+import { checkParameterNames } from './unknown-parameters.js';
 
 /** Options of `weft run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -32,7 +35,7 @@ export interface RunCommandOptions {
 /** The document `weft run --json` prints. */
 export interface RunDocument {
   readonly flowRunId: string | null;
-  readonly state: { readonly type: string; readonly name: string; readonly message: string | null };
+  readonly state: { readonly type: string; readonly name: string; readonly message: string | null; readonly error?: ErrorDetail };
   readonly result: unknown;
 }
 
@@ -56,7 +59,10 @@ function stateLine(run: ObservedFlowRun | undefined, state: State): string {
 export async function runCommand(reference: string, options: RunCommandOptions): Promise<ExitCode> {
   const parameters = buildParameters(options.params, options.param);
   return watchRun(options, async () => {
+    // The record opens (a thread, migrations checked) while the flow's module loads.
+    getClient().catch(() => undefined); // a failure to open is reported when the run needs it
     const { flow } = await loadFlow(reference);
+    checkParameterNames(flow.name, flow.parametersJsonSchema, parameters);
     return { label: flow.name, parametersSchema: flow.parametersJsonSchema, start: () => flow.run(parameters, { returnState: true }) };
   });
 }
@@ -100,6 +106,7 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
       display?.stop();
     }
     const code = exitCodeFor(state);
+    const consoleErrors = await consoleShowsErrors(); // read before the record closes
     await closeClient(); // everything recorded before anything is printed
     if (guard) {
       guard.release();
@@ -107,6 +114,10 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
       return code;
     }
     await writeOut(`${stateLine(top, state)}\n`);
+    // The stack trace, user's frames first: the run's ERROR log line carries it; print it here
+    // when the console does not show that line (WEFT_LOGGING_CONSOLE_LEVEL / _LEVEL above ERROR).
+    const stack = state.type === 'FAILED' || state.type === 'CRASHED' ? stackForPeople(state.error) : undefined;
+    if (stack && !consoleErrors) await writeErr(`${stack}\n`);
     if (state.type === 'COMPLETED' && state.result !== undefined) {
       await writeOut(`Result: ${inspect(state.result, { depth: 6, maxArrayLength: 100, colors: process.stdout.isTTY })}\n`);
     }
@@ -120,11 +131,24 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
   }
 }
 
+/** True when the console prints ERROR log lines (so a failure's logged stack is already shown). */
+async function consoleShowsErrors(): Promise<boolean> {
+  const { logging } = (await getClient()).settings;
+  const threshold = Math.max(LOG_LEVELS[logging.level], LOG_LEVELS[logging.consoleLevel ?? logging.level]);
+  return threshold <= LOG_LEVELS.ERROR;
+}
+
+/** `{ error }` with the recorded detail (stack, causes) of a FAILED or CRASHED state, else `{}`. */
+function failureDetail(state: State): { error: ErrorDetail } | Record<string, never> {
+  const error = state.type === 'FAILED' || state.type === 'CRASHED' ? errorDetail(state.error) : undefined;
+  return error ? { error } : {};
+}
+
 /** The `--json` document as text; throws UnserializableResultError for a result JSON cannot hold. */
 function renderRunDocument(run: ObservedFlowRun | undefined, state: State): string {
   const doc = (result: unknown): RunDocument => ({
     flowRunId: run?.id ?? null,
-    state: { type: state.type, name: state.name, message: state.message ?? null },
+    state: { type: state.type, name: state.name, message: state.message ?? null, ...failureDetail(state) },
     result,
   });
   if (state.type !== 'COMPLETED') return JSON.stringify(doc(null));

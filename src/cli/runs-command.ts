@@ -2,7 +2,8 @@
  * `weft runs ls` and `weft runs show ID`: the recorded flow runs, as tables or JSON.
  */
 import { getClient } from '../engine/client.js';
-import { STATE_TYPES, type StateType } from '../states.js';
+import { STATE_TYPES, type ErrorDetail, type StateType } from '../states.js';
+import { formatErrorDetail } from '../error-detail.js';
 import { UsageError } from '../errors.js';
 import type { FlowRunRecord, StateRecord, TaskRunWithUpstream, ResultReference } from '../store/records.js';
 import { findFlowRun } from './find-flow-run.js';
@@ -13,6 +14,7 @@ import { writeOut } from './output.js';
 export interface RunsListOptions {
   readonly flow?: string;
   readonly state?: string;
+  readonly tag?: string;
   readonly limit?: string;
   readonly json?: boolean;
 }
@@ -26,14 +28,14 @@ export interface FlowRunDocument {
   readonly flowVersion?: string;
   /** The flow's `description` option when the run started (absent when it set none). */
   readonly flowDescription?: string;
-  readonly state: { readonly type: StateType; readonly name: string; readonly message: string | null };
+  readonly state: { readonly type: StateType; readonly name: string; readonly message: string | null; readonly error?: ErrorDetail };
   readonly parameters: Record<string, unknown>;
   readonly taskRuns: ReadonlyArray<{
     readonly id: string;
     readonly name: string;
     readonly taskKey: string;
     readonly mapIndex: number;
-    readonly state: { readonly type: StateType; readonly name: string };
+    readonly state: { readonly type: StateType; readonly name: string; readonly message: string | null; readonly error?: ErrorDetail };
     readonly attempts: number;
     readonly upstream: readonly string[];
     /** Where the persisted result lives (storage, key, serializer, producing run), or null. */
@@ -73,6 +75,7 @@ export async function runsList(options: RunsListOptions): Promise<void> {
   const runs = await store.listFlowRuns({
     ...(options.flow === undefined ? {} : { flowName: options.flow }),
     ...(stateType === undefined ? {} : { stateType }),
+    ...(options.tag === undefined ? {} : { tag: options.tag }),
     ...(limit === undefined ? {} : { limit }),
   });
   if (options.json) return writeOut(`${JSON.stringify(runs, null, 2)}\n`);
@@ -88,14 +91,14 @@ function flowRunDocument(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
     flowName: run.flowName,
     ...(run.flowVersion ? { flowVersion: run.flowVersion } : {}),
     ...(run.flowDescription ? { flowDescription: run.flowDescription } : {}),
-    state: { type: run.state.type, name: run.state.name, message: run.state.message ?? null },
+    state: { type: run.state.type, name: run.state.name, message: run.state.message ?? null, ...(run.state.error ? { error: run.state.error } : {}) },
     parameters: run.parameters,
     taskRuns: taskRuns.map((t) => ({
       id: t.id,
       name: t.name,
       taskKey: t.taskKey,
       mapIndex: t.mapIndex,
-      state: { type: t.state.type, name: t.state.name },
+      state: { type: t.state.type, name: t.state.name, message: t.state.message ?? null, ...(t.state.error ? { error: t.state.error } : {}) },
       attempts: t.runCount,
       upstream: [...t.upstream],
       result: t.result ?? null,
@@ -118,14 +121,16 @@ function describeFlowRun(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
     `  Attempts:    ${run.runCount}`,
     ...(run.parentFlowRunId ? [`  Parent:      ${run.parentFlowRunId}`] : []),
     ...(run.tags.length > 0 ? [`  Tags:        ${run.tags.join(', ')}`] : []),
+    ...(run.state.error ? ['  Error:', formatErrorDetail(run.state.error, '    ')] : []),
   ];
   const tasks =
     taskRuns.length === 0
       ? 'No task runs.'
       : renderTable(
-          ['TASK RUN', 'STATE', 'ATTEMPTS', 'START', 'DURATION', 'UPSTREAM', 'RESULT'],
+          ['TASK RUN', 'ID', 'STATE', 'ATTEMPTS', 'START', 'DURATION', 'UPSTREAM', 'RESULT'],
           taskRuns.map((t) => [
             t.name,
+            t.id,
             t.state.name,
             String(t.runCount),
             formatTime(t.startTime),
@@ -134,11 +139,15 @@ function describeFlowRun(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
             t.result ? `${t.result.storage} ${t.result.key}` : '',
           ]),
         );
+  const failures = taskRuns.filter((t) => t.state.message !== undefined && t.state.type !== 'COMPLETED');
+  const failure = (t: TaskRunWithUpstream): string =>
+    `  ${t.name} (${t.id}): ${t.state.name}: ${t.state.message}${t.state.error ? `\n${formatErrorDetail(t.state.error, '    ')}` : ''}`;
+  const errors = failures.length === 0 ? '' : `\n\nTask run errors (${failures.length}):\n${failures.map(failure).join('\n')}`;
   const states = renderTable(
     ['TIME', 'STATE', 'MESSAGE'],
     history.map((s) => [s.timestamp.slice(0, 23).replace('T', ' '), `${s.name} (${s.type})`, s.message ?? '']),
   );
-  return `${header.join('\n')}\n\nTask runs (${taskRuns.length}):\n${tasks}\n\nState history:\n${states}\n`;
+  return `${header.join('\n')}\n\nTask runs (${taskRuns.length}):\n${tasks}${errors}\n\nState history:\n${states}\n`;
 }
 
 /**

@@ -29,6 +29,7 @@ import { emitLog } from './run-log.js';
 import { randomRunName, renderRunName } from './run-names.js';
 import { returnedState } from './returned-state.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, isState, snapshot, type State } from '../states.js';
+import { stackForPeople } from '../error-detail.js';
 
 /**
  * Runs a flow with raw (unvalidated) parameters and resolves with its final state. With
@@ -232,7 +233,8 @@ class FlowRunExecution<O> {
     await this.setState(state, { endTime: state.timestamp, ...(refused ? { startTime: state.timestamp } : {}) });
     this.client.leases?.release(this.flow.info.id);
     const level = state.type === 'COMPLETED' ? LOG_LEVELS.INFO : LOG_LEVELS.ERROR;
-    this.log(level, `Finished in state ${state.name}${state.message ? `: ${state.message}` : ''}`);
+    const stack = state.type === 'FAILED' || state.type === 'CRASHED' ? stackForPeople(state.error) : undefined;
+    this.log(level, `Finished in state ${state.name}${state.message ? `: ${state.message}` : ''}${stack ? `\n${stack}` : ''}`);
     const hooks = {
       COMPLETED: def.options.onCompletion,
       FAILED: def.options.onFailure,

@@ -29,6 +29,7 @@ import { renderRunName } from './run-names.js';
 import { returnedState } from './returned-state.js';
 import { namedArguments } from './parameter-defaults.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from '../states.js';
+import { stackForPeople } from '../error-detail.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
 
@@ -316,7 +317,10 @@ class TaskRunExecution<O> {
     this.record(state);
     const { onCompletion, onFailure } = this.def.options;
     const failed = state.type === 'FAILED';
-    if (failed || state.type === 'CRASHED') this.log(LOG_LEVELS.ERROR, `Finished in state ${state.name}: ${state.message ?? ''}`, info);
+    if (failed || state.type === 'CRASHED') {
+      const stack = stackForPeople(state.error); // the user's frames, Weft's and Node's folded
+      this.log(LOG_LEVELS.ERROR, `Finished in state ${state.name}: ${state.message ?? ''}${stack ? `\n${stack}` : ''}`, info);
+    }
     const hooks = failed ? onFailure : state.type === 'COMPLETED' ? onCompletion : undefined;
     if (!hooks) return state;
     const runInfo = info ?? this.info();

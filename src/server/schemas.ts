@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { STATE_TYPES } from '../states.js';
-import type { StateType } from '../states.js';
+import type { ErrorDetail, StateType } from '../states.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 const id = z.string().min(1).max(200);
@@ -12,12 +12,23 @@ const id = z.string().min(1).max(200);
 /** A state type: SCHEDULED, PENDING, RUNNING … */
 export const stateTypeSchema = z.enum(STATE_TYPES as [StateType, ...StateType[]]);
 
+/** The recorded error of a FAILED or CRASHED state: name, message, stack trace, cause chain. */
+export const errorDetailSchema: z.ZodType<ErrorDetail> = z.object({
+  name: z.string().max(1_000),
+  message: z.string().max(100_000),
+  stack: z.string().max(100_000).optional(),
+  get cause() {
+    return errorDetailSchema.optional();
+  },
+});
+
 /** The recorded part of a state. */
 export const stateSchema = z.object({
   type: stateTypeSchema,
   name: z.string().min(1),
   message: z.string().optional(),
   timestamp,
+  error: errorDetailSchema.optional(),
 });
 
 /** What flow runs and task runs both record: labels, current state, attempts and times. */

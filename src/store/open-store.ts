@@ -7,7 +7,6 @@ import { encodeUrlCredentials } from '../redact.js';
 import { databaseLocation } from '../settings.js';
 import type { Settings } from '../settings.js';
 import { HttpStore } from './http/http-store.js';
-import { openPostgresStore } from './sql/postgres.js';
 import { ThreadedStore } from './threaded-store.js';
 import type { Store } from './store.js';
 
@@ -49,6 +48,7 @@ export async function openStore(settings: Settings): Promise<Store> {
   }
   const location = databaseLocation(settings);
   if (/^postgres(ql)?:\/\//i.test(location)) {
+    const { openPostgresStore } = await import('./sql/postgres.js'); // pg and Kysely load only for Postgres
     // A password with '/', '?', '#' or '@' that was not percent-encoded still names its host.
     return openPostgresStore(URL.canParse(location) ? location : encodeUrlCredentials(location));
   }

@@ -30,7 +30,7 @@ export interface Store {
   listFlowRuns(filter?: FlowRunFilter): Promise<FlowRunRecord[]>;
   /** Task runs of a flow run, in creation order, with their upstream edges. */
   listTaskRuns(flowRunId: string): Promise<TaskRunWithUpstream[]>;
-  /** One task run with its upstream edges, or undefined. */
+  /** One task run with its upstream edges, or undefined. `id` may be a unique prefix of at least 4 characters. */
   readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined>;
   /** State history of a flow run or task run, oldest first. */
   listStates(runId: string): Promise<StateRecord[]>;

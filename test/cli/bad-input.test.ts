@@ -53,6 +53,19 @@ describe('weft with bad input', { timeout: 60_000 }, () => {
     expect(result.stderr).toContain('broken-import.ts');
   });
 
+  it("refuses a parameter the flow's schema does not declare, naming the flow's parameters, and records no run", async () => {
+    const h = home();
+    const result = await runWeft(h, ['run', 'examples/dask-example.ts', '--param', 'm=5']);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain("Invalid parameters for flow 'dask-example': m: not a parameter of this flow (its parameters are: n)");
+    const runs = await runWeftJson<unknown[]>(h, ['runs', 'ls', '--json']);
+    expect(runs.doc).toEqual([]);
+  });
+
+  it('refuses unknown keys given with --params too', async () => {
+    await expectUsageError(['run', 'examples/dask-example.ts', '--params', '{"n": 2, "extra": true}'], 'extra: not a parameter of this flow');
+  });
+
   it('refuses --params that is not JSON', async () => {
     await expectUsageError(['run', 'examples/dask-example.ts', '--params', '{n: 10}'], '--params is not valid JSON');
   });

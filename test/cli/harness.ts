@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The repository root: commands run from here, as a user would. */
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -27,10 +28,32 @@ export function assertBuilt(): void {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build` before these tests.');
 }
 
-/** A temporary WEFT_HOME; call `remove()` when done. */
+/** A temporary WEFT_HOME; call `remove()` when done. Create it inside a test or hook, never while a file is collected. */
 export function tempHome(): { readonly path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'weft-cli-'));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A temporary WEFT_HOME for the enclosing suite: made before its first test, removed after its
+ * last. Made in `beforeAll` (not when the file is collected), so a suite whose tests are all
+ * filtered out or skipped leaves nothing in the temp directory.
+ * @example
+ * const home = useTempHome();
+ * it('lists runs', async () => expect((await runWeft(home.path, ['runs', 'ls'])).code).toBe(0));
+ */
+export function useTempHome(): { readonly path: string } {
+  let home: { readonly path: string; remove(): void } | undefined;
+  beforeAll(() => {
+    home = tempHome();
+  });
+  afterAll(() => home?.remove());
+  return {
+    get path(): string {
+      if (!home) throw new Error('The temporary home is made before the suite\'s first test: read it inside tests or hooks.');
+      return home.path;
+    },
+  };
 }
 
 /** A running `weft` process whose output is collected. */

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, fixture, runWeft, runWeftJson, tempHome } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, fixture, runWeft, runWeftJson, useTempHome } from './harness.js';
 
 interface RunDoc {
   readonly flowRunId: string;
@@ -14,9 +14,8 @@ interface ShowDoc {
 }
 
 describe('weft runs retry and weft results get', () => {
-  const home = tempHome();
+  const home = useTempHome();
   beforeAll(() => assertBuilt());
-  afterAll(() => home.remove());
 
   it('retries a failed run from the record, reusing completed steps, and prints a persisted result', async () => {
     const marker = join(home.path, 'broken');

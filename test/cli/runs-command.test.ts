@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, fixture, runWeft, runWeftJson, tempHome } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, fixture, runWeft, runWeftJson, useTempHome } from './harness.js';
 
 interface RunDoc {
   flowRunId: string;
@@ -33,7 +33,7 @@ interface ShowDoc {
 }
 
 describe('weft runs and weft logs', { timeout: 120_000 }, () => {
-  const home = tempHome();
+  const home = useTempHome();
   let seedId = '';
   let failedId = '';
 
@@ -48,7 +48,6 @@ describe('weft runs and weft logs', { timeout: 120_000 }, () => {
     const echo = await runWeftJson<RunDoc>(home.path, ['run', fixture('params-echo.ts'), '--param', 'n=1', '--json']);
     expect(echo.result.code).toBe(0);
   });
-  afterAll(() => home.remove());
 
   it('shows the seed run as one JSON document with 31 task runs and their upstream edges', async () => {
     const { result, doc } = await runWeftJson<ShowDoc>(home.path, ['runs', 'show', seedId, '--json']);
@@ -83,7 +82,7 @@ describe('weft runs and weft logs', { timeout: 120_000 }, () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`(${seedId})`);
     expect(result.stdout).toContain('Task runs (31):');
-    expect(result.stdout).toMatch(/^sum-0\s+Completed\s+1\s.*add-\d+, add-\d+, add-\d+, … \(10\)$/m);
+    expect(result.stdout).toMatch(/^sum-0\s+[0-9a-f-]{36}\s+Completed\s+1\s.*add-\d+, add-\d+, add-\d+, … \(10\)$/m);
     expect(result.stdout).toContain('State history:');
     expect(result.stdout).toMatch(/Running \(RUNNING\)/);
   });
@@ -117,7 +116,9 @@ describe('weft runs and weft logs', { timeout: 120_000 }, () => {
   it('prints the logs of a flow run and its task runs, oldest first', async () => {
     const result = await runWeft(home.path, ['logs', failedId]);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n');
+    // A failure's line is followed by its stack trace (indented frames, `Caused by:`): count log lines only.
+    const lines = result.stdout.trimEnd().split('\n').filter((line) => /^\d\d:/.test(line));
+    expect(result.stdout).toMatch(/Finished in state Failed: Error: boom: this fixture fails on purpose\nError: boom: this fixture fails on purpose\n {4}at /);
     for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} \| [A-Z]+ +\| (Task run|Flow run) '[^']+' - /);
     expect(lines[0]).toContain('Beginning flow run');
     expect(result.stdout).toMatch(/\| ERROR +\| Task run 'explode-0' - Finished in state Failed: .*boom: this fixture fails on purpose/);

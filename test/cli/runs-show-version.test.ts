@@ -1,9 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { assertBuilt, fixture, runWeft, runWeftJson, tempHome } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { assertBuilt, fixture, runWeft, runWeftJson, useTempHome } from './harness.js';
 
 describe('weft runs show: version and description', { timeout: 120_000 }, () => {
-  const home = tempHome();
-  afterAll(() => home.remove());
+  const home = useTempHome();
 
   it('records the flow’s version and description on the run and shows them', async () => {
     assertBuilt();

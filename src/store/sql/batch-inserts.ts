@@ -40,6 +40,7 @@ export function batchInserts(): BatchInserts {
         'state_name',
         'state_message',
         'state_timestamp',
+        'state_error',
         'run_count',
         'created_at',
         'start_time',
@@ -62,6 +63,7 @@ export function batchInserts(): BatchInserts {
               state_name: eb.ref('excluded.state_name'),
               state_message: eb.ref('excluded.state_message'),
               state_timestamp: eb.ref('excluded.state_timestamp'),
+              state_error: eb.ref('excluded.state_error'),
               run_count: eb.ref('excluded.run_count'),
               created_at: eb.ref('excluded.created_at'),
               start_time: eb.ref('excluded.start_time'),
@@ -81,7 +83,7 @@ export function batchInserts(): BatchInserts {
     // A history entry or log line whose client id is already recorded was written by an earlier
     // try of the same batch (its answer was lost): ignored, so a retried batch is recorded once.
     states: new ChunkedInsert<StateRow>({
-      columns: ['run_id', 'run_kind', 'type', 'name', 'message', 'timestamp', 'client_id'],
+      columns: ['run_id', 'run_kind', 'type', 'name', 'message', 'timestamp', 'error', 'client_id'],
       build: (db, rows) =>
         db
           .insertInto('states')

@@ -203,6 +203,23 @@ const flowRunOwners: Migration = {
   },
 };
 
+/**
+ * 0008: the error detail (JSON: name, message, stack, cause chain) of a FAILED or CRASHED state,
+ * on the run's current state and in the state history, so a failure's stack trace is kept.
+ */
+const stateErrors: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').addColumn('state_error', 'text').execute();
+    await db.schema.alterTable('task_runs').addColumn('state_error', 'text').execute();
+    await db.schema.alterTable('states').addColumn('error', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('states').dropColumn('error').execute();
+    await db.schema.alterTable('task_runs').dropColumn('state_error').execute();
+    await db.schema.alterTable('flow_runs').dropColumn('state_error').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -212,6 +229,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_entry_client_ids': entryClientIds,
   '0006_flow_run_owners': flowRunOwners,
   '0007_flow_run_versions': flowRunVersions,
+  '0008_state_errors': stateErrors,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -49,6 +49,7 @@ const TASK_RUN_COLUMNS: Columns<TaskRunRow> = {
   state_name: 'text',
   state_message: 'text',
   state_timestamp: 'text',
+  state_error: 'text',
   run_count: 'integer',
   created_at: 'text',
   start_time: 'text',
@@ -63,6 +64,7 @@ const STATE_COLUMNS: Columns<StateRow> = {
   name: 'text',
   message: 'text',
   timestamp: 'text',
+  error: 'text',
   client_id: 'text',
 };
 /** The history columns a flow-run transition writes (it has no client id). */
@@ -89,6 +91,7 @@ const FLOW_RUN_COLUMNS: Columns<FlowRunRow> = {
   state_name: 'text',
   state_message: 'text',
   state_timestamp: 'text',
+  state_error: 'text',
   run_count: 'integer',
   created_at: 'text',
   start_time: 'text',
@@ -192,7 +195,7 @@ const CREATE_FLOW_RUN_SQL =
   'on conflict (name) do nothing), ' +
   `flow_run_written as (insert into flow_runs (${quoted(FLOW_RUN_LIST)}) values (${FLOW_RUN_LIST.map(flowRunParam).join(', ')})) ` +
   `insert into states (${quoted(HISTORY_LIST)}) values (${flowRunParam('id')}, 'flow', ` +
-  `${flowRunParam('state_type')}, ${flowRunParam('state_name')}, ${flowRunParam('state_message')}, ${flowRunParam('state_timestamp')})`;
+  `${flowRunParam('state_type')}, ${flowRunParam('state_name')}, ${flowRunParam('state_message')}, ${flowRunParam('state_timestamp')}, ${flowRunParam('state_error')})`;
 
 /** The optional columns of `setFlowRunState`'s patch, by bit of the statement's cache key. */
 const PATCH_COLUMNS = [
@@ -207,8 +210,8 @@ const setStateSql = new Map<number, string>();
 function setFlowRunStateSql(present: number): string {
   const cached = setStateSql.get(present);
   if (cached !== undefined) return cached;
-  const assignments = ['state_type = $2::text', 'state_name = $3::text', 'state_message = $4::text', 'state_timestamp = $5::text'];
-  let next = 6;
+  const assignments = ['state_type = $2::text', 'state_name = $3::text', 'state_message = $4::text', 'state_timestamp = $5::text', 'state_error = $6::text'];
+  let next = 7;
   PATCH_COLUMNS.forEach(([, column, type], bit) => {
     if ((present & (1 << bit)) !== 0) assignments.push(`"${column}" = $${next++}::${type}`);
   });
@@ -216,7 +219,7 @@ function setFlowRunStateSql(present: number): string {
   const text =
     `with updated as (update flow_runs set ${assignments.join(', ')} where id = $1::text returning id) ` +
     `insert into states (${quoted(HISTORY_LIST)}) ` +
-    "select id, 'flow', $2::text, $3::text, $4::text, $5::text from updated";
+    "select id, 'flow', $2::text, $3::text, $4::text, $5::text, $6::text from updated";
   setStateSql.set(present, text);
   return text;
 }
@@ -282,7 +285,7 @@ export async function setFlowRunStateOnPostgres(
   patch: FlowRunPatch,
 ): Promise<boolean> {
   const history = stateRow(id, 'flow', state);
-  const parameters: unknown[] = [id, history.type, history.name, history.message ?? null, history.timestamp];
+  const parameters: unknown[] = [id, history.type, history.name, history.message ?? null, history.timestamp, history.error ?? null];
   let present = 0;
   PATCH_COLUMNS.forEach(([key], bit) => {
     const value = patch[key];

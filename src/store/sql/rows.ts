@@ -2,7 +2,7 @@
  * Conversions between the record shapes of `records.ts` and the rows of `schema.ts`.
  */
 import type { Insertable, Selectable } from 'kysely';
-import type { StateSnapshot, StateType } from '../../states.js';
+import type { ErrorDetail, StateSnapshot, StateType } from '../../states.js';
 import type { FlowRunRecord, LogRecord, StateRecord, TaskRunRecord, ResultReference } from '../records.js';
 import type { FlowRunsTable, LogsTable, StateColumns, StatesTable, TaskRunsTable } from './schema.js';
 
@@ -20,12 +20,18 @@ export function stateColumns(state: StateSnapshot): StateColumns {
     state_name: state.name,
     state_message: state.message ?? null,
     state_timestamp: state.timestamp,
+    state_error: state.error ? JSON.stringify(state.error) : null,
   };
 }
 
+/** An error-detail column read back (absent from rows that did not select it). */
+function errorOf(column: string | null | undefined): { error: ErrorDetail } | Record<string, never> {
+  return column ? { error: JSON.parse(column) as ErrorDetail } : {};
+}
+
 /** The current state held in a run row's state columns. */
-export function stateOf(row: StateColumns): StateSnapshot {
-  const base = { type: row.state_type as StateType, name: row.state_name, timestamp: row.state_timestamp };
+export function stateOf(row: Omit<StateColumns, 'state_error'> & { readonly state_error?: string | null }): StateSnapshot {
+  const base = { type: row.state_type as StateType, name: row.state_name, timestamp: row.state_timestamp, ...errorOf(row.state_error) };
   return row.state_message === null ? base : { ...base, message: row.state_message };
 }
 
@@ -126,12 +132,13 @@ export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSn
     name: state.name,
     message: state.message ?? null,
     timestamp: state.timestamp,
+    error: state.error ? JSON.stringify(state.error) : null,
   };
 }
 
 /** A state-history entry read back. */
 export function stateRecord(row: Selectable<StatesTable>): StateRecord {
-  const base = { runId: row.run_id, runKind: row.run_kind, type: row.type as StateType, name: row.name };
+  const base = { runId: row.run_id, runKind: row.run_kind, type: row.type as StateType, name: row.name, ...errorOf(row.error) };
   return row.message === null
     ? { ...base, timestamp: row.timestamp }
     : { ...base, message: row.message, timestamp: row.timestamp };

@@ -17,6 +17,8 @@ export interface StateColumns {
   state_name: string;
   state_message: string | null;
   state_timestamp: string;
+  /** JSON of the state's `ErrorDetail` (FAILED, CRASHED), or null (migration 0008). */
+  state_error: string | null;
 }
 
 /** One flow run. `seq` is insertion order (ties of `created_at`); `id` is unique. */
@@ -92,6 +94,8 @@ export interface StatesTable {
   timestamp: string;
   /** The writer's unique id of the entry, or null; a second write of an id is ignored (migration 0005). */
   client_id: string | null;
+  /** JSON of the state's `ErrorDetail` (FAILED, CRASHED), or null (migration 0008). */
+  error: string | null;
 }
 
 /** Log lines; `id` orders them. */

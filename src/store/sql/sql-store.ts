@@ -43,7 +43,7 @@ import { claimFlowRun, crashOwnedRun, listOwnedRuns, renewRunLeases } from './ru
 import { hasTag } from './tag-filter.js';
 import { writeTransaction } from './write-transaction.js';
 
-/** Shortest id prefix `readFlowRun` resolves. */
+/** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
 
 function compare(a: string, b: string): number {
@@ -253,12 +253,21 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord {
   async readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined> {
     return this.#run(`read task run ${id}`, () =>
       this.#db.transaction().setAccessMode('read only').execute(async (trx) => {
-        const row = await trx.selectFrom('task_runs').selectAll().where('id', '=', id).executeTakeFirst();
+        if (id === '') return undefined;
+        let row = await trx.selectFrom('task_runs').selectAll().where('id', '=', id).executeTakeFirst();
+        if (row === undefined && id.length >= MIN_ID_PREFIX) {
+          const matches = await trx.selectFrom('task_runs').selectAll().where('id', '>=', id).where('id', '<', prefixEnd(id)).orderBy('id').limit(5).execute();
+          if (matches.length > 1) {
+            const listed = matches.map((m) => `${m.id} (${m.name})`).join(', ');
+            throw new UsageError(`The id prefix '${id}' is ambiguous: it matches several task runs (${listed}${matches.length === 5 ? ', …' : ''}). Give more characters of the id.`);
+          }
+          row = matches[0];
+        }
         if (row === undefined) return undefined;
         const edges = await trx
           .selectFrom('task_run_edges')
           .select('upstream_id')
-          .where('task_run_id', '=', id)
+          .where('task_run_id', '=', row.id)
           .orderBy('upstream_id')
           .execute();
         return { ...taskRunRecord(row), upstream: edges.map((e) => e.upstream_id) };
