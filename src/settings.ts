@@ -107,6 +107,8 @@ const schema = z.object({
       crashTimeoutMs: int(10).default(30_000),
       /** Largest request body the API accepts, in bytes. */
       bodyLimitBytes: int(1024).default(64 * 1024 * 1024),
+      /** The path a reverse proxy serves the server under (e.g. `/weft`); the web UI builds its links and API calls on it. */
+      pathPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'a path such as /weft (no trailing slash), or empty').default(''),
     })
     .prefault({}),
   recording: z
@@ -146,13 +148,14 @@ export interface Settings {
     readonly timeoutMs: number;
     readonly retryMs: number;
   };
-  /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`. */
+  /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`, `WEFT_SERVER_PATH_PREFIX`. */
   readonly server: {
     readonly host: string;
     readonly port: number;
     readonly apiKey: string;
     readonly crashTimeoutMs: number;
     readonly bodyLimitBytes: number;
+    readonly pathPrefix: string;
   };
 }
 
@@ -173,6 +176,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_SERVER_API_KEY: ['server', 'apiKey'],
   WEFT_SERVER_CRASH_TIMEOUT_MS: ['server', 'crashTimeoutMs'],
   WEFT_SERVER_BODY_LIMIT_BYTES: ['server', 'bodyLimitBytes'],
+  WEFT_SERVER_PATH_PREFIX: ['server', 'pathPrefix'],
   WEFT_RESULTS_DEFAULT_STORAGE: ['results', 'defaultStorage'],
   WEFT_RESULTS_PERSIST_BY_DEFAULT: ['results', 'persistByDefault'],
   WEFT_RESULTS_DEFAULT_SERIALIZER: ['results', 'defaultSerializer'],

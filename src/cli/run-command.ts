@@ -8,6 +8,7 @@ import { setSignalMode } from '../engine/cancellation.js';
 import { closeClient } from '../engine/client.js';
 import { observeRuns, type ObservedFlowRun } from '../engine/observers.js';
 import type { State } from '../states.js';
+import { loadSettings } from '../settings.js';
 import { ParameterValidationError, UnserializableResultError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
 import { jsonResult } from './json-result.js';
@@ -107,6 +108,8 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
       return code;
     }
     await writeOut(`${stateLine(top, state)}\n`);
+    const apiUrl = loadSettings().api.url;
+    if (apiUrl !== '' && top !== undefined) await writeOut(`View at ${apiUrl.replace(/\/+$/, '')}/runs/${top.id}\n`); // the server's web UI
     if (state.type === 'COMPLETED' && state.result !== undefined) {
       await writeOut(`Result: ${inspect(state.result, { depth: 6, maxArrayLength: 100, colors: process.stdout.isTTY })}\n`);
     }

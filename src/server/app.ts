@@ -19,9 +19,13 @@ import { Orchestrator } from './orchestrator.js';
 import { eventRoutes } from './routes/events.js';
 import { flowRunRoutes } from './routes/flow-runs.js';
 import type { FlowRunRecord } from '../store/records.js';
+import type { Settings } from '../settings.js';
 import { flowRoutes } from './routes/flows.js';
 import { taskRunRoutes } from './routes/task-runs.js';
 import { errorSchema } from './schemas.js';
+import { uiRoutes } from './ui-assets.js';
+import type { UiOptions } from './ui-assets.js';
+import { uiApiRoutes } from './routes/ui-api.js';
 
 /** Options of `buildApp`. */
 export interface AppOptions {
@@ -40,6 +44,10 @@ export interface AppOptions {
   readonly logger?: boolean;
   /** Called after a run is reopened through the API (the server starts its re-run). */
   readonly onRetry?: (run: FlowRunRecord) => void;
+  /** Serve the web UI at `/` (the built `dist/ui`); `false` serves only the API. @default {} */
+  readonly ui?: UiOptions | false;
+  /** The Redis cluster the UI's cluster page shows (`WEFT_CLUSTER_ADDRESS`). @default none */
+  readonly cluster?: Pick<Settings, 'cluster'>;
 }
 
 /** The app and what it runs. */
@@ -47,6 +55,8 @@ export interface WeftApp {
   readonly app: FastifyInstance;
   readonly orchestrator: Orchestrator;
   readonly bus: EventBus;
+  /** Whether the web UI is served at `/` (it is when `dist/ui` is built). */
+  readonly uiServed: boolean;
   /**
    * Stops accepting, lets requests in flight finish, ends event streams, stops the crash
    * detector (which writes the last heartbeats it heard), closes the store.
@@ -90,6 +100,8 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   await app.register(flowRunRoutes(orchestrator, options.onRetry), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
+  await app.register(uiApiRoutes(orchestrator, bus, options.cluster), { prefix: '/api/v1' });
+  const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
   let closed: Promise<void> | undefined;
@@ -97,6 +109,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     app,
     orchestrator,
     bus,
+    uiServed,
     close() {
       closed ??= (async () => {
         closing.abort();
