@@ -99,7 +99,7 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
       if (!(since < until)) throw new UsageError(`since (${since.toISOString()}) must be before until (${until.toISOString()}): pick a range that ends after it starts.`);
       const span = until.getTime() - since.getTime();
       const bucketCount = request.query.buckets;
-      const buckets = Array.from({ length: bucketCount }, (_, i) => ({ start: new Date(since.getTime() + (span * i) / bucketCount).toISOString(), counts: {} as Record<string, number> }));
+      const buckets = Array.from({ length: bucketCount }, (_, i): { start: string; counts: Record<string, number> } => ({ start: new Date(since.getTime() + (span * i) / bucketCount).toISOString(), counts: {} }));
       const counts: Record<string, number> = {};
       let seen = 0;
       let afterId: string | undefined;

@@ -94,7 +94,7 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   if (response.status === 204) return undefined as T;
   const body = (await response.json().catch(() => undefined)) as unknown;
   if (!response.ok) {
-    const message = typeof body === 'object' && body !== null && 'message' in body ? String((body as { message: unknown }).message) : `The server answered ${response.status}.`;
+    const message = typeof body === 'object' && body !== null && 'message' in body ? String((body).message) : `The server answered ${response.status}.`;
     throw new ApiError(response.status, message);
   }
   return body as T;

@@ -2,7 +2,7 @@ import type { ReactElement } from 'react';
 import type { StateType } from '../api/types.js';
 
 /** Colour variable of a state type (see styles.css). */
-export function stateColor(type: StateType | string): string {
+export function stateColor(type: string): string {
   return `var(--state-${type.toLowerCase()})`;
 }
 

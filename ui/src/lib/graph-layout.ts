@@ -34,10 +34,10 @@ export function layoutGraph(graph: RunGraph, labels: ReadonlyMap<string, string>
   dagre.layout(g);
   const nodes = new Map<string, PlacedNode>();
   for (const id of g.nodes()) {
-    const n = g.node(id);
+    const n = g.node(id) as { x: number; y: number; width: number; height: number };
     nodes.set(id, { id, x: n.x, y: n.y, width: n.width, height: n.height });
   }
-  const edges = g.edges().map((e) => ({ source: e.v, target: e.w, points: g.edge(e).points ?? [] }));
-  const size = g.graph();
+  const edges = g.edges().map((e) => ({ source: e.v, target: e.w, points: (g.edge(e) as { points?: { x: number; y: number }[] }).points ?? [] }));
+  const size = g.graph() as { width?: number; height?: number };
   return { nodes, edges, width: size.width ?? 0, height: size.height ?? 0 };
 }

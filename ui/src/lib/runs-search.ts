@@ -39,7 +39,7 @@ export function parseRunsSearch(raw: Readonly<Record<string, unknown>>): { searc
     if (parsed.success) search[key] = parsed.data;
     else ignored.push(key);
   }
-  return { search: search as RunsSearch, ignored };
+  return { search: search, ignored };
 }
 
 /** The API query (`/api/v1/flow-runs?...`) of a search and a cursor. */
