@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate, useRouterState, useSearch } from '@tanstack/react-router';
+import { Link, useNavigate, useRouterState } from '@tanstack/react-router';
 import { useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
 import { api } from '../api/client.js';
@@ -16,9 +16,9 @@ import { useTitle } from '../lib/use-title.js';
 /** Flow runs with filters and sort in the URL, cursor pages, live updates, bulk cancel and delete. */
 export function RunsPage(): ReactElement {
   useTitle('Runs');
-  const search = useSearch({ from: '/runs' });
+  // Parsed from the raw query string, so an invalid value is dropped here whatever the router keeps.
   const searchStr = useRouterState({ select: (s) => s.location.searchStr });
-  const ignored = useMemo(() => parseRunsSearch(Object.fromEntries(new URLSearchParams(searchStr))).ignored, [searchStr]);
+  const { search, ignored } = useMemo(() => parseRunsSearch(Object.fromEntries(new URLSearchParams(searchStr))), [searchStr]);
   const navigate = useNavigate({ from: '/runs' });
   const client = useQueryClient();
   const [cursors, setCursors] = useState<string[]>([]);
@@ -37,7 +37,7 @@ export function RunsPage(): ReactElement {
   const setFilter = (patch: Partial<RunsSearch>): void => {
     setCursors([]);
     setSelected(new Set());
-    void navigate({ search: (prev: RunsSearch) => Object.fromEntries(Object.entries({ ...prev, ...patch }).filter(([, v]) => v !== undefined && v !== '')) as RunsSearch });
+    void navigate({ search: Object.fromEntries(Object.entries({ ...search, ...patch }).filter(([, v]) => v !== undefined && v !== '')) as RunsSearch });
   };
 
   const bulk = useMutation({

@@ -77,7 +77,7 @@ export function TaskRunPage(): ReactElement {
       </ol>
       <h2>Logs</h2>
       {logs.data?.length === 0 ? <Empty>This task run wrote no log lines.</Empty> : null}
-      <pre className="logs" tabIndex={0} aria-label="Task run logs">
+      <pre className="logs" tabIndex={0} role="region" aria-label="Task run logs">
         {(logs.data ?? []).map((l) => `${formatTime(l.timestamp)} ${l.name} ${l.message}`).join('\n')}
       </pre>
     </section>

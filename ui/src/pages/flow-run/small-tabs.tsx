@@ -10,7 +10,7 @@ import { useTaskRuns } from './use-task-runs.js';
 
 /** The run's parameters as JSON. */
 export function ParametersTab({ run }: { readonly run: FlowRun }): ReactElement {
-  return <pre className="json" tabIndex={0} aria-label="Parameters">{JSON.stringify(run.parameters, null, 2)}</pre>;
+  return <pre className="json" tabIndex={0} role="region" aria-label="Parameters">{JSON.stringify(run.parameters, null, 2)}</pre>;
 }
 
 /** Subflow runs: flow runs whose parent is this one (among the newest 1000). */
