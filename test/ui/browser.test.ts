@@ -3,6 +3,7 @@
 // on a console error or page error, and every page it opens passes axe (no serious or critical
 // violations). Screenshots go to test/ui/.screenshots (git-ignored).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -203,6 +204,65 @@ describe('the web UI', () => {
       await p.goto(`${server.url}/runs/${seeded('dask').id}?tab=${tab}`);
       await p.getByRole('tabpanel').getByText(text).first().waitFor();
       await check(p, `tab-${tab}`);
+    }
+  });
+});
+
+describe('the web UI when the server goes away', () => {
+  it('shows a banner while the server does not answer and drops it when the server is back', async () => {
+    const settings = loadSettings({ WEFT_HOME: join(home, 'restarting') });
+    let restarting = await startServer(settings, { host: '127.0.0.1', port: 0 });
+    const port = Number(new URL(restarting.url).port);
+    try {
+      const p = await page([/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_RESET/]);
+      await p.goto(`${restarting.url}/runs`);
+      await p.getByText('No flow runs match').waitFor();
+      const banner = p.getByRole('alert').filter({ hasText: 'The Weft server does not answer. Reconnecting' });
+      await restarting.close();
+      await banner.waitFor();
+      await shot(p, 'server-unreachable');
+      restarting = await startServer(settings, { host: '127.0.0.1', port });
+      await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    } finally {
+      await restarting.close();
+    }
+  });
+});
+
+describe('the web UI behind a path prefix', () => {
+  it('works under /weft/ behind a reverse proxy that strips the prefix', async () => {
+    const prefixed = await startServer(loadSettings({ WEFT_HOME: join(home, 'server'), WEFT_SERVER_PATH_PREFIX: '/weft' }), { host: '127.0.0.1', port: 0 });
+    const target = new URL(prefixed.url);
+    const proxy = createServer((request, response) => {
+      const path = request.url ?? '/';
+      if (!path.startsWith('/weft/')) {
+        response.writeHead(404).end('outside the prefix');
+        return;
+      }
+      const forwarded = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: path.slice('/weft'.length), headers: request.headers }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      });
+      forwarded.on('error', () => response.destroy());
+      request.pipe(forwarded);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/weft`;
+    try {
+      const p = await page();
+      await p.goto(`${base}/runs?state=FAILED`);
+      const link = p.getByRole('link', { name: seeded('failing').name });
+      await link.waitFor();
+      await link.click();
+      await p.getByRole('heading', { name: new RegExp(seeded('failing').name) }).waitFor();
+      expect(p.url()).toBe(`${base}/runs/${seeded('failing').id}`);
+      await p.getByRole('link', { name: /^explode-0/ }).waitFor();
+      await p.close(); // before the proxy cuts its event stream
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      await prefixed.close();
     }
   });
 });

@@ -1,5 +1,10 @@
 // The endpoints the web UI reads, over SQLite and Postgres, and how the server serves the UI.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { loadSettings } from '../../src/settings.js';
+import { startServer } from '../../src/server/start-server.js';
 import { forEachDatabase, startTestServer, useTestServer } from '../helpers/weft-server.js';
 import { call } from '../server/http.js';
 import { at, flowRun, state, taskRun, taskState } from '../store/record-builders.js';
@@ -61,7 +66,7 @@ forEachDatabase((database) => {
       const ms = (ts: string): number => Date.parse(ts);
       expect(timeline.body.attempts.map((a) => [a.name, a.attempt, a.start, a.end, a.state])).toEqual([
         ['once-0', 1, ms(at(10)), ms(at(20)), 'COMPLETED'],
-        ['flaky-0', 1, ms(at(10)), ms(at(100)), 'SCHEDULED'],
+        ['flaky-0', 1, ms(at(10)), ms(at(100)), 'FAILED'],
         ['flaky-0', 2, ms(at(200)), ms(at(300)), 'COMPLETED'],
       ]);
     });
@@ -138,5 +143,20 @@ describe('serving the UI', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('serving the UI behind a path prefix', () => {
+  it('points the page base and the API base at the prefix (WEFT_SERVER_PATH_PREFIX)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'weft-prefix-'));
+    const server = await startServer(loadSettings({ WEFT_HOME: home, WEFT_SERVER_PATH_PREFIX: '/weft' }), { host: '127.0.0.1', port: 0 });
+    try {
+      expect(await (await fetch(`${server.url}/runs/x`)).text()).toContain('<base href="/weft/">');
+      expect((await call(server.url, 'GET', '/ui-settings.json')).body).toEqual({ basePath: '/weft/', apiBase: '/weft/api', authRequired: false });
+    } finally {
+      await server.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+    expect(() => loadSettings({ WEFT_HOME: home, WEFT_SERVER_PATH_PREFIX: 'weft/' })).toThrow(/pathPrefix|PATH_PREFIX/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A flow run's timeline for the UI: one bar per attempt. A task run that ran once is one bar from
  * its start to its end; the attempts of a retried one come from its state history (each RUNNING
- * state starts an attempt, the next state of another type ends it).
+ * state starts an attempt, the next state of another type ends it; one that a retry follows failed).
  */
 import type { StateRecord, TaskRunWithUpstream } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
@@ -23,7 +23,9 @@ export function attemptsFromStates(run: TaskRunWithUpstream, states: readonly St
       if (open !== undefined) attempts.push({ ...base(run, attempts.length + 1), start: open.start, end: at, state: 'CRASHED' });
       open = { start: at };
     } else if (open !== undefined) {
-      attempts.push({ ...base(run, attempts.length + 1), start: open.start, end: at, state: state.type });
+      // An attempt followed by a retry (AwaitingRetry is SCHEDULED) failed.
+      const ended = state.type === 'SCHEDULED' || state.type === 'PENDING' ? 'FAILED' : state.type;
+      attempts.push({ ...base(run, attempts.length + 1), start: open.start, end: at, state: ended });
       open = undefined;
     }
   }

@@ -91,6 +91,15 @@ export default function GraphTab({ run, expand }: { readonly run: FlowRun; reado
     drawCanvas(element, layout, graph.data, labels, view);
   }, [useCanvas, layout, graph.data, labels, view]);
 
+  // Fit the graph into view when its shape changes (first draw, expand, collapse), not on every live update.
+  const shape = `${graph.data?.nodes.length ?? 0}:${expand ?? ''}`;
+  useEffect(() => {
+    const width = box.current?.clientWidth ?? 800;
+    if (layout === undefined) return;
+    const k = Math.min(1.5, width / Math.max(1, layout.width), height / Math.max(1, layout.height));
+    setView({ k, x: (width - layout.width * k) / 2, y: (height - layout.height * k) / 2 });
+  }, [shape]);
+
   if (graph.error) return <ErrorMessage error={graph.error} />;
   if (graph.data === undefined || layout === undefined) return <p className="muted">Laying out…</p>;
   if (graph.data.nodes.length === 0) return <Empty>This flow run has no task runs yet.</Empty>;

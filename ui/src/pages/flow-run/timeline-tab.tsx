@@ -90,7 +90,7 @@ export default function TimelineTab({ run }: { readonly run: FlowRun }): ReactEl
       ctx.moveTo(x, AXIS - 4);
       ctx.lineTo(x, layout.height);
       ctx.stroke();
-      ctx.fillText(formatDuration(t - (limit?.from ?? 0)), x + 2, 12);
+      ctx.fillText(formatDuration(t - (data?.start ?? limit?.from ?? 0)), x + 2, 12);
     }
     for (const g of layout.groups) ctx.fillText(g.name, 4, g.y + 12);
     for (const { attempt, y } of layout.rows) {
@@ -100,7 +100,7 @@ export default function TimelineTab({ run }: { readonly run: FlowRun }): ReactEl
       ctx.fillStyle = style.getPropertyValue(`--state-${attempt.state.toLowerCase()}`).trim() || '#999';
       ctx.fillRect(LABEL_WIDTH + x0, y + 1, Math.max(1, x1 - x0 - 1), LANE - 2);
     }
-  }, [layout, shown, limit, now]);
+  }, [layout, shown, limit, now, data]);
 
   if (timeline.error) return <ErrorMessage error={timeline.error} />;
   if (data === undefined) return <p className="muted">Loading…</p>;
