@@ -98,6 +98,9 @@ describe('the web UI', () => {
     await p.locator('.chart canvas').first().waitFor();
     expect(await p.title()).toBe('Dashboard · Weft');
     await check(p, 'dashboard');
+    await p.getByRole('button', { name: 'Switch to dark mode' }).click();
+    expect(await p.getAttribute('html', 'data-theme')).toBe('dark');
+    await check(p, 'dashboard-dark');
   });
 
   it('lists runs filtered to Failed from the URL, and ignores an invalid filter with a notice', async () => {
@@ -185,6 +188,19 @@ describe('the web UI', () => {
       writeFileSync(go, '');
       await ticking.done;
     }
+  });
+
+  it('deletes selected runs after a confirmation', async () => {
+    const p = await page();
+    await p.goto(`${server.url}/runs?flow=wide-map`);
+    await p.getByRole('checkbox', { name: `Select ${seeded('wide').name}` }).check();
+    await p.getByRole('button', { name: 'Delete selected' }).click();
+    await p.getByRole('dialog').getByText('Delete 1 flow run?').waitFor();
+    await check(p, 'runs-confirm');
+    await p.getByRole('button', { name: 'Yes, delete' }).click();
+    await p.getByRole('status').filter({ hasText: 'Deleted 1 run.' }).waitFor();
+    await p.getByText('No flow runs match').waitFor();
+    expect((await listRuns(server.url)).some((r) => r.id === seeded('wide').id)).toBe(false);
   });
 
   it('answers an unknown run id with a not-found page', async () => {

@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { RunNotFoundError, UsageError } from '../../errors.js';
 import type { Settings } from '../../settings.js';
 import type { StateType } from '../../states.js';
-import type { FlowRunRecord } from '../../store/records.js';
+import type { FlowRunRecord, TaskRunWithUpstream } from '../../store/records.js';
 import type { EventBus } from '../event-bus.js';
 import type { Orchestrator } from '../orchestrator.js';
 import { errorSchema, idParamsSchema } from '../schemas.js';
@@ -56,6 +56,32 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
       await clusterReader.close();
     });
 
+    // A finished run's task runs do not change (its process wrote every batch before its final
+    // state): the graph and timeline of the last few finished runs share one read of them.
+    // The views built from them (graph per `expand`, timeline) are kept with them.
+    interface Finished {
+      readonly key: string;
+      readonly taskRuns: TaskRunWithUpstream[];
+      readonly views: Map<string, unknown>;
+    }
+    const finished = new Map<string, Finished>();
+    const view = async <T>(run: FlowRunRecord, name: string, build: (taskRuns: TaskRunWithUpstream[]) => T | Promise<T>): Promise<T> => {
+      if (!FINAL.has(run.state.type)) return build(await store.listTaskRuns(run.id));
+      const key = `${run.state.timestamp}/${run.runCount}`;
+      let entry = finished.get(run.id);
+      if (entry?.key !== key) {
+        entry = { key, taskRuns: await store.listTaskRuns(run.id), views: new Map() };
+        finished.delete(run.id);
+        finished.set(run.id, entry);
+        if (finished.size > 3) finished.delete(finished.keys().next().value ?? '');
+      }
+      if (!entry.views.has(name)) {
+        if (entry.views.size >= 20) entry.views.clear();
+        entry.views.set(name, await build(entry.taskRuns));
+      }
+      return entry.views.get(name) as T;
+    };
+
     const readRun = async (id: string): Promise<FlowRunRecord> => {
       const run = await store.readFlowRun(id);
       if (run === undefined) throw new RunNotFoundError(`There is no flow run ${id}. List runs with GET /api/v1/flow-runs.`);
@@ -64,12 +90,13 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
 
     app.get('/flow-runs/:id/graph', { schema: { tags: ['ui'], summary: "A flow run's task graph, mapped task runs collapsed into one node per task unless named in `expand`", params: idParamsSchema, querystring: graphQuerySchema, response: { 200: runGraphSchema, ...errors } } }, async (request) => {
       const run = await readRun(request.params.id);
-      return collapseGraph(run.id, await store.listTaskRuns(run.id), { expand: request.query.expand, expandLimit: request.query.expandLimit });
+      const { expand, expandLimit } = request.query;
+      return view(run, `graph:${expandLimit}:${expand.join(',')}`, (taskRuns) => collapseGraph(run.id, taskRuns, { expand, expandLimit }));
     });
 
     app.get('/flow-runs/:id/timeline', { schema: { tags: ['ui'], summary: "A flow run's task-run attempts with start and end (epoch ms), for the Gantt timeline", params: idParamsSchema, response: { 200: timelineSchema, ...errors } } }, async (request) => {
       const run = await readRun(request.params.id);
-      return buildTimeline(store, run.id, run.startTime, run.endTime, await store.listTaskRuns(run.id));
+      return view(run, 'timeline', (taskRuns) => buildTimeline(store, run.id, run.startTime, run.endTime, taskRuns));
     });
 
     app.get('/task-run-counts', { schema: { tags: ['ui'], summary: 'Task-run counts by state type of up to 200 flow runs (`flowRunIds` comma-separated)', querystring: taskRunCountsQuerySchema, response: { 200: taskRunCountsSchema, ...errors } } }, async (request) => {

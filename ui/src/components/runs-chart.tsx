@@ -22,13 +22,15 @@ export default function RunsChart({ dashboard }: { readonly dashboard: Dashboard
     const running = xs.map(() => 0);
     const stacked = types.map((t) => dashboard.buckets.map((b, i) => (running[i] = (running[i] ?? 0) + (b.counts[t] ?? 0))));
     const bars = uPlot.paths.bars?.({ size: [0.8, 60] });
+    const fg = getComputedStyle(element).color; // axis text follows the theme
+    const grid = { stroke: 'rgba(128, 128, 128, 0.25)' };
     const plot = new uPlot(
       {
         width: Math.max(320, element.clientWidth),
         height: 220,
         legend: { show: true },
         scales: { x: { time: true } },
-        axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor' }],
+        axes: [{ stroke: fg, grid }, { stroke: fg, grid }],
         series: [{}, ...types.map((t) => ({ label: t.toLowerCase(), fill: COLORS[t] ?? '#999', stroke: COLORS[t] ?? '#999', paths: bars, points: { show: false } })).reverse()],
       },
       [xs, ...stacked.reverse()],

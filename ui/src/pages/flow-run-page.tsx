@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router'
 import { Suspense, lazy, useState } from 'react';
 import type { ReactElement } from 'react';
 import { ApiError, api } from '../api/client.js';
-import type { FlowRun } from '../api/types.js';
+import type { FlowRun, RunGraph } from '../api/types.js';
 import { ErrorMessage } from '../components/messages.js';
 import { StateBadge } from '../components/state-badge.js';
 import { formatDuration, formatTime, runDuration } from '../lib/format.js';
@@ -27,6 +27,12 @@ const TABS = [
 ] as const;
 type Tab = (typeof TABS)[number][0];
 
+/** Parameters on one line, cut at 160 characters (the Parameters tab shows them whole). */
+function summarize(parameters: Readonly<Record<string, unknown>>): string {
+  const text = JSON.stringify(parameters);
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}
+
 /** One flow run: header with state, timings and actions; tabs for its graph, timeline, logs … */
 export function FlowRunPage(): ReactElement {
   const { id } = useParams({ from: '/runs/$id' });
@@ -34,6 +40,14 @@ export function FlowRunPage(): ReactElement {
   const tab: Tab = search.tab ?? 'graph';
   const navigate = useNavigate({ from: '/runs/$id' });
   const client = useQueryClient();
+  // The graph (the default tab) is fetched alongside the run, not after it.
+  useQuery({
+    queryKey: ['graph', id, search.expand ?? ''],
+    queryFn: () => api<RunGraph>(`/v1/flow-runs/${encodeURIComponent(id)}/graph?expand=${encodeURIComponent(search.expand ?? '')}`),
+    enabled: tab === 'graph',
+    retry: false,
+    throwOnError: false,
+  });
   const run = useQuery({ queryKey: ['flow-run', id], queryFn: () => api<FlowRun>(`/v1/flow-runs/${encodeURIComponent(id)}`), retry: (n, e) => !(e instanceof ApiError) && n < 50 });
   useLiveInvalidation((e) => e.kind === 'flow-run-state' && e.flowRunId === run.data?.id, [['flow-run', id]], 300);
   const [refusal, setRefusal] = useState('');
@@ -74,6 +88,7 @@ export function FlowRunPage(): ReactElement {
         <dt>Ended</dt><dd>{formatTime(data.endTime)}</dd>
         <dt>Duration</dt><dd>{formatDuration(runDuration(data.startTime, data.endTime))}</dd>
         <dt>Attempts</dt><dd>{data.runCount}</dd>
+        <dt>Parameters</dt><dd><code>{summarize(data.parameters)}</code></dd>
         <dt>Tags</dt><dd>{data.tags.length === 0 ? '—' : data.tags.map((t) => <span key={t} className="tag">{t}</span>)}</dd>
         {data.parentFlowRunId === null ? null : (<><dt>Parent</dt><dd><Link to="/runs/$id" params={{ id: data.parentFlowRunId }}>{data.parentFlowRunId.slice(0, 8)}</Link></dd></>)}
         <dt>Id</dt><dd><code>{data.id}</code></dd>
