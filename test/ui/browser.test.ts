@@ -163,20 +163,20 @@ describe('the web UI', () => {
     await shot(p, 'timeline-seed');
   });
 
-  it('shows logs live while a run executes, and cancelling from the UI ends it Cancelled', async () => {
+  it('lists a new run live, shows its logs live while it executes, and cancelling from the UI ends it Cancelled', async () => {
     const go = join(home, 'never');
+    const p = await page();
+    await p.goto(`${server.url}/runs`);
+    await p.getByRole('link', { name: seeded('dask').name }).waitFor();
     const ticking: WeftProcess = startWeft(home, ['run', `${SEED}:ticking`], { WEFT_API_URL: server.url, WEFT_TEST_GO: go });
     try {
-      let id = '';
-      await until(async () => {
-        id = (await listRuns(server.url)).find((r) => r.flowName === 'ticking-flow' && r.state.type === 'RUNNING')?.id ?? '';
-        return id !== '';
-      }, 'the ticking flow to run');
-      const p = await page();
-      await p.goto(`${server.url}/runs/${id}?tab=logs`);
+      const row = p.locator('table.runs tbody tr').filter({ hasText: 'ticking-flow' });
+      await row.locator('[data-state="RUNNING"]').waitFor(); // appears without reloading
+      await row.getByRole('link').click();
+      await p.getByRole('tab', { name: 'Logs' }).click();
       const log = p.getByRole('log', { name: 'Log lines' });
       await log.getByText(/tick \d+/).first().waitFor();
-      const seen = async (): Promise<number> => Math.max(...(await log.innerText()).match(/tick (\d+)/g)?.map((t) => Number(t.slice(5))) ?? [-1]);
+      const seen = async (): Promise<number> => Math.max(...((await log.innerText()).match(/tick (\d+)/g)?.map((t) => Number(t.slice(5))) ?? [-1]));
       const first = await seen();
       await until(async () => (await seen()) >= first + 2, 'new log lines to appear without reloading');
       await check(p, 'logs');
