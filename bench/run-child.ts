@@ -12,8 +12,17 @@ export interface Measurement {
   readonly [extra: string]: unknown;
 }
 
-/** Runs `script` with `args` in a child `node --import tsx` process. */
-export function runChild(script: string, args: readonly string[], env: Record<string, string> = {}): Measurement {
+/**
+ * Runs `script` with `args` in a child `node --import tsx` process. `inspect` reads what the run
+ * left under its WEFT_HOME (the record, result storage) before the directory is removed; its
+ * fields join the measurement.
+ */
+export function runChild(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  inspect?: (home: string) => Record<string, unknown>,
+): Measurement {
   const home = mkdtempSync(join(tmpdir(), 'weft-bench-'));
   try {
     const out = execFileSync(process.execPath, ['--import', 'tsx', script, ...args], {
@@ -22,7 +31,8 @@ export function runChild(script: string, args: readonly string[], env: Record<st
       maxBuffer: 16 * 1024 * 1024,
     });
     const line = out.trim().split('\n').at(-1) ?? '';
-    return JSON.parse(line) as Measurement;
+    const measured = JSON.parse(line) as Measurement;
+    return inspect ? { ...measured, ...inspect(home) } : measured;
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -4,13 +4,15 @@
  * - an API load run on SQLite and on Postgres (a throwaway cluster from Debian's binaries).
  *
  * Env: BENCH_N (seed size, default 10000), BENCH_REPEATS (default 5), BENCH_API_CLIENTS (default 50),
- * BENCH_API_SECONDS (default 30), BENCH_SERVER=0 skips these.
+ * BENCH_API_SECONDS (default 30), BENCH_SSE_READERS (default 200), BENCH_SERVER=0 skips these.
+ * - the API load again with event-stream readers (server-sse.ts), against the load without.
  */
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { median, runChild, type Measurement } from './run-child.js';
 import { apiLoad, type LoadResult } from './server-load.js';
 import { startServerProcess } from './server-process.js';
+import { sseBenchmark } from './server-sse.js';
 
 const seedScript = fileURLToPath(new URL('./workloads/seed.ts', import.meta.url));
 
@@ -47,6 +49,8 @@ export async function serverBenchmarks(options: { n: number; repeats: number; cl
   } finally {
     await sqlite.stop();
   }
+
+  await sseBenchmark({ clients, seconds, readers: Number(process.env.BENCH_SSE_READERS ?? 200) });
 
   process.stderr.write('API load, Postgres:\n');
   const cluster = await startPostgres();

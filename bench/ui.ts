@@ -76,7 +76,7 @@ try {
 
   process.stderr.write(`live: a ${wideN}-wide map running, the run page open for ${liveSeconds} s…\n`);
   let messages = 0;
-  const off = server.bus.subscribe(() => (messages += 1));
+  const off = server.bus.subscribe((batch) => (messages += batch.events.length));
   const wide = weftRun('wide', `n=${wideN}`);
   let liveId = '';
   while (liveId === '') {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A cluster worker process, started by LocalCluster (never by hand). Registers tsx, so task
 // modules written in TypeScript import without a build step, then loads the worker program
-// named by the cluster (argv[2]: the worker-main module next to the cluster's own code).
+// named by the cluster (argv[2]: a program under dist/workers/, or src/workers/ under tsx).
 import { register } from 'node:module';
 import { register as registerTsx } from 'tsx/esm/api';
 

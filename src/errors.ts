@@ -12,7 +12,31 @@ export class WeftError extends Error {
   override name = 'WeftError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    brand(this, new.target);
   }
+
+  /**
+   * `err instanceof TaskTimeoutError` holds for an error made by another copy of Weft in the same
+   * process (a bundled and an installed one): besides the prototype chain, it reads the class
+   * names every Weft error carries under a global symbol.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const classes = typeof value === 'object' && value !== null ? (value as Record<symbol, unknown>)[ERROR_CLASSES] : undefined;
+    return Array.isArray(classes) && classes.includes(this.name);
+  }
+}
+
+/** Where a Weft error keeps the names of its class and of each class above it, up to `WeftError`. */
+const ERROR_CLASSES = Symbol.for('weft.errorClasses');
+
+/** Marks `error` with the class names of `Class` and its ancestors up to WeftError (error-wire.ts does the same for rebuilt errors). */
+function brand(error: Error, Class: abstract new (...args: never[]) => unknown): void {
+  const names: string[] = [];
+  for (let c: unknown = Class; typeof c === 'function' && c !== Error && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    names.push((c as { name: string }).name);
+  }
+  Object.defineProperty(error, ERROR_CLASSES, { value: names, enumerable: false, configurable: true });
 }
 
 /** One field of a parameters object that failed validation. */
@@ -70,10 +94,12 @@ export class UnserializableResultError extends WeftError {
 /** A downstream task could not run because a task it depends on did not complete. */
 export class UpstreamFailedError extends WeftError {
   override name = 'UpstreamFailedError';
-  constructor(taskRunName: string, upstreamName: string, upstreamState: string) {
+  /** @param options.cause the upstream task run's error, so the root cause stays reachable */
+  constructor(taskRunName: string, upstreamName: string, upstreamState: string, options?: { cause?: unknown }) {
     super(
       `Task run '${taskRunName}' did not run: its upstream task run '${upstreamName}' ended ${upstreamState}. ` +
         `Wrap the upstream future in allowFailure() to run anyway.`,
+      options,
     );
   }
 }
@@ -96,6 +122,16 @@ export class FlowLoadError extends WeftError {
 /** A run that is asked for does not exist in the record. */
 export class RunNotFoundError extends WeftError {
   override name = 'RunNotFoundError';
+}
+
+/** A run was to be recorded under an id the record already has (HTTP 409 from the server). */
+export class RunExistsError extends WeftError {
+  override name = 'RunExistsError';
+}
+
+/** A request body the server does not accept before reading it (invalid UTF-8, JSON nested too deep): HTTP 400. */
+export class RequestBodyError extends WeftError {
+  override name = 'RequestBodyError';
 }
 
 /** The orchestration record could not be read or written. */
@@ -128,6 +164,20 @@ export class UnhashableInputError extends WeftError {
 /** Result storage could not be written or read (a path that is not writable, an S3 endpoint that refuses). */
 export class ResultStorageError extends WeftError {
   override name = 'ResultStorageError';
+}
+
+/**
+ * A result path under a local storage goes through a symbolic link that leads outside the
+ * storage directory; nothing was read, written or deleted there.
+ */
+export class ResultPathOutsideStorageError extends ResultStorageError {
+  override name = 'ResultPathOutsideStorageError';
+  /** The link on the way (a directory or the file itself). */
+  readonly path: string;
+  constructor(message: string, path: string) {
+    super(message);
+    this.path = path;
+  }
 }
 
 /** A persisted result could not be decoded (corrupt or truncated file, unknown serializer). */
@@ -180,7 +230,11 @@ export class ClusterError extends WeftError {
   override name = 'ClusterError';
 }
 
-/** An error thrown by a task on a worker, carried back with its original name, message and stack. */
+/**
+ * An error thrown by a task on a worker, carried back with its original name, message and stack.
+ * @deprecated Weft no longer makes these: a worker's error arrives as its own class (Weft's and the
+ * standard ones) or as a plain `Error` keeping its name, message, stack, fields and cause.
+ */
 export class RemoteTaskError extends WeftError {
   /** The error's `name` in the worker (`TypeError`, `Error` …), so states read as for in-process runs. */
   override name: string;
@@ -194,4 +248,9 @@ export class RemoteTaskError extends WeftError {
 /** A worker has a different version of a task's module than the flow run that sent it. */
 export class TaskVersionMismatchError extends WeftError {
   override name = 'TaskVersionMismatchError';
+}
+
+/** Waiting on a future (`result()`, `asCompleted()`) took longer than its `timeoutSeconds`; the task run itself goes on. */
+export class FutureTimeoutError extends WeftError {
+  override name = 'FutureTimeoutError';
 }

@@ -6,7 +6,7 @@
 export { task, type Task, type TaskOptions, type TaskCallOptions, type TaskArgs, type MapArgs, type MapArg, type FutureOr } from './sdk/task.js';
 export { flow, isFlow, type Flow, type FlowOptions, type FlowCallOptions, type ParametersSchema } from './sdk/flow.js';
 export { retryFlowRun } from './sdk/retry-flow-run.js';
-export { TaskFuture, TaskFutureList, wait, asCompleted, type WaitResult } from './sdk/futures.js';
+export { TaskFuture, TaskFutureList, wait, asCompleted, type WaitResult, type WaitOptions } from './sdk/futures.js';
 export { unmapped, allowFailure, Unmapped, AllowFailure } from './sdk/annotations.js';
 export { getRunLogger, type RunLogger } from './sdk/run-logger.js';
 export { isMain } from './sdk/is-main.js';
@@ -15,6 +15,7 @@ export { exponentialBackoff, type RetryDelay } from './engine/retries.js';
 export { observeRuns, type RunObserver, type ObservedFlowRun, type ObservedTaskRun } from './engine/observers.js';
 export { cancelActiveFlowRuns } from './engine/cancellation.js';
 export { closeClient } from './engine/client.js';
+export { createRuntime, currentRuntime, defaultRuntime, WeftRuntime, type RuntimeOptions } from './engine/runtime.js';
 export type { TaskRunOptions } from './engine/task-definition.js';
 export type { FlowRunOptions } from './engine/flow-definition.js';
 export type { StateHook, HookOption } from './engine/hooks.js';
@@ -51,7 +52,7 @@ export {
 export { RedisCluster, type RedisClusterOptions } from './runners/redis/redis-cluster.js';
 export * from './errors.js';
 export { loadSettings, type Settings } from './settings.js';
-export { INPUTS, TASK_SOURCE, FLOW_PARAMETERS, RUN_ID, NONE, type CachePolicy, type CacheKeyContext } from './results/cache-policies.js';
+export { INPUTS, TASK_SOURCE, FLOW_PARAMETERS, RUN_ID, NONE, DEFAULT, type CachePolicy, type CacheKeyContext } from './results/cache-policies.js';
 export { v8Serializer, jsonSerializer, customSerializer, compressed, type Serializer } from './results/serializers.js';
 export { LocalFileStorage } from './results/local-file-storage.js';
 export { S3Storage } from './results/s3-storage.js';

@@ -107,6 +107,11 @@ const schema = z.object({
       crashTimeoutMs: int(10).default(30_000),
       /** Largest request body the API accepts, in bytes. */
       bodyLimitBytes: int(1024).default(64 * 1024 * 1024),
+      /**
+       * Directories whose flows the server re-runs when a retry is asked through the API,
+       * separated by the path delimiter (`:`); empty means the directory the server starts in.
+       */
+      projectDirs: z.string().default(''),
       /** The path a reverse proxy serves the server under (e.g. `/weft`); the web UI builds its links and API calls on it. */
       pathPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'a path such as /weft (no trailing slash), or empty').default(''),
     })
@@ -148,13 +153,15 @@ export interface Settings {
     readonly timeoutMs: number;
     readonly retryMs: number;
   };
-  /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`, `WEFT_SERVER_PATH_PREFIX`. */
+  /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`, `WEFT_SERVER_PROJECT_DIRS`, `WEFT_SERVER_PATH_PREFIX`. */
   readonly server: {
     readonly host: string;
     readonly port: number;
     readonly apiKey: string;
     readonly crashTimeoutMs: number;
     readonly bodyLimitBytes: number;
+    /** Env `WEFT_SERVER_PROJECT_DIRS`. @default '' (the directory the server starts in) */
+    readonly projectDirs: string;
     readonly pathPrefix: string;
   };
 }
@@ -176,6 +183,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_SERVER_API_KEY: ['server', 'apiKey'],
   WEFT_SERVER_CRASH_TIMEOUT_MS: ['server', 'crashTimeoutMs'],
   WEFT_SERVER_BODY_LIMIT_BYTES: ['server', 'bodyLimitBytes'],
+  WEFT_SERVER_PROJECT_DIRS: ['server', 'projectDirs'],
   WEFT_SERVER_PATH_PREFIX: ['server', 'pathPrefix'],
   WEFT_RESULTS_DEFAULT_STORAGE: ['results', 'defaultStorage'],
   WEFT_RESULTS_PERSIST_BY_DEFAULT: ['results', 'persistByDefault'],
@@ -233,4 +241,20 @@ export function databaseLocation(settings: Settings): string {
 /** This process's environment with some variables set, for a child process Weft starts. */
 export function environmentWith(overrides: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };
+}
+
+/**
+ * `settings` as the WEFT_* variables that give them back (WEFT_HOME included; an unset optional
+ * setting as an empty variable, which loadSettings ignores): a child process Weft starts gets the
+ * settings of its parent, not whatever the parent's environment happened to hold.
+ * @example
+ * spawn(process.execPath, args, { env: environmentWith(settingsEnvironment(settings)) });
+ */
+export function settingsEnvironment(settings: Settings): Record<string, string> {
+  const env: Record<string, string> = { WEFT_HOME: settings.home };
+  for (const [key, [section, field]] of Object.entries(ENV_KEYS)) {
+    const value = (settings as unknown as Record<string, Record<string, unknown>>)[section]?.[field];
+    env[key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+  }
+  return env;
 }

@@ -3,6 +3,7 @@
  * A state has a `type` (what the engine acts on) and a `name` (what a person reads):
  * `Cached` is a COMPLETED state, `TimedOut` a FAILED one, `AwaitingRetry` a SCHEDULED one.
  */
+import { redactSecrets } from './redact.js';
 
 /** The kinds of state a run can be in. */
 export type StateType =
@@ -50,6 +51,15 @@ export interface State<T = unknown> {
   readonly result?: T;
   /** The error of a FAILED, CRASHED or CANCELLED state. */
   readonly error?: unknown;
+  /**
+   * Reads the result of a task run's final COMPLETED state, also when it is not held in memory
+   * (a persisted result is read back from result storage), as Prefect's `state.result()`.
+   * Present on the final states task runs give (`wait()`, `returnState`).
+   * @example
+   * const state = await big.run([n], { returnState: true });
+   * const value = await state.readResult?.();
+   */
+  readonly readResult?: () => Promise<T>;
 }
 
 /** The part of a state that is recorded: no result value, no error object. */
@@ -113,15 +123,14 @@ export function Crashed(error: unknown): State<never> {
   return { type: 'CRASHED', name: 'Crashed', message: errorMessage(error), timestamp: now(), error };
 }
 
-/** The recorded part of a state. */
+/** The recorded part of a state (credentials in its message redacted). */
 export function snapshot(state: State): StateSnapshot {
   return state.message === undefined
     ? { type: state.type, name: state.name, timestamp: state.timestamp }
-    : { type: state.type, name: state.name, message: state.message, timestamp: state.timestamp };
+    : { type: state.type, name: state.name, message: redactSecrets(state.message), timestamp: state.timestamp };
 }
 
-/** A one-line message for any thrown value. */
+/** A one-line message for any thrown value, with credentials in it redacted. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return redactSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }

@@ -1,7 +1,7 @@
 /**
  * One measurement of a wide map: `double.map(range(n))` then `sum` — n + 1 task runs.
  * Usage: tsx bench/workloads/wide-map.ts <n>
- * Prints one JSON line: { ms, taskRuns, maxRssMb, result }.
+ * Prints one JSON line: { ms, maxRssMb, result }; the benchmark counts the recorded task runs.
  */
 import { flow, task } from 'weft';
 
@@ -14,4 +14,4 @@ await wide({ size: 100 });
 const start = performance.now();
 const result = await wide({ size: n });
 const ms = performance.now() - start;
-console.log(JSON.stringify({ ms, taskRuns: n + 1, maxRssMb: process.resourceUsage().maxRSS / 1024, result }));
+console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, result }));

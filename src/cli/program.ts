@@ -116,7 +116,7 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .description('Worker processes that take task runs from a Redis cluster. Start it in the project directory.')
     .argument('<address>', 'the cluster: redis://[user:password@]host:port[/db][?queue=name], or rediss:// for TLS')
     .option('--nworkers <n>', "worker processes, or 'auto' for one per core (default auto)")
-    .option('--concurrency <n>', 'task runs each process runs at once (default 1)')
+    .option('--concurrency <n>', 'task runs each process runs at once (default 32; 1 for CPU-bound tasks)')
     .option('--import <module...>', 'modules every worker imports before taking work')
     .option('--memory-limit-mb <n>', 'restart a worker process above this much memory (default: total / nworkers)')
     .addHelpText('after', '\nExamples:\n  weft worker redis://127.0.0.1:6379\n  weft worker redis://:s3cret@redis.internal:6379 --nworkers 4 --concurrency 8 --import flows/etl.ts')

@@ -4,6 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { CommanderError } from 'commander';
+import { redactSecrets } from '../redact.js';
 import { errorMessage } from '../states.js';
 import { FlowLoadError, ParameterValidationError, RunNotFoundError, UsageError, WeftError } from '../errors.js';
 import { loadSettings } from '../settings.js';
@@ -55,6 +56,6 @@ export async function reportError(error: unknown): Promise<ExitCode> {
   if (error instanceof WeftError) text = `weft: ${error.name}: ${error.message}`;
   else text = `weft: unexpected error: ${errorMessage(error)}${debug ? '' : ' (set WEFT_LOGGING_LEVEL=DEBUG to see the stack trace)'}`;
   if (debug) text += `\n${stackOf(error)}`;
-  await writeErr(`${text}\n`);
+  await writeErr(`${redactSecrets(text)}\n`);
   return code;
 }

@@ -22,6 +22,10 @@ export interface FlowRunDocument {
   readonly id: string;
   readonly name: string;
   readonly flowName: string;
+  /** The flow's `version` option when the run started (absent when it set none). */
+  readonly flowVersion?: string;
+  /** The flow's `description` option when the run started (absent when it set none). */
+  readonly flowDescription?: string;
   readonly state: { readonly type: StateType; readonly name: string; readonly message: string | null };
   readonly parameters: Record<string, unknown>;
   readonly taskRuns: ReadonlyArray<{
@@ -82,6 +86,8 @@ function flowRunDocument(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
     id: run.id,
     name: run.name,
     flowName: run.flowName,
+    ...(run.flowVersion ? { flowVersion: run.flowVersion } : {}),
+    ...(run.flowDescription ? { flowDescription: run.flowDescription } : {}),
     state: { type: run.state.type, name: run.state.name, message: run.state.message ?? null },
     parameters: run.parameters,
     taskRuns: taskRuns.map((t) => ({
@@ -102,6 +108,8 @@ function describeFlowRun(run: FlowRunRecord, taskRuns: readonly TaskRunWithUpstr
   const header = [
     `Flow run '${run.name}' (${run.id})`,
     `  Flow:        ${run.flowName}`,
+    ...(run.flowVersion ? [`  Version:     ${run.flowVersion}`] : []),
+    ...(run.flowDescription ? [`  Description: ${run.flowDescription}`] : []),
     `  State:       ${run.state.name} (${run.state.type})${run.state.message ? `: ${run.state.message}` : ''}`,
     `  Parameters:  ${JSON.stringify(run.parameters)}`,
     `  Started:     ${formatTime(run.startTime)}`,

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isRedisAddress, parseRedisAddress } from '../runners/redis/redis-address.js';
 import { checkRedis } from '../runners/redis/redis-check.js';
-import { startRedisWorkerPool } from '../runners/redis/redis-worker-pool.js';
+import { DEFAULT_WORKER_CONCURRENCY, startRedisWorkerPool } from '../runners/redis/redis-worker-pool.js';
 import { loadSettings } from '../settings.js';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import { writeErr, writeOut } from './output.js';
@@ -46,7 +46,7 @@ export async function workerCommand(url: string, options: WorkerCommandOptions):
   const missing = imports.filter((m) => !existsSync(m));
   if (missing.length > 0) throw new UsageError(`--import names modules that do not exist: ${missing.join(', ')}.`);
   const nWorkers = options.nworkers === 'auto' ? availableParallelism() : count(options.nworkers, availableParallelism(), '--nworkers');
-  const concurrency = count(options.concurrency, 1, '--concurrency');
+  const concurrency = count(options.concurrency, DEFAULT_WORKER_CONCURRENCY, '--concurrency');
   const memoryLimitMb = options.memoryLimitMb === undefined ? undefined : count(options.memoryLimitMb, 0, '--memory-limit-mb');
   const address = parseRedisAddress(url, loadSettings());
   await checkRedis(address);

@@ -1,61 +1,24 @@
 /**
- * The process's connection to the orchestration record: the store chosen by settings and the
- * batching recorder in front of it. Opened on first use, shared by every run in the process.
+ * The connection to the orchestration record of the running code: the store and batching
+ * recorder of its runtime (the default runtime unless a flow was started under another; see
+ * runtime.ts). Opened on first use, shared by every run of that runtime.
  */
-import { loadSettings, type Settings } from '../settings.js';
-import { BatchRecorder } from '../store/batch-recorder.js';
-import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
-import { errorMessage } from '../states.js';
-import { printLine, setLogThreshold } from './logging.js';
-import { resultMemory } from './result-memory.js';
+import { closeDefaultRuntime, currentRuntime, type EngineClient } from './runtime.js';
 
-/** The store and recorder a process records through. @internal */
-export interface EngineClient {
-  readonly settings: Settings;
-  readonly store: Store;
-  readonly recorder: BatchRecorder;
-}
+export type { EngineClient } from './runtime.js';
 
-let client: Promise<EngineClient> | undefined;
-
-async function open(): Promise<EngineClient> {
-  const settings = loadSettings();
-  setLogThreshold(settings.logging.level, settings.logging.consoleLevel);
-  resultMemory.resize(settings.results.memoryCacheSize);
-  const store = await openStore(settings);
-  const recorder = new BatchRecorder(store, {
-    flushIntervalMs: settings.recording.flushIntervalMs,
-    batchSize: settings.recording.batchSize,
-    onWriteError: (error, attempt) =>
-      printLine(`weft: writing the run record failed (attempt ${attempt}), will retry: ${errorMessage(error)}`),
-  });
-  return { settings, store, recorder };
-}
-
-/** The shared client, opened on first call. @internal */
+/** The current runtime's client, opened on first call. @internal */
 export function getClient(): Promise<EngineClient> {
-  client ??= open().catch((error: unknown) => {
-    client = undefined;
-    throw error;
-  });
-  return client;
+  return currentRuntime().client();
 }
 
 /**
- * Writes what is buffered and closes the record. The next run opens it again (settings are
- * read anew), which is how tests switch `WEFT_HOME`.
+ * Writes what is buffered and closes the default runtime's record. The next run opens a new one
+ * (settings are read anew), which is how tests switch `WEFT_HOME`. Runtimes made with
+ * `createRuntime()` are closed with their own `close()`.
  * @example
  * await closeClient();
  */
 export async function closeClient(): Promise<void> {
-  const current = client;
-  client = undefined;
-  if (!current) return;
-  const { recorder, store } = await current;
-  try {
-    await recorder.flush();
-  } finally {
-    await store.close();
-  }
+  await closeDefaultRuntime();
 }

@@ -9,14 +9,14 @@ import type { Settings } from '../settings.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
 import type { TaskRunner } from '../runners/task-runner.js';
-import { refuseFlowInWorker } from './worker-mode.js';
+import { refuseFlowInWorker } from '../runners/worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
 import { trackFlowRun } from './cancellation.js';
 import { type EngineClient, getClient } from './client.js';
 import { contextStorage, currentContext, type EngineContext } from './context.js';
-import type { FlowDefinition } from './flow-definition.js';
+import type { FlowDefinition, FlowRunOptions } from './flow-definition.js';
 import { FlowRunState } from './flow-run-state.js';
 import { runHooks } from './hooks.js';
 import { toRecordable } from './json-value.js';
@@ -27,7 +27,8 @@ import { raceAbort, sleep } from './abort.js';
 import { retryDelaySeconds } from './retries.js';
 import { emitLog } from './run-log.js';
 import { randomRunName, renderRunName } from './run-names.js';
-import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, snapshot, type State } from '../states.js';
+import { returnedState } from './returned-state.js';
+import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, isState, snapshot, type State } from '../states.js';
 
 /**
  * Runs a flow with raw (unvalidated) parameters and resolves with its final state. With
@@ -38,28 +39,50 @@ import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, err
  */
 export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
   refuseFlowInWorker(def.name);
+  const caller = currentContext()?.flow;
+  if (!caller || retryOf) return runFlowOnce(def, raw, retryOf);
+  // A subflow that completed in an earlier attempt of its parent (a flow retry) is not run again.
+  const key = caller.nextSubflowKey(def.name);
+  const earlier = caller.previousSubflow(key);
+  const state = earlier?.type === 'COMPLETED' ? earlier : await runFlowOnce(def, raw);
+  caller.subflowFinished(key, state);
+  return state;
+}
+
+async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
   const client = await getClient();
   const parent = currentContext()?.flow;
   const input = retryOf ? retryOf.parameters : raw;
   const validation = def.validate(await resolveParameterFutures(input));
   const parameters = validation.ok ? validation.value : isRecord(input) ? input : {};
   const id = retryOf?.id ?? randomUUID(); // random, so a short prefix names a flow run (task runs use time-ordered ids)
-  const name =
-    retryOf?.name ?? (def.options.flowRunName && validation.ok ? renderRunName(def.options.flowRunName, { name: def.name, ...parameters }) : randomRunName());
+  let nameError: unknown;
+  let name: string;
+  try {
+    name = retryOf?.name ?? (def.options.flowRunName && validation.ok ? renderRunName(def.options.flowRunName, { name: def.name, ...parameters }) : randomRunName());
+  } catch (error) {
+    nameError = error; // a run-name function that returned no string: the run is recorded Failed with why
+    name = randomRunName();
+  }
   const runner = (def.options.taskRunner ?? defaultTaskRunner(client.settings)).duplicate();
-  const { persistResult, resultStorage, resultSerializer } = def.options;
+  // A subflow inherits where results go and logPrints from its parent unless it sets its own (as in Prefect).
+  const inherited = parent?.resultOptions ?? {};
+  const { persistResult } = def.options;
+  const resultStorage = def.options.resultStorage ?? inherited.resultStorage;
+  const resultSerializer = def.options.resultSerializer ?? inherited.resultSerializer;
   const flow = new FlowRunState(
     { id, name, flowName: def.name, parameters },
     retryOf ? retryOf.parentFlowRunId : (parent?.info.id ?? null),
     client.recorder,
     runner,
-    def.options.logPrints ?? false,
+    def.options.logPrints ?? parent?.logPrints ?? false,
     client.settings,
     { ...(persistResult !== undefined ? { persistResult } : {}), ...(resultStorage ? { resultStorage } : {}), ...(resultSerializer ? { resultSerializer } : {}) },
     retryOf ? await client.store.listTaskRuns(retryOf.id) : [],
   );
   const run = new FlowRunExecution(def, flow, client, retryOf?.runCount ?? 0);
   if (retryOf) {
+    await client.leases?.claim(id); // before it reopens: a reopened run always has a live owner
     await run.setState(Scheduled('AwaitingRetry', `Retry of a ${retryOf.state.name} run requested`));
     const done = run.execute(parent?.signal);
     if (!parent) trackFlowRun(flow, done);
@@ -79,9 +102,14 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
     startTime: null,
     endTime: null,
     entrypoint: def.entrypoint,
+    ...(def.options.version !== undefined ? { flowVersion: def.options.version } : {}),
+    ...(def.options.description !== undefined ? { flowDescription: def.options.description } : {}),
   });
+  await client.leases?.claim(id);
   notifyFlowRun(run.observed, pending);
-  if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)));
+  // A run refused before it starts still gets a start and an end time (the same instant).
+  if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)), true);
+  if (nameError !== undefined) return run.finish(Failed(nameError), true);
   const done = run.execute(parent?.signal);
   if (!parent) trackFlowRun(flow, done);
   return done;
@@ -122,13 +150,18 @@ class FlowRunExecution<O> {
       await flow.runner.start();
       if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
       state = await this.attempts();
-      await flow.runner.shutdown();
     } catch (error) {
       state = Crashed(error);
     } finally {
       clearTimeout(timer);
       stopListening?.();
       parentSignal?.removeEventListener('abort', onParentAbort);
+    }
+    try {
+      // In every path: a temporary cluster must not outlive its flow run, even when the record failed.
+      await flow.runner.shutdown();
+    } catch (error) {
+      state = Crashed(error);
     }
     return this.finish(state);
   }
@@ -140,20 +173,24 @@ class FlowRunExecution<O> {
       const runCount = this.earlierAttempts + attempt;
       const running = Running(runCount > 1 ? 'Retrying' : 'Running');
       await this.setState(running, { runCount, ...(runCount === 1 ? { startTime: running.timestamp } : {}) });
-      await runHooks(def.options.onRunning, [def.owner, flow.info, running], this.reportHook);
+      await this.hooks(def.options.onRunning, running);
       let state: State;
+      /** A state the function returned is where the run ends, as in Prefect: no retry. */
+      let chosen = false;
       try {
         const fn = def.fn as (p: Record<string, unknown>) => unknown;
         const value = await raceAbort(Promise.resolve(contextStorage.run(this.ctx, () => fn(flow.info.parameters))), flow.signal);
+        chosen = isState(value);
         state = await this.fromReturnValue(value);
       } catch (error) {
         state = this.fromError(error);
       }
       await flow.settled();
-      if (state.type !== 'FAILED' || attempt > retries || flow.signal.aborted) return state;
+      if (state.type !== 'FAILED' || chosen || attempt > retries || flow.signal.aborted) return state;
       const delay = retryDelaySeconds(def.options.retryDelaySeconds, attempt);
       const note = `Retry ${attempt} of ${retries} in ${delay.toFixed(2)}s after ${state.message ?? 'a failure'}`;
       this.log(LOG_LEVELS.WARNING, note);
+      flow.nextAttempt();
       await this.setState(Scheduled('AwaitingRetry', note));
       try {
         await sleep(delay * 1000, flow.signal);
@@ -163,8 +200,10 @@ class FlowRunExecution<O> {
     }
   }
 
-  /** A returned future (or futures inside the value) decides the state; otherwise Completed. */
+  /** A returned State, or a returned future (or futures inside the value), decides the state; otherwise Completed. */
   private async fromReturnValue(value: unknown): Promise<State> {
+    const returned = returnedState(value, this.flow.info.name);
+    if (returned) return returned;
     const { upstream }: Inputs = { upstream: [], promises: [] };
     collectInputs(value, { upstream, promises: [] });
     if (upstream.length === 0) return Completed(value);
@@ -187,10 +226,11 @@ class FlowRunExecution<O> {
   }
 
   /** Writes what is buffered, records the final state and calls the hooks for it. */
-  async finish(state: State): Promise<State> {
-    const { def, flow } = this;
+  async finish(state: State, refused = false): Promise<State> {
+    const { def } = this;
     await this.client.recorder.flush();
-    await this.setState(state, { endTime: state.timestamp });
+    await this.setState(state, { endTime: state.timestamp, ...(refused ? { startTime: state.timestamp } : {}) });
+    this.client.leases?.release(this.flow.info.id);
     const level = state.type === 'COMPLETED' ? LOG_LEVELS.INFO : LOG_LEVELS.ERROR;
     this.log(level, `Finished in state ${state.name}${state.message ? `: ${state.message}` : ''}`);
     const hooks = {
@@ -199,9 +239,15 @@ class FlowRunExecution<O> {
       CRASHED: def.options.onCrashed,
       CANCELLED: def.options.onCancellation,
     }[state.type as 'COMPLETED' | 'FAILED' | 'CRASHED' | 'CANCELLED'];
-    await runHooks(hooks, [def.owner, flow.info, state], this.reportHook);
+    await this.hooks(hooks, state);
     await this.client.recorder.flush();
     return state;
+  }
+
+  /** Calls hooks inside the flow run's context, so getRunContext() and getRunLogger() work in them. */
+  private hooks(hooks: FlowRunOptions<O>['onRunning'], state: State): Promise<void> {
+    const { def, flow } = this;
+    return contextStorage.run(this.ctx, () => runHooks(hooks, [def.owner, flow.info, state], this.reportHook));
   }
 
   async setState(state: State, patch?: FlowRunPatch): Promise<void> {

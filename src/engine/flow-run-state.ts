@@ -10,12 +10,16 @@ import type { TaskRunner } from '../runners/task-runner.js';
 import type { Settings } from '../settings.js';
 import type { TaskRunWithUpstream } from '../store/records.js';
 import type { ResultOptions } from './task-definition.js';
+import type { State } from '../states.js';
 
 /** @internal */
 export class FlowRunState {
   readonly controller = new AbortController();
   readonly handles: TaskRunHandle[] = [];
   private readonly counters = new Map<string, number>();
+  /** Final states of subflows, by call key (`flow-name\u00000`), this attempt and the one before. */
+  private subflows = new Map<string, State>();
+  private previousSubflows = new Map<string, State>();
   /** Task runs of an earlier attempt of this flow run (a retry), by task key and dynamic key. */
   private readonly previous = new Map<string, TaskRunWithUpstream>();
 
@@ -48,6 +52,33 @@ export class FlowRunState {
   /** The same call's task run in an earlier attempt of this flow run, if any. */
   previousRun(taskKey: string, dynamicKey: string): TaskRunWithUpstream | undefined {
     return this.previous.get(`${taskKey}\u0000${dynamicKey}`);
+  }
+
+  /**
+   * Starts another attempt of the flow function in this process (a flow retry): the same calls
+   * get the same task runs again, those that completed with a persisted result are reused
+   * instead of run, and completed subflows are not run again.
+   */
+  nextAttempt(): void {
+    for (const handle of this.handles) this.previous.set(`${handle.taskKey}\u0000${handle.dynamicKey}`, { ...handle.toRecord(), upstream: [] });
+    this.previousSubflows = this.subflows;
+    this.subflows = new Map();
+    this.counters.clear();
+  }
+
+  /** Key of the next subflow call of `flowName` in this attempt. */
+  nextSubflowKey(flowName: string): string {
+    return `${flowName}\u0000${this.nextDynamicKey(`\u0000subflow:${flowName}`)}`;
+  }
+
+  /** The final state of the same subflow call in the attempt before this one. */
+  previousSubflow(key: string): State | undefined {
+    return this.previousSubflows.get(key);
+  }
+
+  /** Notes a subflow call's final state, for a later attempt. */
+  subflowFinished(key: string, state: State): void {
+    this.subflows.set(key, state);
   }
 
   /** Resolves when every task run started so far (and any they start) has a final state. */

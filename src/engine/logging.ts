@@ -1,6 +1,6 @@
 /**
- * Run logs: recorded with the flow run / task run they belong to, and printed to the console
- * at or above `WEFT_LOGGING_LEVEL`.
+ * Run logs: formatting and the console sink they are printed through. Which levels are recorded
+ * and printed belongs to each runtime (`WEFT_LOGGING_LEVEL`; see runtime.ts and run-log.ts).
  */
 import { LOG_LEVELS } from '../log-levels.js';
 import { type LogRecord } from '../store/records.js';
@@ -11,31 +11,14 @@ export type LogLevelName = keyof typeof LOG_LEVELS;
 /** Where printed log lines go; the CLI swaps it while a progress display owns the terminal. */
 export type ConsoleSink = (line: string) => void;
 
+/** Process-wide: there is one terminal, whichever runtime a run records into. */
 let sink: ConsoleSink = (line) => process.stderr.write(`${line}\n`);
-let recordThreshold: number = LOG_LEVELS.INFO;
-let consoleThreshold: number = LOG_LEVELS.INFO;
 
 /** Replaces the console sink; returns the previous one. @internal */
 export function setConsoleSink(next: ConsoleSink): ConsoleSink {
   const previous = sink;
   sink = next;
   return previous;
-}
-
-/** Sets the lowest level recorded and the lowest printed (default: the same). @internal */
-export function setLogThreshold(level: LogLevelName, consoleLevel: LogLevelName = level): void {
-  recordThreshold = LOG_LEVELS[level];
-  consoleThreshold = LOG_LEVELS[consoleLevel];
-}
-
-/** True when a log at `level` is recorded. @internal */
-export function isRecorded(level: number): boolean {
-  return level >= recordThreshold;
-}
-
-/** True when a log at `level` is printed. @internal */
-export function isPrinted(level: number): boolean {
-  return level >= consoleThreshold;
 }
 
 const LEVEL_NAMES = new Map<number, string>(Object.entries(LOG_LEVELS).map(([k, v]) => [v, k]));

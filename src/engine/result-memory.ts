@@ -70,6 +70,3 @@ export class ResultMemory {
     }
   }
 }
-
-/** The process-wide cache of persisted results (capacity from `results.memoryCacheSize`). @internal */
-export const resultMemory = new ResultMemory(100);

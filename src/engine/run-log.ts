@@ -1,10 +1,12 @@
 /**
  * Emitting a log line for a run: printed through the console sink and recorded through the
- * run's recorder, both only at or above the configured level.
+ * run's recorder, both only at or above the levels of the run's runtime.
  */
 import { currentContext, type EngineContext, type LogSink } from './context.js';
-import { formatLogLine, isPrinted, isRecorded, printLine } from './logging.js';
+import { formatLogLine, printLine } from './logging.js';
+import { currentRuntime } from './runtime.js';
 import type { LogRecord } from '../store/records.js';
+import { redactSecrets } from '../redact.js';
 
 /** Who a log line is about, as printed: `Task run 'inc-0'`, `Flow run 'brisk-otter'`. @internal */
 export function describeContext(ctx: EngineContext | undefined): string {
@@ -16,15 +18,16 @@ export function describeContext(ctx: EngineContext | undefined): string {
 
 /** Logs `message` for the run of `ctx` (default: the running code's context). @internal */
 export function emitLog(level: number, message: string, name = 'weft', ctx: EngineContext | undefined = currentContext()): void {
-  const recorded = isRecorded(level);
-  const printed = isPrinted(level);
+  const thresholds = currentRuntime().logThresholds();
+  const recorded = level >= thresholds.record;
+  const printed = level >= thresholds.console;
   if (!recorded && !printed) return;
   const record: LogRecord = {
     flowRunId: ctx?.flow?.info.id ?? ctx?.flowRun?.id ?? null,
     taskRunId: ctx?.taskRun?.id ?? null,
     name,
     level,
-    message,
+    message: redactSecrets(message),
     timestamp: new Date().toISOString(),
   };
   if (recorded) ctx?.recorder?.log(record);
@@ -32,7 +35,9 @@ export function emitLog(level: number, message: string, name = 'weft', ctx: Engi
 }
 
 /** Records and prints a log line written elsewhere (a cluster worker) as if written here. @internal */
-export function relayLog(record: LogRecord, who: string, recorder: LogSink | undefined): void {
-  if (isRecorded(record.level)) recorder?.log(record);
-  if (isPrinted(record.level)) printLine(formatLogLine(record, who));
+export function relayLog(logged: LogRecord, who: string, recorder: LogSink | undefined): void {
+  const record = { ...logged, message: redactSecrets(logged.message) };
+  const thresholds = currentRuntime().logThresholds();
+  if (record.level >= thresholds.record) recorder?.log(record);
+  if (record.level >= thresholds.console) printLine(formatLogLine(record, who));
 }

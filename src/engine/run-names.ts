@@ -3,6 +3,7 @@
  * generated `adjective-animal` names flow runs get by default.
  */
 import { UsageError } from '../errors.js';
+import { declaredParameters } from './parameter-defaults.js';
 
 /** A run name: a template over the run's parameters, or a function of them. */
 export type RunNameSpec = string | ((parameters: Readonly<Record<string, unknown>>) => string);
@@ -53,7 +54,13 @@ function show(value: unknown): string {
 
 /** Renders a run name from a template or function. @internal */
 export function renderRunName(spec: RunNameSpec, values: Readonly<Record<string, unknown>>): string {
-  if (typeof spec === 'function') return String(spec(values));
+  if (typeof spec === 'function') {
+    const name: unknown = spec(values);
+    if (typeof name !== 'string' || name === '') {
+      throw new UsageError(`The run-name function ${spec.name ? `'${spec.name}' ` : ''}returned ${name === '' ? 'an empty string' : typeof name}; it must return a non-empty string.`);
+    }
+    return name;
+  }
   return spec.replace(FIELD, (_, field: string) => show(lookup(values, field.trim())));
 }
 
@@ -63,39 +70,7 @@ export function renderRunName(spec: RunNameSpec, values: Readonly<Record<string,
  * @internal
  */
 export function parameterNames(fn: (...args: never[]) => unknown): string[] {
-  const source = Function.prototype.toString.call(fn);
-  const arrowSingle = /^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(source);
-  if (arrowSingle?.[1]) return [arrowSingle[1]];
-  const open = source.indexOf('(');
-  if (open < 0) return [];
-  let depth = 0;
-  let end = open;
-  for (let i = open; i < source.length; i++) {
-    const c = source[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    if (depth === 0) {
-      end = i;
-      break;
-    }
-  }
-  const list = source.slice(open + 1, end);
-  const parts: string[] = [];
-  let current = '';
-  depth = 0;
-  for (const c of list) {
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    if (c === ',' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else current += c;
-  }
-  if (current.trim()) parts.push(current);
-  return parts.map((part, i) => {
-    const name = /^\s*(?:\.\.\.)?\s*([A-Za-z_$][\w$]*)/.exec(part)?.[1];
-    return name ?? `arg${i}`;
-  });
+  return declaredParameters(fn).map((p) => p.name);
 }
 
 const ADJECTIVES = [

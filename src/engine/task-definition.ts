@@ -4,6 +4,7 @@
  */
 import type { TaskRunInfo } from '../run-info.js';
 import type { HookOption } from './hooks.js';
+import type { DeclaredParameter } from './parameter-defaults.js';
 import type { RetryDelay } from './retries.js';
 import type { RunNameSpec } from './run-names.js';
 import type { State } from '../states.js';
@@ -70,6 +71,8 @@ export interface TaskDefinition<Owner = unknown> {
   readonly options: TaskRunOptions<Owner>;
   /** Parameter names of `fn`, for run-name templates. */
   readonly parameterNames: readonly string[];
+  /** The parameters of `fn` with their defaults, so a left-out argument still has its value in names and keys. */
+  readonly parameters: readonly DeclaredParameter[];
   /** The SDK object hooks receive. */
   readonly owner: Owner;
   /** The function's source, for the TASK_SOURCE cache policy. */

@@ -4,9 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newRunId } from './ids.js';
-import { CancelledError, ForeignFutureError, RemoteTaskError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
+import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
 import type { AttemptExecutor } from '../runners/attempt.js';
-import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { awaitPromises, collectInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
@@ -17,6 +16,7 @@ import { callTaskFunction } from './task-call.js';
 import { cachedOrRun, persistResult, reuseEarlierResult, type CachingRun } from './task-run-caching.js';
 import { planResult, valueOf, type ResultPlan } from './task-results.js';
 import { getClient } from './client.js';
+import { currentRuntime } from './runtime.js';
 import { currentContext, type TaskRunInfo } from './context.js';
 import type { FlowRunState } from './flow-run-state.js';
 import { runHooks } from './hooks.js';
@@ -26,12 +26,12 @@ import { retryDelaySeconds } from './retries.js';
 import { emitLog } from './run-log.js';
 import { executeRemotely } from './remote-attempt.js';
 import { renderRunName } from './run-names.js';
+import { returnedState } from './returned-state.js';
+import { namedArguments } from './parameter-defaults.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from '../states.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
 
-/** Runner for task runs called outside any flow. */
-const detachedRunner = new ConcurrentTaskRunner();
 /**
  * At most this many task runs that persist their result are between start and persisted: a
  * wide map of persisted results holds a bounded number of values in memory, not all of them.
@@ -78,6 +78,13 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
   flow?.handles.push(handle);
   void new TaskRunExecution(def, handle, flow, context?.taskRun !== undefined).start(args, inputs, previous);
   return handle;
+}
+
+/** The final state, able to read its result back however it is kept (non-enumerable: not part of its data). */
+function withResultReader(state: State, handle: TaskRunHandle): State {
+  if (state.type !== 'COMPLETED' || Object.isFrozen(state)) return state;
+  Object.defineProperty(state, 'readResult', { value: () => valueOf(handle), enumerable: false });
+  return state;
 }
 
 class TaskRunExecution<O> {
@@ -143,7 +150,7 @@ class TaskRunExecution<O> {
         // the recorder itself is gone; the handle still settles
       }
     }
-    h.settle(final);
+    h.settle(withResultReader(final, h));
   }
 
   /** Waits for upstream task runs; gives the final state when one failed and blocks this run. */
@@ -152,7 +159,8 @@ class TaskRunExecution<O> {
     const blocker = upstream.find((u) => !u.allowFailure && u.handle.state.type !== 'COMPLETED');
     if (!blocker) return undefined;
     if (this.flow?.signal.aborted) return this.finish(this.cancelled());
-    const error = new UpstreamFailedError(this.handle.name, blocker.handle.name, blocker.handle.state.name);
+    const upstreamError: unknown = blocker.handle.state.error;
+    const error = new UpstreamFailedError(this.handle.name, blocker.handle.name, blocker.handle.state.name, upstreamError === undefined ? undefined : { cause: upstreamError });
     return this.finish(Failed(error, 'UpstreamFailed'));
   }
 
@@ -170,7 +178,13 @@ class TaskRunExecution<O> {
     if (this.flow?.signal.aborted) return this.finish(this.cancelled());
     const resolved = hasInputs ? args.map((arg) => resolveFutures(arg, values)) : args;
     const spec = this.def.options.taskRunName;
-    if (spec !== undefined) this.handle.name = renderRunName(spec, this.templateValues(resolved));
+    if (spec !== undefined) {
+      try {
+        this.handle.name = renderRunName(spec, this.templateValues(resolved));
+      } catch (error) {
+        return this.finish(Failed(error));
+      }
+    }
     const plan = planResult(this.def, this.handle, resolved, this.flow, this.settings, (message) => this.log(LOG_LEVELS.WARNING, message));
     const run = (executor?: AttemptExecutor): Promise<State> => {
       this.executor = executor;
@@ -181,7 +195,7 @@ class TaskRunExecution<O> {
       // once. A nested call skips the bound: its caller may hold a slot it waits in.
       return this.nested ? work() : persistedInFlight.run(work);
     };
-    return (this.flow?.runner ?? detachedRunner).submit({
+    return (this.flow?.runner ?? currentRuntime().fallbackRunner).submit({
       taskRunId: this.handle.id,
       taskKey: this.def.taskKey,
       taskName: this.def.name,
@@ -194,9 +208,7 @@ class TaskRunExecution<O> {
   }
 
   private templateValues(args: readonly unknown[]): Record<string, unknown> {
-    const values: Record<string, unknown> = { name: this.def.name };
-    this.def.parameterNames.forEach((name, i) => (values[name] = args[i]));
-    return values;
+    return { name: this.def.name, ...namedArguments(this.def.parameters, args) };
   }
 
   private async attempts(args: readonly unknown[], plan: ResultPlan | undefined): Promise<State> {
@@ -214,12 +226,16 @@ class TaskRunExecution<O> {
       this.record(Running(attempt > 1 ? 'Retrying' : 'Running'));
       if (options.onRunning) await runHooks(options.onRunning, [owner, info, h.state], this.reportHook);
       let state: State;
+      /** A state the function returned is where the run ends, as in Prefect: no retry. */
+      let chosen: State | undefined;
       if (this.executor) {
-        state = await this.remoteAttempt(this.executor, args, info);
+        ({ state, chosen } = await this.remoteAttempt(this.executor, args, info));
       } else {
         try {
           const out = this.call(args, info);
-          state = Completed(out instanceof Promise ? await out : out);
+          const value: unknown = out instanceof Promise ? await out : out;
+          chosen = returnedState(value, h.name);
+          state = chosen ?? Completed(value);
         } catch (error) {
           state = this.failure(error);
         }
@@ -231,7 +247,7 @@ class TaskRunExecution<O> {
         this.log(LOG_LEVELS.WARNING, `Attempt ${attempt} crashed (${state.message ?? 'worker lost'}); running it again on another worker`, info);
         continue;
       }
-      if ((state.type === 'FAILED' || state.type === 'CRASHED') && retried < retries && (await this.shouldRetry(info, state))) {
+      if ((state.type === 'FAILED' || state.type === 'CRASHED') && !chosen && retried < retries && (await this.shouldRetry(info, state))) {
         retried++;
         const delay = retryDelaySeconds(options.retryDelaySeconds, retried, options.retryJitterFactor);
         const note = `Retry ${retried} of ${retries} in ${delay.toFixed(2)}s after ${state.message ?? 'a failure'}`;
@@ -251,10 +267,13 @@ class TaskRunExecution<O> {
   }
 
   /** One attempt on a worker of a cluster: the function runs there, its logs are recorded here. */
-  private async remoteAttempt(executor: AttemptExecutor, args: readonly unknown[], info: TaskRunInfo): Promise<State> {
+  private async remoteAttempt(executor: AttemptExecutor, args: readonly unknown[], info: TaskRunInfo): Promise<{ state: State; chosen?: State }> {
     const outcome = await executeRemotely(executor, this.def, { info, runCount: this.handle.runCount, args }, this.flow, this.recorder);
-    if (outcome.ok) return Completed(outcome.value);
-    return outcome.crashed ? Crashed(outcome.error) : this.failure(outcome.error);
+    if (outcome.ok) {
+      const chosen = returnedState(outcome.value, this.handle.name);
+      return chosen ? { state: chosen, chosen } : { state: Completed(outcome.value) };
+    }
+    return { state: outcome.crashed ? Crashed(outcome.error) : this.failure(outcome.error) };
   }
 
   /** Calls the task function in its context, bounded by its timeout and the flow's cancellation. */
@@ -269,8 +288,7 @@ class TaskRunExecution<O> {
   }
 
   private failure(error: unknown): State {
-    // A timeout in a worker comes back as a RemoteTaskError named TaskTimeoutError.
-    if (error instanceof TaskTimeoutError || (error instanceof RemoteTaskError && error.name === 'TaskTimeoutError')) return Failed(error, 'TimedOut');
+    if (error instanceof TaskTimeoutError) return Failed(error, 'TimedOut'); // a worker's arrives rebuilt as one
     if (this.flow?.signal.aborted && error === this.flow.signal.reason) return this.cancelled();
     return Failed(error);
   }

@@ -3,23 +3,28 @@
  * serializer), whether a cached result can stand in for running it, writing the result, and
  * reading a result back for a future or a downstream task.
  */
-import { ResultStorageError, UnhashableInputError, UnserializableResultError, WeftError } from '../errors.js';
+import { UnhashableInputError, UnserializableResultError, WeftError } from '../errors.js';
 import { NONE } from '../results/cache-policies.js';
-import { defaultResultStorage, openResultStorage } from '../results/open-result-storage.js';
-import { decodeResultRecord, encodeResultRecord, isExpired } from '../results/result-record.js';
+import { encodeResultRecord } from '../results/result-record.js';
 import type { ResultStorage } from '../results/result-storage.js';
+import { missingResult, readResult, storageFor as openedStorage } from '../results/result-references.js';
 import { resolveSerializer, type Serializer } from '../results/serializers.js';
 import { renderStorageKey } from '../results/storage-key-template.js';
 import type { ResultReference } from '../store/records.js';
 import type { Settings } from '../settings.js';
 import { getClient } from './client.js';
 import type { FlowRunState } from './flow-run-state.js';
-import { resultMemory } from './result-memory.js';
+import { namedArguments } from './parameter-defaults.js';
+import { currentRuntime } from './runtime.js';
 import type { ResultOptions, TaskDefinition } from './task-definition.js';
 import type { TaskRunHandle } from './task-run-handle.js';
 
+export { loadReference, readResult, type CachedResult } from '../results/result-references.js';
+
 /** What happens to one task run's result. @internal */
 export interface ResultPlan {
+  /** Identity of the task (`module:name`), written with the result and checked on a cache hit. */
+  readonly taskKey: string;
   readonly storage: ResultStorage;
   readonly serializer: Serializer;
   readonly persist: boolean;
@@ -31,27 +36,9 @@ export interface ResultPlan {
   readonly inMemory: true | 'bounded' | false;
 }
 
-/** A cached result found in storage. @internal */
-export interface CachedResult {
-  readonly value: unknown;
-  readonly reference: ResultReference;
-  /** Size of the stored record, for the byte bound of the memory cache. */
-  readonly bytes: number;
-}
-
-const storages = new Map<string, ResultStorage>();
-
-/** The storage a descriptor or instance names (descriptors opened once per process). @internal */
+/** The storage a descriptor or instance names, opened once per runtime. @internal */
 export function storageFor(spec: ResultStorage | string | undefined, settings: Settings): ResultStorage {
-  const descriptor = typeof spec === 'string' ? spec : spec === undefined ? settings.results.defaultStorage : undefined;
-  if (typeof spec === 'object') return spec;
-  const key = descriptor || `local-default:${settings.home}`;
-  let storage = storages.get(key);
-  if (!storage) {
-    storage = descriptor ? openResultStorage(descriptor, { home: settings.home }) : defaultResultStorage(settings.home);
-    storages.set(key, storage);
-  }
-  return storage;
+  return openedStorage(spec, settings, currentRuntime().resultStorages);
 }
 
 function typeName(value: unknown): string {
@@ -81,16 +68,15 @@ export function planResult<O>(
   if (!persist) return undefined; // the hot path: nothing to write, nothing to look up
   const storage = storageFor(o.resultStorage ?? inherited.resultStorage, settings);
   const serializer = resolveSerializer(o.resultSerializer ?? inherited.resultSerializer ?? settings.results.defaultSerializer);
-  const named: Record<string, unknown> = {};
-  def.parameterNames.forEach((name, i) => (named[name] = args[i]));
+  const named = namedArguments(def.parameters, args);
   let cacheKey: string | undefined;
   if (asksForCache && !settings.tasks.disableCaching) {
     if (o.resultStorageKey !== undefined) {
       cacheKey = renderStorageKey(o.resultStorageKey, {
         taskName: def.name,
         parameters: named,
-        ...(flow ? { flowRun: { id: flow.info.id, name: flow.info.name } } : {}),
-        taskRun: { id: handle.id, mapIndex: handle.mapIndex },
+        ...(flow ? { flowRun: { id: flow.info.id, name: flow.info.name, flowName: flow.info.flowName } } : {}),
+        taskRun: { id: handle.id, mapIndex: handle.mapIndex, name: handle.name },
       });
     } else {
       const context = { taskKey: def.taskKey, taskSource: def.source, arguments: named, flowRunId: flow?.info.id ?? null, flowParameters: flow?.info.parameters ?? {} };
@@ -104,6 +90,7 @@ export function planResult<O>(
   }
   const inMemory = o.cacheResultInMemory === true ? true : o.cacheResultInMemory === false ? false : 'bounded';
   return {
+    taskKey: def.taskKey,
     storage,
     serializer,
     persist,
@@ -112,16 +99,6 @@ export function planResult<O>(
     ...(o.cacheExpirationSeconds !== undefined ? { expirationSeconds: o.cacheExpirationSeconds } : {}),
     inMemory,
   };
-}
-
-/** Reads and decodes a result at `key`; undefined when absent or expired. @internal */
-export async function readResult(storage: ResultStorage, key: string): Promise<CachedResult | undefined> {
-  const bytes = await storage.read(key);
-  if (!bytes) return undefined;
-  const { meta, payload } = decodeResultRecord(bytes, `${storage.descriptor} key '${key}'`);
-  if (isExpired(meta)) return undefined;
-  const value = resolveSerializer(meta.serializer).loads(payload);
-  return { value, reference: { storage: storage.descriptor, key, serializer: meta.serializer, producedBy: meta.producedBy }, bytes: bytes.length };
 }
 
 /** A result serialized for storage: the record's bytes and where its payload starts in them. @internal */
@@ -147,7 +124,7 @@ export function encodeResult(plan: ResultPlan, value: unknown, producedBy: strin
   }
   const createdAt = new Date();
   const expiresAt = plan.expirationSeconds === undefined ? null : new Date(createdAt.getTime() + plan.expirationSeconds * 1000).toISOString();
-  const record = encodeResultRecord({ serializer: plan.serializer.name, producedBy, createdAt: createdAt.toISOString(), expiresAt }, payload);
+  const record = encodeResultRecord({ serializer: plan.serializer.name, producedBy, taskKey: plan.taskKey, createdAt: createdAt.toISOString(), expiresAt }, payload);
   return { record, payloadOffset: record.length - payload.length };
 }
 
@@ -162,27 +139,15 @@ export function decodeEncoded(plan: ResultPlan, encoded: EncodedResult): unknown
   return plan.serializer.loads(encoded.record.subarray(encoded.payloadOffset));
 }
 
-/** Reads a recorded result back from wherever its reference says. @internal */
-export async function loadReference(reference: ResultReference, settings: Settings): Promise<unknown> {
-  const found = await readResult(storageFor(reference.storage, settings), reference.key);
-  if (!found) throw missing(reference);
-  return found.value;
-}
-
-function missing(reference: ResultReference): ResultStorageError {
-  return new ResultStorageError(
-    `The result of task run ${reference.producedBy} is missing from ${reference.storage} (key '${reference.key}'). It may have expired or been deleted; retry the run to compute it again.`,
-  );
-}
-
 /** The value of a completed task run: on its state, in the memory cache, or read from storage. @internal */
 export async function valueOf(handle: TaskRunHandle, settings?: Settings): Promise<unknown> {
   if (handle.resultOnState || handle.state.type !== 'COMPLETED') return handle.state.result;
+  const { resultMemory } = currentRuntime();
   if (resultMemory.has(handle.id)) return resultMemory.get(handle.id);
   const reference = handle.resultRef;
   if (!reference) throw new WeftError(`Task run '${handle.name}' kept no result in memory and has no persisted result.`);
   const found = await readResult(storageFor(reference.storage, settings ?? (await getClient()).settings), reference.key);
-  if (!found) throw missing(reference);
+  if (!found) throw missingResult(reference);
   if (handle.resultInBoundedMemory) resultMemory.set(handle.id, found.value, found.bytes);
   return found.value;
 }

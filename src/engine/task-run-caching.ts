@@ -7,7 +7,7 @@ import { lockFor } from '../results/cache-lock.js';
 import type { Settings } from '../settings.js';
 import type { ResultReference } from '../store/records.js';
 import { LOG_LEVELS } from '../log-levels.js';
-import { resultMemory } from './result-memory.js';
+import { currentRuntime } from './runtime.js';
 import { errorMessage, type State } from '../states.js';
 import type { TaskRunHandle } from './task-run-handle.js';
 import { decodeEncoded, encodeResult, loadReference, readResult, storeResult, type CachedResult, type EncodedResult, type ResultPlan } from './task-results.js';
@@ -38,12 +38,25 @@ export async function cachedOrRun(run: CachingRun, args: readonly unknown[], pla
 }
 
 async function lookup(run: CachingRun, plan: ResultPlan, key: string): Promise<CachedResult | undefined> {
+  let found: CachedResult | undefined;
   try {
-    return await readResult(plan.storage, key);
+    found = await readResult(plan.storage, key);
   } catch (error) {
     run.log(LOG_LEVELS.WARNING, `Cached result unusable, computing again: ${errorMessage(error)}`);
     return undefined;
   }
+  // Two tasks whose keys collide (the same resultStorageKey template, a shared cacheKeyFn) must
+  // never take each other's values: a result made by another task is a miss.
+  if (found && found.taskKey !== plan.taskKey) {
+    const maker = found.taskKey === undefined ? 'a task this version cannot identify (written by an older Weft)' : `task '${found.taskKey}'`;
+    run.log(
+      LOG_LEVELS.WARNING,
+      `Cached result at key '${key}' in ${plan.storage.descriptor} was made by ${maker}, not by this task '${plan.taskKey}': ` +
+        `computing again, and the result replaces it. Give one of the tasks another name or another resultStorageKey (or cache key) so they stop replacing each other's results.`,
+    );
+    return undefined;
+  }
+  return found;
 }
 
 /** Reuses the persisted result of this call from an earlier attempt of the flow run; undefined to run again. @internal */
@@ -111,7 +124,7 @@ function keep(handle: TaskRunHandle, state: State, inMemory: ResultPlan['inMemor
   handle.resultOnState = false;
   if (inMemory === 'bounded') {
     handle.resultInBoundedMemory = true;
-    resultMemory.set(handle.id, state.result, bytes);
+    currentRuntime().resultMemory.set(handle.id, state.result, bytes);
   }
   const { result: _dropped, ...rest } = state;
   return rest;
@@ -119,6 +132,7 @@ function keep(handle: TaskRunHandle, state: State, inMemory: ResultPlan['inMemor
 
 /** The write failed, so the value has no other home: back on the state (decoded again if the memory cache let it go). */
 function restore(handle: TaskRunHandle, state: State, plan: ResultPlan, encoded: EncodedResult): State {
+  const { resultMemory } = currentRuntime();
   const value = resultMemory.has(handle.id) ? resultMemory.get(handle.id) : decodeEncoded(plan, encoded);
   resultMemory.delete(handle.id);
   handle.resultOnState = true;

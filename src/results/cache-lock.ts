@@ -24,6 +24,13 @@ export interface CacheLock {
    * @default options.timeoutMs undefined (no timeout)
    */
   acquire(key: string, options?: { timeoutMs?: number }): Promise<() => Promise<void>>;
+  /**
+   * How many callers in this process are queued for `key` behind another caller in this process
+   * (for every key when none is given), e.g. to see that a second run waits for the one computing.
+   * @example
+   * if (lockFor(storage).waiting(cacheKey) > 0) console.log('another run waits for this result');
+   */
+  waiting(key?: string): number;
 }
 
 class CombinedLock implements CacheLock {
@@ -31,6 +38,10 @@ class CombinedLock implements CacheLock {
     private readonly local: InProcessLock,
     private readonly file: FileLock | undefined,
   ) {}
+
+  waiting(key?: string): number {
+    return this.local.waiting(key);
+  }
 
   async acquire(key: string, options?: { timeoutMs?: number }): Promise<() => Promise<void>> {
     const started = Date.now();

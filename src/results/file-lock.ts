@@ -5,9 +5,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { mkdir, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ResultStorageError } from '../errors.js';
+import { ResultPathOutsideStorageError, ResultStorageError } from '../errors.js';
 import { lockTimeout } from './in-process-lock.js';
 
 /**
@@ -99,13 +99,21 @@ export class FileLock {
   }
 
   private async ensureDirectory(): Promise<void> {
+    let isLink = false;
     try {
       await mkdir(this.options.directory, { recursive: true });
+      isLink = (await lstat(this.options.directory)).isSymbolicLink();
     } catch (err) {
       throw new ResultStorageError(
         `Cannot create the cache lock directory ${this.options.directory} (${errnoCode(err) ?? String(err)}). ` +
           `Make the result storage directory writable by this user.`,
         { cause: err },
+      );
+    }
+    if (isLink) {
+      throw new ResultPathOutsideStorageError(
+        `The cache lock directory ${this.options.directory} is a symbolic link: lock files would be written wherever it leads. Remove the link.`,
+        this.options.directory,
       );
     }
   }

@@ -43,6 +43,14 @@ export class InProcessLock {
     });
   }
 
+  /** How many callers in this process wait for `key` (for every key when none is given). */
+  waiting(key?: string): number {
+    if (key !== undefined) return this.queues.get(key)?.length ?? 0;
+    let n = 0;
+    for (const queue of this.queues.values()) n += queue.length;
+    return n;
+  }
+
   private releaser(key: string): () => void {
     let released = false;
     return () => {

@@ -2,9 +2,10 @@
  * Result storage on the local filesystem: one file per key under a base directory.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { ResultStorageError } from '../errors.js';
+import { constants } from 'node:fs';
+import { lstat, mkdir, readFile, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { ResultPathOutsideStorageError, ResultStorageError } from '../errors.js';
 import type { ResultStorage } from './result-storage.js';
 import { IoLimiter } from './io-limiter.js';
 import { checkStorageKeyPath } from './storage-key-check.js';
@@ -23,11 +24,18 @@ function errnoCode(err: unknown): string | undefined {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
 
+/** Opening flags that refuse a symbolic link as the last component (where the OS has O_NOFOLLOW). */
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+/** A temp file: created new (never an existing file or link), never through a link. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
+
 /**
  * Stores each key as a file `${basePath}/${key}`; a key with `/` makes subdirectories. Writes
  * are atomic (a temp file renamed into place), so a reader sees the old bytes or the new ones.
  * A key with a `..` segment is a `UsageError`; a path that cannot be written is a
- * `ResultStorageError` naming it, raised at the first write.
+ * `ResultStorageError` naming it, raised at the first write. A symbolic link inside the base
+ * directory (on a key's directories or as its file) that leads outside it is refused with a
+ * `ResultPathOutsideStorageError` naming the link: nothing is read, written or deleted through it.
  * @example
  * const storage = new LocalFileStorage({ basePath: '/var/weft/storage' });
  * await storage.write('reports/2026-01-01', bytes);
@@ -40,6 +48,8 @@ export class LocalFileStorage implements ResultStorage {
   private readonly madeDirectories = new Set<string>();
   /** File operations in flight, bounded so a wide map cannot run out of file descriptors. */
   private readonly io = new IoLimiter(64);
+  /** The base directory with its own links resolved (the user chose it, links and all). */
+  private realBase: string | undefined;
 
   constructor(options: LocalFileStorageOptions) {
     this.basePath = resolve(options.basePath);
@@ -52,16 +62,52 @@ export class LocalFileStorage implements ResultStorage {
     return join(this.basePath, key);
   }
 
+  /**
+   * Refuses a key whose path, below the base, goes through a symbolic link that leads outside the
+   * base (or nowhere). Gives whether the file itself is such a link (one that stays inside).
+   * Components that do not exist yet are fine: `mkdir` makes real directories under checked ones.
+   */
+  private async confine(key: string, file: string): Promise<{ fileIsLink: boolean }> {
+    let path = this.basePath;
+    for (const part of relative(this.basePath, file).split(sep)) {
+      path = join(path, part);
+      let isLink: boolean;
+      try {
+        isLink = (await lstat(path)).isSymbolicLink();
+      } catch (err) {
+        const code = errnoCode(err);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return { fileIsLink: false };
+        throw err;
+      }
+      if (!isLink) continue;
+      this.realBase ??= await realpath(this.basePath);
+      const target = await realpath(path).catch(() => undefined);
+      if (target === undefined || (target !== this.realBase && !target.startsWith(this.realBase + sep))) {
+        const points = target ?? `${await readlink(path).catch(() => '?')} (which does not exist)`;
+        throw new ResultPathOutsideStorageError(
+          `Refused result '${key}': ${path} is a symbolic link to ${points}, outside the result storage ${this.basePath}. ` +
+            `Nothing was read or written through it. Remove the link (results belong under the storage directory), ` +
+            `or point resultStorage at that place itself.`,
+          path,
+        );
+      }
+      if (path === file) return { fileIsLink: true };
+    }
+    return { fileIsLink: false };
+  }
+
   async write(key: string, data: Uint8Array): Promise<void> {
     const file = this.pathOf(key);
     const directory = dirname(file);
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     const attempt = async (): Promise<void> => {
+      await this.confine(key, file);
       if (!this.madeDirectories.has(directory)) {
         await mkdir(directory, { recursive: true });
         this.madeDirectories.add(directory);
       }
-      await writeFile(temp, data);
+      await writeFile(temp, data, { flag: CREATE_NEW });
+      // rename replaces a link at `file` itself; it never writes through one.
       await rename(temp, file);
     };
     try {
@@ -73,6 +119,7 @@ export class LocalFileStorage implements ResultStorage {
         await this.io.run(attempt);
       }
     } catch (err) {
+      if (err instanceof ResultPathOutsideStorageError) throw err;
       await rm(temp, { force: true }).catch(() => undefined);
       throw new ResultStorageError(
         `Cannot write result '${key}' to ${file} (${errnoCode(err) ?? String(err)}). ` +
@@ -85,8 +132,10 @@ export class LocalFileStorage implements ResultStorage {
   async read(key: string): Promise<Uint8Array | undefined> {
     const file = this.pathOf(key);
     try {
-      return new Uint8Array(await this.io.run(() => readFile(file)));
+      const { fileIsLink } = await this.confine(key, file);
+      return new Uint8Array(await this.io.run(() => readFile(file, { flag: constants.O_RDONLY | (fileIsLink ? 0 : NOFOLLOW) })));
     } catch (err) {
+      if (err instanceof ResultPathOutsideStorageError) throw err;
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
       throw new ResultStorageError(
@@ -99,8 +148,10 @@ export class LocalFileStorage implements ResultStorage {
   async delete(key: string): Promise<void> {
     const file = this.pathOf(key);
     try {
+      await this.confine(key, file);
       await this.io.run(() => rm(file, { force: true }));
     } catch (err) {
+      if (err instanceof ResultPathOutsideStorageError) throw err;
       throw new ResultStorageError(
         `Cannot delete result '${key}' at ${file} (${errnoCode(err) ?? String(err)}). Check the directory's permissions.`,
         { cause: err },

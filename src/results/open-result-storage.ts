@@ -4,6 +4,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 import { LocalFileStorage } from './local-file-storage.js';
 import type { ResultStorage } from './result-storage.js';
 import { S3Storage } from './s3-storage.js';
@@ -12,7 +13,7 @@ const S3_PARAMS = new Set(['endpoint', 'region', 'forcePathStyle']);
 
 function usage(descriptor: string, why: string): UsageError {
   return new UsageError(
-    `Invalid result storage '${descriptor}': ${why}. Use 'local:/absolute/path', 'local:relative/path' ` +
+    `Invalid result storage '${redactSecrets(descriptor)}': ${why}. Use 'local:/absolute/path', 'local:relative/path' ` +
       `(relative to the current directory), 'local:' (WEFT_HOME/storage) or ` +
       `'s3://bucket/prefix?endpoint=http://host:port&region=us-east-1'.`,
   );

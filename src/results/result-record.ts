@@ -11,13 +11,18 @@ import { CorruptResultError } from '../errors.js';
 /**
  * The metadata kept with a persisted result.
  * @example
- * const meta: ResultMetadata = { serializer: 'v8', producedBy: taskRunId, createdAt: new Date().toISOString(), expiresAt: null };
+ * const meta: ResultMetadata = { serializer: 'v8', producedBy: taskRunId, taskKey: 'flows/etl.ts:download', createdAt: new Date().toISOString(), expiresAt: null };
  */
 export interface ResultMetadata {
   /** Name of the serializer that wrote the payload (see `resolveSerializer`). */
   readonly serializer: string;
   /** Id of the task run that produced the value. */
   readonly producedBy: string;
+  /**
+   * Identity (`module:name`) of the task that produced the value, so a task never takes another
+   * task's result for its own when their keys collide. Absent in records of older versions.
+   */
+  readonly taskKey?: string;
   /** ISO timestamp of the write. */
   readonly createdAt: string;
   /** ISO timestamp after which the result is not used as a cache hit; `null` = never expires. */
@@ -39,7 +44,13 @@ function sha256(bytes: Uint8Array): Uint8Array {
  */
 export function encodeResultRecord(meta: ResultMetadata, payload: Uint8Array): Uint8Array {
   const metaBytes = new TextEncoder().encode(
-    JSON.stringify({ serializer: meta.serializer, producedBy: meta.producedBy, createdAt: meta.createdAt, expiresAt: meta.expiresAt }),
+    JSON.stringify({
+      serializer: meta.serializer,
+      producedBy: meta.producedBy,
+      ...(meta.taskKey === undefined ? {} : { taskKey: meta.taskKey }),
+      createdAt: meta.createdAt,
+      expiresAt: meta.expiresAt,
+    }),
   );
   const out = new Uint8Array(HEADER + metaBytes.length + payload.length);
   const view = new DataView(out.buffer);
@@ -65,6 +76,7 @@ function isMetadata(value: unknown): value is ResultMetadata {
   return (
     typeof m.serializer === 'string' &&
     typeof m.producedBy === 'string' &&
+    (m.taskKey === undefined || typeof m.taskKey === 'string') &&
     typeof m.createdAt === 'string' &&
     (m.expiresAt === null || typeof m.expiresAt === 'string')
   );

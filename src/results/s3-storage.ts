@@ -3,7 +3,8 @@
  */
 import type * as AwsS3 from '@aws-sdk/client-s3';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { ResultStorageError } from '../errors.js';
+import { ResultStorageError, UsageError } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 import type { ResultStorage } from './result-storage.js';
 import { checkStorageKeyPath } from './storage-key-check.js';
 
@@ -59,6 +60,13 @@ export class S3Storage implements ResultStorage {
   private readonly where: string;
 
   constructor(options: S3StorageOptions) {
+    // The endpoint goes into the descriptor, which the record keeps: it must hold no secret.
+    if (options.endpoint !== undefined && redactSecrets(options.endpoint) !== options.endpoint) {
+      throw new UsageError(
+        `The S3 endpoint '${redactSecrets(options.endpoint)}' holds credentials. Give the endpoint as scheme://host:port and the ` +
+          `credentials by AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the credentials option).`,
+      );
+    }
     this.bucket = options.bucket;
     this.prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
     const region = options.region ?? (options.endpoint ? 'us-east-1' : undefined);

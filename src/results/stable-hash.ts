@@ -3,6 +3,7 @@
  * process on any machine, whatever the object key order or Map/Set insertion order.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { UnhashableInputError } from '../errors.js';
 import { describeType } from './describe-type.js';
 
@@ -41,6 +42,11 @@ const hasher = (): Sink => new Sink(createHash('sha256'));
 function isPlainObject(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** Live resources (sockets, streams, promises): their fields say nothing stable about what they stand for. */
+function isResource(value: object): boolean {
+  return value instanceof EventEmitter || typeof (value as { then?: unknown }).then === 'function' || value instanceof WeakMap || value instanceof WeakSet;
 }
 
 function child(path: string, key: string): string {
@@ -106,7 +112,9 @@ function encodeObject(value: object, path: string, stack: object[], sink: Sink):
     } else if (value instanceof Error) {
       sink.text(`E${JSON.stringify(value.name)}${JSON.stringify(value.message)}`);
       encode(value.cause, child(path, 'cause'), stack, sink);
-    } else if (isPlainObject(value)) {
+    } else if (isPlainObject(value) || !isResource(value)) {
+      // A class instance is its class name and its own enumerable fields, as a plain object is its fields.
+      if (!isPlainObject(value)) sink.text(`K${JSON.stringify(describeType(value))}`);
       const record = value as Record<string, unknown>;
       const keys = Object.keys(record).sort();
       sink.text(`O${keys.length}{`);
@@ -148,8 +156,10 @@ function encode(value: unknown, path: string, stack: object[], sink: Sink): void
  * not matter; types are kept apart (`1` ≠ `1n` ≠ `'1'`, a Buffer ≠ a Uint8Array of the same
  * bytes, `NaN`, `-0`, `0`, `undefined` and `null` all differ); cycles are encoded as stable
  * back-references. Supported: primitives, plain objects, arrays, Date, Map, Set, Buffer, typed
- * arrays, ArrayBuffer, Error (name, message, cause), URL, RegExp. Anything else (a function,
- * a symbol, a class instance such as a socket) is an `UnhashableInputError` with its dotted path.
+ * arrays, ArrayBuffer, Error (name, message, cause), URL, RegExp, and class instances (their class
+ * name and own enumerable fields, as Prefect hashes objects by their contents). A function, a
+ * symbol, or a live resource (an EventEmitter such as a socket or stream, a promise) is an
+ * `UnhashableInputError` with its dotted path.
  * @example
  * stableHash({ a: 1, b: new Set([2, 3]) }) === stableHash({ b: new Set([3, 2]), a: 1 }); // true
  * stableHash({ client: new Socket() }); // throws UnhashableInputError('client', 'Socket')

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import { checkStorageKeyPath } from './storage-key-check.js';
 
-const FIXED_FIELDS = ['task_name', 'today', 'now', 'flow_run.id', 'flow_run.name', 'task_run.id', 'task_run.map_index'] as const;
+const FIXED_FIELDS = ['task_name', 'today', 'now', 'flow_run.id', 'flow_run.name', 'flow_run.flow_name', 'task_run.id', 'task_run.name', 'task_run.map_index'] as const;
 const PARAMETER_PREFIX = 'parameters.';
 const KNOWN = `${FIXED_FIELDS.map((f) => `{${f}}`).join(', ')}, {parameters.<name>}`;
 
@@ -41,7 +41,8 @@ function isKnown(field: string): boolean {
 /**
  * Checks a `resultStorageKey` template when the task is defined: every `{field}` must be one of
  * `{task_name}`, `{today}` (YYYY-MM-DD, UTC), `{now}` (ISO), `{parameters.<name>}`,
- * `{flow_run.id}`, `{flow_run.name}`, `{task_run.map_index}`, `{task_run.id}`. An unknown field
+ * `{flow_run.id}`, `{flow_run.name}`, `{flow_run.flow_name}`, `{task_run.map_index}`, `{task_run.id}`,
+ * `{task_run.name}`. An unknown field
  * or an unmatched brace is a `UsageError` naming it and listing the known fields.
  * @example
  * checkStorageKeyTemplate('{task_name}-{today}'); // ok
@@ -68,8 +69,8 @@ export interface StorageKeyValues {
   /** The task call's arguments by parameter name. */
   readonly parameters: Readonly<Record<string, unknown>>;
   /** The enclosing flow run; absent for a task called outside a flow. */
-  readonly flowRun?: { readonly id: string; readonly name: string };
-  readonly taskRun: { readonly id: string; readonly mapIndex: number };
+  readonly flowRun?: { readonly id: string; readonly name: string; readonly flowName?: string };
+  readonly taskRun: { readonly id: string; readonly mapIndex: number; readonly name?: string };
   /** @default new Date() */
   readonly now?: Date;
 }
@@ -114,14 +115,18 @@ export function renderStorageKey(template: string, values: StorageKeyValues): st
         return values.taskRun.id;
       case 'task_run.map_index':
         return String(values.taskRun.mapIndex);
+      case 'task_run.name':
+        return values.taskRun.name ?? values.taskRun.id;
       case 'flow_run.id':
       case 'flow_run.name':
+      case 'flow_run.flow_name':
         if (!values.flowRun) {
           throw new UsageError(
             `resultStorageKey '${template}' uses {${name}}, but task '${values.taskName}' ran outside a flow. ` +
               `Call it inside a flow, or remove the field.`,
           );
         }
+        if (name === 'flow_run.flow_name') return values.flowRun.flowName ?? values.flowRun.name;
         return name === 'flow_run.id' ? values.flowRun.id : values.flowRun.name;
     }
     const path = name.slice(PARAMETER_PREFIX.length);

@@ -3,7 +3,7 @@
  * DaskTaskRunner contract, in TypeScript). The flow-run process keeps each task run's state
  * machine and records it; workers run the attempts.
  */
-import { lookupTask } from '../engine/task-registry.js';
+import { lookupTask } from './task-registry.js';
 import type { State } from '../states.js';
 import { ClusterError, TaskNotImportableError, UsageError } from '../errors.js';
 import type { AttemptExecutor } from './attempt.js';
@@ -148,7 +148,9 @@ export class ClusterTaskRunner<O = LocalClusterOptions> implements TaskRunner {
     const a = this.options as Record<string, unknown>;
     const b = other.options as Record<string, unknown>;
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].every((key) => (key === 'cluster' ? a[key] === b[key] : JSON.stringify(a[key] ?? null) === JSON.stringify(b[key] ?? null)));
+    // A cluster and a cluster class are compared by identity (JSON makes every class `undefined`).
+    const byIdentity = (key: string): boolean => key === 'cluster' || key === 'clusterClass';
+    return [...keys].every((key) => (byIdentity(key) ? a[key] === b[key] : JSON.stringify(a[key] ?? null) === JSON.stringify(b[key] ?? null)));
   }
 }
 

@@ -3,8 +3,8 @@
  * the task up by its key. The errors say what to change when a task cannot be found this way.
  */
 import { pathToFileURL } from 'node:url';
-import { lookupTask } from '../engine/task-registry.js';
-import { importAsWorker } from '../engine/worker-mode.js';
+import { lookupTask } from './task-registry.js';
+import { importAsWorker } from './worker-mode.js';
 import { TaskNotImportableError } from '../errors.js';
 
 const imports = new Map<string, Promise<void>>();

@@ -7,10 +7,12 @@ import { z } from 'zod';
 import { UsageError, type ParameterIssue } from '../errors.js';
 import type { FlowDefinition, FlowRunOptions, ParameterValidation } from '../engine/flow-definition.js';
 import { runFlow } from '../engine/flow-engine.js';
+import type { WeftRuntime } from '../engine/runtime.js';
 import { checkTemplate } from '../engine/run-names.js';
 import type { State } from '../states.js';
 import { resultOf } from './futures.js';
 import { callerLocation } from './task-identity.js';
+import { checkRunOptions } from './option-checks.js';
 
 /** A zod schema of a parameters object. */
 export type ParametersSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
@@ -27,6 +29,11 @@ export interface FlowOptions<P = Record<string, unknown>, R = unknown> extends F
 export interface FlowCallOptions {
   /** Resolve with the final State instead of the result (never throws for the run's own failure). */
   readonly returnState?: boolean;
+  /**
+   * The runtime to run under (its record, settings, caches); the run's task runs and subflows
+   * use it too. @default the current runtime (the default one outside `rt.run()`)
+   */
+  readonly runtime?: WeftRuntime;
 }
 
 type CallArgs<P> = Record<string, never> extends P ? [parameters?: P] : [parameters: P];
@@ -45,6 +52,13 @@ export interface Flow<P, R> {
   readonly options: FlowOptions<P, R>;
   /** JSON Schema of the parameters (from the zod schema), for the CLI, API and UI. */
   readonly parametersJsonSchema: Record<string, unknown>;
+  /**
+   * The wrapped function, callable without the engine (no run recorded, no validation, no
+   * schema defaults: pass every parameter it reads), as Prefect's `flow.fn`.
+   * @example
+   * await etl.fn({ day: '2026-11-01' });
+   */
+  fn(parameters: P): R | Promise<R>;
   /** Runs once; with `returnState: true` resolves with the final State. */
   run(parameters: P | undefined, options: FlowCallOptions & { readonly returnState: true }): Promise<State<R>>;
   run(...args: [...CallArgs<P>, FlowCallOptions?]): Promise<R>;
@@ -88,6 +102,7 @@ export function flowDefinition(f: object): FlowDefinition<never> | undefined {
 function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | Promise<R>, entrypoint?: string | null): Flow<P, R> {
   const name = options.name ?? fn.name;
   if (!name) throw new UsageError('A flow needs a name: pass { name: "..." } as the first argument of flow(), or a named function.');
+  checkRunOptions(`Flow '${name}'`, { ...options, runName: options.flowRunName, runNameOption: 'flowRunName' });
   const keys = schemaKeys(options.parameters);
   if (typeof options.flowRunName === 'string' && keys) checkTemplate(options.flowRunName, ['name', ...keys], `Flow '${name}' run`);
   const def: FlowDefinition<Flow<P, R>> = {
@@ -99,7 +114,7 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
     entrypoint: entrypoint ?? callerLocation()?.file ?? null,
   };
   const runOnce = async (parameters: unknown, call: FlowCallOptions = {}): Promise<unknown> => {
-    const state = await runFlow(def, parameters);
+    const state = await (call.runtime ? call.runtime.run(() => runFlow(def, parameters)) : runFlow(def, parameters));
     return call.returnState ? state : resultOf(state, name);
   };
   const jsonSchema = options.parameters ? (z.toJSONSchema(options.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>) : { type: 'object' };
@@ -107,6 +122,7 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
   const methods = {
     options,
     parametersJsonSchema: jsonSchema,
+    fn,
     run: (parameters?: P, call?: FlowCallOptions) => runOnce(parameters, call),
     with: (changes: Partial<FlowOptions<P, R>>) => build({ ...options, ...changes }, fn, def.entrypoint),
     [FLOW_BRAND]: true,

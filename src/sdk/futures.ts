@@ -2,7 +2,7 @@
  * Futures: handles on task runs started with `.submit()` and `.map()`. Pass them to other
  * tasks as arguments (the engine waits for them and records the DAG edge), or wait on them.
  */
-import { CancelledError, WeftError } from '../errors.js';
+import { CancelledError, FutureTimeoutError, UsageError, WeftError } from '../errors.js';
 import type { State } from '../states.js';
 import { HANDLE, type TaskRunHandle } from '../engine/task-run-handle.js';
 import { valueOf } from '../engine/task-results.js';
@@ -32,17 +32,60 @@ export class TaskFuture<T> {
     return this[HANDLE].state;
   }
 
-  /** Resolves with the final state; never throws. */
-  wait(): Promise<State<T>> {
-    return this[HANDLE].final;
+  /**
+   * Resolves with the final state; never throws for the run's outcome. With `timeoutSeconds`,
+   * resolves with the state the run is in then (not final) when it is not final in time.
+   * @example
+   * const state = await f.wait({ timeoutSeconds: 5 }); // state.type may be 'RUNNING'
+   */
+  async wait(options: WaitOptions = {}): Promise<State<T>> {
+    const handle = this[HANDLE];
+    const seconds = timeoutOf(options);
+    if (seconds === undefined || handle.settled) return handle.final;
+    await withTimeout(handle.final, seconds);
+    return handle.state;
   }
 
-  /** Resolves with the result (read back from result storage if it is not held in memory), or throws the error the task run failed with. */
-  async result(): Promise<T> {
+  /**
+   * Resolves with the result (read back from result storage if it is not held in memory), or
+   * throws the error the task run failed with. With `timeoutSeconds`, throws FutureTimeoutError
+   * when the run is not final in time (the run goes on).
+   */
+  async result(options: WaitOptions = {}): Promise<T> {
     const handle = this[HANDLE];
+    const seconds = timeoutOf(options);
+    if (seconds !== undefined && !handle.settled && !(await withTimeout(handle.final, seconds))) {
+      throw new FutureTimeoutError(`Task run '${handle.name}' did not finish within ${seconds}s (it is ${handle.state.name}). Wait longer, or use wait() to look at its state.`);
+    }
     const state = await handle.final;
     if (state.type === 'COMPLETED' && !handle.resultOnState) return (await valueOf(handle)) as T;
     return resultOf(state, handle.name);
+  }
+}
+
+/** How long to wait for a future. */
+export interface WaitOptions {
+  /** Give up waiting after this many seconds (≥ 0). @default wait until final */
+  readonly timeoutSeconds?: number;
+}
+
+function timeoutOf(options: WaitOptions): number | undefined {
+  const seconds = options.timeoutSeconds;
+  if (seconds === undefined) return undefined;
+  if (typeof seconds !== 'number' || Number.isNaN(seconds) || seconds < 0) {
+    throw new UsageError(`timeoutSeconds must be a number ≥ 0, got ${String(seconds)}. Leave it out to wait until the run is final.`);
+  }
+  return seconds;
+}
+
+/** True when `promise` settled within `seconds`, false when the time ran out first. */
+async function withTimeout(promise: Promise<unknown>, seconds: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), seconds * 1000)));
+  try {
+    return await Promise.race([promise.then(() => true as const), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -50,6 +93,7 @@ export class TaskFuture<T> {
 export function resultOf<T>(state: State<T>, runName: string): T {
   if (state.type === 'COMPLETED') return state.result as T;
   if (state.error instanceof Error) throw state.error;
+  if (typeof state.error === 'string') throw new WeftError(`Run '${runName}' ended ${state.name}: ${state.error}`);
   if (state.error !== undefined) throw new WeftError(`Run '${runName}' failed with a non-Error value (${typeof state.error}).`, { cause: state.error });
   if (state.type === 'CANCELLED') throw new CancelledError(`Run '${runName}' was cancelled.`);
   throw new WeftError(`Run '${runName}' ended ${state.name}${state.message ? `: ${state.message}` : ''}.`);
@@ -89,16 +133,36 @@ export class TaskFutureList<T> implements Iterable<TaskFuture<T>> {
     return this.futures.map((f) => f.state);
   }
 
-  /** Resolves with every final state; never throws. */
-  wait(): Promise<State<T>[]> {
-    return Promise.all(this.futures.map((f) => f.wait()));
+  /** Resolves with every final state (with `timeoutSeconds`: the states then); never throws for the runs' outcomes. */
+  async wait(options: WaitOptions = {}): Promise<State<T>[]> {
+    const seconds = timeoutOf(options);
+    if (seconds === undefined) return Promise.all(this.futures.map((f) => f.wait()));
+    await withTimeout(Promise.all(this.futures.map((f) => f[HANDLE].final)), seconds);
+    return this.state;
   }
 
-  /** Resolves with every result, or throws the first error in input order. */
-  async result(): Promise<T[]> {
-    const states = await this.wait();
-    states.forEach((state, i) => state.type !== 'COMPLETED' && resultOf(state, this.futures[i]?.[HANDLE].name ?? `#${i}`));
-    return Promise.all(this.futures.map((f) => f.result()));
+  /**
+   * Resolves with every result, or throws the error of the first task run that fails, as soon
+   * as it fails (without waiting for slower siblings). With `timeoutSeconds`, throws
+   * FutureTimeoutError when not every run is final in time.
+   */
+  async result(options: WaitOptions = {}): Promise<T[]> {
+    const seconds = timeoutOf(options);
+    const all = Promise.all(this.futures.map((f) => f.result()));
+    if (seconds === undefined) return all;
+    all.catch(() => undefined); // a failure after the timeout is not unhandled
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const open = this.futures.filter((f) => !f[HANDLE].settled).length;
+        reject(new FutureTimeoutError(`${open} of ${this.futures.length} task runs did not finish within ${seconds}s. Wait longer, or use wait() to look at their states.`));
+      }, seconds * 1000);
+    });
+    try {
+      return await Promise.race([all, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -113,15 +177,12 @@ export interface WaitResult<F> {
  * @example
  * const { done, notDone } = await wait(futures, { timeoutSeconds: 5 });
  */
-export async function wait<F extends TaskFuture<unknown>>(futures: Iterable<F>, options: { timeoutSeconds?: number } = {}): Promise<WaitResult<F>> {
+export async function wait<F extends TaskFuture<unknown>>(futures: Iterable<F>, options: WaitOptions = {}): Promise<WaitResult<F>> {
   const all = [...futures];
+  const seconds = timeoutOf(options);
   const everything = Promise.all(all.map((f) => f.wait()));
-  if (options.timeoutSeconds === undefined) await everything;
-  else {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([everything, new Promise((resolve) => (timer = setTimeout(resolve, (options.timeoutSeconds ?? 0) * 1000)))]);
-    clearTimeout(timer);
-  }
+  if (seconds === undefined) await everything;
+  else await withTimeout(everything, seconds);
   const done = new Set<F>();
   const notDone = new Set<F>();
   for (const f of all) (f[HANDLE].settled ? done : notDone).add(f);
@@ -129,23 +190,32 @@ export async function wait<F extends TaskFuture<unknown>>(futures: Iterable<F>, 
 }
 
 /**
- * Yields futures in the order they finish.
+ * Yields futures in the order they finish. With `timeoutSeconds`, throws FutureTimeoutError
+ * when they have not all finished that long after the call (those that did are yielded first).
  * @example
- * for await (const f of asCompleted(fetch.map(urls))) console.log(await f.result());
+ * for await (const f of asCompleted(fetch.map(urls), { timeoutSeconds: 30 })) console.log(await f.result());
  */
-export async function* asCompleted<F extends TaskFuture<unknown>>(futures: Iterable<F>): AsyncGenerator<F> {
+export async function* asCompleted<F extends TaskFuture<unknown>>(futures: Iterable<F>, options: WaitOptions = {}): AsyncGenerator<F> {
+  const seconds = timeoutOf(options);
+  const deadline = seconds === undefined ? undefined : Date.now() + seconds * 1000;
   const finished: F[] = [];
   let wake: (() => void) | undefined;
   let remaining = 0;
   for (const f of futures) {
     remaining++;
-    void f.wait().then(() => {
+    void f[HANDLE].final.then(() => {
       finished.push(f);
       wake?.();
     });
   }
   while (remaining > 0) {
-    if (finished.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (finished.length === 0) {
+      const next = new Promise<void>((resolve) => (wake = resolve));
+      if (deadline === undefined) await next;
+      else if (!(await withTimeout(next, Math.max(0, deadline - Date.now()) / 1000)) && finished.length === 0) {
+        throw new FutureTimeoutError(`${remaining} task run(s) did not finish within ${seconds}s. Wait longer, or use wait() to look at their states.`);
+      }
+    }
     wake = undefined;
     const next = finished.shift();
     if (next) {

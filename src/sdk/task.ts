@@ -5,7 +5,8 @@
 import { UsageError } from '../errors.js';
 import { submitTaskRun } from '../engine/task-engine.js';
 import type { TaskDefinition, TaskRunOptions } from '../engine/task-definition.js';
-import { checkTemplate, parameterNames, templateFields } from '../engine/run-names.js';
+import { checkTemplate, templateFields } from '../engine/run-names.js';
+import { declaredParameters, type DeclaredParameter } from '../engine/parameter-defaults.js';
 import { checkStorageKeyTemplate } from '../results/storage-key-template.js';
 import type { State } from '../states.js';
 import { HANDLE } from '../engine/task-run-handle.js';
@@ -13,7 +14,8 @@ import type { AllowFailure, Unmapped } from './annotations.js';
 import { resultOf, TaskFuture, TaskFutureList } from './futures.js';
 import { expandMapArgs } from './mapping.js';
 import { callerLocation, taskKeyFor } from './task-identity.js';
-import { registerTask } from '../engine/task-registry.js';
+import { checkRunOptions } from './option-checks.js';
+import { registerTask } from '../runners/task-registry.js';
 
 /**
  * A value, or something that will produce it: a future, a promise (such as an un-awaited
@@ -30,7 +32,7 @@ export type FutureOr<T> =
 export type TaskArgs<A extends readonly unknown[]> = { [K in keyof A]: FutureOr<A[K]> };
 
 /** One argument of `.map()`: an iterable to zip over, or a value given whole to every call. */
-export type MapArg<T> = Iterable<FutureOr<T>> | TaskFutureList<T> | Unmapped<FutureOr<T>> | FutureOr<T>;
+export type MapArg<T> = Iterable<FutureOr<T>> | TaskFutureList<T> | AllowFailure<TaskFutureList<T>> | Unmapped<FutureOr<T>> | FutureOr<T>;
 
 /** Arguments of `.map()`. */
 export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K]> };
@@ -80,15 +82,6 @@ export interface Task<A extends unknown[], R> {
   with(options: Partial<TaskOptions<A, R>>): Task<A, R>;
 }
 
-function checkOptions(name: string, options: Pick<TaskOptions, 'retries' | 'timeoutSeconds' | 'retryJitterFactor'>): void {
-  const bad = (what: string): never => {
-    throw new UsageError(`Task '${name}': ${what}.`);
-  };
-  if (options.retries !== undefined && !(Number.isInteger(options.retries) && options.retries >= 0)) bad(`retries must be a whole number ≥ 0, got ${options.retries}`);
-  if (options.timeoutSeconds !== undefined && !(options.timeoutSeconds > 0)) bad(`timeoutSeconds must be > 0, got ${options.timeoutSeconds}`);
-  if (options.retryJitterFactor !== undefined && !(options.retryJitterFactor >= 0)) bad(`retryJitterFactor must be ≥ 0, got ${options.retryJitterFactor}`);
-}
-
 /** Unknown template fields fail when the task is defined, not when it first runs. */
 function checkResultKey(taskName: string, template: string, parameterNames: readonly string[]): void {
   checkStorageKeyTemplate(template);
@@ -100,6 +93,22 @@ function checkResultKey(taskName: string, template: string, parameterNames: read
     throw new UsageError(
       `Task '${taskName}' resultStorageKey '${template}' names parameter(s) ${unknown.join(', ')} that the function does not take; its parameters are ${parameterNames.join(', ') || '(none)'}.`,
     );
+  }
+}
+
+/**
+ * A template naming a parameter whose default is not a literal (`x = Date.now()`) is refused: a
+ * call that leaves it out would render a value the function never saw.
+ */
+function checkKnowableDefaults(taskName: string, option: string, template: string, fields: readonly string[], parameters: readonly DeclaredParameter[]): void {
+  for (const field of fields) {
+    const parameter = parameters.find((p) => p.name === (field.split('.')[0] ?? field));
+    if (parameter?.default && !parameter.default.known) {
+      throw new UsageError(
+        `Task '${taskName}' ${option} '${template}' uses parameter '${parameter.name}', whose default (${parameter.default.source}) is not a literal, so its value ` +
+          `cannot be known for a call that leaves it out. Give it a literal default, or pass it explicitly and remove the default.`,
+      );
+    }
   }
 }
 
@@ -116,10 +125,18 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
   if (!name) {
     throw new UsageError('A task needs a name: pass { name: "..." } as the first argument of task(), or a named function.');
   }
-  checkOptions(name, options);
-  const names = parameterNames(fn);
-  if (typeof options.taskRunName === 'string') checkTemplate(options.taskRunName, ['name', ...names], `Task '${name}' run`);
-  if (options.resultStorageKey !== undefined) checkResultKey(name, options.resultStorageKey, names);
+  checkRunOptions(`Task '${name}'`, { ...options, runName: options.taskRunName, runNameOption: 'taskRunName' });
+  const parameters = declaredParameters(fn);
+  const names = parameters.map((p) => p.name);
+  if (typeof options.taskRunName === 'string') {
+    checkTemplate(options.taskRunName, ['name', ...names], `Task '${name}' run`);
+    checkKnowableDefaults(name, 'taskRunName', options.taskRunName, templateFields(options.taskRunName), parameters);
+  }
+  if (options.resultStorageKey !== undefined) {
+    checkResultKey(name, options.resultStorageKey, names);
+    const fields = templateFields(options.resultStorageKey).filter((f) => f.startsWith('parameters.')).map((f) => f.slice('parameters.'.length));
+    checkKnowableDefaults(name, 'resultStorageKey', options.resultStorageKey, fields, parameters);
+  }
   const def: TaskDefinition<Task<A, R>> = {
     name,
     taskKey: identity?.taskKey ?? taskKeyFor(name, location?.file),
@@ -127,6 +144,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
     fn: fn,
     options,
     parameterNames: names,
+    parameters,
     owner: undefined as unknown as Task<A, R>,
     source: Function.prototype.toString.call(fn),
   };
@@ -163,7 +181,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
   Object.defineProperty(task, 'name', { value: name });
   Object.defineProperty(task, 'taskKey', { value: def.taskKey, enumerable: true });
   (def as { owner: Task<A, R> }).owner = task;
-  registerTask(def as TaskDefinition);
+  registerTask(def);
   return task;
 }
 

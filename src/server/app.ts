@@ -12,9 +12,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HeartbeatRecord, Store } from '../store/store.js';
 import { requireApiKey } from './auth.js';
+import type { Clock } from './clock.js';
 import { startCrashDetector } from './crash-detector.js';
+import type { CrashDetector } from './crash-detector.js';
 import { errorHandler } from './error-replies.js';
 import { EventBus } from './event-bus.js';
+import { useBoundedJsonParser } from './json-body.js';
 import { Orchestrator } from './orchestrator.js';
 import { eventRoutes } from './routes/events.js';
 import { flowRunRoutes } from './routes/flow-runs.js';
@@ -42,8 +45,12 @@ export interface AppOptions {
   readonly crashTimeoutMs?: number;
   /** Log requests (Fastify's pino logger). @default false */
   readonly logger?: boolean;
+  /** The time the services read (crash detection). @default systemClock */
+  readonly clock?: Clock;
   /** Called after a run is reopened through the API (the server starts its re-run). */
   readonly onRetry?: (run: FlowRunRecord) => void;
+  /** Called before a run is reopened through the API; throws (an OrchestrationRuleError) to refuse. */
+  readonly checkRetry?: (run: FlowRunRecord) => void;
   /** Serve the web UI at `/` (the built `dist/ui`); `false` serves only the API. @default {} */
   readonly ui?: UiOptions | false;
   /** The Redis cluster the UI's cluster page shows (`WEFT_CLUSTER_ADDRESS`). @default none */
@@ -55,6 +62,8 @@ export interface WeftApp {
   readonly app: FastifyInstance;
   readonly orchestrator: Orchestrator;
   readonly bus: EventBus;
+  /** The crash detector (`checkNow()` after moving a test clock). */
+  readonly crashDetector: CrashDetector;
   /** Whether the web UI is served at `/` (it is when `dist/ui` is built). */
   readonly uiServed: boolean;
   /**
@@ -76,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(bodyLimit));
+  useBoundedJsonParser(app);
   requireApiKey(app, options.apiKey ?? '');
 
   await app.register(swagger, {
@@ -88,16 +98,16 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   });
 
   const bus = new EventBus();
-  const orchestrator = new Orchestrator(options.store, bus);
+  const orchestrator = new Orchestrator(options.store, bus, options.clock);
   const closing = new AbortController();
 
-  app.get('/api/health', { schema: { tags: ['health'], summary: 'Liveness and database check (no API key needed)', response: { 200: z.object({ status: z.literal('ok') }), 503: errorSchema } } }, async () => {
+  app.get('/api/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Liveness and database check (no API key needed)', response: { 200: z.object({ status: z.literal('ok') }), 503: errorSchema } } }, async () => {
     await options.store.listFlowRuns({ limit: 1 });
     return { status: 'ok' as const };
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
   await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
-  await app.register(flowRunRoutes(orchestrator, options.onRetry), { prefix: '/api/v1' });
+  await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
   await app.register(uiApiRoutes(orchestrator, bus, options.cluster), { prefix: '/api/v1' });
@@ -109,6 +119,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     app,
     orchestrator,
     bus,
+    crashDetector: detector,
     uiServed,
     close() {
       closed ??= (async () => {

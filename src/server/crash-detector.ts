@@ -1,6 +1,7 @@
 /**
  * The service that marks a running flow run CRASHED when its process stops sending heartbeats
- * (killed, machine gone, network cut), with its open task runs.
+ * (killed, machine gone, network cut), with its open task runs; a run that was asked to cancel
+ * (CANCELLING) and whose process went silent becomes CANCELLED. Time is the orchestrator's clock.
  *
  * Heartbeats live in the orchestrator's memory; each check also writes the ones heard since the
  * last check to the store, in one call, and `stop()` writes the last ones. At start the detector
@@ -15,6 +16,8 @@ import type { Orchestrator } from './orchestrator.js';
 export interface CrashDetector {
   /** Stops checking, waits for the check under way, then writes the heartbeats not yet written. */
   stop(): Promise<void>;
+  /** Checks once more now (after the check under way), e.g. after a test moved its clock. */
+  checkNow(): Promise<void>;
 }
 
 /**
@@ -28,14 +31,14 @@ export interface CrashDetector {
 export function startCrashDetector(orchestrator: Orchestrator, timeoutMs: number, onError: (error: unknown) => void): CrashDetector {
   let adopted = false;
   const adopt = async (): Promise<void> => {
-    const since = Date.now();
+    const since = orchestrator.clock.now();
     orchestrator.adoptHeartbeats(await orchestrator.store.listHeartbeatingRuns(), since);
     adopted = true;
   };
   const check = async (): Promise<void> => {
     if (!adopted) await adopt().catch(onError);
     await orchestrator.flushHeartbeats().catch(onError);
-    const now = Date.now();
+    const now = orchestrator.clock.now();
     for (const [id, seen] of orchestrator.heartbeats) {
       if (now - seen > timeoutMs) await orchestrator.markCrashed(id, seen).catch(onError);
     }
@@ -54,6 +57,14 @@ export function startCrashDetector(orchestrator: Orchestrator, timeoutMs: number
   timer.unref();
   let stopped: Promise<void> | undefined;
   return {
+    checkNow() {
+      const next = running.then(() => {
+        busy = true;
+        return checkOnce();
+      });
+      running = next;
+      return next;
+    },
     stop() {
       stopped ??= (async () => {
         clearInterval(timer);

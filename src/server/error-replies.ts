@@ -1,11 +1,11 @@
 /**
  * How errors become HTTP answers: 422 for a body or query that fails its schema (each field and
- * why), 400 for malformed JSON, 413 for a body over the limit (saying the limit), 404 for an
- * unknown id, 409 for a rule's refusal (naming the rule), 503 when the database is down.
+ * why), 400 for malformed JSON, invalid UTF-8 or JSON nested too deep, 413 for a body over the limit (saying the limit), 404 for an
+ * unknown id, 409 for a rule's refusal (naming the rule) or an id already taken, 503 when the database is down.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { OrchestrationRuleError, RunNotFoundError, StoreError, UsageError, WeftError } from '../errors.js';
+import { OrchestrationRuleError, RequestBodyError, RunExistsError, RunNotFoundError, StoreError, UsageError, WeftError } from '../errors.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -27,6 +27,8 @@ export function errorReply(error: unknown, bodyLimit: number): { status: number;
   }
   if (error instanceof RunNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
   if (error instanceof OrchestrationRuleError) return { status: 409, body: { error: error.name, message: error.message, rule: error.rule } };
+  if (error instanceof RunExistsError) return { status: 409, body: { error: error.name, message: error.message } };
+  if (error instanceof RequestBodyError) return { status: 400, body: { error: error.name, message: error.message } };
   if (error instanceof UsageError) return { status: 400, body: { error: error.name, message: error.message } };
   if (error instanceof StoreError) {
     return { status: 503, body: { error: error.name, message: `The database is unavailable: ${error.message}` } };

@@ -6,11 +6,13 @@
  * writes the ones that changed to the store now and then (`flushHeartbeats`), so that a
  * restarted server reloads them (`adoptHeartbeats`) and still watches those runs.
  */
-import { OrchestrationRuleError, RunNotFoundError } from '../errors.js';
+import { OrchestrationRuleError, RunExistsError, RunNotFoundError, StoreError } from '../errors.js';
 import { isFinal } from '../states.js';
 import type { StateSnapshot } from '../states.js';
 import type { FlowRunPatch, FlowRunRecord, RecordBatch } from '../store/records.js';
 import type { Heartbeat, HeartbeatRecord, Store } from '../store/store.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import type { EventBus } from './event-bus.js';
 import { cancelTarget, checkTransition, retryTarget, sameState } from './flow-run-rules.js';
 import type { RuleRefusal } from './flow-run-rules.js';
@@ -37,11 +39,13 @@ export class Orchestrator {
   constructor(
     readonly store: Store & HeartbeatRecord,
     readonly bus: EventBus,
+    /** The time heartbeats are noted and crashes judged by. @default systemClock */
+    readonly clock: Clock = systemClock,
   ) {}
 
   /** Notes that the process of `id` was heard from now. */
   #beat(id: string): void {
-    this.heartbeats.set(id, Date.now());
+    this.heartbeats.set(id, this.clock.now());
     this.#unflushed.add(id);
     this.#finished.delete(id);
     this.#adopted.delete(id);
@@ -76,9 +80,21 @@ export class Orchestrator {
     this.bus.publish({ kind: 'flow-run-state', flowRunId: id, state });
   }
 
-  /** Records a new flow run. */
+  /**
+   * Records a new flow run.
+   * @throws RunExistsError when the id is taken (the database's refusal is not an outage).
+   */
   async create(run: FlowRunRecord): Promise<void> {
-    await this.store.createFlowRun(run);
+    try {
+      await this.store.createFlowRun(run);
+    } catch (error) {
+      // The driver's unique violation arrives as a StoreError like an outage does: tell them
+      // apart by looking (a database that is down fails this read too, and the outage stands).
+      if (!(error instanceof StoreError)) throw error;
+      const existing = await this.store.readFlowRun(run.id).catch(() => undefined);
+      if (existing?.id !== run.id) throw error;
+      throw new RunExistsError(`A flow run with id ${run.id} is already recorded. Create the run under a new id, or read it with GET /api/v1/flow-runs/${run.id}.`, { cause: error });
+    }
     this.bus.publish({ kind: 'flow-run-state', flowRunId: run.id, state: run.state });
   }
 
@@ -102,7 +118,7 @@ export class Orchestrator {
   async cancel(id: string): Promise<FlowRunRecord> {
     return this.#serialized(id, async () => {
       const run = await this.#current(id);
-      const target = cancelTarget(run.state, new Date().toISOString());
+      const target = cancelTarget(run.state, new Date(this.clock.now()).toISOString());
       if (isRefusal(target)) throw new OrchestrationRuleError(target.rule, target.message);
       if (target === run.state) return run;
       await this.#apply(id, target, isFinal(target) ? { endTime: target.timestamp } : {});
@@ -110,11 +126,12 @@ export class Orchestrator {
     });
   }
 
-  /** Reopens a finished run as SCHEDULED (AwaitingRetry). */
-  async retry(id: string): Promise<FlowRunRecord> {
+  /** Reopens a finished run as SCHEDULED (AwaitingRetry); `check` may refuse it first (by throwing). */
+  async retry(id: string, check?: (run: FlowRunRecord) => void): Promise<FlowRunRecord> {
     return this.#serialized(id, async () => {
       const run = await this.#current(id);
-      const target = retryTarget(run.state, new Date().toISOString());
+      check?.(run);
+      const target = retryTarget(run.state, new Date(this.clock.now()).toISOString());
       if (isRefusal(target)) throw new OrchestrationRuleError(target.rule, target.message);
       await this.#apply(id, target);
       return this.#current(id);
@@ -167,21 +184,27 @@ export class Orchestrator {
   /**
    * Marks a run whose process stopped answering CRASHED, with its open task runs; `lastSeen` is
    * the heartbeat time the crash detector judged too old (nothing is done if a newer one came).
-   * When the store fails, the run stays watched and the next check tries again.
+   * A run that was asked to cancel (CANCELLING) becomes CANCELLED instead: what was asked for
+   * holds, since nothing runs it any more. When the store fails, the run stays watched and the
+   * next check tries again.
    */
   async markCrashed(id: string, lastSeen: number): Promise<void> {
     await this.#serialized(id, async () => {
       if ((this.heartbeats.get(id) ?? lastSeen) !== lastSeen) return;
       const run = await this.store.readFlowRun(id);
       if (run !== undefined && !isFinal(run.state)) {
-        const now = new Date().toISOString();
-        const crashed: StateSnapshot = { type: 'CRASHED', name: 'Crashed', message: this.#crashMessage(id, lastSeen), timestamp: now };
+        const now = new Date(this.clock.now()).toISOString();
+        const silent = this.#crashMessage(id, lastSeen);
+        const final: StateSnapshot =
+          run.state.type === 'CANCELLING'
+            ? { type: 'CANCELLED', name: 'Cancelled', message: `Cancel was requested and the flow-run process stopped answering, so nothing runs it any more. ${silent}`, timestamp: now }
+            : { type: 'CRASHED', name: 'Crashed', message: silent, timestamp: now };
         const open = (await this.store.listTaskRuns(id)).filter((t) => !isFinal(t.state));
         if (open.length > 0) {
-          const taskRuns = open.map(({ upstream: _upstream, ...t }) => ({ ...t, state: crashed, endTime: now }));
-          await this.write({ taskRuns, edges: [], states: taskRuns.map((t) => ({ runId: t.id, runKind: 'task' as const, ...crashed })), logs: [] });
+          const taskRuns = open.map(({ upstream: _upstream, ...t }) => ({ ...t, state: final, endTime: now }));
+          await this.write({ taskRuns, edges: [], states: taskRuns.map((t) => ({ runId: t.id, runKind: 'task' as const, ...final })), logs: [] });
         }
-        await this.#apply(id, crashed, { endTime: now });
+        await this.#apply(id, final, { endTime: now });
       }
       this.heartbeats.delete(id);
       this.#adopted.delete(id);
@@ -191,7 +214,7 @@ export class Orchestrator {
 
   /** Why a run is marked CRASHED: for how long it was silent, and since when if this server adopted it. */
   #crashMessage(id: string, lastSeen: number): string {
-    const silentFor = `${Math.round((Date.now() - lastSeen) / 1000)} s`;
+    const silentFor = `${Math.round((this.clock.now() - lastSeen) / 1000)} s`;
     const adopted = this.#adopted.get(id);
     if (adopted === undefined) return `No heartbeat from the flow-run process for ${silentFor}: it was killed or lost its connection.`;
     return (
@@ -203,7 +226,7 @@ export class Orchestrator {
   /** Writes a hot-path batch and publishes its state changes and logs. */
   async write(batch: RecordBatch): Promise<void> {
     await this.store.write(batch);
-    if (this.bus.subscribers === 0) return;
+    // Published even with no reader connected: a reader that was dropped resumes from the kept events.
     const flowOf = new Map(batch.taskRuns.map((t) => [t.id, t.flowRunId]));
     for (const s of batch.states) {
       if (s.runKind === 'task') {

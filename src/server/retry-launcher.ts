@@ -1,15 +1,19 @@
 /**
  * Retrying a flow run from the API: after the run is reopened as AwaitingRetry, the server
  * starts `weft runs retry ID` itself, in the flow's project directory, recording through this
- * server, when the flow's module is on this machine. Otherwise the run waits as AwaitingRetry
- * until `weft runs retry ID` runs where the module is.
+ * server, with the server's own settings (its WEFT_HOME, result storage …), when the flow's module
+ * is on this machine inside one of the project directories it serves (`WEFT_SERVER_PROJECT_DIRS`).
+ * A module elsewhere on this machine is refused before the run is reopened; a module not on this
+ * machine leaves the run AwaitingRetry until `weft runs retry ID` runs where the module is.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { environmentWith, type Settings } from '../settings.js';
+import { OrchestrationRuleError } from '../errors.js';
+import { environmentWith, settingsEnvironment, type Settings } from '../settings.js';
 import type { FlowRunRecord } from '../store/records.js';
+import { placeEntrypoint } from './project-dirs.js';
 
 const BIN = fileURLToPath(new URL('../../bin/weft.js', import.meta.url));
 
@@ -17,24 +21,45 @@ const BIN = fileURLToPath(new URL('../../bin/weft.js', import.meta.url));
 export interface RetryLauncher {
   /** The server's own URL, known once it listens. */
   setUrl(url: string): void;
-  /** Starts the re-run; false (and nothing started) when the flow's module is not on this machine. */
+  /**
+   * Refuses a retry the server must not run: the flow's module is on this machine outside its project directories.
+   * @throws OrchestrationRuleError (rule `entrypoint-outside-project-dirs`) naming WEFT_SERVER_PROJECT_DIRS.
+   */
+  check(run: FlowRunRecord): void;
+  /** Starts the re-run; false (and nothing started) when the flow's module is not inside a project directory. */
   launch(run: FlowRunRecord): boolean;
 }
 
-/** Launches re-runs as child processes, logging each to `WEFT_HOME/retries/<id>.log`. @internal */
-export function retryLauncher(settings: Settings): RetryLauncher {
+/**
+ * Launches re-runs of modules inside `dirs` (real paths) as child processes, logging each to
+ * `WEFT_HOME/retries/<id>.log`. @internal
+ */
+export function retryLauncher(settings: Settings, dirs: readonly string[]): RetryLauncher {
   let url = '';
   return {
     setUrl: (next) => (url = next),
+    check: (run) => {
+      if (!run.entrypoint || placeEntrypoint(run.entrypoint, dirs).kind !== 'outside') return;
+      throw new OrchestrationRuleError(
+        'entrypoint-outside-project-dirs',
+        `This server re-runs only flows inside its project directories (${dirs.join(', ')}), and flow run ${run.id}'s module ${run.entrypoint} is not in one ` +
+          '(links are followed). Add its project directory to WEFT_SERVER_PROJECT_DIRS on the server, or run `weft runs retry ' +
+          `${run.id}\` where the flow's project is.`,
+      );
+    },
     launch: (run) => {
-      if (!url || !run.entrypoint || !existsSync(run.entrypoint)) return false;
+      if (!url || !run.entrypoint) return false;
+      const place = placeEntrypoint(run.entrypoint, dirs);
+      if (place.kind !== 'inside') return false;
       const logs = join(settings.home, 'retries');
       mkdirSync(logs, { recursive: true });
       const log = openSync(join(logs, `${run.id}.log`), 'a');
       try {
         const child = spawn(process.execPath, [BIN, 'runs', 'retry', run.id], {
-          cwd: projectDir(run.entrypoint),
-          env: environmentWith({ WEFT_API_URL: url, WEFT_API_KEY: settings.server.apiKey }),
+          cwd: projectDir(place.realPath),
+          // The server's settings, not its process environment (a server started in-process,
+          // by a test or an embedding program, has settings of its own); the database is the server's.
+          env: environmentWith({ ...settingsEnvironment(settings), WEFT_DATABASE_URL: '', WEFT_API_URL: url, WEFT_API_KEY: settings.server.apiKey }),
           detached: true,
           stdio: ['ignore', log, log],
         });

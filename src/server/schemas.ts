@@ -40,6 +40,9 @@ export const flowRunSchema = z.object({
   ...runFields,
   /** Absolute path of the module that defines the flow (for retries). */
   entrypoint: z.string().nullable().optional(),
+  /** The flow's `version` and `description` options when the run started. */
+  flowVersion: z.string().max(1000).nullable().optional(),
+  flowDescription: z.string().max(10_000).nullable().optional(),
 });
 
 /** A persisted result's reference. */
@@ -83,8 +86,9 @@ export const logSchema = z.object({
 export const batchSchema = z.object({
   taskRuns: z.array(taskRunSchema).default([]),
   edges: z.array(z.object({ taskRunId: id, upstreamId: id })).default([]),
-  states: z.array(stateRecordSchema).default([]),
-  logs: z.array(logSchema).default([]),
+  // The client's ids of entries (write-only): an entry written again with the same id is ignored.
+  states: z.array(stateRecordSchema.extend({ id: id.optional() })).default([]),
+  logs: z.array(logSchema.extend({ id: id.optional() })).default([]),
 });
 
 /** A state change of a flow run. */

@@ -10,6 +10,7 @@ import { databaseLocation } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import type { HeartbeatRecord, Store } from '../store/store.js';
 import { redactUrl } from '../store/sql/postgres.js';
+import { projectDirs } from './project-dirs.js';
 import { retryLauncher } from './retry-launcher.js';
 import { buildApp } from './app.js';
 import type { WeftApp } from './app.js';
@@ -43,9 +44,21 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
+/** A UsageError saying what to do for the usual reasons a port cannot be bound; other errors as they are. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  const choose = 'Choose another port with --port <n> or WEFT_SERVER_PORT (0 picks a free one).';
+  if (code === 'EADDRINUSE') {
+    return new UsageError(`Port ${port} on ${host} is already in use (another Weft server or another program listens there). Stop that program, or ${choose.charAt(0).toLowerCase()}${choose.slice(1)}`, { cause: error });
+  }
+  if (code === 'EACCES') return new UsageError(`Not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges). ${choose}`, { cause: error });
+  if (code === 'EADDRNOTAVAIL') return new UsageError(`Cannot listen on ${host}: no interface of this machine has that address. Choose another with --host or WEFT_SERVER_HOST.`, { cause: error });
+  return error;
+}
+
 /**
  * Opens the record and listens.
- * @throws UsageError for a non-loopback host without an API key (unless `allowNoAuth`); StoreError when the database cannot be opened.
+ * @throws UsageError for a non-loopback host without an API key (unless `allowNoAuth`) or a port that is taken; StoreError when the database cannot be opened.
  * @example
  * const server = await startServer(loadSettings(), { port: 0 });
  * console.log(server.url);
@@ -66,8 +79,9 @@ export async function startServer(settings: Settings, options: StartServerOption
     await store.close();
     throw new StoreError(`The record at ${redactUrl(databaseLocation(settings))} cannot keep heartbeats: the server needs a SQLite or Postgres database.`);
   }
-  const retries = retryLauncher(settings);
+  const retries = retryLauncher(settings, projectDirs(settings.server.projectDirs, process.cwd()));
   const weft = await buildApp({
+    checkRetry: (run) => retries.check(run),
     onRetry: (run) => void retries.launch(run),
     store,
     apiKey,
@@ -81,7 +95,7 @@ export async function startServer(settings: Settings, options: StartServerOption
     await weft.app.listen({ host, port });
   } catch (error) {
     await weft.close();
-    throw error;
+    throw listenError(error, host, port);
   }
   const address = weft.app.server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;

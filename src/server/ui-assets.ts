@@ -53,6 +53,9 @@ function listFiles(dir: string): string[] {
   });
 }
 
+/** Paths the UI's router handles (see ui/src/router.tsx). */
+const CLIENT_ROUTES = ['/runs', '/runs/*', '/task-runs/*', '/flows', '/cluster', '/login'] as const;
+
 const publicRoute = { config: { public: true }, schema: { hide: true } } as const;
 
 /**
@@ -89,13 +92,8 @@ export function uiRoutes(app: FastifyInstance, options: UiOptions = {}): boolean
   app.get('/ui-settings.json', publicRoute, (_request, reply) => reply.header('cache-control', 'no-cache').send(settings));
   app.get('/', publicRoute, (_request, reply) => sendIndex(reply));
   app.get('/index.html', publicRoute, (_request, reply) => sendIndex(reply));
-  // Client-side routes (/runs/abc …): any other GET that is not the API or an asset gets the app.
-  app.get('/*', publicRoute, (request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    if (path.startsWith('/api/') || path === '/api' || path.startsWith('/assets/')) {
-      return reply.status(404).send({ error: 'Not Found', message: `There is no ${path}. The API is under /api/v1 (see /api/openapi.json).` });
-    }
-    return sendIndex(reply);
-  });
+  // The UI's client-side routes (deep links such as /runs/abc?tab=logs) get the app. They are
+  // listed rather than caught with `/*`, so an unknown /api path still meets the API's auth and 404.
+  for (const path of CLIENT_ROUTES) app.get(path, publicRoute, (_request, reply) => sendIndex(reply));
   return true;
 }

@@ -3,6 +3,7 @@
  * history and logs are buffered and written to the store in one transaction per batch, so a
  * task run costs microseconds of orchestration, not a database round trip.
  */
+import { randomBytes } from 'node:crypto';
 import type { LogRecord, RecordBatch, StateRecord, TaskRunEdge, TaskRunRecord } from './records.js';
 import type { Store } from './store.js';
 
@@ -27,6 +28,13 @@ function materialize(batch: PendingBatch): RecordBatch {
 export interface BatchRecorderOptions {
   /** Write at least this often while records wait, in ms. @default 200 */
   readonly flushIntervalMs?: number;
+  /**
+   * Write sooner when no record was queued for this long, in ms: a flow that went quiet (a slow
+   * task, a wait) has its last records written within about twice this, not a flush interval
+   * later, so a process killed then loses less. A steady stream of records is still written
+   * once per `flushIntervalMs`, in big batches. @default 25
+   */
+  readonly idleFlushMs?: number;
   /** Write as soon as this many records wait. @default 5000 */
   readonly batchSize?: number;
   /** How many times `flush()` tries to get everything written before it rejects. @default 8 */
@@ -52,16 +60,24 @@ export class BatchRecorder {
   private waiting = 0;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** When the oldest waiting record was queued (ms), and how many waited at the last idle check. */
+  private waitingSince = 0;
+  private waitingAtCheck = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly flushIntervalMs: number;
+  private readonly idleFlushMs: number;
   private readonly batchSize: number;
   private readonly maxAttempts: number;
+  /** Ids of queued entries: random per recorder, then a counter (unique across processes). */
+  private readonly idPrefix = randomBytes(12).toString('base64url');
+  private nextId = 0;
 
   constructor(
     private readonly store: Store,
     private readonly options: BatchRecorderOptions = {},
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.idleFlushMs = Math.min(options.idleFlushMs ?? 25, this.flushIntervalMs);
     this.batchSize = options.batchSize ?? 5000;
     this.maxAttempts = options.maxAttempts ?? 8;
   }
@@ -82,16 +98,23 @@ export class BatchRecorder {
     this.added();
   }
 
-  /** Queues a state history entry. */
+  /**
+   * Queues a state history entry. It gets an id (unless it has one), so that writing its batch
+   * again after a lost answer records it once.
+   */
   state(record: StateRecord): void {
-    this.states.push(record);
+    this.states.push(record.id === undefined ? { ...record, id: this.entryId() } : record);
     this.added();
   }
 
-  /** Queues a log line. */
+  /** Queues a log line, with an id as {@link BatchRecorder.state} gives one. */
   log(record: LogRecord): void {
-    this.logs.push(record);
+    this.logs.push(record.id === undefined ? { ...record, id: this.entryId() } : record);
     this.added();
+  }
+
+  private entryId(): string {
+    return `${this.idPrefix}.${(this.nextId++).toString(36)}`;
   }
 
   /**
@@ -119,12 +142,29 @@ export class BatchRecorder {
     if (++this.waiting >= this.batchSize) {
       this.send();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.send();
-      }, this.flushIntervalMs);
-      this.timer.unref();
+      this.waitingSince = Date.now();
+      this.waitingAtCheck = this.waiting;
+      this.arm(this.idleFlushMs);
     }
+  }
+
+  /**
+   * The timer while records wait: it checks every `idleFlushMs` (a counter compare per check, nothing
+   * per record) and writes once nothing new came since the last check, or `flushIntervalMs` after the
+   * oldest record, whichever is first.
+   */
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const left = this.waitingSince + this.flushIntervalMs - Date.now();
+      if (this.waiting > this.waitingAtCheck && left > 0) {
+        this.waitingAtCheck = this.waiting;
+        this.arm(Math.min(this.idleFlushMs, left));
+      } else {
+        this.send();
+      }
+    }, ms);
+    this.timer.unref();
   }
 
   /** Hands what waits to the store now. A failed write is put back and reported, never dropped. */

@@ -3,6 +3,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeUrlCredentials } from '../redact.js';
 import { databaseLocation } from '../settings.js';
 import type { Settings } from '../settings.js';
 import { HttpStore } from './http/http-store.js';
@@ -47,6 +48,9 @@ export async function openStore(settings: Settings): Promise<Store> {
     });
   }
   const location = databaseLocation(settings);
-  if (/^postgres(ql)?:\/\//i.test(location)) return openPostgresStore(location);
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    // A password with '/', '?', '#' or '@' that was not percent-encoded still names its host.
+    return openPostgresStore(URL.canParse(location) ? location : encodeUrlCredentials(location));
+  }
   return ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs });
 }

@@ -21,6 +21,10 @@ export interface FlowRunRecord {
   readonly endTime: string | null;
   /** Absolute path of the module that defines the flow, so the run can be retried from the record. */
   readonly entrypoint?: string | null;
+  /** The flow's `version` option when the run started. */
+  readonly flowVersion?: string | null;
+  /** The flow's `description` option when the run started. */
+  readonly flowDescription?: string | null;
 }
 
 /** Where a task run's persisted result lives: the record holds this reference, never the value. */
@@ -61,6 +65,12 @@ export interface TaskRunRecord {
 export interface StateRecord extends StateSnapshot {
   readonly runId: string;
   readonly runKind: 'flow' | 'task';
+  /**
+   * Client-chosen unique id of this history entry (the batch recorder sets one). Writing an
+   * entry whose id is already recorded does nothing, so a batch sent again after a lost answer
+   * is recorded once. Write-only: entries read back do not carry it.
+   */
+  readonly id?: string;
 }
 
 /** A DAG edge: `upstreamId` fed an input of `taskRunId`. */
@@ -77,6 +87,12 @@ export interface LogRecord {
    * when the line is written.
    */
   readonly seq?: number;
+  /**
+   * Client-chosen unique id of this line (the batch recorder sets one). Writing a line whose id
+   * is already recorded does nothing, so a batch sent again after a lost answer is recorded
+   * once. Write-only: lines read back do not carry it.
+   */
+  readonly id?: string;
   readonly flowRunId: string | null;
   readonly taskRunId: string | null;
   /** Logger name, e.g. `weft.task_runs`. */

@@ -9,10 +9,12 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { toWireError, type WireError } from '../error-wire.js';
 import { openSqliteStore } from './sql/sqlite.js';
 import type { SqliteStore } from './sql/sqlite.js';
 import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
+import type { RunOwnerRecord } from './run-owner.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -21,7 +23,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -30,20 +32,39 @@ export interface StoreCall {
   readonly args: readonly unknown[];
 }
 
-/** An error as it crosses the thread boundary. @internal */
-export interface ThreadError {
-  readonly name: string;
-  readonly message: string;
-}
+/**
+ * Stands in the queue for a call whose message could not be decoded in this thread (its id is
+ * unknown): its reply, `lost`, tells the opening thread to fail its oldest unanswered call, which
+ * is that one, since calls are answered in the order they were posted. @internal
+ */
+const LOST_CALL = { id: -1, method: 'lost', args: [] } as const;
 
-/** A reply posted back. @internal */
-export type StoreReply = { readonly id: number; readonly result?: unknown; readonly error?: ThreadError };
+/** A queued call, or the place of one that could not be decoded. */
+type QueuedCall = StoreCall | typeof LOST_CALL;
 
-const toThreadError = (error: unknown): ThreadError =>
-  error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+/** An error as it crosses the thread boundary (class, fields and cause survive). @internal */
+export type ThreadError = WireError;
+
+/**
+ * A reply posted back. `lost`: the oldest unanswered call failed with `error` (its message or
+ * its reply could not cross the thread boundary). @internal
+ */
+export type StoreReply = { readonly id: number; readonly result?: unknown; readonly error?: ThreadError; readonly lost?: boolean };
+
+const toThreadError = (error: unknown): ThreadError => toWireError(error);
 
 /** The calls that write (and so make a group worth one transaction). */
-const WRITES: ReadonlySet<string> = new Set<ThreadMethod>(['createFlowRun', 'setFlowRunState', 'write', 'deleteFlowRun', 'recordHeartbeats', 'forgetHeartbeats']);
+const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
+  'createFlowRun',
+  'setFlowRunState',
+  'write',
+  'deleteFlowRun',
+  'recordHeartbeats',
+  'forgetHeartbeats',
+  'claimFlowRun',
+  'renewRunLeases',
+  'crashOwnedRun',
+]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one
  * transaction. Small calls (an API server's) gain the most from sharing a commit; a big batch
@@ -53,17 +74,17 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>(['createFlowRun', 'set
 const MAX_GROUP_RECORDS = 2_000;
 
 /** How many records a call writes or reads. */
-function weight(call: StoreCall): number {
+function weight(call: QueuedCall): number {
   if (call.method !== 'write') return 1;
   const batch = call.args[0] as Partial<Record<keyof RecordBatch, readonly unknown[]>> | undefined;
   return 1 + (batch?.taskRuns?.length ?? 0) + (batch?.edges?.length ?? 0) + (batch?.states?.length ?? 0) + (batch?.logs?.length ?? 0);
 }
 
 /** How many of the queued calls to serve in the next turn: at least one, a `close` alone. */
-function nextGroupSize(queued: readonly StoreCall[]): number {
+function nextGroupSize(queued: readonly QueuedCall[]): number {
   let records = 0;
   for (let i = 0; i < queued.length; i++) {
-    const call = queued[i] as StoreCall;
+    const call = queued[i] as QueuedCall;
     if (call.method === 'close') return Math.max(i, 1);
     records += weight(call);
     if (records > MAX_GROUP_RECORDS) return Math.max(i, 1);
@@ -71,7 +92,10 @@ function nextGroupSize(queued: readonly StoreCall[]): number {
   return queued.length;
 }
 
-async function settle(store: SqliteStore, call: StoreCall): Promise<StoreReply> {
+async function settle(store: SqliteStore, call: QueuedCall): Promise<StoreReply> {
+  if (call.method === 'lost') {
+    return { id: call.id, lost: true, error: { name: 'StoreError', message: "A call to the record's thread could not be decoded there (a value nested too deeply, or not cloneable): it was not served." } };
+  }
   try {
     const target = store as unknown as Record<ThreadMethod, (...args: unknown[]) => Promise<unknown>>;
     return { id: call.id, result: await target[call.method](...call.args) };
@@ -84,7 +108,7 @@ async function settle(store: SqliteStore, call: StoreCall): Promise<StoreReply> 
  * Serves `calls` in order, in one transaction when one of them writes; one reply per call.
  * @internal exported for tests
  */
-export async function serveGroup(store: SqliteStore, calls: readonly StoreCall[]): Promise<StoreReply[]> {
+export async function serveGroup(store: SqliteStore, calls: readonly QueuedCall[]): Promise<StoreReply[]> {
   const oneByOne = async (): Promise<StoreReply[]> => {
     const replies: StoreReply[] = [];
     for (const call of calls) replies.push(await settle(store, call));
@@ -106,18 +130,36 @@ export async function serveGroup(store: SqliteStore, calls: readonly StoreCall[]
  * `close` alone, last).
  */
 function serveCalls(port: MessagePort, store: SqliteStore): void {
-  const queued: StoreCall[] = [];
+  const queued: QueuedCall[] = [];
   let serving = false;
   // Takes waiting messages until there is a group's worth: the rest stay serialized on the port
   // (a flow run's recorder may have several large batches waiting).
   const takeWaiting = (): void => {
     let records = queued.reduce((sum, call) => sum + weight(call), 0);
     while (records <= MAX_GROUP_RECORDS) {
-      const waiting = receiveMessageOnPort(port);
-      if (waiting === undefined) return;
-      const call = waiting.message as StoreCall;
+      let call: QueuedCall;
+      try {
+        const waiting = receiveMessageOnPort(port);
+        if (waiting === undefined) return;
+        call = waiting.message as StoreCall;
+      } catch {
+        call = LOST_CALL; // the message could not be decoded
+      }
       queued.push(call);
       records += weight(call);
+    }
+  };
+  // Every call gets a reply: one that cannot be cloned back is replaced by its error.
+  const reply = (answer: StoreReply): void => {
+    try {
+      port.postMessage(answer);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      port.postMessage({
+        id: answer.id,
+        ...(answer.lost === true ? { lost: true } : {}),
+        error: { name: 'StoreError', message: `The record's answer could not be sent back from its thread (${why}): it holds a value nested too deeply or not cloneable.` },
+      } satisfies StoreReply);
     }
   };
   const serve = async (): Promise<void> => {
@@ -125,7 +167,7 @@ function serveCalls(port: MessagePort, store: SqliteStore): void {
     takeWaiting();
     while (queued.length > 0) {
       const calls = queued.splice(0, nextGroupSize(queued));
-      for (const reply of await serveGroup(store, calls)) port.postMessage(reply);
+      for (const answer of await serveGroup(store, calls)) reply(answer);
       if (calls[0]?.method === 'close') {
         port.close();
         return;
@@ -134,10 +176,12 @@ function serveCalls(port: MessagePort, store: SqliteStore): void {
     }
     serving = false;
   };
-  port.on('message', (call: StoreCall) => {
+  const enqueue = (call: QueuedCall): void => {
     queued.push(call);
     if (!serving) void serve();
-  });
+  };
+  port.on('message', enqueue);
+  port.on('messageerror', () => enqueue(LOST_CALL));
 }
 
 async function serve(): Promise<void> {

@@ -4,7 +4,7 @@
  * the call and keeps running tasks while the other core writes.
  */
 import { Worker } from 'node:worker_threads';
-import * as errors from '../errors.js';
+import { fromWireError } from '../error-wire.js';
 import { StoreError, WeftError } from '../errors.js';
 import type { StateSnapshot } from '../states.js';
 import type {
@@ -20,17 +20,14 @@ import type {
 } from './records.js';
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
+import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
-/** Rebuilds a typed Weft error (StoreError, RunNotFoundError …) from its name and message. */
+/** Rebuilds a typed Weft error (StoreError, RunNotFoundError …) with its fields and cause; anything else becomes a StoreError. */
 function revive(error: ThreadError): Error {
-  const Known = (errors as Record<string, unknown>)[error.name];
-  if (typeof Known === 'function' && Known.prototype instanceof WeftError) {
-    const revived = Object.create((Known as { prototype: object }).prototype) as Error;
-    return Object.assign(revived, { name: error.name, message: error.message, stack: `${error.name}: ${error.message}` });
-  }
-  return new StoreError(error.message);
+  const revived = fromWireError(error);
+  return revived instanceof WeftError ? revived : new StoreError(error.message, { cause: revived });
 }
 
 /** Starts the thread: the built .js next to this file, or (running from source) the .ts under tsx. */
@@ -47,20 +44,35 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
 
   private constructor(private readonly worker: Worker) {
+    // Calls are answered in the order they were posted, so a reply that could not cross the
+    // boundary (it arrives as `messageerror`, or as a `lost` reply from the thread) belongs to
+    // the oldest call still waiting, and every call older than an arriving reply lost its own.
     worker.on('message', (reply: StoreReply) => {
+      if (reply.lost === true) {
+        this.rejectOldest(revive(reply.error ?? { name: 'StoreError', message: 'A call to the record thread was lost.' }));
+        return;
+      }
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
+      for (const id of this.pending.keys()) {
+        if (id >= reply.id) break;
+        this.rejectOldest(new StoreError("The record's thread answered a later call first: this one's answer was lost. Retry it."));
+      }
+      this.settled(reply.id);
       if (reply.error) waiting.reject(revive(reply.error));
       else waiting.resolve(reply.result);
     });
+    worker.on('messageerror', (error) =>
+      this.rejectOldest(
+        new StoreError(`The record's answer could not be decoded (${error.message}): it holds a value nested too deeply. Delete or fix that record.`, { cause: error }),
+      ),
+    );
     worker.on('error', (error) => this.fail(new StoreError(`The record's writer thread failed: ${error.message}`, { cause: error })));
     worker.on('exit', () => this.fail(new StoreError('The record is closed; open a new store to go on.')));
     worker.unref(); // idle, the thread does not keep the process alive; a call in flight does
@@ -80,6 +92,21 @@ export class ThreadedStore implements Store, HeartbeatRecord {
     return new ThreadedStore(worker);
   }
 
+  /** Forgets a settled call; idle, the thread no longer keeps the process alive. */
+  private settled(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
+  }
+
+  /** Fails the oldest call still waiting (the pending map keeps insertion order, which is id order). */
+  private rejectOldest(error: Error): void {
+    const oldest = this.pending.entries().next();
+    if (oldest.done === true) return;
+    const [id, waiting] = oldest.value;
+    this.settled(id);
+    waiting.reject(error);
+  }
+
   private fail(error: Error): void {
     this.failure ??= error;
     for (const waiting of this.pending.values()) waiting.reject(error);
@@ -93,7 +120,13 @@ export class ThreadedStore implements Store, HeartbeatRecord {
     const call: StoreCall = { id, method, args };
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage(call);
+      try {
+        this.worker.postMessage(call);
+      } catch (error) {
+        this.settled(id);
+        const why = error instanceof Error ? error.message : String(error);
+        reject(new StoreError(`Could not ${method}: the call cannot be sent to the record's thread (${why}); it holds a value nested too deeply or not cloneable.`, { cause: error }));
+      }
     });
   }
 
@@ -141,6 +174,18 @@ export class ThreadedStore implements Store, HeartbeatRecord {
   }
   listHeartbeatingRuns(): Promise<Heartbeat[]> {
     return this.call('listHeartbeatingRuns');
+  }
+  claimFlowRun(flowRunId: string, owner: RunOwner, leaseUntil: string): Promise<void> {
+    return this.call('claimFlowRun', flowRunId, owner, leaseUntil);
+  }
+  renewRunLeases(owner: RunOwner, leaseUntil: string): Promise<number> {
+    return this.call('renewRunLeases', owner, leaseUntil);
+  }
+  listOwnedRuns(): Promise<OwnedRun[]> {
+    return this.call('listOwnedRuns');
+  }
+  crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
+    return this.call('crashOwnedRun', flowRunId, owner, crashed);
   }
   async close(): Promise<void> {
     if (this.failure) return;

@@ -1,10 +1,13 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flow, getRunContext, retryFlowRun, task, UsageError, type State } from '../../src/index.js';
 import { getClient } from '../../src/engine/client.js';
 import { loadReference } from '../../src/engine/task-results.js';
+import { lockFor } from '../../src/results/cache-lock.js';
 import { INPUTS, TASK_SOURCE } from '../../src/results/cache-policies.js';
+import { LocalFileStorage } from '../../src/results/local-file-storage.js';
+import { decodeResultRecord, encodeResultRecord } from '../../src/results/result-record.js';
 import { useTempHome } from '../helpers/temp-home.js';
 
 const home = useTempHome();
@@ -120,10 +123,16 @@ describe('caching', () => {
 
   it('computes again after cacheExpirationSeconds, and when refreshCache is set', async () => {
     let calls = 0;
-    const brief = task({ name: 'brief', cachePolicy: INPUTS, cacheExpirationSeconds: 0.05 }, (x: number) => (calls++, x));
+    const brief = task({ name: 'brief', resultStorageKey: 'brief-{parameters.x}', cacheExpirationSeconds: 3600 }, (x: number) => (calls++, x));
     await inFlow(() => brief(1));
-    const expiry = Date.now() + 60;
-    while (Date.now() < expiry) await new Promise((r) => setTimeout(r, 10));
+    await inFlow(() => brief(1));
+    expect(calls).toBe(1); // within the hour: a hit
+    // The record says when it expires: an hour after it was written.
+    const file = join(home.home(), 'storage', 'brief-1');
+    const { meta, payload } = decodeResultRecord(readFileSync(file), file);
+    expect(Date.parse(meta.expiresAt ?? '') - Date.parse(meta.createdAt)).toBe(3_600_000);
+    // An hour later (the record written as it would be then, rather than waiting): computed again.
+    writeFileSync(file, encodeResultRecord({ ...meta, expiresAt: new Date(Date.now() - 1).toISOString() }, payload));
     await inFlow(() => brief(1));
     expect(calls).toBe(2);
     const fresh = brief.with({ cacheExpirationSeconds: undefined, refreshCache: true });
@@ -143,9 +152,15 @@ describe('caching', () => {
 
   it('computes a key reached by two runs at the same moment once; the other waits and reads it', async () => {
     let calls = 0;
+    const lock = lockFor(new LocalFileStorage({ basePath: join(home.home(), 'storage') }));
     const slowSquare = task({ name: 'slow-square', cachePolicy: INPUTS }, async (x: number) => {
       calls++;
-      await new Promise((r) => setTimeout(r, 50));
+      // Compute only once the other run is queued for this key, so the test sees it wait.
+      const deadline = Date.now() + 30_000;
+      while (lock.waiting() === 0) {
+        if (Date.now() > deadline) throw new Error('the second run never queued for the cache key');
+        await new Promise((r) => setImmediate(r));
+      }
       return x * x;
     });
     const [a, b] = await Promise.all([inFlow(() => slowSquare(9), 'racer-a'), inFlow(() => slowSquare(9), 'racer-b')]);

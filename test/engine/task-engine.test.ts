@@ -7,9 +7,10 @@ const home = useTempHome();
 
 async function runInFlow<T>(body: () => Promise<T>): Promise<{ result: T; flowRunId: string }> {
   let flowRunId = '';
-  const result = await flow({ name: 'engine-harness' }, async () => {
+  // A returned State would end the flow in it: hand the body's value back wrapped.
+  const [result] = await flow({ name: 'engine-harness' }, async () => {
     flowRunId = getRunContext().flowRun?.id ?? '';
-    return body();
+    return [await body()] as const;
   })();
   return { result, flowRunId };
 }

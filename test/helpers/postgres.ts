@@ -4,7 +4,7 @@
  * so as root they run as the `postgres` user (which then owns the temp dir).
  */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -50,13 +50,22 @@ async function runAsOwner(bin: string, args: readonly string[]): Promise<void> {
 
 let counter = 0;
 
+/** Options of {@link startPostgres}. */
+export interface PostgresOptions {
+  /**
+   * Gives the `postgres` superuser this password and requires it over TCP (scram-sha-256); the
+   * URLs then carry it, percent-encoded. Without it any password is accepted (trust).
+   */
+  readonly password?: string;
+}
+
 /**
  * Starts a cluster.
  * @example
  * const pgc = await startPostgres();
  * const url = await pgc.createDatabase();
  */
-export async function startPostgres(): Promise<PostgresCluster> {
+export async function startPostgres(setup: PostgresOptions = {}): Promise<PostgresCluster> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'weft-pg-'));
   if (asRoot) {
@@ -66,12 +75,19 @@ export async function startPostgres(): Promise<PostgresCluster> {
   }
   const data = join(dir, 'data');
   const port = await freePort();
-  await runAsOwner(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  const auth = ['-A', 'trust'];
+  if (setup.password !== undefined) {
+    const pwfile = join(dir, 'pwfile');
+    writeFileSync(pwfile, `${setup.password}\n`, { mode: 0o644 });
+    auth.splice(0, 2, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`);
+  }
+  await runAsOwner(join(bin, 'initdb'), ['-D', data, ...auth, '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   const start = (): Promise<void> => runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
   const stopServer = (): Promise<void> => runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
   await start();
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const user = setup.password === undefined ? 'postgres' : `postgres:${encodeURIComponent(setup.password)}`;
+  const url = `postgres://${user}@127.0.0.1:${port}/postgres`;
   return {
     url,
     start,
@@ -85,7 +101,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
       } finally {
         await client.end();
       }
-      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+      return `postgres://${user}@127.0.0.1:${port}/${name}`;
     },
     async stop() {
       await stopServer().catch(() => undefined);

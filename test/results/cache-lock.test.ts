@@ -71,9 +71,18 @@ describe('lockFor', () => {
   it('does not block other keys', async () => {
     const lock = lockFor(new LocalFileStorage({ basePath: dir }));
     const releaseA = await lock.acquire('a');
-    const releaseB = await lock.acquire('b');
+    // Held 'a' must not delay 'b': with a bound, a blocked 'b' rejects instead of hanging the test.
+    const releaseB = await lock.acquire('b', { timeoutMs: 10_000 });
+    expect((await readdir(join(dir, '.locks'))).filter((f) => f.endsWith('.lock'))).toHaveLength(2);
+    expect(lock.waiting()).toBe(0);
+    // 'a' is still held while 'b' is: a second caller for 'a' queues.
+    const queued = lock.acquire('a', { timeoutMs: 10_000 });
+    expect(lock.waiting('a')).toBe(1);
+    expect(lock.waiting('b')).toBe(0);
     await releaseB();
     await releaseA();
+    await (await queued)();
+    expect(lock.waiting()).toBe(0);
   });
 
   it('rejects with a ResultStorageError when the key is not obtained within timeoutMs', async () => {
@@ -153,8 +162,13 @@ describe('FileLock stale takeover', () => {
     const child = spawn(process.execPath, ['-e', '']);
     await once(child, 'exit');
     await writeFile(lock.fileOf('k'), JSON.stringify({ token: 't', pid: child.pid, host: hostname() }));
+    // The file is an hour from stale: only the dead owner lets it be taken (a wait would reject).
     const release = await lock.acquire('k', 30_000);
+    const owner = JSON.parse(await readFile(lock.fileOf('k'), 'utf8')) as { token: string; pid: number; host: string };
+    expect(owner).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(owner.token).not.toBe('t');
     await release();
+    await expect(readFile(lock.fileOf('k'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('does not take over a fresh lock of a live process', async () => {

@@ -30,8 +30,16 @@ describe('openResultStorage', () => {
       's3://b?endpoint=http%3A%2F%2Fh%3A1&region=us-east-1&forcePathStyle=false',
     );
   });
-  it('refuses credentials in an s3 descriptor', () => {
+  it('refuses credentials in an s3 descriptor, without printing them', () => {
     expect(() => openResultStorage('s3://AKID:SECRET@bucket/p', { home })).toThrow(/credentials/);
+    expect(() => openResultStorage('s3://AKID:hunter2@bucket/p', { home })).not.toThrow(/hunter2/);
+  });
+  it('refuses credentials in the S3 endpoint (the descriptor, which the record keeps, would hold them)', () => {
+    for (const endpoint of ['http://ak:s/ec@ret@127.0.0.1:9000', 'http://127.0.0.1:9000/?token=s3cr3t']) {
+      expect(() => new S3Storage({ bucket: 'b', endpoint })).toThrow(UsageError);
+      expect(() => new S3Storage({ bucket: 'b', endpoint })).not.toThrow(/ec@ret|s3cr3t/);
+      expect(() => openResultStorage(`s3://b?endpoint=${encodeURIComponent(endpoint)}`, { home })).toThrow(/holds credentials/);
+    }
   });
   it('refuses unknown schemes and parameters with a UsageError showing the accepted forms', () => {
     expect(() => openResultStorage('ftp://x', { home })).toThrow(UsageError);

@@ -18,6 +18,13 @@ describe('result records', () => {
     expect(Buffer.from(decoded.payload).equals(Buffer.from(payload))).toBe(true);
   });
 
+  it('keeps the task that made the result, and reads records written without one', () => {
+    const made = decodeResultRecord(encodeResultRecord({ ...meta, taskKey: 'flows/etl.ts:download' }, payload), where);
+    expect(made.meta.taskKey).toBe('flows/etl.ts:download');
+    const { taskKey: _none, ...older } = { ...meta, taskKey: undefined };
+    expect(decodeResultRecord(encodeResultRecord(older, payload), where).meta.taskKey).toBeUndefined();
+  });
+
   it('keeps an empty payload and a never-expiring result', () => {
     const m = { ...meta, expiresAt: null };
     const decoded = decodeResultRecord(encodeResultRecord(m, new Uint8Array(0)), where);

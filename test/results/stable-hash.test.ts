@@ -119,15 +119,32 @@ describe('stableHash', () => {
     expect(err.message).toMatch(/config\.retry\.onFail.*function.*INPUTS\.exclude\('config'\)/s);
   });
 
-  it('refuses a symbol, a socket and a class instance, naming the type', () => {
+  it('refuses a symbol, a socket and a promise, naming the type', () => {
     expect(unhashable({ s: Symbol('x') }).message).toMatch(/'s' \(a symbol\)/);
     const socket = new Socket();
     expect(unhashable({ items: [1, socket] }).message).toMatch(/'items\.1' \(a Socket\)/);
     socket.destroy();
-    class Client { url = 'x'; }
-    expect(unhashable({ c: new Client() }).path).toBe('c');
     expect(unhashable(new Map([['conn', Promise.resolve(1)]])).path).toBe('conn');
     expect(unhashable(() => 1).path).toBe('(value)');
+  });
+});
+
+describe('class instances', () => {
+  it('hash by class name and own enumerable fields', () => {
+    class Client {
+      constructor(readonly url: string) {}
+    }
+    class Other {
+      constructor(readonly url: string) {}
+    }
+    expect(stableHash({ c: new Client('x') })).toBe(stableHash({ c: new Client('x') }));
+    expect(stableHash(new Client('x'))).not.toBe(stableHash(new Client('y')));
+    expect(stableHash(new Client('x'))).not.toBe(stableHash(new Other('x')));
+    expect(stableHash(new Client('x'))).not.toBe(stableHash({ url: 'x' }));
+    class WithHandler {
+      onEvent = (): void => undefined;
+    }
+    expect(unhashable({ w: new WithHandler() }).path).toBe('w.onEvent');
   });
 });
 

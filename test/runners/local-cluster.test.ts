@@ -57,10 +57,10 @@ describe('LocalCluster', () => {
     const cluster = start({ nWorkers: 1, memoryLimitMb: 128 });
     await cluster.ready();
     const [before] = cluster.workers;
-    const hog = flow({ name: 'out-of-memory', taskRunner: new ClusterTaskRunner({ cluster, clientOptions: { crashRedispatches: 0 } }) }, async () =>
-      eatMemory.run([1024], { returnState: true }),
-    );
-    const state = await hog({});
+    const hog = flow({ name: 'out-of-memory', taskRunner: new ClusterTaskRunner({ cluster, clientOptions: { crashRedispatches: 0 } }) }, async () => ({
+      state: await eatMemory.run([1024], { returnState: true }),
+    }));
+    const { state } = await hog({});
     expect(state.type).toBe('CRASHED');
     expect(state.message).toMatch(new RegExp(`WorkerCrashedError: Worker process ${before!.pid} (was killed by SIG\\w+|exited with code \\d+) while running task run 'eat-memory-0'`));
     await waitUntil(() => running(cluster) === 1 && cluster.workers[0]?.pid !== before!.pid, 'a replacement worker');
@@ -105,8 +105,8 @@ describe('LocalCluster', () => {
     const pids = cluster.workers.map((w) => w.pid);
     await cluster.close();
     expect(pids.filter(isAlive)).toEqual([]);
-    const late = flow({ name: 'after-close', taskRunner: new ClusterTaskRunner({ cluster }) }, async () => whereAmI.run([1], { returnState: true }));
-    expect((await late({})).message).toMatch(/is closed/);
+    const late = flow({ name: 'after-close', taskRunner: new ClusterTaskRunner({ cluster }) }, async () => ({ state: await whereAmI.run([1], { returnState: true }) }));
+    expect((await late({})).state.message).toMatch(/is closed/);
   });
 
   it('leaves no orphan workers when its parent process is killed with SIGKILL', async () => {

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/settings.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -36,5 +37,22 @@ describe('weft server start', { timeout: 60_000 }, () => {
     const result = await startWeft(home.path, ['server', 'start', '--host', '0.0.0.0', '--port', '0']).done;
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/WEFT_SERVER_API_KEY/);
+  });
+
+  it('a port in use exits 2 naming the port and how to choose another', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const result = await startWeft(home.path, ['server', 'start', '--port', String(port)]).done;
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(result.stderr).toMatch(/--port .*WEFT_SERVER_PORT/);
+      expect(result.stderr).not.toMatch(/unexpected error/);
+    } finally {
+      taken.close();
+    }
   });
 });

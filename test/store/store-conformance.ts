@@ -133,6 +133,30 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
       expect(await store.listTaskRuns('no-such-flow-run')).toEqual([]);
     });
 
+    it('records a batch written twice once: entries with ids already recorded are ignored', async () => {
+      const run = flowRun();
+      await store.createFlowRun(run);
+      const t = taskRun(run.id);
+      const done = { ...t, state: state('COMPLETED', 'Completed', at(3)) };
+      const batch = {
+        taskRuns: [t, done],
+        edges: [],
+        states: [{ ...taskState(t.id, t.state), id: 'writer-1.0' }, { ...taskState(t.id, done.state), id: 'writer-1.1' }],
+        logs: [log('once', { flowRunId: run.id, id: 'writer-1.2' }), log('twice', { taskRunId: t.id, id: 'writer-1.3' })],
+      };
+      await store.write(batch);
+      await store.write(batch); // the answer of the first write was lost: the client sends it again
+      // A retry merged with newer entries writes only the new ones.
+      await store.write({ ...batch, logs: [...batch.logs, log('later', { flowRunId: run.id, id: 'writer-1.4' })] });
+      expect((await store.listStates(t.id)).map((s) => s.name)).toEqual(['Running', 'Completed']);
+      expect((await store.listLogs(run.id)).map((l) => l.message)).toEqual(['once', 'twice', 'later']);
+      expect(await store.listTaskRuns(run.id)).toEqual([{ ...done, upstream: [] }]);
+      // Entries without ids are appended every time, as before.
+      await store.write({ ...EMPTY, logs: [log('plain', { flowRunId: run.id })] });
+      await store.write({ ...EMPTY, logs: [log('plain', { flowRunId: run.id })] });
+      expect((await store.listLogs(run.id)).map((l) => l.message)).toEqual(['once', 'twice', 'later', 'plain', 'plain']);
+    });
+
     it('records each DAG edge once and lists upstream task runs', async () => {
       const run = flowRun();
       await store.createFlowRun(run);

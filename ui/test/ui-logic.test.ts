@@ -65,9 +65,11 @@ describe('event stream parser', () => {
   it('emits whole events and keeps an unfinished one for the next chunk', () => {
     const seen: ServerEvent[] = [];
     const event = { kind: 'flow-run-state', flowRunId: 'a', state: { type: 'RUNNING', name: 'Running', timestamp: '2026-01-01T00:00:00.000Z' } };
-    const text = `: connected\n\nevent: flow-run-state\ndata: ${JSON.stringify(event)}\n\nevent: log\ndata: {"kind":`;
-    const rest = parseEventChunk(text, (e) => seen.push(e));
+    const ids: string[] = [];
+    const text = `: connected\n\nid: 7\nevent: flow-run-state\ndata: ${JSON.stringify(event)}\n\nevent: gap\ndata: {"after":3}\n\nevent: log\ndata: {"kind":`;
+    const rest = parseEventChunk(text, (e) => seen.push(e), (id) => ids.push(id));
     expect(seen).toEqual([event]);
+    expect(ids).toEqual(['7']);
     expect(rest).toBe('event: log\ndata: {"kind":');
   });
 });

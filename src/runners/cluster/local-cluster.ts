@@ -63,7 +63,7 @@ export class LocalCluster implements Cluster {
     this.prefetch = wholeNumber('LocalCluster', 'prefetch', options.prefetch, 16, 0);
     this.memoryLimitMb = wholeNumber('LocalCluster', 'memoryLimitMb', options.memoryLimitMb, Math.floor(totalmem() / 2 ** 20 / Math.max(1, nWorkers)), 64);
     this.killGraceMs = (options.killGraceSeconds ?? 1) * 1000;
-    const spawn = { program: workerProgram('worker-main', import.meta.url), args: [String(this.concurrency)], memoryLimitMb: this.memoryLimitMb };
+    const spawn = { program: workerProgram('../../workers/local-worker-main', import.meta.url), args: [String(this.concurrency)], memoryLimitMb: this.memoryLimitMb };
     this.pool = new WorkerPool(`LocalCluster(${this.address})`, nWorkers, spawn, this.poolEvents);
     registerCluster(this);
   }

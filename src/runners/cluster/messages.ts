@@ -4,8 +4,7 @@
  * so thousands of small task runs cost thousands of array entries, not thousands of writes.
  */
 import type { FlowRunInfo, TaskRunInfo } from '../../run-info.js';
-import { RemoteTaskError } from '../../errors.js';
-import { errorMessage } from '../../states.js';
+import { fromWireError, toWireError, type WireError } from '../../error-wire.js';
 import type { LogRecord } from '../../store/records.js';
 
 /** Run one attempt. */
@@ -37,12 +36,8 @@ export interface StealMessage {
 /** Cluster → worker. */
 export type ToWorker = RunMessage | CancelMessage | StealMessage;
 
-/** An error as it crosses the process boundary. */
-export interface WireError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string;
-}
+/** An error as it crosses the process boundary (its class, fields and cause chain survive). */
+export type { WireError } from '../../error-wire.js';
 
 /** Worker → cluster. */
 export type FromWorker =
@@ -57,13 +52,10 @@ export type FromWorker =
 
 /** Flattens an error for the wire. @internal */
 export function toWire(error: unknown): WireError {
-  if (error instanceof Error) {
-    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
-  }
-  return { name: 'Error', message: errorMessage(error) };
+  return toWireError(error);
 }
 
-/** Rebuilds an error from the wire, keeping its name, message and the worker's stack. @internal */
-export function fromWire(wire: WireError): RemoteTaskError {
-  return new RemoteTaskError(wire.name, wire.message, wire.stack);
+/** Rebuilds an error from the wire as its own class (Weft's and the standard ones), with its cause chain and the worker's stack. @internal */
+export function fromWire(wire: WireError): Error {
+  return fromWireError(wire);
 }

@@ -15,6 +15,8 @@ export interface PendingAttempt {
   /** The worker it was sent to, once sent. */
   worker?: WorkerProcess;
   timer?: NodeJS.Timeout;
+  /** Handed to a transport that runs it elsewhere (a Redis job): ending it here must stop it there. */
+  sent?: boolean;
   /** Send the arguments' data even to a worker that kept them (it said it no longer does). */
   inline?: boolean;
   resolve(outcome: AttemptOutcome): void;
@@ -81,7 +83,7 @@ export class PendingAttempts {
     clearTimeout(attempt.timer);
     const signal = attempt.relay.signal;
     if (signal) this.unwatch(signal, attempt);
-    if (attempt.worker) this.abandon(attempt);
+    if (attempt.worker || attempt.sent) this.abandon(attempt);
     attempt.resolve(outcome);
   }
 

@@ -12,11 +12,12 @@ const BOOTSTRAP = fileURLToPath(new URL('../../../bin/weft-worker.js', import.me
 const LOG_LINES_KEPT = 1000;
 
 /**
- * The URL of a worker program next to the module at `base` (an `import.meta.url`): `name.ts`
- * under a TypeScript loader (tests, tsx), `name.js` when built.
+ * The URL of a worker program at `path` (relative, without extension) from the module at `base`
+ * (an `import.meta.url`): `.ts` under a TypeScript loader (tests, tsx), `.js` when built. Worker
+ * programs live in src/workers/, above the engine they assemble: runners name them only by path.
  */
-export function workerProgram(name: string, base: string): string {
-  return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base).href;
+export function workerProgram(path: string, base: string): string {
+  return new URL(`${path}${base.endsWith('.ts') ? '.ts' : '.js'}`, base).href;
 }
 
 /** A worker's lifecycle: starting → running → (retiring →) stopped. */

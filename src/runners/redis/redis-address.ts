@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { UsageError } from '../../errors.js';
+import { encodeUrlCredentials, redactSecrets } from '../../redact.js';
 import type { Settings } from '../../settings.js';
 
 /** A parsed Redis address. */
@@ -29,7 +30,8 @@ export function isRedisAddress(address: string): boolean {
 export function parseRedisAddress(address: string, settings: Pick<Settings, 'cluster'>): RedisAddress {
   let url: URL;
   try {
-    url = new URL(address);
+    // A password with '/', '?', '#' or '@' that was not percent-encoded still names its host.
+    url = new URL(encodeUrlCredentials(address));
   } catch {
     throw new UsageError(`'${redact(address)}' is not a Redis address. Use redis://host:6379 (or rediss:// for TLS, redis://user:password@host:6379/0?queue=name).`);
   }
@@ -43,8 +45,8 @@ export function parseRedisAddress(address: string, settings: Pick<Settings, 'clu
     host: url.hostname,
     port: url.port ? Number(url.port) : 6379,
     db,
-    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.username ? { username: decodeComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeComponent(url.password) } : {}),
     ...(tls ? { tls: tlsOptions(settings, url.hostname) } : {}),
   };
   return { connection, queue, redacted: redact(address) };
@@ -66,9 +68,25 @@ function tlsOptions(settings: Pick<Settings, 'cluster'>, host: string): NonNulla
   return { ...(isIP(host) ? {} : { servername: host }), ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
-/** The address with any password (and user) replaced by `***`. */
+/** A percent-decoded user or password; a stray `%` (not followed by two hex digits) is kept as it is. */
+function decodeComponent(part: string): string {
+  return part.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/**
+ * The address with its password replaced by `***` (the redaction every message uses; it also
+ * covers addresses that do not parse).
+ * @example
+ * redact('redis://app:s3cret@10.0.0.5:6379'); // 'redis://app:***@10.0.0.5:6379'
+ */
 export function redact(address: string): string {
-  return address.replace(/^(rediss?:\/\/)([^@/]*)@/i, (_, scheme: string) => `${scheme}***@`);
+  return redactSecrets(address);
 }
 
 /** Options for BullMQ's own connections (which must wait out a Redis restart, not fail commands). */

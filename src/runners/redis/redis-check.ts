@@ -5,6 +5,7 @@
  */
 import type { RedisOptions } from 'ioredis';
 import { ClusterError } from '../../errors.js';
+import { redactSecrets } from '../../redact.js';
 import type { RedisAddress } from './redis-address.js';
 
 /** Opens a connection and checks the server is fit for a cluster; throws a ClusterError otherwise. */
@@ -38,7 +39,8 @@ export async function checkRedis(address: RedisAddress, timeoutMs = 5000): Promi
 }
 
 function explain(error: unknown, where: string, tls: boolean): ClusterError {
-  const message = error instanceof Error ? error.message : String(error);
+  // The client's own message may quote the address it was given.
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
   const code = (error as { code?: string }).code ?? '';
   if (/WRONGPASS|NOAUTH|invalid username-password|AUTH.*failed|NOPERM/i.test(message)) {
     return new ClusterError(`Redis at ${where} refused the credentials (${message}). Put the right user and password in the address: redis://user:password@host:port.`, { cause: error });

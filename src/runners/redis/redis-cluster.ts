@@ -15,7 +15,7 @@ import { wholeNumber } from '../cluster/local-cluster.js';
 import type { WorkerPool } from '../cluster/worker-pool.js';
 import { parseRedisAddress } from './redis-address.js';
 import { RedisDispatcher } from './redis-dispatcher.js';
-import { startRedisWorkerPool } from './redis-worker-pool.js';
+import { DEFAULT_WORKER_CONCURRENCY, startRedisWorkerPool } from './redis-worker-pool.js';
 
 /** Options of {@link RedisCluster}. */
 export interface RedisClusterOptions {
@@ -23,7 +23,7 @@ export interface RedisClusterOptions {
   readonly url: string;
   /** Local worker processes to start. @default the number of cores */
   readonly nWorkers?: number;
-  /** Attempts each worker runs at once. @default 1 */
+  /** Attempts each worker runs at once (async tasks interleave; CPU-bound ones want 1). @default 32 */
   readonly concurrency?: number;
   /** A worker above this resident memory is restarted. @default total memory / nWorkers */
   readonly memoryLimitMb?: number;
@@ -51,7 +51,7 @@ export class RedisCluster implements Cluster {
     const address = parseRedisAddress(options.url, settings);
     this.address = options.url;
     const nWorkers = wholeNumber('RedisCluster', 'nWorkers', options.nWorkers, availableParallelism(), 0);
-    this.concurrency = wholeNumber('RedisCluster', 'concurrency', options.concurrency, 1, 1);
+    this.concurrency = wholeNumber('RedisCluster', 'concurrency', options.concurrency, DEFAULT_WORKER_CONCURRENCY, 1);
     const memoryLimitMb = wholeNumber('RedisCluster', 'memoryLimitMb', options.memoryLimitMb, Math.floor(totalmem() / 2 ** 20 / Math.max(1, nWorkers)), 64);
     this.dispatcher = new RedisDispatcher(address, settings);
     this.pool = startRedisWorkerPool(options.url, address, {

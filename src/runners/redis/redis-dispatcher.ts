@@ -13,7 +13,7 @@ import { fromWire } from '../cluster/messages.js';
 import { PendingAttempts, type PendingAttempt } from '../cluster/pending-attempts.js';
 import { bullmqConnection, type RedisAddress } from './redis-address.js';
 import { checkRedis } from './redis-check.js';
-import { decodeValue, encodeArgs, moduleHash, type TaskJob, type TaskJobResult } from './task-job.js';
+import { cancelChannel, decodeValue, encodeArgs, moduleHash, type TaskJob, type TaskJobResult } from './task-job.js';
 
 /** Finished jobs kept this long, so a duplicate submission finds the earlier outcome. */
 const KEEP_SECONDS = 3600;
@@ -26,13 +26,18 @@ const SWEEP_AFTER_MS = 2000;
 export class RedisDispatcher {
   private queue: Queue | undefined;
   private events: QueueEvents | undefined;
-  private readonly pending = new PendingAttempts(() => {});
+  private readonly pending = new PendingAttempts((attempt) => this.abandon(attempt));
   /** Attempts waiting on each job (more than one when the same attempt was submitted twice). */
   private readonly byJob = new Map<string, PendingAttempt[]>();
   private flushScheduled = false;
   private watchdog: NodeJS.Timeout | undefined;
   private pinger: Redis | undefined;
+  /** Tells workers to abort jobs (it queues commands while reconnecting, unlike the pinger). */
+  private publisher: Redis | undefined;
   private lastOutcomeAt = Date.now();
+  /** Jobs whose attempts all ended here (cancelled, failed at close) before their outcome came. */
+  private toCancel: string[] = [];
+  private cancelling: Promise<void> | undefined;
 
   constructor(
     readonly address: RedisAddress,
@@ -62,6 +67,8 @@ export class RedisDispatcher {
     // Fails at once while disconnected (no offline queue) and keeps reconnecting every second.
     this.pinger = new Redis({ ...this.address.connection, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 1000 });
     this.pinger.on('error', () => {});
+    this.publisher = new Redis({ ...this.address.connection, maxRetriesPerRequest: 1 });
+    this.publisher.on('error', () => {});
     this.watchdog = this.watchReachability(this.pinger);
   }
 
@@ -131,9 +138,11 @@ export class RedisDispatcher {
   }
 
   async close(): Promise<void> {
+    this.pending.failAll(new ClusterError(`The connection to the Redis cluster at ${this.address.redacted} was closed before the attempt finished.`));
+    await this.cancelJobs(); // their jobs must not run (or go on running) for nobody
     clearInterval(this.watchdog);
     this.pinger?.disconnect();
-    this.pending.failAll(new ClusterError(`The connection to the Redis cluster at ${this.address.redacted} was closed before the attempt finished.`));
+    this.publisher?.disconnect();
     const { events, queue } = this;
     // Closing waits for Redis; when Redis is gone, give it two seconds and then cut the connections.
     let timer: NodeJS.Timeout | undefined;
@@ -152,6 +161,7 @@ export class RedisDispatcher {
     const batch: { name: string; data: TaskJob; opts: { jobId: string; removeOnComplete: { age: number }; removeOnFail: { age: number } } }[] = [];
     for (let attempt = this.pending.peek(); attempt; attempt = this.pending.peek()) {
       this.pending.take();
+      attempt.sent = true;
       const jobId = jobIdOf(attempt.request);
       const waiting = this.byJob.get(jobId);
       if (waiting) {
@@ -227,6 +237,45 @@ export class RedisDispatcher {
     if (job?.finishedOn === undefined) return; // still running: its completed event will come
     if (job.failedReason) this.failed(jobId, job.failedReason);
     else await this.completed(jobId, job.returnvalue);
+  }
+
+  /**
+   * An attempt ended here (its flow run was cancelled or timed out, or this connection closes)
+   * while its job may wait in the queue or run on a worker: once no attempt waits on the job, it
+   * is removed from the queue, and a worker running it is told to abort it (and drops its job).
+   */
+  private abandon(attempt: PendingAttempt): void {
+    const jobId = jobIdOf(attempt.request);
+    const attempts = this.byJob.get(jobId);
+    const index = attempts?.indexOf(attempt) ?? -1;
+    if (!attempts || index < 0) return; // settled by its own outcome
+    attempts.splice(index, 1);
+    if (attempts.length > 0) return;
+    this.byJob.delete(jobId);
+    this.toCancel.push(jobId);
+    if (this.toCancel.length === 1) setImmediate(() => void this.cancelJobs());
+  }
+
+  /** Tells workers to abort the jobs in `toCancel` (one message), then removes those still queued. */
+  private cancelJobs(): Promise<void> {
+    const run = async (): Promise<void> => {
+      while (this.toCancel.length > 0) {
+        const ids = this.toCancel;
+        this.toCancel = [];
+        const queue = this.queue;
+        if (!queue) return;
+        try {
+          // First the message, so a worker that takes one of these jobs from now on drops it unrun.
+          await this.publisher?.publish(cancelChannel(this.address.queue), JSON.stringify(ids));
+        } catch {
+          // Redis unreachable: removing what is queued below may still work once it is back
+        }
+        // 0 for a running (locked) job: its worker removes it once aborted.
+        await Promise.allSettled(ids.map((id) => queue.remove(id)));
+      }
+    };
+    this.cancelling = (this.cancelling ?? Promise.resolve()).then(run);
+    return this.cancelling;
   }
 
   private settle(jobId: string, outcome: AttemptOutcome): void {

@@ -7,6 +7,15 @@ import { WorkerPool } from '../cluster/worker-pool.js';
 import { workerProgram } from '../cluster/worker-process.js';
 import type { RedisAddress } from './redis-address.js';
 
+/**
+ * Attempts a Redis worker process runs at once unless told otherwise. Tasks sent to a cluster
+ * are mostly async and wait on I/O (HTTP, databases, object storage), and one process
+ * interleaves many of them, as Dask gives each worker `nthreads` = cores; CPU-bound tasks
+ * block the event loop anyway, and want `--concurrency 1` so a long one does not hold others'
+ * slots.
+ */
+export const DEFAULT_WORKER_CONCURRENCY = 32;
+
 /** How many Redis workers to start and how. */
 export interface RedisWorkerPoolOptions {
   readonly nWorkers: number;
@@ -21,7 +30,7 @@ export interface RedisWorkerPoolOptions {
 export function startRedisWorkerPool(url: string, address: RedisAddress, options: RedisWorkerPoolOptions): WorkerPool {
   const memoryLimitMb = options.memoryLimitMb ?? Math.floor(totalmem() / 2 ** 20 / Math.max(1, options.nWorkers));
   const spawn = {
-    program: workerProgram('redis-worker-main', import.meta.url),
+    program: workerProgram('../../workers/redis-worker-main', import.meta.url),
     args: [],
     memoryLimitMb,
     configuration: { address: url, concurrency: options.concurrency, imports: [...(options.imports ?? [])] },

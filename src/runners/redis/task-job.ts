@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { serialize, deserialize } from 'node:v8';
-import { loadReference, storageFor } from '../../engine/task-results.js';
+import { loadReference, storageFor } from '../../results/result-references.js';
 import type { FlowRunInfo, TaskRunInfo } from '../../run-info.js';
 import { encodeResultRecord } from '../../results/result-record.js';
 import type { Settings } from '../../settings.js';
@@ -82,6 +82,11 @@ export async function decodeValue(result: Extract<TaskJobResult, { ok: true }>, 
   const value = await loadReference(result.reference, settings);
   if (typeof value === 'object' && value !== null) references.set(value, result.reference);
   return value;
+}
+
+/** The pub/sub channel on which a flow-run process tells a queue's workers to abort jobs (a JSON array of job ids). @internal */
+export function cancelChannel(queue: string): string {
+  return `weft:${queue}:cancel`;
 }
 
 const hashes = new Map<string, string>();

@@ -29,7 +29,7 @@ const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: erro
 const notFound = (id: string): RunNotFoundError => new RunNotFoundError(`There is no flow run ${id}. List runs with GET /api/v1/flow-runs.`);
 
 /** The flow-run routes, over `orchestrator`. */
-export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRunRecord) => void): FastifyPluginAsyncZod {
+export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRunRecord) => void, checkRetry?: (run: FlowRunRecord) => void): FastifyPluginAsyncZod {
   const { store } = orchestrator;
   return (app) => {
     app.post('/flow-runs', { schema: { tags: ['flow runs'], summary: 'Record a new flow run', body: flowRunSchema, response: { 201: flowRunSchema, ...errors } } }, async (request, reply) => {
@@ -85,7 +85,7 @@ export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRu
         },
       },
       async (request) => {
-        const run = await orchestrator.retry(request.params.id);
+        const run = await orchestrator.retry(request.params.id, checkRetry);
         onRetry?.(run);
         return run;
       },

@@ -29,18 +29,23 @@ export class LiveStats {
 
   constructor(bus: EventBus, now: () => number = Date.now) {
     this.#now = now;
-    this.#off = bus.subscribe((event) => {
-      if (event.kind !== 'task-run-state' || !FINAL.has(event.state.type)) return;
-      const second = Math.floor(this.#now() / 1000);
-      const slot = second % WINDOW_SECONDS;
-      if (this.#second[slot] !== second) {
-        this.#second[slot] = second;
-        this.#done[slot] = 0;
-        this.#failed[slot] = 0;
+    this.#off = bus.subscribe((batch) => {
+      for (const { event } of batch.events) {
+        if (event.kind === 'task-run-state' && FINAL.has(event.state.type)) this.#count(event.state.type);
       }
-      this.#done[slot] = (this.#done[slot] ?? 0) + 1;
-      if (FAILED.has(event.state.type)) this.#failed[slot] = (this.#failed[slot] ?? 0) + 1;
     });
+  }
+
+  #count(type: string): void {
+    const second = Math.floor(this.#now() / 1000);
+    const slot = second % WINDOW_SECONDS;
+    if (this.#second[slot] !== second) {
+      this.#second[slot] = second;
+      this.#done[slot] = 0;
+      this.#failed[slot] = 0;
+    }
+    this.#done[slot] = (this.#done[slot] ?? 0) + 1;
+    if (FAILED.has(type)) this.#failed[slot] = (this.#failed[slot] ?? 0) + 1;
   }
 
   /** Throughput and failure rate over the last minute. */

@@ -2,14 +2,20 @@
  * Requests to the Weft server's API with fetch (Node's undici): JSON in and out, the API key as
  * a bearer token, a timeout, and the server's error answers turned back into Weft's typed errors.
  *
- * Retries, with backoff, for at most `retryMs`: while the server answers 503 (its database is
- * down), and while a server this client has reached before refuses connections (it is
- * restarting). A refused connection never delivered the request, so repeating it cannot apply a
- * change twice; a connection lost mid-request is not retried for that reason. A server never
- * reached fails at once, so a wrong WEFT_API_URL is reported without a wait.
+ * Retries, with backoff, while the server answers 503 (its database is down or its disk is full),
+ * and while a server this client has reached before refuses connections (it is restarting). A
+ * refused connection never delivered the request, so repeating it cannot apply a change twice; a
+ * connection lost mid-request is not retried for that reason. A server never reached fails at
+ * once, so a wrong WEFT_API_URL is reported without a wait.
+ *
+ * `retryMs` is the budget of one outage, for the whole client, not per request: once the server
+ * has been unavailable that long, every request fails at once with the server's reason (one try
+ * each) until the server answers again. Callers that retry on their own (the batch recorder)
+ * thus give up in about `retryMs`, instead of `retryMs` per attempt.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { OrchestrationRuleError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError } from '../../errors.js';
+import { OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError } from '../../errors.js';
+import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
 export interface ApiClientOptions {
@@ -36,6 +42,7 @@ interface ErrorBody {
 function answerError(status: number, body: ErrorBody, action: string, base: string): Error {
   const message = body.message ?? `HTTP ${status}`;
   if (status === 404) return new RunNotFoundError(message);
+  if (status === 409 && body.error === 'RunExistsError') return new RunExistsError(message);
   if (status === 409) return new OrchestrationRuleError(body.rule ?? 'unknown', message);
   if (status === 400 && body.error === 'UsageError') return new UsageError(message);
   if (status === 401) return new StoreError(`The Weft server at ${base} refused to ${action}: ${message}`);
@@ -62,6 +69,8 @@ export class ApiClient {
   readonly #retryMs: number;
   /** Whether the server has answered this client once. */
   #reached = false;
+  /** When the current outage began (first 503 or refused connection since the last answer), ms since epoch. */
+  #unavailableSince: number | undefined;
 
   constructor(options: ApiClientOptions) {
     this.base = options.url.replace(/\/+$/, '').replace(/\/api$/, '');
@@ -77,7 +86,6 @@ export class ApiClient {
    *   RunNotFoundError (404), OrchestrationRuleError (409), UsageError, StoreError otherwise.
    */
   async request<T>(method: string, path: string, action: string, body?: unknown): Promise<T> {
-    const deadline = Date.now() + this.#retryMs;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers = payload === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
     for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
@@ -85,18 +93,19 @@ export class ApiClient {
       try {
         response = await fetch(this.base + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.#timeoutMs) });
       } catch (cause) {
-        if (this.#reached && refused(cause) && Date.now() + pause < deadline) {
+        if (this.#reached && refused(cause) && this.#mayRetry(pause)) {
           await delay(pause);
           continue;
         }
         const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
         throw new ServerUnavailableError(
-          `Cannot reach the Weft server at ${this.base} to ${action} (${reason}). ` +
+          `Cannot reach the Weft server at ${redactSecrets(this.base)} to ${action} (${reason}). ` +
             'Start it with `weft server start`, check WEFT_API_URL, or unset WEFT_API_URL to record into the local SQLite file.',
           { cause },
         );
       }
       this.#reached = true;
+      if (response.status !== 503) this.#unavailableSince = undefined;
       if (response.ok) {
         if (response.status === 204) return undefined as T;
         return (await response.json()) as T;
@@ -108,11 +117,22 @@ export class ApiClient {
       } catch {
         parsed = { message: text.slice(0, 300) };
       }
-      if (response.status === 503 && Date.now() + pause < deadline) {
-        await delay(pause);
-        continue;
+      if (response.status === 503) {
+        if (this.#mayRetry(pause)) {
+          await delay(pause);
+          continue;
+        }
+        const reason = answerError(response.status, parsed, action, redactSecrets(this.base));
+        throw new ServerUnavailableError(`${reason.message} (unavailable for longer than WEFT_API_RETRY_MS=${this.#retryMs} ms; giving up)`, { cause: reason });
       }
-      throw answerError(response.status, parsed, action, this.base);
+      throw answerError(response.status, parsed, action, redactSecrets(this.base));
     }
+  }
+
+  /** True while the current outage (started now if none was) leaves time for another try after `pause` ms. */
+  #mayRetry(pause: number): boolean {
+    const now = Date.now();
+    this.#unavailableSince ??= now;
+    return now + pause < this.#unavailableSince + this.#retryMs;
   }
 }

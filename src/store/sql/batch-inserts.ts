@@ -1,6 +1,7 @@
 /**
  * The chunked inserts that write one hot-path batch: task runs (upserted by id), DAG edges
- * (duplicates ignored), state history and logs (appended).
+ * (duplicates ignored), state history and logs (appended; an entry whose client id is already
+ * recorded is ignored).
  */
 import type { Insertable } from 'kysely';
 import { ChunkedInsert } from './chunked-insert.js';
@@ -77,13 +78,23 @@ export function batchInserts(): BatchInserts {
           .values(rows)
           .onConflict((oc) => oc.columns(['task_run_id', 'upstream_id']).doNothing()),
     }),
+    // A history entry or log line whose client id is already recorded was written by an earlier
+    // try of the same batch (its answer was lost): ignored, so a retried batch is recorded once.
     states: new ChunkedInsert<StateRow>({
-      columns: ['run_id', 'run_kind', 'type', 'name', 'message', 'timestamp'],
-      build: (db, rows) => db.insertInto('states').values(rows),
+      columns: ['run_id', 'run_kind', 'type', 'name', 'message', 'timestamp', 'client_id'],
+      build: (db, rows) =>
+        db
+          .insertInto('states')
+          .values(rows)
+          .onConflict((oc) => oc.column('client_id').doNothing()),
     }),
     logs: new ChunkedInsert<LogRow>({
-      columns: ['flow_run_id', 'task_run_id', 'name', 'level', 'message', 'timestamp'],
-      build: (db, rows) => db.insertInto('logs').values(rows),
+      columns: ['flow_run_id', 'task_run_id', 'name', 'level', 'message', 'timestamp', 'client_id'],
+      build: (db, rows) =>
+        db
+          .insertInto('logs')
+          .values(rows)
+          .onConflict((oc) => oc.column('client_id').doNothing()),
     }),
   };
 }

@@ -153,12 +153,66 @@ const flowRunHeartbeats: Migration = {
   },
 };
 
+/** 0007: the flow's `version` and `description` as defined when the run started (NULL when it set none). */
+const flowRunVersions: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').addColumn('flow_version', 'text').execute();
+    await db.schema.alterTable('flow_runs').addColumn('flow_description', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').dropColumn('flow_description').execute();
+    await db.schema.alterTable('flow_runs').dropColumn('flow_version').execute();
+  },
+};
+
+/**
+ * 0005: the writer's own id of each state-history entry and log line, unique where set, so that
+ * a batch written again (the client never got the answer of a try that committed) is recorded
+ * once. Older rows have none (NULLs never collide, on SQLite as on Postgres).
+ */
+const entryClientIds: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    for (const table of ['states', 'logs']) {
+      await db.schema.alterTable(table).addColumn('client_id', 'text').execute();
+      await db.schema.createIndex(`${table}_client_id`).on(table).column('client_id').unique().execute();
+    }
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const table of ['states', 'logs']) {
+      await db.schema.dropIndex(`${table}_client_id`).execute();
+      await db.schema.alterTable(table).dropColumn('client_id').execute();
+    }
+  },
+};
+
+/**
+ * 0006: the process that owns an unfinished flow run recorded straight into the database (host,
+ * pid, start identity) and until when its lease holds, so a later command can tell a run whose
+ * process died (and mark it CRASHED) from a live one. Null for runs recorded through a server.
+ */
+const flowRunOwners: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('flow_runs').addColumn('owner_host', 'text').execute();
+    await db.schema.alterTable('flow_runs').addColumn('owner_pid', 'integer').execute();
+    await db.schema.alterTable('flow_runs').addColumn('owner_started', 'text').execute();
+    await db.schema.alterTable('flow_runs').addColumn('owner_lease_until', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const column of ['owner_lease_until', 'owner_started', 'owner_pid', 'owner_host']) {
+      await db.schema.alterTable('flow_runs').dropColumn(column).execute();
+    }
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_task_run_results': taskRunResults,
   '0003_flow_run_entrypoints': flowRunEntrypoints,
   '0004_flow_run_heartbeats': flowRunHeartbeats,
+  '0005_entry_client_ids': entryClientIds,
+  '0006_flow_run_owners': flowRunOwners,
+  '0007_flow_run_versions': flowRunVersions,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -63,7 +63,10 @@ const STATE_COLUMNS: Columns<StateRow> = {
   name: 'text',
   message: 'text',
   timestamp: 'text',
+  client_id: 'text',
 };
+/** The history columns a flow-run transition writes (it has no client id). */
+const HISTORY_LIST = names(STATE_COLUMNS).filter((c) => c !== 'client_id');
 const LOG_COLUMNS: Columns<LogRow> = {
   flow_run_id: 'text',
   task_run_id: 'text',
@@ -71,6 +74,7 @@ const LOG_COLUMNS: Columns<LogRow> = {
   level: 'integer',
   message: 'text',
   timestamp: 'text',
+  client_id: 'text',
 };
 
 type FlowRunRow = ReturnType<typeof flowRunRow>;
@@ -90,6 +94,8 @@ const FLOW_RUN_COLUMNS: Columns<FlowRunRow> = {
   start_time: 'text',
   end_time: 'text',
   entrypoint: 'text',
+  flow_version: 'text',
+  flow_description: 'text',
 };
 
 function names<Row>(columns: Columns<Row>): (keyof Row & string)[] {
@@ -144,8 +150,9 @@ const BATCH_PARTS: readonly BatchPart[] = [
         .join(', '),
   ),
   batchPart('task_run_edges', EDGE_COLUMNS, ' on conflict (task_run_id, upstream_id) do nothing'),
-  batchPart('states', STATE_COLUMNS),
-  batchPart('logs', LOG_COLUMNS),
+  // An entry whose client id is already recorded came from an earlier try of the same batch.
+  batchPart('states', STATE_COLUMNS, ' on conflict (client_id) do nothing'),
+  batchPart('logs', LOG_COLUMNS, ' on conflict (client_id) do nothing'),
 ];
 
 /**
@@ -184,7 +191,7 @@ const CREATE_FLOW_RUN_SQL =
   `with flow_written as (insert into flows (name, created_at) values (${flowRunParam('flow_name')}, ${flowRunParam('created_at')}) ` +
   'on conflict (name) do nothing), ' +
   `flow_run_written as (insert into flow_runs (${quoted(FLOW_RUN_LIST)}) values (${FLOW_RUN_LIST.map(flowRunParam).join(', ')})) ` +
-  `insert into states (${quoted(names(STATE_COLUMNS))}) values (${flowRunParam('id')}, 'flow', ` +
+  `insert into states (${quoted(HISTORY_LIST)}) values (${flowRunParam('id')}, 'flow', ` +
   `${flowRunParam('state_type')}, ${flowRunParam('state_name')}, ${flowRunParam('state_message')}, ${flowRunParam('state_timestamp')})`;
 
 /** The optional columns of `setFlowRunState`'s patch, by bit of the statement's cache key. */
@@ -208,7 +215,7 @@ function setFlowRunStateSql(present: number): string {
   // The history row is selected from the updated row: no flow run, no history written.
   const text =
     `with updated as (update flow_runs set ${assignments.join(', ')} where id = $1::text returning id) ` +
-    `insert into states (${quoted(names(STATE_COLUMNS))}) ` +
+    `insert into states (${quoted(HISTORY_LIST)}) ` +
     "select id, 'flow', $2::text, $3::text, $4::text, $5::text from updated";
   setStateSql.set(present, text);
   return text;

@@ -5,6 +5,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { redactSecrets } from '../../redact.js';
 import { migrateToLatest } from './migrations.js';
 import { PreparingClient } from './prepared-client.js';
 import type { Database as Schema } from './schema.js';
@@ -19,15 +20,13 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
 }
 
-/** The URL without its password, for messages. */
+/**
+ * The URL without its password, for messages (also when it does not parse: see `redactSecrets`).
+ * @example
+ * redactUrl('postgres://weft:p/w@db:5432/weft'); // 'postgres://weft:***@db:5432/weft'
+ */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+  return redactSecrets(url);
 }
 
 /**

@@ -30,10 +30,14 @@ export function stateOf(row: StateColumns): StateSnapshot {
 }
 
 /**
- * A flow-run row as written: every column but the generated `seq` and the server's internal
- * `heartbeat_at` (a new run has none; only the server's heartbeat record sets it).
+ * A flow-run row as written: every column but the generated `seq`, the server's internal
+ * `heartbeat_at` (a new run has none; only the server's heartbeat record sets it) and the owner
+ * columns (set when a process claims the run).
  */
-export type FlowRunRow = Omit<Insertable<FlowRunsTable>, 'seq' | 'heartbeat_at'>;
+export type FlowRunRow = Omit<Insertable<FlowRunsTable>, 'seq' | 'heartbeat_at' | OwnerColumn>;
+
+/** The owner columns (migration 0006), written only by `claimFlowRun`. */
+export type OwnerColumn = 'owner_host' | 'owner_pid' | 'owner_started' | 'owner_lease_until';
 
 /** The row of a new flow run. */
 export function flowRunRow(run: FlowRunRecord): FlowRunRow {
@@ -50,6 +54,8 @@ export function flowRunRow(run: FlowRunRecord): FlowRunRow {
     start_time: run.startTime,
     end_time: run.endTime,
     entrypoint: run.entrypoint ?? null,
+    flow_version: run.flowVersion ?? null,
+    flow_description: run.flowDescription ?? null,
   };
 }
 
@@ -68,6 +74,8 @@ export function flowRunRecord(row: Selectable<FlowRunsTable>): FlowRunRecord {
     startTime: row.start_time,
     endTime: row.end_time,
     ...(row.entrypoint ? { entrypoint: row.entrypoint } : {}),
+    ...(row.flow_version !== null && row.flow_version !== undefined ? { flowVersion: row.flow_version } : {}),
+    ...(row.flow_description !== null && row.flow_description !== undefined ? { flowDescription: row.flow_description } : {}),
   };
 }
 
@@ -109,7 +117,7 @@ export function taskRunRecord(row: Selectable<TaskRunsTable>): TaskRunRecord {
   };
 }
 
-/** The history row of a state. */
+/** The history row of a state (a batch adds the writer's id of the entry, `client_id`). */
 export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSnapshot): StateRow {
   return {
     run_id: runId,
@@ -138,6 +146,7 @@ export function logRow(log: LogRecord): LogRow {
     level: log.level,
     message: log.message,
     timestamp: log.timestamp,
+    client_id: log.id ?? null,
   };
 }
 

@@ -36,11 +36,24 @@ export interface FlowRunsTable extends StateColumns {
   end_time: string | null;
   /** Module defining the flow (migration 0003). */
   entrypoint: string | null;
+  /** The flow's `version` option when the run started (migration 0007). */
+  flow_version: string | null;
+  /** The flow's `description` option when the run started (migration 0007). */
+  flow_description: string | null;
   /**
    * Last heartbeat the orchestration server heard from the run's process, ISO 8601; null when
    * the run never reported through a server (migration 0004). Internal: not in `FlowRunRecord`.
    */
   heartbeat_at: string | null;
+  /**
+   * The process that runs it when it records straight into the database (embedded mode): host
+   * name, pid, start identity, and until when its lease holds (ISO 8601); all null for runs
+   * recorded through a server (migration 0006). Internal: not in `FlowRunRecord`.
+   */
+  owner_host: string | null;
+  owner_pid: number | null;
+  owner_started: string | null;
+  owner_lease_until: string | null;
 }
 
 /** One task run: the latest snapshot written for its id. */
@@ -77,6 +90,8 @@ export interface StatesTable {
   name: string;
   message: string | null;
   timestamp: string;
+  /** The writer's unique id of the entry, or null; a second write of an id is ignored (migration 0005). */
+  client_id: string | null;
 }
 
 /** Log lines; `id` orders them. */
@@ -88,6 +103,8 @@ export interface LogsTable {
   level: number;
   message: string;
   timestamp: string;
+  /** The writer's unique id of the line, or null; a second write of an id is ignored (migration 0005). */
+  client_id: string | null;
 }
 
 /** The whole record, for `Kysely<Database>`. */

@@ -20,6 +20,7 @@ import type {
 } from '../records.js';
 import type { Store } from '../store.js';
 import type { Heartbeat, HeartbeatRecord } from '../store.js';
+import type { OwnedRun, RunOwner, RunOwnerRecord } from '../run-owner.js';
 import { batchInserts } from './batch-inserts.js';
 import { isSqlite } from './dialect.js';
 import { flowSummaries } from './flow-summaries.js';
@@ -38,6 +39,7 @@ import {
 } from './rows.js';
 import { storeClosed, storeFailure } from './store-failure.js';
 import type { StoreLocation } from './store-failure.js';
+import { claimFlowRun, crashOwnedRun, listOwnedRuns, renewRunLeases } from './run-owner-writes.js';
 import { hasTag } from './tag-filter.js';
 import { writeTransaction } from './write-transaction.js';
 
@@ -61,7 +63,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -135,7 +137,7 @@ export class SqlStore implements Store, HeartbeatRecord {
     const edgeRows = edges
       .map((e) => ({ task_run_id: e.taskRunId, upstream_id: e.upstreamId }))
       .sort((a, b) => compare(a.task_run_id, b.task_run_id) || compare(a.upstream_id, b.upstream_id));
-    const stateRows = states.map((s) => stateRow(s.runId, s.runKind, s)).sort((a, b) => compare(a.run_id, b.run_id));
+    const stateRows = states.map((s) => ({ ...stateRow(s.runId, s.runKind, s), client_id: s.id ?? null })).sort((a, b) => compare(a.run_id, b.run_id));
     const logRows = logs.map(logRow);
     await this.#run(`write a batch of ${taskRunRows.length} task runs, ${states.length} states and ${logs.length} logs`, () =>
       isSqlite(this.#db)
@@ -348,6 +350,22 @@ export class SqlStore implements Store, HeartbeatRecord {
         .execute();
       return rows.map((row) => ({ flowRunId: row.id, at: row.heartbeat_at }));
     });
+  }
+
+  async claimFlowRun(flowRunId: string, owner: RunOwner, leaseUntil: string): Promise<void> {
+    await this.#run(`record the owner of flow run ${flowRunId}`, () => claimFlowRun(this.#db, flowRunId, owner, leaseUntil));
+  }
+
+  async renewRunLeases(owner: RunOwner, leaseUntil: string): Promise<number> {
+    return this.#run(`renew the leases of process ${owner.pid}`, () => renewRunLeases(this.#db, owner, leaseUntil));
+  }
+
+  async listOwnedRuns(): Promise<OwnedRun[]> {
+    return this.#run('list the flow runs with an owning process', () => listOwnedRuns(this.#db));
+  }
+
+  async crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
+    return this.#run(`mark flow run ${flowRunId} crashed`, () => crashOwnedRun(this.#db, flowRunId, owner, crashed));
   }
 
   async close(): Promise<void> {

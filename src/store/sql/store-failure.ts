@@ -2,6 +2,7 @@
  * Turning a driver error into a `StoreError` that names the database and says what to do.
  */
 import { StoreError } from '../../errors.js';
+import { redactSecrets } from '../../redact.js';
 import { isBusyError } from './busy-retry.js';
 
 /** Where the record lives and how long writers wait, for messages. */
@@ -50,7 +51,7 @@ function describe(cause: unknown): string {
  */
 export function storeFailure(action: string, where: StoreLocation, cause: unknown): StoreError {
   return new StoreError(
-    `Could not ${action} in the Weft record at ${where.location}: ${describe(cause)}. ${advice(cause, where)}`,
+    redactSecrets(`Could not ${action} in the Weft record at ${where.location}: ${describe(cause)}. ${advice(cause, where)}`),
     { cause },
   );
 }
@@ -58,6 +59,6 @@ export function storeFailure(action: string, where: StoreLocation, cause: unknow
 /** The error every call gets after `close()`. */
 export function storeClosed(where: StoreLocation): StoreError {
   return new StoreError(
-    `The Weft record at ${where.location} was closed. Open a new store with openStore() to keep reading or writing.`,
+    `The Weft record at ${redactSecrets(where.location)} was closed. Open a new store with openStore() to keep reading or writing.`,
   );
 }

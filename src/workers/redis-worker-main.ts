@@ -12,17 +12,17 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { callTaskFunction } from '../../engine/task-call.js';
-import { enterWorkerMode } from '../../engine/worker-mode.js';
-import { TaskNotImportableError, TaskVersionMismatchError } from '../../errors.js';
-import { loadSettings } from '../../settings.js';
-import type { LogRecord } from '../../store/records.js';
-import { toWire, type FromWorker } from '../cluster/messages.js';
-import { findTask, importTaskModule } from '../task-import.js';
-import { bullmqConnection, parseRedisAddress } from './redis-address.js';
-import { checkRedis } from './redis-check.js';
-import { decodeArgs, encodeValue, moduleHash, type TaskJob, type TaskJobResult } from './task-job.js';
-import { HEARTBEAT_SECONDS, writeWorkerStatus } from './worker-status.js';
+import { callTaskFunction } from '../engine/task-call.js';
+import { CancelledError, TaskNotImportableError, TaskVersionMismatchError } from '../errors.js';
+import { toWire, type FromWorker } from '../runners/cluster/messages.js';
+import { bullmqConnection, parseRedisAddress } from '../runners/redis/redis-address.js';
+import { checkRedis } from '../runners/redis/redis-check.js';
+import { cancelChannel, decodeArgs, encodeValue, moduleHash, type TaskJob, type TaskJobResult } from '../runners/redis/task-job.js';
+import { HEARTBEAT_SECONDS, writeWorkerStatus } from '../runners/redis/worker-status.js';
+import { findTask, importTaskModule } from '../runners/task-import.js';
+import { enterWorkerMode } from '../runners/worker-mode.js';
+import { loadSettings } from '../settings.js';
+import type { LogRecord } from '../store/records.js';
 
 /** The first IPC message a Redis worker receives. */
 export interface RedisWorkerConfiguration {
@@ -50,14 +50,25 @@ for (const module of configuration.imports) await importTaskModule(module);
 await checkRedis(address);
 
 const counts = { running: 0, completed: 0, failed: 0 };
+/** How long a cancellation of a job not seen yet is remembered. */
+const CANCEL_MEMORY_MS = 10 * 60_000;
 const recent: number[] = [];
 const startedAt = new Date().toISOString();
 
-async function runJob(job: Job<TaskJob>): Promise<TaskJobResult> {
+/** Jobs the flow-run process gave up on (cancelled, timed out) that this worker has not seen start, by when it heard. */
+const cancelledJobs = new Map<string, number>();
+/** Jobs aborted here: removed from Redis once finished, since nobody waits for their outcome. */
+const abortedJobs = new Set<string>();
+
+async function runJob(job: Job<TaskJob>, _token?: string, signal?: AbortSignal): Promise<TaskJobResult> {
   const data = job.data;
   const logs: LogRecord[] = [];
   counts.running++;
   try {
+    if (job.id !== undefined && cancelledJobs.delete(job.id)) {
+      abortedJobs.add(job.id);
+      throw new CancelledError(`Task run '${data.taskRun.name}' was cancelled before it started.`);
+    }
     const file = resolve(projectDir, data.module);
     if (!existsSync(file)) {
       throw new TaskNotImportableError(
@@ -77,6 +88,7 @@ async function runJob(job: Job<TaskJob>): Promise<TaskJobResult> {
       flow: undefined,
       ...(data.flowRun ? { flowRun: data.flowRun } : {}),
       recorder: { log: (record) => logs.push(record) },
+      ...(signal ? { signal } : {}),
       logPrints: data.logPrints,
       timeoutSeconds: data.timeoutSeconds,
     });
@@ -92,6 +104,22 @@ async function runJob(job: Job<TaskJob>): Promise<TaskJobResult> {
   }
 }
 
+// Cancellations, heard before the first job is taken: abort a job running here; remember one
+// not started yet, so it never runs.
+/** Aborts a job this worker runs; false when it runs none by that id. */
+let abortRunning: (id: string) => boolean = () => false;
+const cancellations = new Redis({ ...address.connection, maxRetriesPerRequest: null });
+cancellations.on('error', () => {}); // Redis restarting: ioredis resubscribes when it is back
+cancellations.on('message', (_channel: string, text: string) => {
+  const now = Date.now();
+  for (const [id, at] of cancelledJobs) if (at < now - CANCEL_MEMORY_MS) cancelledJobs.delete(id);
+  for (const id of JSON.parse(text) as string[]) {
+    if (abortRunning(id)) abortedJobs.add(id);
+    else cancelledJobs.set(id, now);
+  }
+});
+await cancellations.subscribe(cancelChannel(address.queue));
+
 const lockDuration = settings.cluster.lockSeconds * 1000;
 const worker = new Worker<TaskJob, TaskJobResult>(address.queue, runJob, {
   connection: bullmqConnection(address),
@@ -103,7 +131,15 @@ const worker = new Worker<TaskJob, TaskJobResult>(address.queue, runJob, {
   maxStalledCount: 0,
 });
 worker.on('error', (error) => process.stderr.write(`weft worker ${process.pid}: ${error.message}\n`));
+const dropIfAborted = (job: Job | undefined): void => {
+  if (job?.id === undefined || !abortedJobs.delete(job.id)) return;
+  job.remove().catch(() => {}); // finished, so no longer locked
+};
+worker.on('completed', dropIfAborted);
+worker.on('failed', dropIfAborted);
+abortRunning = (id) => worker.cancelJob(id, 'The flow run gave up on this attempt (cancelled or timed out).');
 await worker.waitUntilReady();
+
 
 const heartbeats = new Redis({ ...address.connection, maxRetriesPerRequest: 1 });
 heartbeats.on('error', () => {}); // Redis restarting: the next beat tries again
@@ -120,6 +156,7 @@ setInterval(beat, HEARTBEAT_SECONDS * 1000).unref();
 process.on('disconnect', () => {
   void worker.close().finally(() => {
     heartbeats.disconnect();
+    cancellations.disconnect();
     process.exit(0);
   });
 });

@@ -2,17 +2,19 @@
  * A local cluster's worker process: imports task modules, runs attempts (up to `concurrency` at
  * once) and relays their logs and outcomes to the cluster in batches. It exits when its parent
  * goes away (the IPC channel closes, even when the parent was killed), so no worker outlives
- * its cluster. Started by bin/weft-worker.js, which registers TypeScript loading first.
+ * its cluster. Started by bin/weft-worker.js, which registers TypeScript loading first. A
+ * program, not a library module: it assembles the engine's task call with the runners' IPC, so it
+ * lives above both (the cluster names it by file path only).
  */
-import type { LogSink } from '../../engine/context.js';
-import { callTaskFunction } from '../../engine/task-call.js';
-import { enterWorkerMode } from '../../engine/worker-mode.js';
-import { UnserializableResultError } from '../../errors.js';
-import { findTask } from '../task-import.js';
-import { KeptResults } from './kept-results.js';
-import type { LogRecord } from '../../store/records.js';
-import { describeType } from '../../results/describe-type.js';
-import { toWire, type FromWorker, type RunMessage, type ToWorker } from './messages.js';
+import type { LogSink } from '../engine/context.js';
+import { callTaskFunction } from '../engine/task-call.js';
+import { CancelledError, UnserializableResultError } from '../errors.js';
+import { describeType } from '../results/describe-type.js';
+import { KeptResults } from '../runners/cluster/kept-results.js';
+import { toWire, type FromWorker, type RunMessage, type ToWorker } from '../runners/cluster/messages.js';
+import { findTask } from '../runners/task-import.js';
+import { enterWorkerMode } from '../runners/worker-mode.js';
+import type { LogRecord } from '../store/records.js';
 
 const send = process.send?.bind(process);
 if (!send) throw new Error('weft worker: started without an IPC channel; it is started by a LocalCluster, not by hand.');
@@ -59,6 +61,8 @@ const queue: RunMessage[] = [];
 let queueHead = 0;
 let running = 0;
 const controllers = new Map<number, AbortController>();
+/** Attempts cancelled while still queued here: they are answered at once and never started. */
+const cancelledQueued = new Map<number, string>();
 const kept = new KeptResults();
 async function runAttempt(message: RunMessage): Promise<void> {
   const controller = new AbortController();
@@ -108,6 +112,12 @@ function schedulePump(): void {
 function pump(): void {
   while (running < concurrency && queueHead < queue.length) {
     const message = queue[queueHead++]!;
+    const cancelled = cancelledQueued.get(message.id);
+    if (cancelled !== undefined) {
+      cancelledQueued.delete(message.id);
+      post({ type: 'failed', id: message.id, error: toWire(new CancelledError(`${cancelled} before it started.`)) });
+      continue;
+    }
     running++;
     void runAttempt(message).finally(() => {
       running--;
@@ -136,11 +146,18 @@ function giveBack(ids: readonly number[]): void {
   post({ type: 'stolen', ids: given });
 }
 
+/** Aborts a running attempt; a queued one is dropped when its turn comes. */
+function cancel(id: number, reason: string): void {
+  const controller = controllers.get(id);
+  if (controller) controller.abort(new CancelledError(reason));
+  else if (queue.some((m, i) => i >= queueHead && m.id === id)) cancelledQueued.set(id, reason);
+}
+
 process.on('message', (batch: ToWorker[]) => {
   turnStarted = performance.now();
   for (const message of batch) {
     if (message.type === 'run') queue.push(message);
-    else if (message.type === 'cancel') controllers.get(message.id)?.abort(new Error(message.reason));
+    else if (message.type === 'cancel') cancel(message.id, message.reason);
     else giveBack(message.ids);
   }
   pump();

@@ -1,0 +1,62 @@
+/**
+ * The layers of DESIGN.md, enforced: a module may import from its own folder and from folders
+ * below it, never from one above (data flows down). Read from madge's dependency graph of src/,
+ * type-only imports included, so a layer cannot lean on a higher one even for a type.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/** The part of madge's API used here (it ships no types). */
+interface DependencyGraph {
+  obj(): Record<string, string[]>;
+  circular(): string[][];
+}
+const madge = createRequire(import.meta.url)('madge') as (path: string, config: Record<string, unknown>) => Promise<DependencyGraph>;
+
+/**
+ * Higher numbers sit higher. `workers` holds the worker programs (a LocalCluster's and a Redis
+ * worker's), which assemble the engine's task call with the runners' transports; runners name
+ * them only by file path. `index.ts` (the public entry) may import anything.
+ */
+const LAYERS: Readonly<Record<string, number>> = {
+  '(root)': 0,
+  store: 1,
+  results: 2,
+  runners: 3,
+  engine: 4,
+  workers: 5,
+  sdk: 6,
+  server: 7,
+  agent: 8,
+  cli: 9,
+  ui: 10,
+  'index.ts': 11,
+};
+
+function layerOf(file: string): string {
+  const [first, ...rest] = file.split('/');
+  if (rest.length === 0) return first === 'index.ts' ? 'index.ts' : '(root)';
+  return first!;
+}
+
+describe('layering', () => {
+  it('has no module importing from a layer above its own, and no cycle', async () => {
+    const src = fileURLToPath(new URL('../src', import.meta.url));
+    const tsConfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+    const graph = await madge(src, { fileExtensions: ['ts'], tsConfig, detectiveOptions: { ts: { skipTypeImports: false } } });
+    const upward: string[] = [];
+    const unknown = new Set<string>();
+    for (const [file, imports] of Object.entries(graph.obj())) {
+      const from = layerOf(file);
+      for (const imported of imports) {
+        const to = layerOf(imported);
+        for (const layer of [from, to]) if (LAYERS[layer] === undefined) unknown.add(layer);
+        if ((LAYERS[to] ?? -1) > (LAYERS[from] ?? Infinity)) upward.push(`${file} (${from}) imports ${imported} (${to})`);
+      }
+    }
+    expect([...unknown], 'folders missing from the layer map in test/layers.test.ts: place each in DESIGN.md\'s order').toEqual([]);
+    expect(upward, 'imports against the layers (data flows down): move the shared piece down, or hand it over as data').toEqual([]);
+    expect(graph.circular(), 'import cycles').toEqual([]);
+  }, 60_000);
+});
