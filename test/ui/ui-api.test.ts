@@ -140,6 +140,9 @@ describe('serving the UI', () => {
       expect((await call(server.url, 'GET', '/ui-settings.json')).body).toMatchObject({ authRequired: true });
       for (const path of ['/api/v1/dashboard', '/api/v1/cluster', '/api/v1/task-run-counts?flowRunIds=a']) expect((await call(server.url, 'GET', path)).status).toBe(401);
       expect((await call(server.url, 'GET', '/api/v1/cluster', undefined, { authorization: 'Bearer sesame' })).status).toBe(200);
+      // The UI's deep links are public, but they do not make an unknown API path public.
+      expect((await fetch(`${server.url}/runs/any-id`)).status).toBe(200);
+      expect((await call(server.url, 'GET', '/api/v1/no-such-thing')).status).toBe(401);
     } finally {
       await server.stop();
     }
