@@ -64,36 +64,40 @@ export class LocalFileStorage implements ResultStorage {
 
   /**
    * Refuses a key whose path, below the base, goes through a symbolic link that leads outside the
-   * base (or nowhere). Gives whether the file itself is such a link (one that stays inside).
-   * Components that do not exist yet are fine: `mkdir` makes real directories under checked ones.
+   * base (or nowhere): its directories, and the file itself when `withFile`. Components that do
+   * not exist yet are fine: `mkdir` makes real directories under checked ones. A flat key has no
+   * directory to check, so the common case costs no system call.
    */
-  private async confine(key: string, file: string): Promise<{ fileIsLink: boolean }> {
+  private async confine(key: string, file: string, withFile: boolean): Promise<void> {
+    const parts = relative(this.basePath, file).split(sep);
+    if (!withFile) parts.pop();
     let path = this.basePath;
-    for (const part of relative(this.basePath, file).split(sep)) {
+    for (const part of parts) {
       path = join(path, part);
       let isLink: boolean;
       try {
         isLink = (await lstat(path)).isSymbolicLink();
       } catch (err) {
         const code = errnoCode(err);
-        if (code === 'ENOENT' || code === 'ENOTDIR') return { fileIsLink: false };
+        if (code === 'ENOENT' || code === 'ENOTDIR') return;
         throw err;
       }
-      if (!isLink) continue;
-      this.realBase ??= await realpath(this.basePath);
-      const target = await realpath(path).catch(() => undefined);
-      if (target === undefined || (target !== this.realBase && !target.startsWith(this.realBase + sep))) {
-        const points = target ?? `${await readlink(path).catch(() => '?')} (which does not exist)`;
-        throw new ResultPathOutsideStorageError(
-          `Refused result '${key}': ${path} is a symbolic link to ${points}, outside the result storage ${this.basePath}. ` +
-            `Nothing was read or written through it. Remove the link (results belong under the storage directory), ` +
-            `or point resultStorage at that place itself.`,
-          path,
-        );
-      }
-      if (path === file) return { fileIsLink: true };
+      if (isLink) await this.checkLink(key, path);
     }
-    return { fileIsLink: false };
+  }
+
+  /** Throws unless the link at `path` leads to a place inside the base. */
+  private async checkLink(key: string, path: string): Promise<void> {
+    this.realBase ??= await realpath(this.basePath);
+    const target = await realpath(path).catch(() => undefined);
+    if (target !== undefined && (target === this.realBase || target.startsWith(this.realBase + sep))) return;
+    const points = target ?? `${await readlink(path).catch(() => '?')} (which does not exist)`;
+    throw new ResultPathOutsideStorageError(
+      `Refused result '${key}': ${path} is a symbolic link to ${points}, outside the result storage ${this.basePath}. ` +
+        `Nothing was read or written through it. Remove the link (results belong under the storage directory), ` +
+        `or point resultStorage at that place itself.`,
+      path,
+    );
   }
 
   async write(key: string, data: Uint8Array): Promise<void> {
@@ -101,13 +105,13 @@ export class LocalFileStorage implements ResultStorage {
     const directory = dirname(file);
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     const attempt = async (): Promise<void> => {
-      await this.confine(key, file);
+      // The file itself need not be checked: rename replaces a link there, never writes through it.
+      await this.confine(key, file, false);
       if (!this.madeDirectories.has(directory)) {
         await mkdir(directory, { recursive: true });
         this.madeDirectories.add(directory);
       }
       await writeFile(temp, data, { flag: CREATE_NEW });
-      // rename replaces a link at `file` itself; it never writes through one.
       await rename(temp, file);
     };
     try {
@@ -132,8 +136,15 @@ export class LocalFileStorage implements ResultStorage {
   async read(key: string): Promise<Uint8Array | undefined> {
     const file = this.pathOf(key);
     try {
-      const { fileIsLink } = await this.confine(key, file);
-      return new Uint8Array(await this.io.run(() => readFile(file, { flag: constants.O_RDONLY | (fileIsLink ? 0 : NOFOLLOW) })));
+      await this.confine(key, file, false);
+      try {
+        return new Uint8Array(await this.io.run(() => readFile(file, { flag: constants.O_RDONLY | NOFOLLOW })));
+      } catch (err) {
+        // The file is a link (ELOOP under O_NOFOLLOW): followed only if it stays inside.
+        if (errnoCode(err) !== 'ELOOP') throw err;
+        await this.checkLink(key, file);
+        return new Uint8Array(await this.io.run(() => readFile(file)));
+      }
     } catch (err) {
       if (err instanceof ResultPathOutsideStorageError) throw err;
       const code = errnoCode(err);
@@ -148,7 +159,8 @@ export class LocalFileStorage implements ResultStorage {
   async delete(key: string): Promise<void> {
     const file = this.pathOf(key);
     try {
-      await this.confine(key, file);
+      // rm removes a link at the file itself, not what it points to.
+      await this.confine(key, file, false);
       await this.io.run(() => rm(file, { force: true }));
     } catch (err) {
       if (err instanceof ResultPathOutsideStorageError) throw err;

@@ -46,11 +46,12 @@ export function runnerConformance(target: RunnerUnderTest, store: () => Promise<
     }, 30_000);
 
     function onRunner<R>(name: string, body: () => Promise<R>): () => Promise<R> {
-      const f = flow({ name: `${name}-${target.name}`, taskRunner: target.runner() }, () => {
+      // A returned State would end the flow in it: hand the body's value back wrapped.
+      const f = flow({ name: `${name}-${target.name}`, taskRunner: target.runner() }, async () => {
         lastFlowRun = getRunContext().flowRun?.id ?? '';
-        return body();
+        return [await body()] as const;
       });
-      return () => f({});
+      return async () => (await f({}))[0];
     }
 
     async function history(taskName: string): Promise<string[]> {
