@@ -299,6 +299,7 @@ describe('the web UI with an API key', () => {
       await p.getByRole('heading', { name: 'Flow runs' }).waitFor();
       await p.getByText('No flow runs match').waitFor();
       expect(await p.evaluate('sessionStorage.getItem("weft-api-key")')).toBe('open-sesame');
+      await p.close(); // before the server goes: its event stream would reconnect to a closed port
     } finally {
       await keyed.close();
     }
