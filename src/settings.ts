@@ -112,6 +112,8 @@ const schema = z.object({
        * separated by the path delimiter (`:`); empty means the directory the server starts in.
        */
       projectDirs: z.string().default(''),
+      /** The path a reverse proxy serves the server under (e.g. `/weft`); the web UI builds its links and API calls on it. */
+      pathPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'a path such as /weft (no trailing slash), or empty').default(''),
     })
     .prefault({}),
   recording: z
@@ -151,7 +153,7 @@ export interface Settings {
     readonly timeoutMs: number;
     readonly retryMs: number;
   };
-  /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`, `WEFT_SERVER_PROJECT_DIRS`. */
+  /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`, `WEFT_SERVER_PROJECT_DIRS`, `WEFT_SERVER_PATH_PREFIX`. */
   readonly server: {
     readonly host: string;
     readonly port: number;
@@ -160,6 +162,7 @@ export interface Settings {
     readonly bodyLimitBytes: number;
     /** Env `WEFT_SERVER_PROJECT_DIRS`. @default '' (the directory the server starts in) */
     readonly projectDirs: string;
+    readonly pathPrefix: string;
   };
 }
 
@@ -181,6 +184,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_SERVER_CRASH_TIMEOUT_MS: ['server', 'crashTimeoutMs'],
   WEFT_SERVER_BODY_LIMIT_BYTES: ['server', 'bodyLimitBytes'],
   WEFT_SERVER_PROJECT_DIRS: ['server', 'projectDirs'],
+  WEFT_SERVER_PATH_PREFIX: ['server', 'pathPrefix'],
   WEFT_RESULTS_DEFAULT_STORAGE: ['results', 'defaultStorage'],
   WEFT_RESULTS_PERSIST_BY_DEFAULT: ['results', 'persistByDefault'],
   WEFT_RESULTS_DEFAULT_SERIALIZER: ['results', 'defaultSerializer'],

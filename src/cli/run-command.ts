@@ -10,6 +10,7 @@ import { observeRuns, type ObservedFlowRun } from '../engine/observers.js';
 import type { State } from '../states.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { errorDetail, stackForPeople, type ErrorDetail } from '../error-detail.js';
+import { loadSettings } from '../settings.js';
 import { ParameterValidationError, UnserializableResultError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
 import { jsonResult } from './json-result.js';
@@ -118,6 +119,8 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
     // when the console does not show that line (WEFT_LOGGING_CONSOLE_LEVEL / _LEVEL above ERROR).
     const stack = state.type === 'FAILED' || state.type === 'CRASHED' ? stackForPeople(state.error) : undefined;
     if (stack && !consoleErrors) await writeErr(`${stack}\n`);
+    const apiUrl = loadSettings().api.url;
+    if (apiUrl !== '' && top !== undefined) await writeOut(`View at ${apiUrl.replace(/\/+$/, '')}/runs/${top.id}\n`); // the server's web UI
     if (state.type === 'COMPLETED' && state.result !== undefined) {
       await writeOut(`Result: ${inspect(state.result, { depth: 6, maxArrayLength: 100, colors: process.stdout.isTTY })}\n`);
     }

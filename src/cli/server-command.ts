@@ -37,6 +37,7 @@ export async function serverStartCommand(options: ServerStartOptions): Promise<E
   });
   const host = options.host ?? settings.server.host;
   await writeOut(`Weft server listening at ${server.url} (API ${server.url}/api/v1, OpenAPI ${server.url}/api/openapi.json)\n`);
+  if (server.uiServed) await writeOut(`Web UI: ${server.url}/\n`);
   await writeOut(`Record: ${server.database}\n`);
   if (settings.server.apiKey !== '') await writeOut('Auth: API key required (Authorization: Bearer <WEFT_SERVER_API_KEY>)\n');
   else if (isLoopback(host)) await writeOut('Auth: none — listening on loopback only; set WEFT_SERVER_API_KEY to serve other hosts\n');

@@ -22,9 +22,13 @@ import { Orchestrator } from './orchestrator.js';
 import { eventRoutes } from './routes/events.js';
 import { flowRunRoutes } from './routes/flow-runs.js';
 import type { FlowRunRecord } from '../store/records.js';
+import type { Settings } from '../settings.js';
 import { flowRoutes } from './routes/flows.js';
 import { taskRunRoutes } from './routes/task-runs.js';
 import { errorSchema } from './schemas.js';
+import { uiRoutes } from './ui-assets.js';
+import type { UiOptions } from './ui-assets.js';
+import { uiApiRoutes } from './routes/ui-api.js';
 
 /** Options of `buildApp`. */
 export interface AppOptions {
@@ -47,6 +51,10 @@ export interface AppOptions {
   readonly onRetry?: (run: FlowRunRecord) => void;
   /** Called before a run is reopened through the API; throws (an OrchestrationRuleError) to refuse. */
   readonly checkRetry?: (run: FlowRunRecord) => void;
+  /** Serve the web UI at `/` (the built `dist/ui`); `false` serves only the API. @default {} */
+  readonly ui?: UiOptions | false;
+  /** The Redis cluster the UI's cluster page shows (`WEFT_CLUSTER_ADDRESS`). @default none */
+  readonly cluster?: Pick<Settings, 'cluster'>;
 }
 
 /** The app and what it runs. */
@@ -56,6 +64,8 @@ export interface WeftApp {
   readonly bus: EventBus;
   /** The crash detector (`checkNow()` after moving a test clock). */
   readonly crashDetector: CrashDetector;
+  /** Whether the web UI is served at `/` (it is when `dist/ui` is built). */
+  readonly uiServed: boolean;
   /**
    * Stops accepting, lets requests in flight finish, ends event streams, stops the crash
    * detector (which writes the last heartbeats it heard), closes the store.
@@ -100,6 +110,8 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
+  await app.register(uiApiRoutes(orchestrator, bus, options.cluster), { prefix: '/api/v1' });
+  const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
   let closed: Promise<void> | undefined;
@@ -108,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     orchestrator,
     bus,
     crashDetector: detector,
+    uiServed,
     close() {
       closed ??= (async () => {
         closing.abort();

@@ -88,6 +88,8 @@ export async function startServer(settings: Settings, options: StartServerOption
     bodyLimitBytes: settings.server.bodyLimitBytes,
     crashTimeoutMs: settings.server.crashTimeoutMs,
     logger: options.logRequests ?? false,
+    ui: { pathPrefix: settings.server.pathPrefix },
+    cluster: settings,
   });
   try {
     await weft.app.listen({ host, port });

@@ -1,0 +1,164 @@
+/**
+ * The API endpoints the web UI reads beyond the core ones: dashboard aggregates
+ * (`/dashboard`), task-run counts by state of several flow runs (`/task-run-counts`), a flow
+ * run's collapsed task graph (`/flow-runs/{id}/graph`) and timeline (`/flow-runs/{id}/timeline`),
+ * and the configured Redis cluster (`/cluster`). All need the API key like every `/api` route.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { RunNotFoundError, UsageError } from '../../errors.js';
+import type { Settings } from '../../settings.js';
+import type { StateType } from '../../states.js';
+import type { FlowRunRecord, TaskRunWithUpstream } from '../../store/records.js';
+import type { EventBus } from '../event-bus.js';
+import type { Orchestrator } from '../orchestrator.js';
+import { errorSchema, idParamsSchema } from '../schemas.js';
+import { ClusterStatusReader } from '../ui/cluster-status.js';
+import { LiveStats } from '../ui/live-stats.js';
+import { collapseGraph } from '../ui/run-graph.js';
+import { buildTimeline } from '../ui/run-timeline.js';
+import {
+  clusterStatusSchema,
+  dashboardQuerySchema,
+  dashboardSchema,
+  graphQuerySchema,
+  runGraphSchema,
+  taskRunCountsQuerySchema,
+  taskRunCountsSchema,
+  timelineSchema,
+} from '../ui/ui-schemas.js';
+
+const errors = { 400: errorSchema, 404: errorSchema, 422: errorSchema, 503: errorSchema };
+const FINAL: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED']);
+/** The dashboard counts at most this many runs of its range (the newest). */
+const DASHBOARD_RUN_CAP = 20_000;
+const brief = (run: FlowRunRecord): { id: string; name: string; flowName: string; state: FlowRunRecord['state']; createdAt: string } => ({
+  id: run.id,
+  name: run.name,
+  flowName: run.flowName,
+  state: run.state,
+  createdAt: run.createdAt,
+});
+
+/**
+ * The UI routes over `orchestrator`; `bus` feeds the task-run rate; `cluster` names the Redis cluster.
+ * @example
+ * await app.register(uiApiRoutes(orchestrator, bus, settings), { prefix: '/api/v1' });
+ */
+export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: Pick<Settings, 'cluster'> | undefined): FastifyPluginAsyncZod {
+  const { store } = orchestrator;
+  return (app) => {
+    const stats = new LiveStats(bus);
+    const clusterReader = new ClusterStatusReader(cluster);
+    // Counts of a finished flow run do not change: keep the last few hundred.
+    const finishedCounts = new Map<string, Record<string, number>>();
+    app.addHook('onClose', async () => {
+      stats.stop();
+      await clusterReader.close();
+    });
+
+    // A finished run's task runs do not change (its process wrote every batch before its final
+    // state): the graph and timeline of the last few finished runs share one read of them.
+    // The views built from them (graph per `expand`, timeline) are kept with them.
+    interface Finished {
+      readonly key: string;
+      readonly taskRuns: TaskRunWithUpstream[];
+      readonly views: Map<string, unknown>;
+    }
+    const finished = new Map<string, Finished>();
+    const view = async <T>(run: FlowRunRecord, name: string, build: (taskRuns: TaskRunWithUpstream[]) => T | Promise<T>): Promise<T> => {
+      if (!FINAL.has(run.state.type)) return build(await store.listTaskRuns(run.id));
+      const key = `${run.state.timestamp}/${run.runCount}`;
+      let entry = finished.get(run.id);
+      if (entry?.key !== key) {
+        entry = { key, taskRuns: await store.listTaskRuns(run.id), views: new Map() };
+        finished.delete(run.id);
+        finished.set(run.id, entry);
+        if (finished.size > 3) finished.delete(finished.keys().next().value ?? '');
+      }
+      if (!entry.views.has(name)) {
+        if (entry.views.size >= 20) entry.views.clear();
+        entry.views.set(name, await build(entry.taskRuns));
+      }
+      return entry.views.get(name) as T;
+    };
+
+    const readRun = async (id: string): Promise<FlowRunRecord> => {
+      const run = await store.readFlowRun(id);
+      if (run === undefined) throw new RunNotFoundError(`There is no flow run ${id}. List runs with GET /api/v1/flow-runs.`);
+      return run;
+    };
+
+    app.get('/flow-runs/:id/graph', { schema: { tags: ['ui'], summary: "A flow run's task graph, mapped task runs collapsed into one node per task unless named in `expand`", params: idParamsSchema, querystring: graphQuerySchema, response: { 200: runGraphSchema, ...errors } } }, async (request) => {
+      const run = await readRun(request.params.id);
+      const { expand, expandLimit } = request.query;
+      return view(run, `graph:${expandLimit}:${expand.join(',')}`, (taskRuns) => collapseGraph(run.id, taskRuns, { expand, expandLimit }));
+    });
+
+    app.get('/flow-runs/:id/timeline', { schema: { tags: ['ui'], summary: "A flow run's task-run attempts with start and end (epoch ms), for the Gantt timeline", params: idParamsSchema, response: { 200: timelineSchema, ...errors } } }, async (request) => {
+      const run = await readRun(request.params.id);
+      return view(run, 'timeline', (taskRuns) => buildTimeline(store, run.id, run.startTime, run.endTime, taskRuns));
+    });
+
+    app.get('/task-run-counts', { schema: { tags: ['ui'], summary: 'Task-run counts by state type of up to 200 flow runs (`flowRunIds` comma-separated)', querystring: taskRunCountsQuerySchema, response: { 200: taskRunCountsSchema, ...errors } } }, async (request) => {
+      const answer: Record<string, Record<string, number>> = {};
+      for (const id of request.query.flowRunIds) {
+        const cached = finishedCounts.get(id);
+        if (cached !== undefined) {
+          answer[id] = cached;
+          continue;
+        }
+        const run = await store.readFlowRun(id);
+        if (run === undefined) continue;
+        const counts: Record<string, number> = {};
+        for (const taskRun of await store.listTaskRuns(run.id)) counts[taskRun.state.type] = (counts[taskRun.state.type] ?? 0) + 1;
+        answer[id] = counts;
+        if (FINAL.has(run.state.type)) {
+          finishedCounts.set(id, counts);
+          if (finishedCounts.size > 500) finishedCounts.delete(finishedCounts.keys().next().value ?? '');
+        }
+      }
+      return answer;
+    });
+
+    app.get('/dashboard', { schema: { tags: ['ui'], summary: 'Flow runs over time by state, counts, latest failed and running runs, task-run throughput', querystring: dashboardQuerySchema, response: { 200: dashboardSchema, ...errors } } }, async (request) => {
+      const until = request.query.until === undefined ? new Date() : new Date(request.query.until);
+      const since = request.query.since === undefined ? new Date(until.getTime() - 24 * 3600_000) : new Date(request.query.since);
+      if (!(since < until)) throw new UsageError(`since (${since.toISOString()}) must be before until (${until.toISOString()}): pick a range that ends after it starts.`);
+      const span = until.getTime() - since.getTime();
+      const bucketCount = request.query.buckets;
+      const buckets = Array.from({ length: bucketCount }, (_, i): { start: string; counts: Record<string, number> } => ({ start: new Date(since.getTime() + (span * i) / bucketCount).toISOString(), counts: {} }));
+      const counts: Record<string, number> = {};
+      let seen = 0;
+      let afterId: string | undefined;
+      for (;;) {
+        const page = await store.listFlowRuns({ createdAfter: since.toISOString(), createdBefore: until.toISOString(), limit: 1000, ...(afterId === undefined ? {} : { afterId }) });
+        for (const run of page) {
+          const type = run.state.type;
+          counts[type] = (counts[type] ?? 0) + 1;
+          const index = Math.min(bucketCount - 1, Math.max(0, Math.floor(((Date.parse(run.createdAt) - since.getTime()) / span) * bucketCount)));
+          const bucket = buckets[index];
+          if (bucket !== undefined) bucket.counts[type] = (bucket.counts[type] ?? 0) + 1;
+        }
+        seen += page.length;
+        afterId = page.at(-1)?.id;
+        if (page.length < 1000 || seen >= DASHBOARD_RUN_CAP) break;
+      }
+      const [failed, running] = await Promise.all([store.listFlowRuns({ stateType: 'FAILED', limit: 5 }), store.listFlowRuns({ stateType: 'RUNNING', limit: 5 })]);
+      const rate = stats.rate();
+      return {
+        since: since.toISOString(),
+        until: until.toISOString(),
+        counts,
+        truncated: seen >= DASHBOARD_RUN_CAP,
+        buckets,
+        latestFailed: failed.map(brief),
+        latestRunning: running.map(brief),
+        taskRunsPerSecond: rate.perSecond,
+        taskRunFailureRate: rate.failureRate,
+      };
+    });
+
+    app.get('/cluster', { schema: { tags: ['ui'], summary: 'The Redis cluster the server is told of (WEFT_CLUSTER_ADDRESS): workers, queue depth, throughput', response: { 200: clusterStatusSchema, ...errors } } }, async () => clusterReader.read());
+    return Promise.resolve();
+  };
+}

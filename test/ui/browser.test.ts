@@ -1,0 +1,335 @@
+// The web UI in a real browser (Debian's Chromium through playwright-core) against a real
+// `weft` server over a temp WEFT_HOME, seeded by running real flows through it. Every test fails
+// on a console error or page error, and every page it opens passes axe (no serious or critical
+// violations). Screenshots go to test/ui/.screenshots (git-ignored).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadSettings } from '../../src/settings.js';
+import { startServer } from '../../src/server/start-server.js';
+import type { RunningServer } from '../../src/server/start-server.js';
+import type { FlowRunRecord } from '../../src/store/records.js';
+import { assertBuilt, runWeft, startWeft } from '../cli/harness.js';
+import type { WeftProcess } from '../cli/harness.js';
+import { startRedis } from '../helpers/redis.js';
+import { launchBrowser, openPage, seriousViolations, shot } from './browser.js';
+import type { WatchedPage } from './browser.js';
+
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 180_000 });
+
+const SEED = 'test/ui/fixtures/seed-flows.ts';
+let browser: Browser;
+let server: RunningServer;
+let home: string;
+const runs = new Map<string, FlowRunRecord>();
+let watched: WatchedPage | undefined;
+
+async function listRuns(url: string, headers: Record<string, string> = {}): Promise<FlowRunRecord[]> {
+  const response = await fetch(`${url}/api/v1/flow-runs?limit=200`, { headers });
+  return ((await response.json()) as { items: FlowRunRecord[] }).items;
+}
+
+/** Runs a seed flow through the server and returns its record. */
+async function seed(name: string, exportName: string, args: string[] = []): Promise<void> {
+  const result = await runWeft(home, ['run', `${SEED}:${exportName}`, ...args], { WEFT_API_URL: server.url });
+  expect(result.stdout).toContain(`View at ${server.url}/runs/`);
+  const id = /View at \S+\/runs\/(\S+)/.exec(result.stdout)?.[1];
+  const run = (await listRuns(server.url)).find((r) => r.id === id);
+  if (run === undefined) throw new Error(`seed ${name} did not record a run: ${result.stdout}${result.stderr}`);
+  runs.set(name, run);
+}
+
+function seeded(name: string): FlowRunRecord {
+  const run = runs.get(name);
+  if (run === undefined) throw new Error(`no seed run ${name}`);
+  return run;
+}
+
+/** A page that fails the test on console or page errors (checked after each test). */
+async function page(ignore: RegExp[] = []): Promise<Page> {
+  watched = await openPage(browser, ignore);
+  return watched.page;
+}
+
+/** Runs axe on the page as it is now, and saves its screenshot. */
+async function check(p: Page, name: string): Promise<void> {
+  await shot(p, name);
+  expect(await seriousViolations(p), `axe on ${name}`).toEqual([]);
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  home = mkdtempSync(join(tmpdir(), 'weft-ui-'));
+  server = await startServer(loadSettings({ WEFT_HOME: join(home, 'server') }), { host: '127.0.0.1', port: 0 });
+  browser = await launchBrowser();
+  await Promise.all([seed('dask', 'daskExample'), seed('failing', 'failing'), seed('retried', 'retried'), seed('wide', 'wide', ['--param', 'n=10000'])]);
+});
+
+afterEach(async () => {
+  const errors = watched?.errors ?? [];
+  await watched?.context.close();
+  watched = undefined;
+  expect(errors, 'console errors or page errors').toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('the web UI', () => {
+  it('shows the dashboard with counts by state and the latest failed run', async () => {
+    const p = await page();
+    await p.goto(`${server.url}/`);
+    await p.getByRole('heading', { name: 'Latest failed' }).waitFor();
+    await p.getByRole('link', { name: seeded('failing').name }).waitFor();
+    await p.locator('.chart canvas').first().waitFor();
+    expect(await p.title()).toBe('Dashboard · Weft');
+    await check(p, 'dashboard');
+    await p.getByRole('button', { name: 'Switch to dark mode' }).click();
+    expect(await p.getAttribute('html', 'data-theme')).toBe('dark');
+    await check(p, 'dashboard-dark');
+  });
+
+  it('lists runs filtered to Failed from the URL, and ignores an invalid filter with a notice', async () => {
+    const p = await page();
+    await p.goto(`${server.url}/runs?state=FAILED`);
+    await p.getByRole('link', { name: seeded('failing').name }).waitFor();
+    const rows = p.locator('table.runs tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().locator('[data-state]').first().getAttribute('data-state')).toBe('FAILED');
+    await check(p, 'runs-failed');
+
+    await p.goto(`${server.url}/runs?state=BOGUS&sort=sideways`);
+    await p.getByRole('status').filter({ hasText: 'Ignored invalid filters in the URL: state, sort.' }).waitFor();
+    await p.getByRole('link', { name: seeded('dask').name }).waitFor();
+    expect(await p.locator('table.runs tbody tr').count()).toBe(runs.size);
+    await check(p, 'runs');
+  });
+
+  it("draws the seed's task graph with nodes and edges, and a node opens its task run", async () => {
+    const p = await page();
+    await p.goto(`${server.url}/runs/${seeded('dask').id}`);
+    await p.locator('g.node').nth(3).waitFor();
+    expect(await p.locator('g.node').count()).toBe(4);
+    expect(await p.locator('path.edge').count()).toBe(3);
+    await p.getByRole('link', { name: /^inc ×5: 5 ✓/ }).waitFor();
+    await check(p, 'graph');
+    await p.getByRole('link', { name: /^sum-0 \(completed\)/ }).click();
+    await p.getByRole('heading', { name: /sum-0/ }).waitFor();
+    expect(p.url()).toMatch(/\/task-runs\/[0-9a-f-]+$/);
+    await p.getByText('State history').waitFor();
+    await check(p, 'task-run');
+  });
+
+  it('collapses a 10 000-wide map into one node and expands it on demand', async () => {
+    const p = await page();
+    await p.goto(`${server.url}/runs/${seeded('wide').id}`);
+    const group = p.getByRole('link', { name: /^inc ×10\s000: 10\s000 ✓/ });
+    await group.waitFor();
+    expect(await p.locator('g.node').count()).toBe(1);
+    await group.click();
+    await p.locator('g.node-rest').waitFor();
+    expect(await p.locator('g.node-task').count()).toBe(200);
+    expect(p.url()).toContain('expand=');
+    await check(p, 'graph-expanded');
+    await p.getByRole('button', { name: 'Collapse inc' }).click();
+    await p.locator('g.node-rest').waitFor({ state: 'detached' });
+    expect(await p.locator('g.node').count()).toBe(1);
+  });
+
+  it('shows two attempts of a retried task on the timeline', async () => {
+    const p = await page();
+    await p.goto(`${server.url}/runs/${seeded('retried').id}?tab=timeline`);
+    const summary = p.getByTestId('timeline-summary');
+    await summary.waitFor();
+    expect(await summary.textContent()).toContain('2 attempts of 1 task runs; retried: flaky-0 (2 attempts)');
+    await check(p, 'timeline');
+    await p.goto(`${server.url}/runs/${seeded('dask').id}?tab=timeline`);
+    await p.getByTestId('timeline-summary').filter({ hasText: '16 attempts of 16 task runs' }).waitFor();
+    await p.getByRole('button', { name: 'Zoom in' }).click();
+    await shot(p, 'timeline-seed');
+  });
+
+  it('lists a new run live, shows its logs live while it executes, and cancelling from the UI ends it Cancelled', async () => {
+    const go = join(home, 'never');
+    const p = await page();
+    await p.goto(`${server.url}/runs`);
+    await p.getByRole('link', { name: seeded('dask').name }).waitFor();
+    const ticking: WeftProcess = startWeft(home, ['run', `${SEED}:ticking`], { WEFT_API_URL: server.url, WEFT_TEST_GO: go });
+    try {
+      const row = p.locator('table.runs tbody tr').filter({ hasText: 'ticking-flow' });
+      await row.locator('[data-state="RUNNING"]').waitFor(); // appears without reloading
+      await row.getByRole('link').click();
+      await p.getByRole('tab', { name: 'Logs' }).click();
+      const log = p.getByRole('log', { name: 'Log lines' });
+      await log.getByText(/tick \d+/).first().waitFor();
+      const seen = async (): Promise<number> => Math.max(...((await log.innerText()).match(/tick (\d+)/g)?.map((t) => Number(t.slice(5))) ?? [-1]));
+      const first = await seen();
+      await until(async () => (await seen()) >= first + 2, 'new log lines to appear without reloading');
+      await check(p, 'logs');
+      await p.getByRole('button', { name: 'Cancel run' }).click();
+      await p.locator('h1 [data-state="CANCELLED"]').waitFor({ timeout: 30_000 });
+      const ended = await ticking.done;
+      expect(ended.stdout).toMatch(/Cancelled/);
+    } finally {
+      writeFileSync(go, '');
+      await ticking.done;
+    }
+  });
+
+  it('deletes selected runs after a confirmation', async () => {
+    const p = await page();
+    await p.goto(`${server.url}/runs?flow=wide-map`);
+    await p.getByRole('checkbox', { name: `Select ${seeded('wide').name}` }).check();
+    await p.getByRole('button', { name: 'Delete selected' }).click();
+    await p.getByRole('dialog').getByText('Delete 1 flow run?').waitFor();
+    await check(p, 'runs-confirm');
+    await p.getByRole('button', { name: 'Yes, delete' }).click();
+    await p.getByRole('status').filter({ hasText: 'Deleted 1 run.' }).waitFor();
+    await p.getByText('No flow runs match').waitFor();
+    expect((await listRuns(server.url)).some((r) => r.id === seeded('wide').id)).toBe(false);
+  });
+
+  it('answers an unknown run id with a not-found page', async () => {
+    const p = await page([/status of 404/]);
+    await p.goto(`${server.url}/runs/no-such-run`);
+    await p.getByRole('heading', { name: 'Flow run not found' }).waitFor();
+    await check(p, 'not-found');
+  });
+
+  it('lists flows, and shows tabs of parameters, task runs and logs of the seed', async () => {
+    const p = await page();
+    await p.goto(`${server.url}/flows`);
+    await p.getByRole('link', { name: 'dask-example' }).waitFor();
+    await check(p, 'flows');
+    const expected: Record<string, string | RegExp> = { 'task-runs': 'inc-0', parameters: '"n": 5', logs: /Finished in state Completed/, results: 'persisted its result', subflows: 'started no subflows' };
+    for (const [tab, text] of Object.entries(expected)) {
+      await p.goto(`${server.url}/runs/${seeded('dask').id}?tab=${tab}`);
+      await p.getByRole('tabpanel').getByText(text).first().waitFor();
+      await check(p, `tab-${tab}`);
+    }
+  });
+});
+
+describe('the web UI when the server goes away', () => {
+  it('shows a banner while the server does not answer and drops it when the server is back', async () => {
+    const settings = loadSettings({ WEFT_HOME: join(home, 'restarting') });
+    let restarting = await startServer(settings, { host: '127.0.0.1', port: 0 });
+    const port = Number(new URL(restarting.url).port);
+    try {
+      const p = await page([/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_RESET/]);
+      await p.goto(`${restarting.url}/runs`);
+      await p.getByText('No flow runs match').waitFor();
+      const banner = p.getByRole('alert').filter({ hasText: 'The Weft server does not answer. Reconnecting' });
+      await restarting.close();
+      await banner.waitFor();
+      await shot(p, 'server-unreachable');
+      restarting = await startServer(settings, { host: '127.0.0.1', port });
+      await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    } finally {
+      await restarting.close();
+    }
+  });
+});
+
+describe('the web UI behind a path prefix', () => {
+  it('works under /weft/ behind a reverse proxy that strips the prefix', async () => {
+    const prefixed = await startServer(loadSettings({ WEFT_HOME: join(home, 'server'), WEFT_SERVER_PATH_PREFIX: '/weft' }), { host: '127.0.0.1', port: 0 });
+    const target = new URL(prefixed.url);
+    const proxy = createServer((request, response) => {
+      const path = request.url ?? '/';
+      if (!path.startsWith('/weft/')) {
+        response.writeHead(404).end('outside the prefix');
+        return;
+      }
+      const forwarded = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: path.slice('/weft'.length), headers: request.headers }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      });
+      forwarded.on('error', () => response.destroy());
+      request.pipe(forwarded);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/weft`;
+    try {
+      const p = await page();
+      await p.goto(`${base}/runs?state=FAILED`);
+      const link = p.getByRole('link', { name: seeded('failing').name });
+      await link.waitFor();
+      await link.click();
+      await p.getByRole('heading', { name: new RegExp(seeded('failing').name) }).waitFor();
+      expect(p.url()).toBe(`${base}/runs/${seeded('failing').id}`);
+      await p.getByRole('link', { name: /^explode-0/ }).waitFor();
+      await p.close(); // before the proxy cuts its event stream
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      await prefixed.close();
+    }
+  });
+});
+
+describe('the web UI with an API key', () => {
+  it('asks for the key, shows the login again with the reason on a wrong one, and signs in with the right one', async () => {
+    const keyed = await startServer(loadSettings({ WEFT_HOME: join(home, 'keyed'), WEFT_SERVER_API_KEY: 'open-sesame' }), { host: '127.0.0.1', port: 0 });
+    try {
+      const p = await page([/status of 401/]);
+      await p.goto(`${keyed.url}/runs`);
+      await p.getByRole('heading', { name: 'Sign in to Weft' }).waitFor();
+      await check(p, 'login');
+      await p.getByLabel('API key').fill('wrong-key');
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('alert').filter({ hasText: 'The API key is wrong' }).waitFor();
+      await p.getByLabel('API key').fill('open-sesame');
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { name: 'Flow runs' }).waitFor();
+      await p.getByText('No flow runs match').waitFor();
+      expect(await p.evaluate('sessionStorage.getItem("weft-api-key")')).toBe('open-sesame');
+      await p.close(); // before the server goes: its event stream would reconnect to a closed port
+    } finally {
+      await keyed.close();
+    }
+  });
+});
+
+describe('the cluster page', () => {
+  it('lists two Redis workers while a flow runs on them', async () => {
+    const redis = await startRedis();
+    const clusterHome = join(home, 'cluster');
+    const env = { WEFT_CLUSTER_ADDRESS: redis.url };
+    const clustered = await startServer(loadSettings({ WEFT_HOME: join(clusterHome, 'server'), ...env }), { host: '127.0.0.1', port: 0 });
+    const workers = [startWeft(clusterHome, ['worker', redis.url, '--nworkers', '1']), startWeft(clusterHome, ['worker', redis.url, '--nworkers', '1'])];
+    const go = join(clusterHome, 'go');
+    let flowRun: WeftProcess | undefined;
+    try {
+      await until(async () => Promise.resolve(workers.every((w) => w.output.stdout.includes('taking task runs'))), 'two workers to start');
+      flowRun = startWeft(clusterHome, ['run', `${SEED}:ticking`], { WEFT_API_URL: clustered.url, WEFT_TEST_GO: go, WEFT_TASKS_RUNNER: 'cluster', ...env });
+      const p = await page();
+      await p.goto(`${clustered.url}/cluster`);
+      await until(async () => (await p.locator('tr.worker').count()) === 2, 'two workers on the cluster page');
+      await p.locator('.stream li').first().waitFor();
+      await check(p, 'cluster');
+    } finally {
+      writeFileSync(go, '');
+      await flowRun?.done;
+      for (const w of workers) w.child.kill('SIGTERM');
+      await Promise.all(workers.map((w) => w.done));
+      await clustered.close();
+      await redis.stop();
+    }
+  });
+});

@@ -1,0 +1,161 @@
+// The flow run's timeline (Gantt) on a canvas: one bar per attempt, grouped by task, attempts
+// packed into lanes; zoom (wheel, buttons) and pan (drag, buttons) along the time axis.
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { ReactElement } from 'react';
+import { api } from '../../api/client.js';
+import type { FlowRun, Timeline, TimelineAttempt } from '../../api/types.js';
+import { Empty, ErrorMessage } from '../../components/messages.js';
+import { formatDuration } from '../../lib/format.js';
+import { packLanes, panWindow, ticks, timeToX, xToTime, zoomWindow } from '../../lib/time-scale.js';
+import type { TimeWindow } from '../../lib/time-scale.js';
+import { useLiveInvalidation } from '../../lib/use-live.js';
+
+const LANE = 14;
+const HEADER = 18;
+const AXIS = 22;
+const LABEL_WIDTH = 140;
+
+interface Row {
+  readonly attempt: TimelineAttempt;
+  readonly y: number;
+}
+
+/** Rows of the chart: groups by task, each attempt at a y. */
+function arrange(attempts: readonly TimelineAttempt[], now: number): { rows: Row[]; groups: { name: string; y: number }[]; height: number } {
+  const byTask = new Map<string, TimelineAttempt[]>();
+  for (const a of attempts) {
+    const list = byTask.get(a.taskKey);
+    if (list === undefined) byTask.set(a.taskKey, [a]);
+    else list.push(a);
+  }
+  const rows: Row[] = [];
+  const groups: { name: string; y: number }[] = [];
+  let y = AXIS;
+  for (const [key, list] of byTask) {
+    groups.push({ name: key.slice(key.lastIndexOf(':') + 1), y });
+    y += HEADER;
+    const { lanes, count } = packLanes(list.map((a) => ({ start: a.start, end: a.end ?? now })));
+    list.forEach((attempt, i) => rows.push({ attempt, y: y + (lanes[i] ?? 0) * LANE }));
+    y += count * LANE + 6;
+  }
+  return { rows, groups, height: y };
+}
+
+/** The timeline tab. */
+export default function TimelineTab({ run }: { readonly run: FlowRun }): ReactElement {
+  const navigate = useNavigate();
+  const timeline = useQuery({ queryKey: ['timeline', run.id], queryFn: () => api<Timeline>(`/v1/flow-runs/${run.id}/timeline`) });
+  useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['timeline', run.id]], 2000);
+  const data = timeline.data;
+  const now = Date.now();
+  const limit = useMemo<TimeWindow | undefined>(() => {
+    if (data === undefined || data.attempts.length === 0) return undefined;
+    let from = data.start ?? Infinity;
+    let to = data.end ?? -Infinity;
+    for (const a of data.attempts) {
+      from = Math.min(from, a.start);
+      to = Math.max(to, a.end ?? Date.now());
+    }
+    const pad = Math.max(1, (to - from) * 0.02);
+    return { from: from - pad, to: to + pad };
+  }, [data]);
+  const [window, setWindow] = useState<TimeWindow | undefined>();
+  const shown = window ?? limit;
+  const layout = useMemo(() => (data === undefined ? undefined : arrange(data.attempts, now)), [data]);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const drag = useRef<number | undefined>(undefined);
+
+  useEffect(() => {
+    const element = canvas.current;
+    if (element === null || layout === undefined || shown === undefined) return;
+    const ratio = globalThis.devicePixelRatio || 1;
+    const width = element.clientWidth;
+    element.width = width * ratio;
+    element.height = layout.height * ratio;
+    const ctx = element.getContext('2d');
+    if (ctx === null) return;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const style = getComputedStyle(element);
+    const fg = style.color;
+    const plot = width - LABEL_WIDTH;
+    ctx.clearRect(0, 0, width, layout.height);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.fillStyle = fg;
+    ctx.strokeStyle = style.getPropertyValue('--grid').trim() || '#ccc';
+    for (const t of ticks(shown, plot)) {
+      const x = LABEL_WIDTH + timeToX(shown, plot, t);
+      ctx.beginPath();
+      ctx.moveTo(x, AXIS - 4);
+      ctx.lineTo(x, layout.height);
+      ctx.stroke();
+      ctx.fillText(formatDuration(t - (data?.start ?? limit?.from ?? 0)), x + 2, 12);
+    }
+    for (const g of layout.groups) ctx.fillText(g.name, 4, g.y + 12);
+    for (const { attempt, y } of layout.rows) {
+      const x0 = Math.max(0, timeToX(shown, plot, attempt.start));
+      const x1 = Math.min(plot, timeToX(shown, plot, attempt.end ?? now));
+      if (x1 < 0 || x0 > plot) continue;
+      ctx.fillStyle = style.getPropertyValue(`--state-${attempt.state.toLowerCase()}`).trim() || '#999';
+      ctx.fillRect(LABEL_WIDTH + x0, y + 1, Math.max(1, x1 - x0 - 1), LANE - 2);
+    }
+  }, [layout, shown, limit, now, data]);
+
+  if (timeline.error) return <ErrorMessage error={timeline.error} />;
+  if (data === undefined) return <p className="muted">Loading…</p>;
+  if (data.attempts.length === 0 || limit === undefined || shown === undefined || layout === undefined) return <Empty>No task run has started yet.</Empty>;
+
+  const plotWidth = (): number => (canvas.current?.clientWidth ?? 800) - LABEL_WIDTH;
+  const zoom = (factor: number, at = (shown.from + shown.to) / 2): void => setWindow(zoomWindow(shown, factor, at, limit));
+  const pan = (share: number): void => setWindow(panWindow(shown, (shown.to - shown.from) * share, limit));
+  const retried = new Map<string, number>();
+  for (const a of data.attempts) if (a.attempt > 1) retried.set(a.name, Math.max(retried.get(a.name) ?? 0, a.attempt));
+  const taskRuns = new Set(data.attempts.map((a) => a.taskRunId)).size;
+
+  return (
+    <>
+      <div className="toolbar">
+        <button type="button" onClick={() => zoom(0.5)} aria-label="Zoom in">+</button>
+        <button type="button" onClick={() => zoom(2)} aria-label="Zoom out">−</button>
+        <button type="button" onClick={() => pan(-0.25)} aria-label="Earlier">◀</button>
+        <button type="button" onClick={() => pan(0.25)} aria-label="Later">▶</button>
+        <button type="button" onClick={() => setWindow(undefined)}>Reset</button>
+        <span className="muted" data-testid="timeline-summary">
+          {data.attempts.length} attempts of {taskRuns} task runs
+          {retried.size > 0 ? `; retried: ${[...retried].slice(0, 10).map(([name, n]) => `${name} (${n} attempts)`).join(', ')}` : ''}
+        </span>
+      </div>
+      <div className="timeline">
+        <canvas
+          ref={canvas}
+          style={{ width: '100%', height: layout.height }}
+          role="img"
+          aria-label={`Timeline: ${data.attempts.length} attempts of ${taskRuns} task runs, grouped by task`}
+          onWheel={(e) => {
+            const rect = e.currentTarget.getBoundingClientRect();
+            zoom(e.deltaY < 0 ? 0.8 : 1.25, xToTime(shown, plotWidth(), e.clientX - rect.left - LABEL_WIDTH));
+          }}
+          onMouseDown={(e) => (drag.current = e.clientX)}
+          onMouseMove={(e) => {
+            if (drag.current === undefined) return;
+            const dx = e.clientX - drag.current;
+            drag.current = e.clientX;
+            setWindow(panWindow(shown, (-dx / plotWidth()) * (shown.to - shown.from), limit));
+          }}
+          onMouseUp={(e) => {
+            const moved = drag.current !== undefined && Math.abs(e.clientX - drag.current) > 2;
+            drag.current = undefined;
+            if (moved) return;
+            const rect = e.currentTarget.getBoundingClientRect();
+            const t = xToTime(shown, plotWidth(), e.clientX - rect.left - LABEL_WIDTH);
+            const y = e.clientY - rect.top;
+            const hit = layout.rows.find((r) => y >= r.y && y < r.y + LANE && t >= r.attempt.start && t <= (r.attempt.end ?? now));
+            if (hit !== undefined) void navigate({ to: '/task-runs/$id', params: { id: hit.attempt.taskRunId } });
+          }}
+          onMouseLeave={() => (drag.current = undefined)}
+        />
+      </div>
+    </>
+  );
+}

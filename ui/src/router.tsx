@@ -1,0 +1,81 @@
+// The UI's routes. Every page is its own chunk (lazyRouteComponent); the runs list's search
+// parameters are validated with zod (lib/runs-search.ts).
+import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from '@tanstack/react-router';
+import { z } from 'zod';
+import { Layout } from './components/layout.js';
+import { parseRunsSearch } from './lib/runs-search.js';
+import { NotFoundPage } from './pages/not-found-page.js';
+
+const rootRoute = createRootRoute({ component: Layout, notFoundComponent: NotFoundPage });
+
+const dashboardRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/',
+  validateSearch: (raw: Record<string, unknown>) => {
+    const range = z.enum(['1h', '24h', '7d', '30d']).safeParse(raw['range']);
+    return range.success ? { range: range.data } : {};
+  },
+  component: lazyRouteComponent(() => import('./pages/dashboard-page.js'), 'DashboardPage'),
+});
+
+const runsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/runs',
+  validateSearch: (raw: Record<string, unknown>) => parseRunsSearch(raw).search,
+  component: lazyRouteComponent(() => import('./pages/runs-page.js'), 'RunsPage'),
+});
+
+const flowRunRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/runs/$id',
+  validateSearch: (raw: Record<string, unknown>) => {
+    const tab = z.enum(['graph', 'timeline', 'logs', 'task-runs', 'subflows', 'parameters', 'results']).safeParse(raw['tab']);
+    const expand = z.string().max(5000).safeParse(raw['expand']);
+    return { ...(tab.success ? { tab: tab.data } : {}), ...(expand.success && expand.data !== '' ? { expand: expand.data } : {}) };
+  },
+  component: lazyRouteComponent(() => import('./pages/flow-run-page.js'), 'FlowRunPage'),
+});
+
+const taskRunRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/task-runs/$id',
+  component: lazyRouteComponent(() => import('./pages/task-run-page.js'), 'TaskRunPage'),
+});
+
+const flowsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/flows',
+  component: lazyRouteComponent(() => import('./pages/flows-page.js'), 'FlowsPage'),
+});
+
+const clusterRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/cluster',
+  component: lazyRouteComponent(() => import('./pages/cluster-page.js'), 'ClusterPage'),
+});
+
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/login',
+  validateSearch: (raw: Record<string, unknown>) => {
+    const reason = z.string().max(500).safeParse(raw['reason']);
+    const redirect = z.string().max(2000).startsWith('/').safeParse(raw['redirect']);
+    return { ...(reason.success ? { reason: reason.data } : {}), ...(redirect.success ? { redirect: redirect.data } : {}) };
+  },
+  component: lazyRouteComponent(() => import('./pages/login-page.js'), 'LoginPage'),
+});
+
+const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, loginRoute]);
+
+/** Makes the router, its links under `basePath` (the server's path prefix). */
+export function makeRouter(basePath: string): ReturnType<typeof createRouter<typeof routeTree>> {
+  return createRouter({ routeTree, basepath: basePath, defaultPreload: 'intent' });
+}
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof makeRouter>;
+  }
+}
+
+export { dashboardRoute, flowRunRoute, loginRoute, runsRoute, taskRunRoute };

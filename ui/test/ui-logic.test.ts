@@ -1,0 +1,82 @@
+// Logic of the web UI that does not need a browser: filters ↔ URL, the timeline's time scale,
+// group labels, the event-stream parser and the virtual list's window.
+import { describe, expect, it } from 'vitest';
+import { parseEventChunk } from '../src/api/event-stream.js';
+import type { ServerEvent } from '../src/api/event-stream.js';
+import { visibleRange } from '../src/components/virtual-list.js';
+import { nodeLabel } from '../src/lib/graph-labels.js';
+import { parseRunsSearch, runsQuery } from '../src/lib/runs-search.js';
+import { packLanes, panWindow, ticks, timeToX, xToTime, zoomWindow } from '../src/lib/time-scale.js';
+
+describe('runs filters in the URL', () => {
+  it('keeps valid filters and names the invalid ones it ignores', () => {
+    expect(parseRunsSearch({ state: 'failed', flow: 'etl', sort: 'sideways', range: '3y', tag: '' })).toEqual({ search: { state: 'FAILED', flow: 'etl' }, ignored: ['range', 'sort'] });
+  });
+
+  it('turns a search into the API query, the time range as createdAfter', () => {
+    const now = Date.UTC(2026, 0, 2);
+    const query = new URLSearchParams(runsQuery({ state: 'FAILED', range: '24h', sort: 'oldest' }, 'abc', now));
+    expect(Object.fromEntries(query)).toEqual({ state: 'FAILED', createdAfter: '2026-01-01T00:00:00.000Z', sort: 'oldest', cursor: 'abc', limit: '50' });
+  });
+});
+
+describe('timeline scale', () => {
+  const limit = { from: 0, to: 1000 };
+
+  it('maps time to pixels and back', () => {
+    expect(timeToX({ from: 100, to: 200 }, 500, 150)).toBe(250);
+    expect(xToTime({ from: 100, to: 200 }, 500, 250)).toBe(150);
+  });
+
+  it('zooms around a point, keeping it under the same pixel, and never past the data', () => {
+    const zoomed = zoomWindow(limit, 0.5, 250, limit);
+    expect(zoomed).toEqual({ from: 125, to: 625 });
+    expect(timeToX(zoomed, 1000, 250)).toBeCloseTo(timeToX(limit, 1000, 250), 5);
+    expect(zoomWindow(zoomed, 10, 250, limit)).toEqual(limit);
+    expect(zoomWindow(limit, 1e-9, 500, limit).to - zoomWindow(limit, 1e-9, 500, limit).from).toBe(1);
+  });
+
+  it('pans within the data', () => {
+    expect(panWindow({ from: 100, to: 300 }, 50, limit)).toEqual({ from: 150, to: 350 });
+    expect(panWindow({ from: 100, to: 300 }, 5000, limit)).toEqual({ from: 800, to: 1000 });
+    expect(panWindow({ from: 100, to: 300 }, -5000, limit)).toEqual({ from: 0, to: 200 });
+  });
+
+  it('puts ticks at round steps', () => {
+    expect(ticks({ from: 0, to: 1000 }, 1000, 100)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    expect(ticks({ from: 3, to: 1003 }, 500, 100)[0]).toBe(200);
+  });
+
+  it('packs overlapping attempts into separate lanes and reuses a free lane', () => {
+    expect(packLanes([{ start: 0, end: 10 }, { start: 5, end: 15 }, { start: 10, end: 20 }])).toEqual({ lanes: [0, 1, 0], count: 2 });
+    expect(packLanes(Array.from({ length: 100 }, () => ({ start: 0, end: 1 })), 4).count).toBe(4);
+  });
+});
+
+describe('graph labels', () => {
+  it("labels a collapsed group with its counts by state, as in 'inc ×10 000: 9 998 ✓ 2 ✗'", () => {
+    const label = nodeLabel({ id: 'g', kind: 'group', label: 'inc', taskKey: 'f.ts:inc', taskRunId: null, state: 'FAILED', count: 10_000, counts: { COMPLETED: 9998, FAILED: 2 } });
+    expect(label.replaceAll('\u202f', ' ')).toBe('inc ×10 000: 9 998 ✓ 2 ✗');
+    expect(nodeLabel({ id: 't', kind: 'task', label: 'sum-0', taskKey: 'f.ts:sum', taskRunId: 't', state: 'COMPLETED', count: 1, counts: { COMPLETED: 1 } })).toBe('sum-0');
+  });
+});
+
+describe('event stream parser', () => {
+  it('emits whole events and keeps an unfinished one for the next chunk', () => {
+    const seen: ServerEvent[] = [];
+    const event = { kind: 'flow-run-state', flowRunId: 'a', state: { type: 'RUNNING', name: 'Running', timestamp: '2026-01-01T00:00:00.000Z' } };
+    const ids: string[] = [];
+    const text = `: connected\n\nid: 7\nevent: flow-run-state\ndata: ${JSON.stringify(event)}\n\nevent: gap\ndata: {"after":3}\n\nevent: log\ndata: {"kind":`;
+    const rest = parseEventChunk(text, (e) => seen.push(e), (id) => ids.push(id));
+    expect(seen).toEqual([event]);
+    expect(ids).toEqual(['7']);
+    expect(rest).toBe('event: log\ndata: {"kind":');
+  });
+});
+
+describe('virtual list window', () => {
+  it('renders only the rows in view plus an overscan', () => {
+    expect(visibleRange(100_000, 20_000, 400, 20, 10)).toEqual({ first: 990, last: 1030 });
+    expect(visibleRange(5, 0, 400, 20, 10)).toEqual({ first: 0, last: 5 });
+  });
+});
