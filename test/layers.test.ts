@@ -17,7 +17,8 @@ const madge = createRequire(import.meta.url)('madge') as (path: string, config: 
 /**
  * Higher numbers sit higher. `workers` holds the worker programs (a LocalCluster's and a Redis
  * worker's), which assemble the engine's task call with the runners' transports; runners name
- * them only by file path. `index.ts` (the public entry) may import anything.
+ * them only by file path. `index.ts` (the public entry) may import anything below the CLI; the
+ * CLI, the top program, may preload it (so a flow's `import … from 'weft'` finds it loaded).
  */
 const LAYERS: Readonly<Record<string, number>> = {
   '(root)': 0,
@@ -29,9 +30,9 @@ const LAYERS: Readonly<Record<string, number>> = {
   sdk: 6,
   server: 7,
   agent: 8,
-  cli: 9,
-  ui: 10,
-  'index.ts': 11,
+  'index.ts': 9,
+  cli: 10,
+  ui: 11,
 };
 
 function layerOf(file: string): string {
