@@ -8,30 +8,8 @@ import { errorDetail, type ErrorDetail } from './error-detail.js';
 export type { ErrorDetail } from './error-detail.js';
 import { redactSecrets } from './redact.js';
 
-/** The kinds of state a run can be in. */
-export type StateType =
-  | 'SCHEDULED'
-  | 'PENDING'
-  | 'RUNNING'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELLING'
-  | 'CANCELLED'
-  | 'CRASHED'
-  | 'PAUSED';
-
-/** Every state type, in lifecycle order. */
-export const STATE_TYPES: readonly StateType[] = [
-  'SCHEDULED',
-  'PENDING',
-  'RUNNING',
-  'COMPLETED',
-  'FAILED',
-  'CANCELLING',
-  'CANCELLED',
-  'CRASHED',
-  'PAUSED',
-];
+export { STATE_TYPES, type StateType } from './state-types.js';
+import type { StateType } from './state-types.js';
 
 const FINAL_TYPES: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED']);
 

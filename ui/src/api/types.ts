@@ -1,7 +1,7 @@
 // The API's types, inferred from the server's own zod schemas (never copied by hand).
 import type { z } from 'zod';
 import type { flowRunPageSchema, flowRunSchema, flowSummarySchema, logSchema, stateRecordSchema, taskRunWithUpstreamSchema } from '../../../src/server/schemas.js';
-import type { StateType } from '../../../src/states.js';
+import type { StateType } from '../../../src/state-types.js';
 
 export type { ClusterStatus, Dashboard, GraphEdge, GraphNode, RunGraph, TaskRunCounts, Timeline, TimelineAttempt } from '../../../src/server/ui/ui-schemas.js';
 export type { UiSettings } from '../../../src/server/ui-assets.js';
@@ -21,4 +21,4 @@ export type LogLine = z.infer<typeof logSchema>;
 export type FlowSummary = z.infer<typeof flowSummarySchema>;
 
 
-export { STATE_TYPES } from '../../../src/states.js';
+export { STATE_TYPES } from '../../../src/state-types.js';
