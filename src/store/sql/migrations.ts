@@ -220,6 +220,97 @@ const stateErrors: Migration = {
   },
 };
 
+/**
+ * 0010: deployments, their schedules, work pools and the agents that serve them (issue 15), and
+ * on each flow run: its deployment, pool and queue, the time it is scheduled for, the key that
+ * keeps a scheduled time from being created twice, and the agent that claimed it. Booleans are
+ * integers (0/1) and JSON is text, as elsewhere, so one schema serves SQLite and Postgres.
+ */
+const deployments: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    const id = idType(db);
+    await db.schema
+      .createTable('deployments')
+      .addColumn('id', id, (c) => c.primaryKey())
+      .addColumn('flow_name', 'text', notNull)
+      .addColumn('name', 'text', notNull)
+      .addColumn('entrypoint', 'text', notNull)
+      .addColumn('project_dir', 'text')
+      .addColumn('parameters', 'text', notNull)
+      .addColumn('parameter_schema', 'text')
+      .addColumn('tags', 'text', notNull)
+      .addColumn('description', 'text')
+      .addColumn('version', 'text')
+      .addColumn('work_pool', 'text', notNull)
+      .addColumn('work_queue', 'text')
+      .addColumn('concurrency_limit', 'integer')
+      .addColumn('collision_strategy', 'text', (c) => c.notNull().defaultTo('enqueue'))
+      .addColumn('paused', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('skip_late_runs', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('updated_at', 'text', notNull)
+      .addUniqueConstraint('deployments_flow_name_name', ['flow_name', 'name'])
+      .execute();
+    await db.schema
+      .createTable('deployment_schedules')
+      .addColumn('id', id, (c) => c.primaryKey())
+      .addColumn('deployment_id', id, notNull)
+      .addColumn('spec', 'text', notNull)
+      .addColumn('parameters', 'text', notNull)
+      .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('catch_up', 'text')
+      .addColumn('scheduled_until', 'text')
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('updated_at', 'text', notNull)
+      .execute();
+    await db.schema.createIndex('deployment_schedules_deployment').on('deployment_schedules').column('deployment_id').execute();
+    await db.schema
+      .createTable('work_pools')
+      .addColumn('name', id, (c) => c.primaryKey())
+      .addColumn('description', 'text')
+      .addColumn('concurrency_limit', 'integer')
+      .addColumn('paused', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('updated_at', 'text', notNull)
+      .execute();
+    await db.schema
+      .createTable('agents')
+      .addColumn('id', id, (c) => c.primaryKey())
+      .addColumn('name', 'text', notNull)
+      .addColumn('work_pool', 'text', notNull)
+      .addColumn('host', 'text', notNull)
+      .addColumn('pid', 'integer', notNull)
+      .addColumn('run_limit', 'integer')
+      .addColumn('started_at', 'text', notNull)
+      .addColumn('heartbeat_at', 'text', notNull)
+      .addColumn('stopped_at', 'text')
+      .execute();
+    for (const [column, type] of [
+      ['deployment_id', id],
+      ['work_pool', id],
+      ['work_queue', 'text'],
+      ['expected_start_time', 'text'],
+      ['idempotency_key', 'text'],
+      ['claimed_by', id],
+      ['claimed_at', 'text'],
+    ] as const) {
+      await db.schema.alterTable('flow_runs').addColumn(column, type).execute();
+    }
+    await db.schema.createIndex('flow_runs_idempotency_key').unique().on('flow_runs').column('idempotency_key').execute();
+    await db.schema.createIndex('flow_runs_deployment').on('flow_runs').columns(['deployment_id', 'expected_start_time']).execute();
+    await db.schema.createIndex('flow_runs_pool_due').on('flow_runs').columns(['work_pool', 'state_type', 'expected_start_time']).execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const index of ['flow_runs_pool_due', 'flow_runs_deployment', 'flow_runs_idempotency_key']) {
+      await db.schema.dropIndex(index).execute();
+    }
+    for (const column of ['claimed_at', 'claimed_by', 'idempotency_key', 'expected_start_time', 'work_queue', 'work_pool', 'deployment_id']) {
+      await db.schema.alterTable('flow_runs').dropColumn(column).execute();
+    }
+    for (const table of ['agents', 'work_pools', 'deployment_schedules', 'deployments']) await db.schema.dropTable(table).execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -230,6 +321,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_flow_run_owners': flowRunOwners,
   '0007_flow_run_versions': flowRunVersions,
   '0008_state_errors': stateErrors,
+  '0010_deployments': deployments,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -40,7 +40,20 @@ export function stateOf(row: Omit<StateColumns, 'state_error'> & { readonly stat
  * `heartbeat_at` (a new run has none; only the server's heartbeat record sets it) and the owner
  * columns (set when a process claims the run).
  */
-export type FlowRunRow = Omit<Insertable<FlowRunsTable>, 'seq' | 'heartbeat_at' | OwnerColumn>;
+export type FlowRunRow = Omit<Insertable<FlowRunsTable>, 'seq' | 'heartbeat_at' | OwnerColumn | DeploymentColumn>;
+
+/**
+ * The deployment, pool and claim columns (migration 0010), written only by the deployment,
+ * scheduler and agent-claim operations of the store, never by the generic flow-run insert.
+ */
+export type DeploymentColumn =
+  | 'deployment_id'
+  | 'work_pool'
+  | 'work_queue'
+  | 'expected_start_time'
+  | 'idempotency_key'
+  | 'claimed_by'
+  | 'claimed_at';
 
 /** The owner columns (migration 0006), written only by `claimFlowRun`. */
 export type OwnerColumn = 'owner_host' | 'owner_pid' | 'owner_started' | 'owner_lease_until';

@@ -56,6 +56,18 @@ export interface FlowRunsTable extends StateColumns {
   owner_pid: number | null;
   owner_started: string | null;
   owner_lease_until: string | null;
+  /** The deployment the run was created from, or null (migration 0010). */
+  deployment_id: string | null;
+  /** The work pool (and queue in it) an agent claims the run from, or null (migration 0010). */
+  work_pool: string | null;
+  work_queue: string | null;
+  /** When a scheduled run is due, ISO 8601 (migration 0010). */
+  expected_start_time: string | null;
+  /** Unique when set: e.g. deployment + schedule + time, so a scheduled time is created once (migration 0010). */
+  idempotency_key: string | null;
+  /** The agent that claimed the run, and when (migration 0010). */
+  claimed_by: string | null;
+  claimed_at: string | null;
 }
 
 /** One task run: the latest snapshot written for its id. */
@@ -111,6 +123,77 @@ export interface LogsTable {
   client_id: string | null;
 }
 
+/** A deployment: a named, server-side record of how to run a flow (migration 0010). */
+export interface DeploymentsTable {
+  id: string;
+  flow_name: string;
+  name: string;
+  /** `FILE:EXPORT`, relative to the project directory. */
+  entrypoint: string;
+  project_dir: string | null;
+  /** JSON object of default parameters. */
+  parameters: string;
+  /** JSON schema of the flow's parameters, or null. */
+  parameter_schema: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  description: string | null;
+  version: string | null;
+  work_pool: string;
+  work_queue: string | null;
+  concurrency_limit: number | null;
+  /** `enqueue` | `cancel-new`. */
+  collision_strategy: string;
+  /** 0 or 1. */
+  paused: number;
+  /** 0 or 1. */
+  skip_late_runs: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One schedule of a deployment (migration 0010). */
+export interface DeploymentSchedulesTable {
+  id: string;
+  deployment_id: string;
+  /** JSON: cron, interval or RRULE with its timezone. */
+  spec: string;
+  /** JSON object of parameters merged over the deployment's. */
+  parameters: string;
+  /** 0 or 1. */
+  active: number;
+  /** JSON of the catch-up policy, or null for the default. */
+  catch_up: string | null;
+  /** The latest time the scheduler has created runs up to, ISO 8601. */
+  scheduled_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A work pool: a named queue of flow runs that agents claim from (migration 0010). */
+export interface WorkPoolsTable {
+  name: string;
+  description: string | null;
+  concurrency_limit: number | null;
+  /** 0 or 1. */
+  paused: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An agent serving a work pool, with its last heartbeat (migration 0010). */
+export interface AgentsTable {
+  id: string;
+  name: string;
+  work_pool: string;
+  host: string;
+  pid: number;
+  run_limit: number | null;
+  started_at: string;
+  heartbeat_at: string;
+  stopped_at: string | null;
+}
+
 /** The whole record, for `Kysely<Database>`. */
 export interface Database {
   flows: FlowsTable;
@@ -119,4 +202,8 @@ export interface Database {
   task_run_edges: TaskRunEdgesTable;
   states: StatesTable;
   logs: LogsTable;
+  deployments: DeploymentsTable;
+  deployment_schedules: DeploymentSchedulesTable;
+  work_pools: WorkPoolsTable;
+  agents: AgentsTable;
 }
