@@ -13,14 +13,18 @@ import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { waitUntil } from '../runners/process-helpers.js';
 import { assertBuilt, runWeft, startWeft, tempHome, type WeftResult } from './harness.js';
 
-/** Pieces of each password, each distinctive enough that finding one in an output is a leak. */
-const REDIS_PASSWORD = { text: 'k9Xv/Q7z@Jm3', pieces: ['k9Xv', 'Q7z', 'Jm3'] };
+/**
+ * Pieces of each password, each distinctive enough that finding one in an output is a leak: at least
+ * four characters, since random ids in the record hold any given two- or three-letter string by chance
+ * ('Wq' of an earlier password was found in a log line's random id).
+ */
+const REDIS_PASSWORD = { text: 'k9Xv/Q7zb@Jm3d', pieces: ['k9Xv', 'Q7zb', 'Jm3d'] };
 const WRONG_REDIS_PASSWORDS = [
-  { text: 'w8Rb/T5y@Hn2', pieces: ['w8Rb', 'T5y', 'Hn2'] }, // does not parse as a URL
-  { text: 'g4Lc@Pz6', pieces: ['g4Lc', 'Pz6'] }, // parses: the URL takes the last '@'
+  { text: 'w8Rb/T5yq@Hn2f', pieces: ['w8Rb', 'T5yq', 'Hn2f'] }, // does not parse as a URL
+  { text: 'g4Lc@Pz6m', pieces: ['g4Lc', 'Pz6m'] }, // parses: the URL takes the last '@'
 ];
-const PG_PASSWORD = { text: 'Pg5/Wq@8x', pieces: ['Pg5', 'Wq', '8x@'] };
-const WRONG_PG_PASSWORD = { text: 'Bd7/Xr@2k', pieces: ['Bd7', 'Xr', '2k@'] };
+const PG_PASSWORD = { text: 'Pg5h/Wq4c@8xTe', pieces: ['Pg5h', 'Wq4c', '8xTe'] };
+const WRONG_PG_PASSWORD = { text: 'Bd7u/Xr9s@2kVn', pieces: ['Bd7u', 'Xr9s', '2kVn'] };
 const FLOW = ['run', 'examples/redis-cluster.ts', '--param', 'chunks=2', '--param', 'rounds=1'];
 
 function everyFile(dir: string): string[] {
