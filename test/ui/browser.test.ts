@@ -324,6 +324,7 @@ describe('the cluster page', () => {
       await p.locator('.stream li').first().waitFor();
       await check(p, 'cluster');
     } finally {
+      await watched?.page.close(); // before the server goes: its cluster poll would fail on a closed port
       writeFileSync(go, '');
       await flowRun?.done;
       for (const w of workers) w.child.kill('SIGTERM');
