@@ -6,5 +6,9 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The run, and each test file in it, get a temp directory of their own; a file fails if it
+    // leaves weft-* entries in its own (test/helpers/file-temp-dir.ts).
+    globalSetup: ['test/helpers/run-temp-dir.ts'],
+    setupFiles: ['test/helpers/file-temp-dir.ts'],
   },
 });

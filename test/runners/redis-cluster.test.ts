@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ afterAll(async () => {
   await cluster.close();
   delete process.env.WEFT_CLUSTER_LOCK_SECONDS;
   delete process.env.WEFT_CLUSTER_MAX_INLINE_BYTES;
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 function onCluster<R>(name: string, body: () => Promise<R>, runner = new ClusterTaskRunner({ cluster })): () => Promise<R> {
@@ -159,6 +160,7 @@ describe('weft worker and weft cluster info', () => {
     const { spawnSync } = await import('node:child_process');
     const bare = mkdtempSync(join(tmpdir(), 'weft-no-project-'));
     const result = spawnSync(process.execPath, [join(ROOT, 'bin/weft.js'), 'worker', redis().url], { cwd: bare, encoding: 'utf8', env: { ...process.env, WEFT_HOME: bare } });
+    rmSync(bare, { recursive: true, force: true });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/must start in the project directory \(the one with package\.json\)/);
   });
