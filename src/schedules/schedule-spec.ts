@@ -41,30 +41,30 @@ export const scheduleSpecSchema = z.union([cronSpecSchema, intervalSpecSchema, r
 export type ScheduleSpecInput = z.infer<typeof scheduleSpecSchema>;
 
 /** A cron schedule with its defaults filled in. */
-export interface CronScheduleSpec {
+export type CronScheduleSpec = {
   readonly cron: string;
   /** @default 'UTC' */
   readonly timezone: string;
   /** @default true */
   readonly dayOr: boolean;
-}
+};
 
 /** An interval schedule with its defaults filled in. */
-export interface IntervalScheduleSpec {
+export type IntervalScheduleSpec = {
   readonly interval: number;
   /** The first run, as an ISO instant (`…Z`). @default 2020-01-01T00:00:00 in `timezone` */
   readonly anchorDate: string;
   /** @default 'UTC' */
   readonly timezone: string;
-}
+};
 
 /** An RRULE schedule with its time zone resolved (from DTSTART's TZID, or `timezone`, or UTC). */
-export interface RRuleScheduleSpec {
+export type RRuleScheduleSpec = {
   readonly rrule: string;
   readonly timezone: string;
-}
+};
 
-/** A valid schedule with every default filled in: what is stored and what the API returns. */
+/** A valid schedule with every default filled in: what is stored and what the API returns (plain JSON objects, hence type literals). */
 export type ScheduleSpec = CronScheduleSpec | IntervalScheduleSpec | RRuleScheduleSpec;
 
 /** Valid examples, shown in the message of every refused schedule. */

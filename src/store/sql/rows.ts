@@ -53,7 +53,8 @@ export type DeploymentColumn =
   | 'expected_start_time'
   | 'idempotency_key'
   | 'claimed_by'
-  | 'claimed_at';
+  | 'claimed_at'
+  | 'schedule_id';
 
 /** The owner columns (migration 0006), written only by `claimFlowRun`. */
 export type OwnerColumn = 'owner_host' | 'owner_pid' | 'owner_started' | 'owner_lease_until';
