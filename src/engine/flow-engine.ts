@@ -12,7 +12,7 @@ import type { TaskRunner } from '../runners/task-runner.js';
 import { refuseFlowInWorker } from '../runners/worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../log-levels.js';
-import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
+import { awaitPromises, collectSettledInputs, resolveFutures } from './arguments.js';
 import { trackFlowRun } from './cancellation.js';
 import { type EngineClient, getClient } from './client.js';
 import { contextStorage, currentContext, type EngineContext } from './context.js';
@@ -205,8 +205,7 @@ class FlowRunExecution<O> {
   private async fromReturnValue(value: unknown): Promise<State> {
     const returned = returnedState(value, this.flow.info.name);
     if (returned) return returned;
-    const { upstream }: Inputs = { upstream: [], promises: [] };
-    collectInputs(value, { upstream, promises: [] });
+    const { upstream } = await collectSettledInputs([value]);
     if (upstream.length === 0) return Completed(value);
     await Promise.all(upstream.map((u) => u.handle.final));
     const bad = upstream.find((u) => u.handle.state.type !== 'COMPLETED');
@@ -267,8 +266,7 @@ class FlowRunExecution<O> {
 }
 
 async function resolveParameterFutures(raw: unknown): Promise<unknown> {
-  const inputs: Inputs = { upstream: [], promises: [] };
-  collectInputs(raw, inputs, true);
+  const inputs = await collectSettledInputs([raw], true);
   if (inputs.upstream.length === 0 && inputs.promises.length === 0) return raw;
   await Promise.all(inputs.upstream.map((u) => u.handle.final));
   return resolveFutures(raw, await awaitPromises(inputs.promises));
