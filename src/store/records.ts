@@ -59,12 +59,20 @@ export interface TaskRunRecord {
   readonly endTime: string | null;
   /** Its persisted result, when it has one. */
   readonly result?: ResultReference | null;
+  /**
+   * The worker that ran its latest attempt: `host:pid` of the process for in-process runners, the
+   * cluster worker's id for a cluster (`worker-N@host:pid` local, `host:pid` Redis); null or absent
+   * while no attempt has ended.
+   */
+  readonly worker?: string | null;
 }
 
 /** One entry of a run's state history. */
 export interface StateRecord extends StateSnapshot {
   readonly runId: string;
   readonly runKind: 'flow' | 'task';
+  /** On a task run's state that ended an attempt: the worker that ran the attempt (see `TaskRunRecord.worker`). */
+  readonly worker?: string;
   /**
    * Client-chosen unique id of this history entry (the batch recorder sets one). Writing an
    * entry whose id is already recorded does nothing, so a batch sent again after a lost answer

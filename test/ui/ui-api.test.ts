@@ -56,18 +56,20 @@ forEachDatabase((database) => {
     it('gives one timeline bar per attempt, a retried task run its attempts from its state history', async () => {
       const run = flowRun({ startTime: at(0), endTime: at(1000), state: state('COMPLETED', 'Completed', at(1000)) });
       await call(server.url, 'POST', '/api/v1/flow-runs', run);
-      const once = taskRun(run.id, { name: 'once-0', startTime: at(10), endTime: at(20), state: state('COMPLETED', 'Completed', at(20)) });
+      const once = taskRun(run.id, { name: 'once-0', startTime: at(10), endTime: at(20), state: state('COMPLETED', 'Completed', at(20)), worker: 'host-a:11' });
       const twice = taskRun(run.id, { name: 'flaky-0', taskKey: 'flow.ts:flaky', runCount: 2, startTime: at(10), endTime: at(300), state: state('COMPLETED', 'Completed', at(300)) });
       const history = [state('PENDING', 'Pending', at(5)), state('RUNNING', 'Running', at(10)), state('SCHEDULED', 'AwaitingRetry', at(100)), state('RUNNING', 'Retrying', at(200)), state('COMPLETED', 'Completed', at(300))];
-      await call(server.url, 'POST', '/api/v1/records', { taskRuns: [once, twice], edges: [], states: history.map((s) => taskState(twice.id, s)), logs: [] });
+      const workers: Record<string, string> = { AwaitingRetry: 'worker-1@host-b:21', Completed: 'worker-2@host-b:22' };
+      const states = history.map((s) => ({ ...taskState(twice.id, s), ...(workers[s.name] === undefined ? {} : { worker: workers[s.name] }) }));
+      expect((await call(server.url, 'POST', '/api/v1/records', { taskRuns: [once, twice], edges: [], states, logs: [] })).status).toBe(204);
 
       const timeline = await call<Timeline>(server.url, 'GET', `/api/v1/flow-runs/${run.id}/timeline`);
       expect(timeline.status).toBe(200);
       const ms = (ts: string): number => Date.parse(ts);
-      expect(timeline.body.attempts.map((a) => [a.name, a.attempt, a.start, a.end, a.state])).toEqual([
-        ['once-0', 1, ms(at(10)), ms(at(20)), 'COMPLETED'],
-        ['flaky-0', 1, ms(at(10)), ms(at(100)), 'FAILED'],
-        ['flaky-0', 2, ms(at(200)), ms(at(300)), 'COMPLETED'],
+      expect(timeline.body.attempts.map((a) => [a.name, a.attempt, a.start, a.end, a.state, a.worker])).toEqual([
+        ['once-0', 1, ms(at(10)), ms(at(20)), 'COMPLETED', 'host-a:11'],
+        ['flaky-0', 1, ms(at(10)), ms(at(100)), 'FAILED', 'worker-1@host-b:21'],
+        ['flaky-0', 2, ms(at(200)), ms(at(300)), 'COMPLETED', 'worker-2@host-b:22'],
       ]);
     });
 

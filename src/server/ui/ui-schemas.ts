@@ -58,6 +58,8 @@ export const timelineAttemptSchema = z.object({
   /** Epoch milliseconds; null while running. */
   end: z.number().nullable(),
   state: stateTypeSchema,
+  /** The worker that ran it (`host:pid`, `worker-N@host:pid` in a local cluster); null while running or when not recorded. */
+  worker: z.string().nullable(),
 });
 
 /** A flow run's timeline: one entry per attempt. */
