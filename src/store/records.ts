@@ -178,3 +178,40 @@ export interface FlowRunPatch {
   readonly startTime?: string;
   readonly endTime?: string;
 }
+
+/** One worker process of a local cluster, as its flow-run process reports it to the server. */
+export interface LocalClusterWorkerReport {
+  /** Its number in the cluster (`worker-N`). */
+  readonly id: number;
+  readonly pid: number;
+  readonly status: 'starting' | 'running' | 'retiring' | 'stopped';
+  /** Attempts it runs now, and at most at once. */
+  readonly running: number;
+  readonly concurrency: number;
+  /** Resident memory at its last heartbeat, and the limit above which it is replaced. */
+  readonly memoryMb: number;
+  readonly memoryLimitMb: number;
+  /** Attempts it finished with a value, and with an error. */
+  readonly completed: number;
+  readonly failed: number;
+  /** ISO 8601; null before its first heartbeat. */
+  readonly lastHeartbeat: string | null;
+}
+
+/**
+ * A `LocalCluster`'s status, sent to the server every second by the flow-run process that uses
+ * it (only when that process records through a server), for the UI's cluster page.
+ */
+export interface LocalClusterReport {
+  /** The cluster's address, `local://<id>`. */
+  readonly address: string;
+  readonly name: string;
+  /** The machine and process that run the cluster (the flow-run process). */
+  readonly host: string;
+  readonly pid: number;
+  /** The flow run using it. */
+  readonly flowRunId: string;
+  readonly workers: readonly LocalClusterWorkerReport[];
+  /** When it was reported (ISO 8601). */
+  readonly reportedAt: string;
+}
