@@ -8,6 +8,7 @@ import { CancelledError, FlowTimeoutError, ParameterValidationError, UsageError 
 import type { Settings } from '../settings.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
+import { reportLocalCluster } from './cluster-reports.js';
 import type { TaskRunner } from '../runners/task-runner.js';
 import { refuseFlowInWorker } from '../runners/worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
@@ -145,16 +146,19 @@ class FlowRunExecution<O> {
     });
     if (flow.logPrints) installLogPrints();
     let state: State;
+    let stopReports: (() => Promise<void>) | undefined;
     try {
       this.log(LOG_LEVELS.INFO, `Beginning flow run '${flow.info.name}' for flow '${def.name}' on ${flow.runner.name}`);
       const planned = flow.runner.name;
       await flow.runner.start();
       if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
+      stopReports = reportLocalCluster(flow.runner, this.client.store, flow.info.id);
       state = await this.attempts();
     } catch (error) {
       state = Crashed(error);
     } finally {
       clearTimeout(timer);
+      await stopReports?.();
       stopListening?.();
       parentSignal?.removeEventListener('abort', onParentAbort);
     }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { newRunId } from './ids.js';
 import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
-import type { AttemptExecutor } from '../runners/attempt.js';
+import { processWorkerName, type AttemptExecutor } from '../runners/attempt.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { awaitPromises, collectInputs, collectSettledInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
@@ -39,6 +39,8 @@ import { TaskRunHandle } from './task-run-handle.js';
  */
 const persistedInFlight = new IoLimiter(256);
 const NEVER_ABORTED = new AbortController().signal;
+/** Attempts run in this process (no cluster) name it as their worker. */
+const THIS_PROCESS = processWorkerName();
 
 /**
  * Starts a task run for a call of `def` with `args` and returns its handle at once.
@@ -122,6 +124,8 @@ class TaskRunExecution<O> {
   private recorder: BatchRecorder | undefined;
   /** Where attempts run when the runner sends them to a cluster; undefined: in this process. */
   private executor: AttemptExecutor | undefined;
+  /** The worker of the attempt that just ended, until the state that ends it is recorded. */
+  private attemptWorker: string | undefined;
   private settings!: Settings;
   /** What the result-caching steps need of this run. */
   private readonly caching: CachingRun;
@@ -262,6 +266,7 @@ class TaskRunExecution<O> {
       if (this.executor) {
         ({ state, chosen } = await this.remoteAttempt(this.executor, args, info));
       } else {
+        this.attemptWorker = THIS_PROCESS;
         try {
           const out = this.call(args, info);
           const value: unknown = out instanceof Promise ? await out : out;
@@ -300,6 +305,7 @@ class TaskRunExecution<O> {
   /** One attempt on a worker of a cluster: the function runs there, its logs are recorded here. */
   private async remoteAttempt(executor: AttemptExecutor, args: readonly unknown[], info: TaskRunInfo): Promise<{ state: State; chosen?: State }> {
     const outcome = await executeRemotely(executor, this.def, { info, runCount: this.handle.runCount, args }, this.flow, this.recorder);
+    this.attemptWorker = outcome.worker;
     if (outcome.ok) {
       const chosen = returnedState(outcome.value, this.handle.name);
       return chosen ? { state: chosen, chosen } : { state: Completed(outcome.value) };
@@ -370,14 +376,17 @@ class TaskRunExecution<O> {
     const h = this.handle;
     const previous = first ? undefined : h.state;
     h.state = state;
+    // The state that ends an attempt names the worker that ran it (once: later states do not).
+    const worker = state.type === 'RUNNING' ? undefined : this.attemptWorker;
+    if (worker !== undefined) {
+      h.worker = worker;
+      this.attemptWorker = undefined;
+    }
     const recorder = this.recorder;
     if (recorder) {
       recorder.taskRun(h);
-      recorder.state(
-        state.message === undefined
-          ? { runId: h.id, runKind: 'task', type: state.type, name: state.name, timestamp: state.timestamp }
-          : { runId: h.id, runKind: 'task', type: state.type, name: state.name, message: state.message, timestamp: state.timestamp },
-      );
+      const entry = { runId: h.id, runKind: 'task' as const, type: state.type, name: state.name, timestamp: state.timestamp, ...(worker === undefined ? {} : { worker }) };
+      recorder.state(state.message === undefined ? entry : { ...entry, message: state.message });
     }
     notifyTaskRun(h, state, previous);
   }

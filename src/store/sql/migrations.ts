@@ -329,6 +329,17 @@ const scheduleFill: Migration = {
     for (const index of ['flow_runs_due', 'flow_runs_schedule', 'deployment_schedules_fill']) await db.schema.dropIndex(index).execute();
     await db.schema.alterTable('flow_runs').dropColumn('schedule_id').execute();
     await db.schema.alterTable('deployment_schedules').dropColumn('fill_after').execute();
+ * 0011: which worker ran an attempt (issue 14, the UI's timeline by worker): on the task run, the
+ * worker of its latest attempt; in the state history, on the state that ended each attempt.
+ */
+const attemptWorker: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('task_runs').addColumn('worker', 'text').execute();
+    await db.schema.alterTable('states').addColumn('worker', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('states').dropColumn('worker').execute();
+    await db.schema.alterTable('task_runs').dropColumn('worker').execute();
   },
 };
 
@@ -343,6 +354,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007_flow_run_versions': flowRunVersions,
   '0008_state_errors': stateErrors,
   '0010_deployments': deployments,
+  '0011_attempt_worker': attemptWorker,
   '0012_schedule_fill': scheduleFill,
 });
 
