@@ -5,7 +5,8 @@
  * Each event gets an id (increasing; it starts from the server's start time in µs, so ids stay
  * increasing across a restart) and is serialized ONCE into its server-sent-events frame (when a
  * reader first needs it: with no reader connected, publishing costs no serialization). Events
- * are delivered to subscribers in batches, every `flushMs` at most, each batch with the frames of
+ * are delivered to subscribers in batches, every `flushMs` at most (longer with many readers, see
+ * {@link flushDelay}), each batch with the frames of
  * all its events in one buffer: every stream reader writes that one shared buffer, one write per
  * batch rather than one per event (200 readers written per event cut API writes 10-fold). The
  * latest frames are kept (bounded by bytes) so that a reader that reconnects with
@@ -20,6 +21,24 @@ export type ServerEvent =
   | { readonly kind: 'flow-run-state'; readonly flowRunId: string; readonly state: StateSnapshot }
   | { readonly kind: 'task-run-state'; readonly flowRunId: string | null; readonly taskRunId: string; readonly state: StateSnapshot }
   | { readonly kind: 'log'; readonly log: LogRecord };
+
+/** Readers served at the base flush interval; past that, each 50 more add one interval to a batch's wait. */
+const READERS_PER_INTERVAL = 50;
+/** Longest a batch waits with many readers, in ms (unless `flushMs` itself is longer). */
+const MAX_ADAPTIVE_FLUSH_MS = 200;
+
+/**
+ * How long a batch waits before it is delivered: `flushMs` with up to 50 subscribers, then longer
+ * as they grow (every reader costs one write per batch, so 200 readers at 25 ms were 8 000 writes
+ * a second taken from the API's writers), up to 200 ms: live views stay well under a second behind.
+ * @example
+ * flushDelay(25, 10);  // 25
+ * flushDelay(25, 200); // 100
+ */
+export function flushDelay(flushMs: number, subscribers: number): number {
+  const intervals = Math.max(1, Math.ceil(subscribers / READERS_PER_INTERVAL));
+  return Math.min(Math.max(flushMs, MAX_ADAPTIVE_FLUSH_MS), flushMs * intervals);
+}
 
 /** About how many bytes an event takes (its frame, or the records it holds), without serializing it. */
 function estimateBytes(event: ServerEvent): number {
@@ -64,7 +83,7 @@ export function eventFlowRunId(event: ServerEvent): string | null {
 export interface EventBusOptions {
   /** About how many bytes of recent events are kept for readers that resume with `Last-Event-ID`. @default 16_777_216 */
   readonly replayBytes?: number;
-  /** Longest an event waits to be delivered with the ones after it, in ms. @default 25 */
+  /** Longest an event waits to be delivered with the ones after it, in ms, with up to 50 subscribers (see {@link flushDelay}). @default 25 */
   readonly flushMs?: number;
 }
 
@@ -109,10 +128,11 @@ export class EventBus {
     const id = ++this.#lastId;
     const published = new PublishedEvent(id, event);
     this.#keep(published);
-    if (this.#emitter.listenerCount('batch') === 0) return; // kept for replay; nobody to tell now
+    const subscribers = this.#emitter.listenerCount('batch');
+    if (subscribers === 0) return; // kept for replay; nobody to tell now
     this.#pending.push(published);
     if (this.#flushTimer === undefined) {
-      this.#flushTimer = setTimeout(() => this.flush(), this.#flushMs);
+      this.#flushTimer = setTimeout(() => this.flush(), flushDelay(this.#flushMs, subscribers));
       this.#flushTimer.unref();
     }
   }
