@@ -21,6 +21,16 @@ import type {
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
+import type {
+  DeploymentAdmission,
+  DeploymentDetail,
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRunFilter,
+  DeploymentRunRequest,
+  DeploymentStore,
+  SavedDeployment,
+} from './deployments.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
@@ -44,7 +54,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, DeploymentStore {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -186,6 +196,30 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord {
   }
   crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
     return this.call('crashOwnedRun', flowRunId, owner, crashed);
+  }
+  saveDeployment(input: DeploymentInput, now: string): Promise<SavedDeployment> {
+    return this.call('saveDeployment', input, now);
+  }
+  readDeployment(reference: string): Promise<DeploymentDetail | undefined> {
+    return this.call('readDeployment', reference);
+  }
+  listDeployments(filter?: { readonly flowName?: string }): Promise<DeploymentRecord[]> {
+    return this.call('listDeployments', filter);
+  }
+  setDeploymentPaused(id: string, paused: boolean, now: string): Promise<DeploymentDetail> {
+    return this.call('setDeploymentPaused', id, paused, now);
+  }
+  deleteDeployment(id: string): Promise<boolean> {
+    return this.call('deleteDeployment', id);
+  }
+  createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord> {
+    return this.call('createDeploymentRun', deploymentId, request, now);
+  }
+  listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
+    return this.call('listDeploymentRuns', deploymentId, filter);
+  }
+  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
+    return this.call('admitDeploymentRun', flowRunId, now);
   }
   async close(): Promise<void> {
     if (this.failure) return;
