@@ -24,6 +24,9 @@ import { flowRunRoutes } from './routes/flow-runs.js';
 import type { FlowRunRecord } from '../store/records.js';
 import type { Settings } from '../settings.js';
 import { flowRoutes } from './routes/flows.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { hasDeployments } from '../store/deployments.js';
+import { systemClock } from './clock.js';
 import { taskRunRoutes } from './routes/task-runs.js';
 import { errorSchema } from './schemas.js';
 import { uiRoutes } from './ui-assets.js';
@@ -100,7 +103,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Weft API', version: '1', description: 'The Weft orchestration server: flows, flow runs, task runs, states, logs, live events.' },
+      info: { title: 'Weft API', version: '1', description: 'The Weft orchestration server: flows, flow runs, task runs, states, logs, live events, deployments.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: options.apiKey ? [{ bearer: [] }] : [],
     },
@@ -121,6 +124,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
   await app.register(uiApiRoutes(orchestrator, bus, options.cluster, options.clock), { prefix: '/api/v1' });
+  if (hasDeployments(options.store)) await app.register(deploymentRoutes(options.store, orchestrator, options.clock ?? systemClock), { prefix: '/api/v1' });
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));

@@ -329,6 +329,10 @@ const scheduleFill: Migration = {
     for (const index of ['flow_runs_due', 'flow_runs_schedule', 'deployment_schedules_fill']) await db.schema.dropIndex(index).execute();
     await db.schema.alterTable('flow_runs').dropColumn('schedule_id').execute();
     await db.schema.alterTable('deployment_schedules').dropColumn('fill_after').execute();
+  },
+};
+
+/**
  * 0011: which worker ran an attempt (issue 14, the UI's timeline by worker): on the task run, the
  * worker of its latest attempt; in the state history, on the state that ended each attempt.
  */
