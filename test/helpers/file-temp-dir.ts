@@ -9,13 +9,14 @@
  * Other entries (tsx's compile cache, a browser's profile) belong to tools and are not checked;
  * the directory is removed with them after the check.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, expect } from 'vitest';
 
 const outer = tmpdir();
 const own = mkdtempSync(join(outer, 'weft-file-'));
+chmodSync(own, 0o755); // as open to other users as /tmp is to reach: the Postgres helper runs initdb as `postgres`
 process.env.TMPDIR = own;
 
 afterAll(() => {

@@ -3,7 +3,7 @@
  * the whole run, inherited by the test workers and the processes they start, and removed when the
  * run ends, with whatever test files that ran no `afterAll` left there (see file-temp-dir.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 export default function setup(): () => void {
   const outer = tmpdir();
   const own = mkdtempSync(join(outer, 'weft-run-'));
+  chmodSync(own, 0o755); // other users (initdb runs as `postgres`) must reach the folders inside
   process.env.TMPDIR = own;
   return () => {
     process.env.TMPDIR = outer;
