@@ -254,3 +254,13 @@ export class TaskVersionMismatchError extends WeftError {
 export class FutureTimeoutError extends WeftError {
   override name = 'FutureTimeoutError';
 }
+
+/** A work pool that is asked for does not exist (HTTP 404); create it with `weft pools create NAME`. */
+export class WorkPoolNotFoundError extends WeftError {
+  override name = 'WorkPoolNotFoundError';
+}
+
+/** A work pool was to be created under a name the record already has (HTTP 409). */
+export class WorkPoolExistsError extends WeftError {
+  override name = 'WorkPoolExistsError';
+}

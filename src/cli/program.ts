@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import type { LogsOptions } from './logs-command.js';
+import type { PoolCreateOptions } from './pools-command.js';
 import type { RunCommandOptions } from './run-command.js';
 import type { RunsListOptions } from './runs-command.js';
 import type { ServerStartOptions } from './server-command.js';
@@ -172,6 +173,43 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       const { workerCommand } = await import('./worker-command.js'); // BullMQ loads only for cluster commands
       setExitCode(await workerCommand(address, options));
     });
+
+  const pools = program.command('pools').description('Work pools: named queues of flow runs that agents (`weft agent start --pool NAME`) claim and run.');
+  pools
+    .command('ls')
+    .description('List work pools with their status, concurrency limit and run counts.')
+    .option('--json', 'print the pools as a JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const { poolsList } = await import('./pools-command.js');
+      await poolsList(options);
+      setExitCode(EXIT_OK);
+    });
+  pools
+    .command('create')
+    .description('Create a work pool.')
+    .argument('<name>', 'pool name: letters, digits, ".", "_" or "-"')
+    .option('--limit <n>', 'at most this many of its runs at once, over all its agents')
+    .option('--description <text>', 'what the pool is for')
+    .option('--paused', 'create it paused')
+    .option('--json', 'print the pool as JSON')
+    .addHelpText('after', '\nExamples:\n  weft pools create etl\n  weft pools create gpu --limit 2 --description "the GPU machines"')
+    .action(async (name: string, options: PoolCreateOptions) => {
+      const { poolsCreate } = await import('./pools-command.js');
+      await poolsCreate(name, options);
+      setExitCode(EXIT_OK);
+    });
+  for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+    pools
+      .command(verb)
+      .description(paused ? 'Pause a work pool: agents claim none of its runs, which wait (Late) until it is resumed.' : 'Resume a paused work pool.')
+      .argument('<name>', 'pool name')
+      .option('--json', 'print the pool as JSON')
+      .action(async (name: string, options: { json?: boolean }) => {
+        const { poolsSetPaused } = await import('./pools-command.js');
+        await poolsSetPaused(name, paused, options);
+        setExitCode(EXIT_OK);
+      });
+  }
 
   const cluster = program.command('cluster').description('Distributed clusters on Redis.');
   cluster

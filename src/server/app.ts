@@ -11,6 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HeartbeatRecord, Store } from '../store/store.js';
+import type { WorkPoolRecord } from '../store/work-pools.js';
 import { requireApiKey } from './auth.js';
 import type { Clock } from './clock.js';
 import { startCrashDetector } from './crash-detector.js';
@@ -29,6 +30,11 @@ import { errorSchema } from './schemas.js';
 import { uiRoutes } from './ui-assets.js';
 import type { UiOptions } from './ui-assets.js';
 import { uiApiRoutes } from './routes/ui-api.js';
+import { agentRoutes } from './routes/agents.js';
+import { workPoolRoutes } from './routes/work-pools.js';
+import { WorkQueue } from './work-queue.js';
+import type { WorkQueueOptions } from './work-queue.js';
+import { systemClock } from './clock.js';
 
 /** Options of `buildApp`. */
 export interface AppOptions {
@@ -36,7 +42,7 @@ export interface AppOptions {
    * The record the API serves, which also keeps the heartbeats of running flow runs across
    * server restarts (a SQL store); `close()` closes it.
    */
-  readonly store: Store & HeartbeatRecord;
+  readonly store: Store & HeartbeatRecord & WorkPoolRecord;
   /** When not empty, requests need `Authorization: Bearer <apiKey>`. @default '' */
   readonly apiKey?: string;
   /** Largest request body, in bytes. @default 67_108_864 */
@@ -55,6 +61,8 @@ export interface AppOptions {
   readonly ui?: UiOptions | false;
   /** The Redis cluster the UI's cluster page shows (`WEFT_CLUSTER_ADDRESS`). @default none */
   readonly cluster?: Pick<Settings, 'cluster'>;
+  /** How agents' claims wait (see `work-queue.ts`). @default {} */
+  readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
 }
 
 /** The app and what it runs. */
@@ -62,6 +70,8 @@ export interface WeftApp {
   readonly app: FastifyInstance;
   readonly orchestrator: Orchestrator;
   readonly bus: EventBus;
+  /** The queue agents claim runs from. */
+  readonly workQueue: WorkQueue;
   /** The crash detector (`checkNow()` after moving a test clock). */
   readonly crashDetector: CrashDetector;
   /** Whether the web UI is served at `/` (it is when `dist/ui` is built). */
@@ -111,6 +121,9 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
   await app.register(uiApiRoutes(orchestrator, bus, options.cluster), { prefix: '/api/v1' });
+  const workQueue = new WorkQueue(options.store, bus, { ...options.workQueue, clock: options.clock ?? systemClock });
+  await app.register(workPoolRoutes(options.store, workQueue, closing.signal), { prefix: '/api/v1' });
+  await app.register(agentRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
@@ -119,6 +132,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     app,
     orchestrator,
     bus,
+    workQueue,
     crashDetector: detector,
     uiServed,
     close() {

@@ -21,6 +21,7 @@ import type {
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
+import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
@@ -44,7 +45,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, WorkPoolRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -186,6 +187,36 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord {
   }
   crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
     return this.call('crashOwnedRun', flowRunId, owner, crashed);
+  }
+  createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
+    return this.call('createWorkPool', pool);
+  }
+  listWorkPools(): Promise<WorkPool[]> {
+    return this.call('listWorkPools');
+  }
+  readWorkPool(name: string): Promise<WorkPool | undefined> {
+    return this.call('readWorkPool', name);
+  }
+  updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
+    return this.call('updateWorkPool', name, patch);
+  }
+  registerAgent(agent: AgentRecord): Promise<void> {
+    return this.call('registerAgent', agent);
+  }
+  agentHeartbeat(agentId: string, at: string, runIds: readonly string[], stopped?: boolean): Promise<{ id: string; state: StateSnapshot }[]> {
+    return this.call('agentHeartbeat', agentId, at, runIds, stopped);
+  }
+  listAgents(pool?: string): Promise<AgentRecord[]> {
+    return this.call('listAgents', pool);
+  }
+  claimDueRuns(request: ClaimRequest): Promise<ClaimResult> {
+    return this.call('claimDueRuns', request);
+  }
+  listClaimedRuns(agentId: string): Promise<RunLaunch[]> {
+    return this.call('listClaimedRuns', agentId);
+  }
+  readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
+    return this.call('readRunLaunch', flowRunId);
   }
   async close(): Promise<void> {
     if (this.failure) return;
