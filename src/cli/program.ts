@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
+import type { AgentStartOptions } from './agent-command.js';
 import type { LogsOptions } from './logs-command.js';
 import type { PoolCreateOptions } from './pools-command.js';
 import type { RunCommandOptions } from './run-command.js';
@@ -106,6 +107,16 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .action(async (id: string, options: { json?: boolean }) => {
       const { retryCommand } = await import('./retry-command.js');
       setExitCode(await retryCommand(id, options));
+    });
+
+  runs
+    .command('execute')
+    .description("Run a flow run that was created ahead (a deployment's scheduled run) in its deployment's project directory, with its recorded parameters. `weft agent` starts one per run.")
+    .argument('<id>', 'flow run id')
+    .option('--json', 'print exactly one JSON document {flowRunId, state, result} on stdout')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { executeCommand } = await import('./execute-command.js');
+      setExitCode(await executeCommand(id, options));
     });
 
   program
@@ -210,6 +221,21 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
         setExitCode(EXIT_OK);
       });
   }
+
+  program
+    .command('agent')
+    .description('Flow-run agents: claim due runs of a work pool from the server and run each in its own process.')
+    .command('start')
+    .description('Serve a work pool until SIGINT/SIGTERM (which drain: running runs finish; a second signal cancels them). Needs WEFT_API_URL.')
+    .requiredOption('--pool <name>', 'the work pool to take runs from (create it with `weft pools create NAME`)')
+    .option('--limit <n>', 'at most this many runs at once on this agent')
+    .option('--name <name>', 'the agent\'s name (default HOST-PID)')
+    .option('--json', 'print what the agent does as JSON lines')
+    .addHelpText('after', '\nExamples:\n  WEFT_API_URL=http://127.0.0.1:4200 weft agent start --pool etl\n  weft agent start --pool gpu --limit 2 --name gpu-box-1')
+    .action(async (options: AgentStartOptions) => {
+      const { agentStartCommand } = await import('./agent-command.js');
+      setExitCode(await agentStartCommand(options));
+    });
 
   const cluster = program.command('cluster').description('Distributed clusters on Redis.');
   cluster

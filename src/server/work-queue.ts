@@ -88,14 +88,20 @@ export class WorkQueue {
         });
         for (const run of runs) this.bus.publish({ kind: 'flow-run-state', flowRunId: run.flowRun.id, state: run.flowRun.state });
         const left = deadline - Date.now();
-        if (runs.length > 0 || left <= 0 || ask.max <= 0 || signal?.aborted === true) return [...runs];
+        if (runs.length > 0 || left <= 0 || ask.max <= 0 || aborted(signal)) return [...runs];
         const untilDue = nextDueAt === null ? Infinity : Math.max(Date.parse(nextDueAt) - now, 1);
         await waitFor(Math.min(untilDue, this.#recheckMs, left), woken, signal);
+        if (aborted(signal)) return []; // the agent hung up: claim nothing it would not get
       } finally {
         unsubscribe();
       }
     }
   }
+}
+
+/** True once `signal` has aborted (read anew each time: it changes while a claim waits). */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 /** Resolves after `ms`, when `woken` resolves, or when `signal` aborts, whichever comes first. */

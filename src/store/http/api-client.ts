@@ -85,18 +85,21 @@ export class ApiClient {
   }
 
   /**
-   * Sends one request; resolves with the parsed JSON answer (undefined for 204).
+   * Sends one request; resolves with the parsed JSON answer (undefined for 204). `signal` lets
+   * the caller give up on it (a long poll when it stops); the abort error is thrown as it is.
    * @throws ServerUnavailableError when the server cannot be reached or stays unavailable for `retryMs`;
    *   RunNotFoundError (404), OrchestrationRuleError (409), UsageError, StoreError otherwise.
    */
-  async request<T>(method: string, path: string, action: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, action: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers = payload === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
     for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
       let response: Response;
       try {
-        response = await fetch(this.base + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.#timeoutMs) });
+        const timeout = AbortSignal.timeout(this.#timeoutMs);
+        response = await fetch(this.base + path, { method, headers, body: payload, signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]) });
       } catch (cause) {
+        if (signal?.aborted === true) throw cause; // the caller gave up: no retry, no outage
         if (this.#reached && refused(cause) && this.#mayRetry(pause)) {
           await delay(pause);
           continue;
