@@ -24,6 +24,7 @@ export interface TestDeployment {
   readonly projectDir: string | null;
   readonly pool: string;
   readonly concurrencyLimit?: number;
+  readonly collisionStrategy?: 'enqueue' | 'cancel-new';
 }
 
 /** Inserts a deployment; gives its id. */
@@ -46,7 +47,7 @@ export async function insertDeployment(db: Kysely<Schema>, d: TestDeployment): P
       work_pool: d.pool,
       work_queue: null,
       concurrency_limit: d.concurrencyLimit ?? null,
-      collision_strategy: 'enqueue',
+      collision_strategy: d.collisionStrategy ?? 'enqueue',
       paused: 0,
       skip_late_runs: 0,
       created_at: now,

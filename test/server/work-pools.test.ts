@@ -140,6 +140,15 @@ forEachDatabase((database) => {
       const runs = await claim(perDeployment.pool, await register(perDeployment.pool));
       expect(runs).toHaveLength(2); // one of the limited deployment, and the other deployment's run behind it
       expect(runs.map((r) => r.flowRun.id)).toContain(free);
+
+      // cancel-new: a run of a deployment at its limit is cancelled instead of waiting.
+      const { pool: cancelPool } = await poolWithDeployment();
+      const strict = await insertDeployment(db, { flowName: 'strict', entrypoint: 's.ts', projectDir: null, pool: cancelPool, concurrencyLimit: 1, collisionStrategy: 'cancel-new' });
+      const [taken, extra] = await insertScheduledRuns(db, { id: strict, flowName: 'strict', pool: cancelPool }, 2, ago(10));
+      expect((await claim(cancelPool, await register(cancelPool))).map((r) => r.flowRun.id)).toEqual([taken]);
+      const refused = (await call<{ state: { type: string; message: string } }>(url, 'GET', `/api/v1/flow-runs/${extra}`)).body.state;
+      expect(refused.type).toBe('CANCELLED');
+      expect(refused.message).toContain('cancel-new');
     });
 
     it('waits for a run to fall due and answers as soon as it does (long poll)', async () => {

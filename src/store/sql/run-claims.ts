@@ -53,18 +53,23 @@ async function launches(db: Kysely<Database>, ids: readonly string[]): Promise<R
   });
 }
 
-/** Picks, in order, the candidates whose deployment has room (its concurrency limit), up to `slots`. */
+/**
+ * Picks, in order, the candidates whose deployment has room (its concurrency limit), up to
+ * `slots`; a candidate of a full deployment waits (collision strategy `enqueue`) or is to be
+ * cancelled (`cancel-new`).
+ */
 async function withinDeploymentLimits(
   trx: Kysely<Database>,
   candidates: readonly { id: string; deployment_id: string | null }[],
   slots: number,
-): Promise<string[]> {
+): Promise<{ chosen: string[]; cancelled: { id: string; why: string }[] }> {
   const deploymentIds = [...new Set(candidates.flatMap((c) => (c.deployment_id === null ? [] : [c.deployment_id])))];
   const limits = new Map<string, number>();
+  const cancelNew = new Map<string, string>();
   if (deploymentIds.length > 0) {
     const limited = await trx
       .selectFrom('deployments')
-      .select(['id', 'concurrency_limit'])
+      .select(['id', 'concurrency_limit', 'collision_strategy', 'flow_name', 'name'])
       .where('id', 'in', deploymentIds)
       .where('concurrency_limit', 'is not', null)
       .execute();
@@ -79,20 +84,28 @@ async function withinDeploymentLimits(
       for (const d of limited) {
         const running = Number(active.find((a) => a.deployment_id === d.id)?.n ?? 0);
         limits.set(d.id, Number(d.concurrency_limit) - running);
+        if (d.collision_strategy === 'cancel-new') {
+          cancelNew.set(d.id, `Deployment '${d.flow_name}/${d.name}' already had ${running} of ${d.concurrency_limit} runs running; its collision strategy cancel-new cancels this one.`);
+        }
       }
     }
   }
   const chosen: string[] = [];
+  const cancelled: { id: string; why: string }[] = [];
   for (const c of candidates) {
     if (chosen.length >= slots) break;
     if (c.deployment_id !== null && limits.has(c.deployment_id)) {
       const room = limits.get(c.deployment_id) ?? 0;
-      if (room <= 0) continue;
+      if (room <= 0) {
+        const why = cancelNew.get(c.deployment_id);
+        if (why !== undefined) cancelled.push({ id: c.id, why });
+        continue;
+      }
       limits.set(c.deployment_id, room - 1);
     }
     chosen.push(c.id);
   }
-  return chosen;
+  return { chosen, cancelled };
 }
 
 /** Moves the PENDING runs claimed by agents of the pool that are gone back to SCHEDULED. */
@@ -155,7 +168,12 @@ export async function claimDueRuns(db: Kysely<Database>, request: ClaimRequest):
       .limit(slots + EXTRA_CANDIDATES)
       .$if(!sqlite, (q) => q.forUpdate().skipLocked())
       .execute();
-    const chosen = await withinDeploymentLimits(trx, candidates, slots);
+    const { chosen, cancelled } = await withinDeploymentLimits(trx, candidates, slots);
+    for (const { id, why } of cancelled) {
+      const state: StateSnapshot = { type: 'CANCELLED', name: 'Cancelled', message: why, timestamp: request.now };
+      await trx.updateTable('flow_runs').set({ ...stateColumns(state), end_time: request.now }).where('id', '=', id).where('state_type', '=', 'SCHEDULED').execute();
+      await trx.insertInto('states').values(stateRow(id, 'flow', state)).execute();
+    }
     if (chosen.length === 0) return [];
     const pending: StateSnapshot = { type: 'PENDING', name: 'Pending', message: `Claimed by agent ${request.agentId}`, timestamp: request.now };
     const moved = await trx
