@@ -32,6 +32,7 @@ import type {
   DeploymentStore,
   SavedDeployment,
 } from './deployments.js';
+import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
@@ -55,7 +56,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -252,6 +253,37 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
     return this.call('admitDeploymentRun', flowRunId, now);
+  }
+
+  createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
+    return this.call('createWorkPool', pool);
+  }
+  listWorkPools(): Promise<WorkPool[]> {
+    return this.call('listWorkPools');
+  }
+  readWorkPool(name: string): Promise<WorkPool | undefined> {
+    return this.call('readWorkPool', name);
+  }
+  updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
+    return this.call('updateWorkPool', name, patch);
+  }
+  registerAgent(agent: AgentRecord): Promise<void> {
+    return this.call('registerAgent', agent);
+  }
+  agentHeartbeat(agentId: string, at: string, runIds: readonly string[], stopped?: boolean): Promise<{ id: string; state: StateSnapshot }[]> {
+    return this.call('agentHeartbeat', agentId, at, runIds, stopped);
+  }
+  listAgents(pool?: string): Promise<AgentRecord[]> {
+    return this.call('listAgents', pool);
+  }
+  claimDueRuns(request: ClaimRequest): Promise<ClaimResult> {
+    return this.call('claimDueRuns', request);
+  }
+  listClaimedRuns(agentId: string): Promise<RunLaunch[]> {
+    return this.call('listClaimedRuns', agentId);
+  }
+  readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
+    return this.call('readRunLaunch', flowRunId);
   }
   async close(): Promise<void> {
     if (this.failure) return;
