@@ -15,6 +15,7 @@ import type { SqliteStore } from './sql/sqlite.js';
 import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
 import type { RunOwnerRecord } from './run-owner.js';
+import type { LimitRecord } from './limits.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -23,7 +24,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof LimitRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -64,6 +65,14 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'claimFlowRun',
   'renewRunLeases',
   'crashOwnedRun',
+  'createLimit',
+  'updateLimit',
+  'deleteLimit',
+  'resetLimit',
+  'acquireSlots',
+  'renewSlotLease',
+  'releaseSlots',
+  'releaseRunSlots',
 ]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one

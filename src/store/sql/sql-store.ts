@@ -41,6 +41,8 @@ import { storeClosed, storeFailure } from './store-failure.js';
 import type { StoreLocation } from './store-failure.js';
 import { claimFlowRun, crashOwnedRun, listOwnedRuns, renewRunLeases } from './run-owner-writes.js';
 import { hasTag } from './tag-filter.js';
+import * as limits from './limit-writes.js';
+import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import { writeTransaction } from './write-transaction.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
@@ -63,7 +65,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, LimitRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -385,6 +387,46 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord {
     } catch (cause) {
       throw storeFailure('close the connection', this.#where, cause);
     }
+  }
+
+  async createLimit(definition: LimitDefinition, now: string): Promise<LimitInfo> {
+    return this.#run(`create limit ${definition.name}`, () => limits.createLimit(this.#db, definition, now));
+  }
+
+  async updateLimit(name: string, patch: LimitPatch, now: string): Promise<LimitInfo> {
+    return this.#run(`update limit ${name}`, () => limits.updateLimit(this.#db, name, patch, now));
+  }
+
+  async readLimit(name: string, now: string): Promise<LimitInfo | undefined> {
+    return this.#run(`read limit ${name}`, async () => (await limits.listLimits(this.#db, now, name))[0]);
+  }
+
+  async listLimits(now: string): Promise<LimitInfo[]> {
+    return this.#run('list limits', () => limits.listLimits(this.#db, now));
+  }
+
+  async deleteLimit(name: string): Promise<boolean> {
+    return this.#run(`delete limit ${name}`, () => limits.deleteLimit(this.#db, name));
+  }
+
+  async resetLimit(name: string, now: string): Promise<number> {
+    return this.#run(`reset limit ${name}`, () => limits.resetLimit(this.#db, name, now));
+  }
+
+  async acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
+    return this.#run(`acquire slots of ${request.names.join(', ')}`, () => limits.acquireSlots(this.#db, request));
+  }
+
+  async renewSlotLease(leaseId: string, leaseSeconds: number, now: string): Promise<boolean> {
+    return this.#run(`renew slot lease ${leaseId}`, () => limits.renewSlotLease(this.#db, leaseId, leaseSeconds, now));
+  }
+
+  async releaseSlots(leaseId: string): Promise<boolean> {
+    return this.#run(`release slot lease ${leaseId}`, () => limits.releaseSlots(this.#db, leaseId));
+  }
+
+  async releaseRunSlots(flowRunId: string): Promise<number> {
+    return this.#run(`release the slots of flow run ${flowRunId}`, () => limits.releaseRunSlots(this.#db, flowRunId));
   }
 
   /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */
