@@ -11,10 +11,10 @@
  * A held lease is renewed every third of its length while the holder lives; released on
  * `release()` / `await using`, and by the flow engine when its flow run ends or is cancelled.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, ConcurrencySlotTimeoutError, LimitNotFoundError, UsageError } from '../errors.js';
 import type { LimitRecord, SlotAnswer, SlotHolder } from '../store/limits.js';
 import { MAX_NAMES_PER_ACQUIRE } from '../store/limits.js';
+import { SlotWaiters } from './slot-waiters.js';
 
 /** How to acquire. */
 export interface AcquireOptions {
@@ -85,7 +85,7 @@ export class SlotLease {
   release(): Promise<void> {
     this.#released ??= (async () => {
       clearInterval(this.#renewal);
-      if (this.leaseId !== null) await this.owner.release(this.leaseId);
+      if (this.leaseId !== null) await this.owner.release(this.leaseId, this.names);
     })();
     return this.#released;
   }
@@ -103,10 +103,11 @@ export class SlotLease {
  * await using lease = await slots.acquire(['db'], { occupy: 2, holder: { label: 'etl' } });
  */
 export class LimitSlots {
-  readonly #wakers = new Set<() => void>();
+  readonly #waiters = new SlotWaiters();
   readonly #now: () => number;
   /** Flow runs that took a lease through this object (their slots are released when they end). */
   readonly #flowRuns = new Set<string>();
+  #names: { readonly at: number; readonly names: Promise<ReadonlySet<string>> } | undefined;
 
   constructor(
     private readonly record: LimitRecord,
@@ -153,38 +154,56 @@ export class LimitSlots {
   async answer(names: readonly string[], options: Omit<AcquireOptions, 'onMissing' | 'onLost' | 'strict'>, waitMs: number | undefined): Promise<SlotAnswer> {
     const deadline = waitMs === undefined ? Infinity : this.#now() + waitMs;
     const remoteWaitMs = this.options.remoteWaitMs ?? 0;
+    const signal = options.signal;
+    const waiter = this.#waiters.enter();
     let waited = false;
-    for (;;) {
-      const signal = options.signal;
-      if (signal?.aborted === true) throw abortReason(signal);
-      const now = this.#now();
-      const left = deadline - now;
-      // Listen before asking, so a release that lands between the answer and the wait still wakes us.
-      const woken = this.#nextWake();
-      const answer = await this.record.acquireSlots({
-        names,
-        occupy: options.occupy ?? 1,
-        holder: options.holder,
-        leaseSeconds: this.options.leaseSeconds,
-        now: new Date(now).toISOString(),
-        ...(remoteWaitMs > 0 ? { waitMs: Math.max(0, Math.min(remoteWaitMs, left)) } : {}),
-      });
-      if (answer.acquired || left <= 0) {
-        woken.cancel();
-        return answer;
+    try {
+      for (;;) {
+        if (signal?.aborted === true) throw abortReason(signal);
+        const now = this.#now();
+        const left = deadline - now;
+        const wokenFor = waiter.wokenFor;
+        this.#waiters.asking(waiter);
+        const answer = await this.record.acquireSlots({
+          names,
+          occupy: options.occupy ?? 1,
+          holder: options.holder,
+          leaseSeconds: this.options.leaseSeconds,
+          now: new Date(now).toISOString(),
+          ...(remoteWaitMs > 0 ? { waitMs: Math.max(0, Math.min(remoteWaitMs, left)) } : {}),
+        });
+        if (answer.acquired) {
+          if (wokenFor !== undefined) this.#waiters.freed(wokenFor === '' ? undefined : [wokenFor]); // more room may have come free
+          return answer;
+        }
+        // A wake for a limit this try did not stop on is passed on to the next in that line.
+        if (wokenFor !== undefined && wokenFor !== answer.blockedBy) this.#waiters.freed(wokenFor === '' ? undefined : [wokenFor]);
+        if (left <= 0) return answer;
+        if (!waited) {
+          waited = true;
+          options.onWait?.(answer.blockedBy);
+        }
+        if (remoteWaitMs > 0) continue; // the server waited for us
+        this.#waiters.park(waiter, answer.blockedBy, wokenFor === answer.blockedBy);
+        const retryAt = answer.retryAt === null ? Infinity : Date.parse(answer.retryAt) - this.#now();
+        await waiter.wait(Math.max(1, Math.min(left, this.options.pollMs, retryAt + 1)), signal);
       }
-      if (!waited) {
-        waited = true;
-        options.onWait?.(answer.blockedBy);
-      }
-      if (remoteWaitMs > 0) {
-        woken.cancel();
-        continue; // the server waited for us
-      }
-      const retryAt = answer.retryAt === null ? Infinity : Date.parse(answer.retryAt) - this.#now();
-      const pause = Math.max(1, Math.min(left, this.options.pollMs, retryAt + 1));
-      await woken.or(pause, signal);
+    } finally {
+      this.#waiters.leave(waiter);
     }
+  }
+
+  /** The names of the limits that exist, read again when older than `maxAgeMs`. */
+  existingNames(maxAgeMs: number): Promise<ReadonlySet<string>> {
+    const now = this.#now();
+    if (this.#names === undefined || now - this.#names.at > maxAgeMs) {
+      const names = this.record.listLimits(new Date(now).toISOString()).then((limits) => new Set(limits.map((l) => l.name)));
+      names.catch(() => {
+        this.#names = undefined; // a failed read is not remembered
+      });
+      this.#names = { at: now, names };
+    }
+    return this.#names.names;
   }
 
   /** Renews a lease; false when it is gone. @internal */
@@ -192,12 +211,12 @@ export class LimitSlots {
     return this.record.renewSlotLease(leaseId, this.options.leaseSeconds, new Date(this.#now()).toISOString());
   }
 
-  /** Releases a lease and wakes this process's waiters. @internal */
-  async release(leaseId: string): Promise<void> {
+  /** Releases a lease on `names` and wakes the next waiter of each here. @internal */
+  async release(leaseId: string, names?: readonly string[]): Promise<void> {
     try {
       await this.record.releaseSlots(leaseId);
     } finally {
-      this.wake();
+      this.wake(names);
     }
   }
 
@@ -214,38 +233,9 @@ export class LimitSlots {
     }
   }
 
-  /** Wakes every waiter of this process (slots were released here). */
-  wake(): void {
-    const wakers = [...this.#wakers];
-    this.#wakers.clear();
-    for (const waker of wakers) waker();
-  }
-
-  /** A wake-up registered now: `or(ms, signal)` waits for it, for `ms`, or for the abort. */
-  #nextWake(): { cancel(): void; or(ms: number, signal?: AbortSignal): Promise<void> } {
-    let wakeUp: () => void = () => undefined;
-    const woken = new Promise<void>((resolve) => {
-      wakeUp = resolve;
-    });
-    this.#wakers.add(wakeUp);
-    const cancel = (): void => {
-      this.#wakers.delete(wakeUp);
-    };
-    return {
-      cancel,
-      or: async (ms, signal) => {
-        const timer = new AbortController();
-        const onAbort = (): void => timer.abort();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        try {
-          await Promise.race([woken, sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined)]);
-        } finally {
-          timer.abort();
-          signal?.removeEventListener('abort', onAbort);
-          cancel();
-        }
-      },
-    };
+  /** Slots of `names` (undefined: of any limit) were released: wakes the next waiter of each in this process. */
+  wake(names?: readonly string[]): void {
+    this.#waiters.freed(names);
   }
 }
 

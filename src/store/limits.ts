@@ -117,6 +117,8 @@ export type SlotAnswer =
  * const got = await store.acquireSlots({ names: ['db'], occupy: 1, holder: { label: 'me' }, leaseSeconds: 30, now: new Date().toISOString() });
  */
 export interface LimitRecord {
+  /** Set when the record itself waits for room when asked (`SlotRequest.waitMs`): the longest wait to ask for, in ms. */
+  readonly slotWaitMs?: number;
   /** Creates a limit. @throws LimitExistsError when the name is taken; UsageError for a bad definition. */
   createLimit(definition: LimitDefinition, now: string): Promise<LimitInfo>;
   /** Changes a limit. @throws LimitNotFoundError */
