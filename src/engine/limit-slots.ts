@@ -27,6 +27,8 @@ export interface AcquireOptions {
   readonly holder: SlotHolder;
   /** A name with no limit is an error instead of a warning. @default false */
   readonly strict?: boolean;
+  /** Lease length, in seconds. @default the LimitSlots' own */
+  readonly leaseSeconds?: number;
   /** Called once, when the first try finds no room: name of the limit waited on. */
   readonly onWait?: (blockedBy: string) => void;
   /** Called with the names that have no limit (not strict): they are skipped. */
@@ -168,7 +170,7 @@ export class LimitSlots {
           names,
           occupy: options.occupy ?? 1,
           holder: options.holder,
-          leaseSeconds: this.options.leaseSeconds,
+          leaseSeconds: options.leaseSeconds ?? this.options.leaseSeconds,
           now: new Date(now).toISOString(),
           ...(remoteWaitMs > 0 ? { waitMs: Math.max(0, Math.min(remoteWaitMs, left)) } : {}),
         });

@@ -14,7 +14,7 @@
  * thus give up in about `retryMs`, instead of `retryMs` per attempt.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError } from '../../errors.js';
+import { LimitExistsError, LimitNotFoundError, OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError } from '../../errors.js';
 import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
@@ -41,7 +41,9 @@ interface ErrorBody {
 /** The error a failed answer stands for. */
 function answerError(status: number, body: ErrorBody, action: string, base: string): Error {
   const message = body.message ?? `HTTP ${status}`;
+  if (status === 404 && body.error === 'LimitNotFoundError') return new LimitNotFoundError(message);
   if (status === 404) return new RunNotFoundError(message);
+  if (status === 409 && body.error === 'LimitExistsError') return new LimitExistsError(message);
   if (status === 409 && body.error === 'RunExistsError') return new RunExistsError(message);
   if (status === 409) return new OrchestrationRuleError(body.rule ?? 'unknown', message);
   if (status === 400 && body.error === 'UsageError') return new UsageError(message);

@@ -23,6 +23,8 @@ import type { Store } from '../store.js';
 import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
+import { HttpLimits } from './http-limits.js';
+import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 
 /** Options of `HttpStore.open`. */
 export interface HttpStoreOptions extends ApiClientOptions {
@@ -48,15 +50,17 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store {
+export class HttpStore implements Store, LimitRecord {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
+  readonly #limits: HttpLimits;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(api: ApiClient, heartbeatIntervalMs: number) {
+  private constructor(api: ApiClient, heartbeatIntervalMs: number, timeoutMs: number) {
     this.#api = api;
     this.#heartbeats = new Heartbeats(api, heartbeatIntervalMs);
+    this.#limits = new HttpLimits(api, timeoutMs);
   }
 
   /**
@@ -68,7 +72,7 @@ export class HttpStore implements Store {
     await api.request('GET', '/api/health', 'check its health');
     // The health check needs no key: check the key on a real resource.
     await api.request('GET', '/api/v1/flow-runs?limit=1', 'list flow runs');
-    return new HttpStore(api, options.heartbeatIntervalMs ?? 5_000);
+    return new HttpStore(api, options.heartbeatIntervalMs ?? 5_000, options.timeoutMs ?? 60_000);
   }
 
   /** The server's base URL. */
@@ -178,6 +182,46 @@ export class HttpStore implements Store {
   readFlow(name: string): Promise<FlowSummary | undefined> {
     if (name === '') return this.#read(() => Promise.resolve(undefined));
     return this.#read(() => orUndefined(this.#api.request<FlowSummary>('GET', `/api/v1/flows/${enc(name)}`, `read flow ${name}`)));
+  }
+
+  /** How long one acquisition may wait at the server, in ms. */
+  get slotWaitMs(): number {
+    return this.#limits.slotWaitMs;
+  }
+
+  #limitCall<T>(work: (limits: HttpLimits) => Promise<T>): Promise<T> {
+    return this.#closed ? Promise.reject(this.#closedError()) : work(this.#limits);
+  }
+
+  createLimit(definition: LimitDefinition): Promise<LimitInfo> {
+    return this.#limitCall((l) => l.createLimit(definition));
+  }
+  updateLimit(name: string, patch: LimitPatch): Promise<LimitInfo> {
+    return this.#limitCall((l) => l.updateLimit(name, patch));
+  }
+  readLimit(name: string): Promise<LimitInfo | undefined> {
+    return this.#limitCall((l) => l.readLimit(name));
+  }
+  listLimits(): Promise<LimitInfo[]> {
+    return this.#limitCall((l) => l.listLimits());
+  }
+  deleteLimit(name: string): Promise<boolean> {
+    return this.#limitCall((l) => l.deleteLimit(name));
+  }
+  resetLimit(name: string): Promise<number> {
+    return this.#limitCall((l) => l.resetLimit(name));
+  }
+  acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
+    return this.#limitCall((l) => l.acquireSlots(request));
+  }
+  renewSlotLease(leaseId: string, leaseSeconds: number): Promise<boolean> {
+    return this.#limitCall((l) => l.renewSlotLease(leaseId, leaseSeconds));
+  }
+  releaseSlots(leaseId: string): Promise<boolean> {
+    return this.#limitCall((l) => l.releaseSlots(leaseId));
+  }
+  releaseRunSlots(flowRunId: string): Promise<number> {
+    return this.#limitCall((l) => l.releaseRunSlots(flowRunId));
   }
 
   async close(): Promise<void> {
