@@ -184,6 +184,8 @@ export class HttpStore implements Store, LimitRecord {
     return this.#read(() => orUndefined(this.#api.request<FlowSummary>('GET', `/api/v1/flows/${enc(name)}`, `read flow ${name}`)));
   }
 
+  // Limits: times are the server's, so the callers' `now` is not sent.
+
   /** How long one acquisition may wait at the server, in ms. */
   get slotWaitMs(): number {
     return this.#limits.slotWaitMs;
@@ -193,28 +195,28 @@ export class HttpStore implements Store, LimitRecord {
     return this.#closed ? Promise.reject(this.#closedError()) : work(this.#limits);
   }
 
-  createLimit(definition: LimitDefinition): Promise<LimitInfo> {
+  createLimit(definition: LimitDefinition, _now?: string): Promise<LimitInfo> {
     return this.#limitCall((l) => l.createLimit(definition));
   }
-  updateLimit(name: string, patch: LimitPatch): Promise<LimitInfo> {
+  updateLimit(name: string, patch: LimitPatch, _now?: string): Promise<LimitInfo> {
     return this.#limitCall((l) => l.updateLimit(name, patch));
   }
-  readLimit(name: string): Promise<LimitInfo | undefined> {
+  readLimit(name: string, _now?: string): Promise<LimitInfo | undefined> {
     return this.#limitCall((l) => l.readLimit(name));
   }
-  listLimits(): Promise<LimitInfo[]> {
+  listLimits(_now?: string): Promise<LimitInfo[]> {
     return this.#limitCall((l) => l.listLimits());
   }
   deleteLimit(name: string): Promise<boolean> {
     return this.#limitCall((l) => l.deleteLimit(name));
   }
-  resetLimit(name: string): Promise<number> {
+  resetLimit(name: string, _now?: string): Promise<number> {
     return this.#limitCall((l) => l.resetLimit(name));
   }
   acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
     return this.#limitCall((l) => l.acquireSlots(request));
   }
-  renewSlotLease(leaseId: string, leaseSeconds: number): Promise<boolean> {
+  renewSlotLease(leaseId: string, leaseSeconds: number, _now?: string): Promise<boolean> {
     return this.#limitCall((l) => l.renewSlotLease(leaseId, leaseSeconds));
   }
   releaseSlots(leaseId: string): Promise<boolean> {
