@@ -5,7 +5,9 @@
  * (and its workers follow, since they exit when the channel closes).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSettings } from '../../settings.js';
 import type { FromWorker, ToWorker } from './messages.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('../../../bin/weft-worker.js', import.meta.url));
@@ -67,7 +69,9 @@ export class WorkerProcess {
     private readonly events: WorkerEvents,
   ) {
     const execArgv = options.memoryLimitMb ? [`--max-old-space-size=${options.memoryLimitMb}`] : [];
-    this.child = fork(BOOTSTRAP, [options.program, ...options.args], {
+    // The bootstrap's TypeScript hooks cache transpiled task modules where `weft run` does.
+    const typescriptCache = join(loadSettings().home, 'cache', 'typescript');
+    this.child = fork(BOOTSTRAP, [typescriptCache, options.program, ...options.args], {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv,
