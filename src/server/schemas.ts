@@ -62,6 +62,8 @@ export const resultReferenceSchema = z.object({
   key: z.string(),
   serializer: z.string(),
   producedBy: z.string(),
+  cacheKey: z.string().max(10_000).optional(),
+  expiresAt: timestamp.optional(),
 });
 
 /** A task run snapshot. */
