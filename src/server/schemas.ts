@@ -119,6 +119,8 @@ export const listQuerySchema = z.object({
   flow: z.string().optional(),
   state: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), stateTypeSchema).optional(),
   tag: z.string().optional(),
+  /** Only runs whose name contains this text, case ignored. */
+  name: z.string().min(1).max(200).optional(),
   createdAfter: timestamp.optional(),
   createdBefore: timestamp.optional(),
   sort: z.enum(['newest', 'oldest']).default('newest'),

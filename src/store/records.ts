@@ -159,6 +159,8 @@ export interface FlowRunFilter {
   readonly stateType?: StateType;
   /** Only runs carrying this tag. */
   readonly tag?: string;
+  /** Only runs whose name contains this text, case ignored (ASCII letters on SQLite, all letters on Postgres). */
+  readonly nameContains?: string;
   /** Only runs created at or after this ISO 8601 time. */
   readonly createdAfter?: string;
   /** Only runs created before this ISO 8601 time. */

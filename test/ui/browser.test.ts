@@ -112,6 +112,11 @@ describe('the web UI', () => {
     expect(await rows.first().locator('[data-state]').first().getAttribute('data-state')).toBe('FAILED');
     await check(p, 'runs-failed');
 
+    // The name search runs on the server (case ignored), so it finds runs beyond the first page.
+    await p.goto(`${server.url}/runs?name=${encodeURIComponent(seeded('failing').name.toUpperCase())}`);
+    await p.getByRole('link', { name: seeded('failing').name }).waitFor();
+    expect(await p.locator('table.runs tbody tr').count()).toBe(1);
+
     await p.goto(`${server.url}/runs?state=BOGUS&sort=sideways`);
     await p.getByRole('status').filter({ hasText: 'Ignored invalid filters in the URL: state, sort.' }).waitFor();
     await p.getByRole('link', { name: seeded('dask').name }).waitFor();

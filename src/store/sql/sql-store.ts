@@ -40,7 +40,7 @@ import {
 import { storeClosed, storeFailure } from './store-failure.js';
 import type { StoreLocation } from './store-failure.js';
 import { claimFlowRun, crashOwnedRun, listOwnedRuns, renewRunLeases } from './run-owner-writes.js';
-import { hasTag } from './tag-filter.js';
+import { hasTag, nameContains } from './tag-filter.js';
 import { writeTransaction } from './write-transaction.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
@@ -186,6 +186,7 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord {
       if (filter.createdAfter !== undefined) query = query.where('created_at', '>=', filter.createdAfter);
       if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
       if (filter.tag !== undefined) query = query.where(hasTag(this.#db, filter.tag));
+      if (filter.nameContains !== undefined) query = query.where(nameContains(filter.nameContains));
       if (filter.afterId !== undefined) {
         const cursor = await this.#db.selectFrom('flow_runs').select(['created_at', 'seq']).where('id', '=', filter.afterId).executeTakeFirst();
         if (cursor === undefined) return [];
