@@ -8,7 +8,7 @@ import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedErr
 import { processWorkerName, type AttemptExecutor } from '../runners/attempt.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../log-levels.js';
-import { awaitPromises, collectInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
+import { awaitPromises, collectInputs, collectSettledInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
 import { IoLimiter } from '../results/io-limiter.js';
 import type { Settings } from '../settings.js';
 import type { TaskRunWithUpstream } from '../store/records.js';
@@ -50,17 +50,10 @@ const THIS_PROCESS = processWorkerName();
 export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[], call: TaskCallOptions = {}): TaskRunHandle {
   const context = currentContext();
   const flow = context?.flow;
-  const inputs: Inputs = { upstream: [], promises: [] };
+  const inputs: Inputs = { upstream: [], promises: [], expansions: [] };
   for (const arg of args) collectInputs(arg, inputs);
   for (const item of call.waitFor ?? []) collectInputs(item, inputs);
-  for (const { handle } of inputs.upstream) {
-    if (handle.flowRunId !== (flow?.info.id ?? null)) {
-      throw new ForeignFutureError(
-        `Task '${def.name}' was called with a future of task run '${handle.name}', which belongs to another flow run. ` +
-          `Futures only work inside the flow run that created them: pass the value instead (await future.result()).`,
-      );
-    }
-  }
+  checkOwnFutures(def.name, inputs, flow);
   const dynamicKey = flow ? flow.nextDynamicKey(def.taskKey) : randomUUID().slice(0, 8);
   // In a retried flow run the same call is the same task run: deterministic identity.
   const previous = flow?.previousRun(def.taskKey, dynamicKey);
@@ -79,8 +72,45 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
     handle.createdAt = previous.createdAt;
   }
   flow?.handles.push(handle);
-  void new TaskRunExecution(def, handle, flow, context?.taskRun !== undefined).start(args, inputs, previous);
+  const execution = new TaskRunExecution(def, handle, flow, context?.taskRun !== undefined);
+  if (inputs.expansions!.length === 0) void execution.start(args, inputs, previous);
+  else void startOnceExpanded(execution, def.name, args, call.waitFor, flow, previous);
   return handle;
+}
+
+/** Refuses futures of another flow run among a call's inputs. */
+function checkOwnFutures(taskName: string, inputs: Inputs, flow: FlowRunState | undefined): void {
+  for (const { handle } of inputs.upstream) {
+    if (handle.flowRunId !== (flow?.info.id ?? null)) {
+      throw new ForeignFutureError(
+        `Task '${taskName}' was called with a future of task run '${handle.name}', which belongs to another flow run. ` +
+          `Futures only work inside the flow run that created them: pass the value instead (await future.result()).`,
+      );
+    }
+  }
+}
+
+/**
+ * Starts a task run given a future list whose task runs are not known yet (a map over a future):
+ * once they are, its inputs are collected again, so the DAG edges go to the list's task runs.
+ */
+async function startOnceExpanded<O>(
+  execution: TaskRunExecution<O>,
+  taskName: string,
+  args: readonly unknown[],
+  waitFor: readonly unknown[] | undefined,
+  flow: FlowRunState | undefined,
+  previous: TaskRunWithUpstream | undefined,
+): Promise<void> {
+  let inputs: Inputs;
+  try {
+    inputs = await collectSettledInputs([...args, ...(waitFor ?? [])]);
+    checkOwnFutures(taskName, inputs, flow);
+  } catch (error) {
+    inputs = { upstream: [], promises: [Promise.reject(error instanceof Error ? error : new Error(String(error)))] };
+    inputs.promises[0]!.catch(() => undefined);
+  }
+  await execution.start(args, inputs, previous);
 }
 
 /** The final state, able to read its result back however it is kept (non-enumerable: not part of its data). */

@@ -11,6 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HeartbeatRecord, Store } from '../store/store.js';
+import type { WorkPoolRecord } from '../store/work-pools.js';
 import { requireApiKey } from './auth.js';
 import type { Clock } from './clock.js';
 import { startCrashDetector } from './crash-detector.js';
@@ -24,11 +25,21 @@ import { flowRunRoutes } from './routes/flow-runs.js';
 import type { FlowRunRecord } from '../store/records.js';
 import type { Settings } from '../settings.js';
 import { flowRoutes } from './routes/flows.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { hasDeployments } from '../store/deployments.js';
+import { systemClock } from './clock.js';
 import { taskRunRoutes } from './routes/task-runs.js';
 import { errorSchema } from './schemas.js';
 import { uiRoutes } from './ui-assets.js';
 import type { UiOptions } from './ui-assets.js';
 import { uiApiRoutes } from './routes/ui-api.js';
+import { hasSchedules } from '../store/schedules.js';
+import { startScheduler } from './scheduler/scheduler-service.js';
+import type { Scheduler } from './scheduler/scheduler-service.js';
+import { agentRoutes } from './routes/agents.js';
+import { workPoolRoutes } from './routes/work-pools.js';
+import { WorkQueue } from './work-queue.js';
+import type { WorkQueueOptions } from './work-queue.js';
 
 /** Options of `buildApp`. */
 export interface AppOptions {
@@ -36,7 +47,7 @@ export interface AppOptions {
    * The record the API serves, which also keeps the heartbeats of running flow runs across
    * server restarts (a SQL store); `close()` closes it.
    */
-  readonly store: Store & HeartbeatRecord;
+  readonly store: Store & HeartbeatRecord & WorkPoolRecord;
   /** When not empty, requests need `Authorization: Bearer <apiKey>`. @default '' */
   readonly apiKey?: string;
   /** Largest request body, in bytes. @default 67_108_864 */
@@ -55,6 +66,13 @@ export interface AppOptions {
   readonly ui?: UiOptions | false;
   /** The Redis cluster the UI's cluster page shows (`WEFT_CLUSTER_ADDRESS`). @default none */
   readonly cluster?: Pick<Settings, 'cluster'>;
+  /**
+   * The scheduler (`WEFT_SCHEDULER_*`): how often it ticks and when a scheduled run is late;
+   * `false` runs none. @default { intervalSeconds: 5, lateAfterSeconds: 15 }
+   */
+  readonly scheduler?: Settings['scheduler'] | false;
+  /** How agents' claims wait (see `work-queue.ts`). @default {} */
+  readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
 }
 
 /** The app and what it runs. */
@@ -62,8 +80,12 @@ export interface WeftApp {
   readonly app: FastifyInstance;
   readonly orchestrator: Orchestrator;
   readonly bus: EventBus;
+  /** The queue agents claim runs from. */
+  readonly workQueue: WorkQueue;
   /** The crash detector (`checkNow()` after moving a test clock). */
   readonly crashDetector: CrashDetector;
+  /** The scheduler (`tick()` after moving a test clock), unless turned off or the store keeps no schedules. */
+  readonly scheduler: Scheduler | undefined;
   /** Whether the web UI is served at `/` (it is when `dist/ui` is built). */
   readonly uiServed: boolean;
   /**
@@ -90,7 +112,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Weft API', version: '1', description: 'The Weft orchestration server: flows, flow runs, task runs, states, logs, live events.' },
+      info: { title: 'Weft API', version: '1', description: 'The Weft orchestration server: flows, flow runs, task runs, states, logs, live events, deployments.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: options.apiKey ? [{ bearer: [] }] : [],
     },
@@ -111,20 +133,38 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
   await app.register(uiApiRoutes(orchestrator, bus, options.cluster, options.clock), { prefix: '/api/v1' });
+  if (hasDeployments(options.store)) await app.register(deploymentRoutes(options.store, orchestrator, options.clock ?? systemClock), { prefix: '/api/v1' });
+  const workQueue = new WorkQueue(options.store, bus, { ...options.workQueue, clock: options.clock ?? systemClock });
+  await app.register(workPoolRoutes(options.store, workQueue, closing.signal), { prefix: '/api/v1' });
+  await app.register(agentRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
+  const schedulerSettings = options.scheduler ?? { intervalSeconds: 5, lateAfterSeconds: 15 };
+  const scheduler =
+    schedulerSettings !== false && hasSchedules(options.store)
+      ? startScheduler(options.store, {
+          intervalMs: schedulerSettings.intervalSeconds * 1000,
+          lateAfterMs: schedulerSettings.lateAfterSeconds * 1000,
+          ...(options.clock ? { clock: options.clock } : {}),
+          onError: (error) => app.log.error({ err: error }, 'scheduler'),
+          onStateChange: (flowRunId, state) => bus.publish({ kind: 'flow-run-state', flowRunId, state }),
+        })
+      : undefined;
   let closed: Promise<void> | undefined;
   return {
     app,
     orchestrator,
     bus,
+    workQueue,
     crashDetector: detector,
+    scheduler,
     uiServed,
     close() {
       closed ??= (async () => {
         closing.abort();
         await app.close();
+        await scheduler?.stop();
         await detector.stop();
         await options.store.close();
       })();

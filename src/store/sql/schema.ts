@@ -68,6 +68,8 @@ export interface FlowRunsTable extends StateColumns {
   /** The agent that claimed the run, and when (migration 0010). */
   claimed_by: string | null;
   claimed_at: string | null;
+  /** The schedule that created the run, or null (migration 0012). */
+  schedule_id: string | null;
 }
 
 /** One task run: the latest snapshot written for its id. */
@@ -170,6 +172,8 @@ export interface DeploymentSchedulesTable {
   catch_up: string | null;
   /** The latest time the scheduler has created runs up to, ISO 8601. */
   scheduled_until: string | null;
+  /** From this time the schedule needs more runs created, ISO 8601; null: now (migration 0012). */
+  fill_after: string | null;
   created_at: string;
   updated_at: string;
 }

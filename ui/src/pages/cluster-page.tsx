@@ -131,7 +131,7 @@ export function ClusterPage(): ReactElement {
                 <div className="card"><h3>Throughput</h3><p className="big">{data.throughputPerSecond.toFixed(1)}</p><p className="muted">task runs/s, last minute</p></div>
               </div>
               {data.workers.length === 0 ? (
-                <Empty>No workers. Start some with <code>npx weft worker {data.address}</code>.</Empty>
+                <Empty>No workers. Start some with <code>./bin/weft.js worker {data.address}</code>.</Empty>
               ) : (
                 <table>
                   <caption className="sr-only">Workers of the Redis cluster</caption>
