@@ -89,9 +89,11 @@ export function TaskRunPage(): ReactElement {
       </ol>
       <h2>Logs</h2>
       {logs.data?.length === 0 ? <Empty>This task run wrote no log lines.</Empty> : null}
-      <pre className="logs" tabIndex={0} role="region" aria-label="Task run logs">
-        {(logs.data ?? []).map((l) => `${formatTime(l.timestamp)} ${l.name} ${l.message}`).join('\n')}
-      </pre>
+      {logs.data === undefined || logs.data.length === 0 ? null : (
+        <pre className="logs" tabIndex={0} role="region" aria-label="Task run logs">
+          {logs.data.map((l) => `${formatTime(l.timestamp)} ${l.name} ${l.message}`).join('\n')}
+        </pre>
+      )}
     </section>
   );
 }
