@@ -105,6 +105,8 @@ export function planResult<O>(
 export interface EncodedResult {
   readonly record: Uint8Array;
   readonly payloadOffset: number;
+  /** When the result expires as a cached result (ISO 8601), or null. */
+  readonly expiresAt: string | null;
 }
 
 /**
@@ -125,13 +127,20 @@ export function encodeResult(plan: ResultPlan, value: unknown, producedBy: strin
   const createdAt = new Date();
   const expiresAt = plan.expirationSeconds === undefined ? null : new Date(createdAt.getTime() + plan.expirationSeconds * 1000).toISOString();
   const record = encodeResultRecord({ serializer: plan.serializer.name, producedBy, taskKey: plan.taskKey, createdAt: createdAt.toISOString(), expiresAt }, payload);
-  return { record, payloadOffset: record.length - payload.length };
+  return { record, payloadOffset: record.length - payload.length, expiresAt };
 }
 
 /** Writes an encoded result at `key` and gives its reference. Throws ResultStorageError. @internal */
 export async function storeResult(plan: ResultPlan, key: string, encoded: EncodedResult, producedBy: string): Promise<ResultReference> {
   await plan.storage.write(key, encoded.record);
-  return { storage: plan.storage.descriptor, key, serializer: plan.serializer.name, producedBy };
+  return {
+    storage: plan.storage.descriptor,
+    key,
+    serializer: plan.serializer.name,
+    producedBy,
+    ...(plan.cacheKey !== undefined ? { cacheKey: plan.cacheKey } : {}),
+    ...(encoded.expiresAt !== null ? { expiresAt: encoded.expiresAt } : {}),
+  };
 }
 
 /** The value an encoded result holds, decoded again (for a value let go of before a write that failed). @internal */

@@ -71,7 +71,7 @@ export async function reuseEarlierResult(run: CachingRun, reference: ResultRefer
 }
 
 function finishCached(run: CachingRun, hit: CachedResult, plan: ResultPlan | undefined): State | Promise<State> {
-  run.handle.resultRef = hit.reference;
+  run.handle.resultRef = plan?.cacheKey !== undefined ? { ...hit.reference, cacheKey: plan.cacheKey } : hit.reference;
   const state: State = {
     type: 'COMPLETED',
     name: 'Cached',

@@ -46,7 +46,8 @@ export async function readResult(storage: ResultStorage, key: string): Promise<C
   const { meta, payload } = decodeResultRecord(bytes, `${storage.descriptor} key '${key}'`);
   if (isExpired(meta)) return undefined;
   const value = resolveSerializer(meta.serializer).loads(payload);
-  return { value, reference: { storage: storage.descriptor, key, serializer: meta.serializer, producedBy: meta.producedBy }, bytes: bytes.length, taskKey: meta.taskKey };
+  const reference = { storage: storage.descriptor, key, serializer: meta.serializer, producedBy: meta.producedBy, ...(meta.expiresAt ? { expiresAt: meta.expiresAt } : {}) };
+  return { value, reference, bytes: bytes.length, taskKey: meta.taskKey };
 }
 
 /** Reads a recorded result back from wherever its reference says. @internal */

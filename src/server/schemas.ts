@@ -67,6 +67,8 @@ export const resultReferenceSchema = z.object({
   key: z.string(),
   serializer: z.string(),
   producedBy: z.string(),
+  cacheKey: z.string().max(10_000).optional(),
+  expiresAt: timestamp.optional(),
 });
 
 /** A task run snapshot. */
@@ -122,6 +124,8 @@ export const listQuerySchema = z.object({
   flow: z.string().optional(),
   state: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), stateTypeSchema).optional(),
   tag: z.string().optional(),
+  /** Only runs whose name contains this text, case ignored. */
+  name: z.string().min(1).max(200).optional(),
   createdAfter: timestamp.optional(),
   createdBefore: timestamp.optional(),
   sort: z.enum(['newest', 'oldest']).default('newest'),

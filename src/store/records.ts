@@ -44,6 +44,10 @@ export interface ResultReference {
   readonly serializer: string;
   /** The task run that computed the value (another run's id on a cache hit). */
   readonly producedBy: string;
+  /** The cache key it is stored and looked up under, when the task caches (a cache policy, `cacheKeyFn` or `resultStorageKey`). */
+  readonly cacheKey?: string;
+  /** When the cached result stops being used (ISO 8601, from `cacheExpirationSeconds`); absent: never. */
+  readonly expiresAt?: string;
 }
 
 /** A task run as recorded. Upserted whole by id: the latest snapshot wins. */
@@ -162,6 +166,8 @@ export interface FlowRunFilter {
   readonly stateType?: StateType;
   /** Only runs carrying this tag. */
   readonly tag?: string;
+  /** Only runs whose name contains this text, case ignored (ASCII letters on SQLite, all letters on Postgres). */
+  readonly nameContains?: string;
   /** Only runs created at or after this ISO 8601 time. */
   readonly createdAfter?: string;
   /** Only runs created before this ISO 8601 time. */

@@ -97,6 +97,24 @@ describe('caching', () => {
     expect(cached?.state.type).toBe('COMPLETED');
     expect(cached?.result?.producedBy).toBe(original?.id);
     expect(cached?.runCount).toBe(0);
+    // The UI's task-run page shows the cache key; both runs name the same one.
+    expect(cached?.result?.cacheKey).toMatch(/\S/);
+    expect(cached?.result?.cacheKey).toBe(original?.result?.cacheKey);
+    expect(original?.result?.expiresAt).toBeUndefined();
+  });
+
+  it('records the cache key and when a cached result expires on the task run, and a hit carries both', async () => {
+    const expiring = task({ name: 'expiring', cachePolicy: INPUTS, cacheExpirationSeconds: 3600 }, (x: number) => x * 2);
+    const before = Date.now();
+    const first = await inFlow(() => expiring(21));
+    const second = await inFlow(() => expiring(21));
+    const [original] = await taskRunsOf(first.flowRunId);
+    const [cached] = await taskRunsOf(second.flowRunId);
+    const expiresAt = Date.parse(original?.result?.expiresAt ?? '');
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 3_600_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    expect(cached?.state.name).toBe('Cached');
+    expect(cached?.result).toMatchObject({ cacheKey: original?.result?.cacheKey, expiresAt: original?.result?.expiresAt });
   });
 
   it('keeps two tasks with the same body apart', async () => {

@@ -356,6 +356,19 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
       expect(await ids('night')).toEqual([]);
     });
 
+    it('finds flow runs whose name contains a text, case ignored, wildcards taken literally', async () => {
+      const names = ['nightly-etl', 'Nightly-Report', 'weekly_etl', '100%-done', 'back\\slash'];
+      const runs = names.map((name, i) => flowRun({ name, createdAt: at(i) }));
+      for (const run of runs) await store.createFlowRun(run);
+      const found = async (nameContains: string): Promise<string[]> => (await store.listFlowRuns({ nameContains, sort: 'oldest' })).map((r) => r.name);
+      expect(await found('nightly')).toEqual(['nightly-etl', 'Nightly-Report']);
+      expect(await found('ETL')).toEqual(['nightly-etl', 'weekly_etl']);
+      expect(await found('y_e')).toEqual(['weekly_etl']);
+      expect(await found('%')).toEqual(['100%-done']);
+      expect(await found('\\')).toEqual(['back\\slash']);
+      expect(await found('zzz')).toEqual([]);
+    });
+
     it('deletes a flow run with its task runs, states and logs, and reports an unknown id', async () => {
       const run = flowRun();
       const kept = flowRun();

@@ -73,7 +73,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'weft-ui-'));
   server = await startServer(loadSettings({ WEFT_HOME: join(home, 'server') }), { host: '127.0.0.1', port: 0 });
   browser = await launchBrowser();
-  await Promise.all([seed('dask', 'daskExample'), seed('failing', 'failing'), seed('retried', 'retried'), seed('wide', 'wide', ['--param', 'n=10000'])]);
+  await Promise.all([seed('dask', 'daskExample'), seed('failing', 'failing'), seed('retried', 'retried'), seed('wide', 'wide', ['--param', 'n=10000']), seed('cached', 'cached')]);
 });
 
 afterEach(async () => {
@@ -112,6 +112,11 @@ describe('the web UI', () => {
     expect(await rows.first().locator('[data-state]').first().getAttribute('data-state')).toBe('FAILED');
     await check(p, 'runs-failed');
 
+    // The name search runs on the server (case ignored), so it finds runs beyond the first page.
+    await p.goto(`${server.url}/runs?name=${encodeURIComponent(seeded('failing').name.toUpperCase())}`);
+    await p.getByRole('link', { name: seeded('failing').name }).waitFor();
+    expect(await p.locator('table.runs tbody tr').count()).toBe(1);
+
     await p.goto(`${server.url}/runs?state=BOGUS&sort=sideways`);
     await p.getByRole('status').filter({ hasText: 'Ignored invalid filters in the URL: state, sort.' }).waitFor();
     await p.getByRole('link', { name: seeded('dask').name }).waitFor();
@@ -132,6 +137,20 @@ describe('the web UI', () => {
     expect(p.url()).toMatch(/\/task-runs\/[0-9a-f-]+$/);
     await p.getByText('State history').waitFor();
     await check(p, 'task-run');
+  });
+
+  it("shows a cached task run's cache key and when it expires", async () => {
+    const p = await page();
+    await p.goto(`${server.url}/runs/${seeded('cached').id}?tab=task-runs`);
+    await p.getByRole('link', { name: /^square-0/ }).click();
+    await p.getByRole('heading', { name: /square-0/ }).waitFor();
+    const facts = p.locator('dl.facts');
+    await facts.getByText('Cache key').waitFor();
+    expect(await facts.locator('dt:text-is("Cache key") + dd code').textContent()).toMatch(/^\S{8,}$/);
+    const expires = Date.parse((await facts.locator('dt:text-is("Cache expires") + dd').textContent()) ?? '');
+    expect(Number.isNaN(expires) ? 'not a time' : expires).toBeGreaterThan(Date.now() + 3_500_000);
+    await facts.locator('dt:text-is("Worker") + dd code').waitFor();
+    await check(p, 'task-run-cached');
   });
 
   it('collapses a 10 000-wide map into one node and expands it on demand', async () => {
@@ -323,7 +342,7 @@ describe('the cluster page', () => {
     let flowRun: WeftProcess | undefined;
     let localRun: WeftProcess | undefined;
     try {
-      await until(async () => Promise.resolve(workers.every((w) => w.output.stdout.includes('taking task runs'))), 'two workers to start');
+      await until(async () => Promise.resolve(workers.every((w) => w.output.stdout.includes('taking task runs'))), 'two workers to start', 120_000);
       flowRun = startWeft(clusterHome, ['run', `${SEED}:ticking`], { WEFT_API_URL: clustered.url, WEFT_TEST_GO: go, WEFT_TASKS_RUNNER: 'cluster', ...env });
       localRun = startWeft(clusterHome, ['run', `${SEED}:localClustered`], { WEFT_API_URL: clustered.url, WEFT_TEST_GO: go });
       const p = await page();
@@ -347,5 +366,5 @@ describe('the cluster page', () => {
       await clustered.close();
       await redis.stop();
     }
-  });
+  }, 300_000);
 });

@@ -19,6 +19,7 @@ describe('runs filters in the URL', () => {
     const now = Date.UTC(2026, 0, 2);
     const query = new URLSearchParams(runsQuery({ state: 'FAILED', range: '24h', sort: 'oldest' }, 'abc', now));
     expect(Object.fromEntries(query)).toEqual({ state: 'FAILED', createdAfter: '2026-01-01T00:00:00.000Z', sort: 'oldest', cursor: 'abc', limit: '50' });
+    expect(new URLSearchParams(runsQuery({ name: 'Nightly ETL' }, undefined, now)).get('name')).toBe('Nightly ETL');
   });
 });
 

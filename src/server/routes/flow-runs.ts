@@ -43,6 +43,7 @@ export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRu
         ...(q.flow === undefined ? {} : { flowName: q.flow }),
         ...(q.state === undefined ? {} : { stateType: q.state }),
         ...(q.tag === undefined ? {} : { tag: q.tag }),
+        ...(q.name === undefined ? {} : { nameContains: q.name }),
         ...(q.createdAfter === undefined ? {} : { createdAfter: q.createdAfter }),
         ...(q.createdBefore === undefined ? {} : { createdBefore: q.createdBefore }),
         ...(q.cursor === undefined ? {} : { afterId: decodeCursor(q.cursor) }),

@@ -173,6 +173,7 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
     if (filter.flowName !== undefined) query.set('flow', filter.flowName);
     if (filter.stateType !== undefined) query.set('state', filter.stateType);
     if (filter.tag !== undefined) query.set('tag', filter.tag);
+    if (filter.nameContains !== undefined) query.set('name', filter.nameContains);
     if (filter.createdAfter !== undefined) query.set('createdAfter', filter.createdAfter);
     if (filter.createdBefore !== undefined) query.set('createdBefore', filter.createdBefore);
     if (filter.sort !== undefined) query.set('sort', filter.sort);

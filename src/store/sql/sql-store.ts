@@ -55,7 +55,7 @@ import { claimFlowRun, crashOwnedRun, listOwnedRuns, renewRunLeases } from './ru
 import { claimDueRuns, listClaimedRuns, readRunLaunch } from './run-claims.js';
 import { agentHeartbeat, createWorkPool, listAgents, listWorkPools, readWorkPool, registerAgent, updateWorkPool } from './work-pool-store.js';
 import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from '../work-pools.js';
-import { hasTag } from './tag-filter.js';
+import { hasTag, nameContains } from './tag-filter.js';
 import * as limits from './limit-writes.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import { writeTransaction } from './write-transaction.js';
@@ -203,6 +203,7 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
       if (filter.createdAfter !== undefined) query = query.where('created_at', '>=', filter.createdAfter);
       if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
       if (filter.tag !== undefined) query = query.where(hasTag(this.#db, filter.tag));
+      if (filter.nameContains !== undefined) query = query.where(nameContains(filter.nameContains));
       if (filter.afterId !== undefined) {
         const cursor = await this.#db.selectFrom('flow_runs').select(['created_at', 'seq']).where('id', '=', filter.afterId).executeTakeFirst();
         if (cursor === undefined) return [];

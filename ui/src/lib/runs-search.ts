@@ -48,6 +48,7 @@ export function runsQuery(search: RunsSearch, cursor: string | undefined, now = 
   if (search.state !== undefined) params.set('state', search.state);
   if (search.flow !== undefined) params.set('flow', search.flow);
   if (search.tag !== undefined) params.set('tag', search.tag);
+  if (search.name !== undefined) params.set('name', search.name);
   if (search.range !== undefined) params.set('createdAfter', new Date(now - RANGES[search.range]).toISOString());
   if (search.sort !== undefined) params.set('sort', search.sort);
   if (cursor !== undefined) params.set('cursor', cursor);

@@ -87,6 +87,7 @@ function LocalClusterCard({ cluster }: { readonly cluster: LocalClusterStatus })
         <div className="card"><h4>Memory</h4><p className="big">{memory} MB</p><p className="muted">resident, all workers</p></div>
         <div className="card"><h4>Task runs done</h4><p className="big">{done}</p></div>
       </div>
+      <div className="scroll-x">
       <table>
         <caption className="sr-only">Workers of {cluster.address}</caption>
         <thead>
@@ -102,6 +103,7 @@ function LocalClusterCard({ cluster }: { readonly cluster: LocalClusterStatus })
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   );
 }
@@ -133,6 +135,7 @@ export function ClusterPage(): ReactElement {
               {data.workers.length === 0 ? (
                 <Empty>No workers. Start some with <code>./bin/weft.js worker {data.address}</code>.</Empty>
               ) : (
+                <div className="scroll-x">
                 <table>
                   <caption className="sr-only">Workers of the Redis cluster</caption>
                   <thead>
@@ -148,6 +151,7 @@ export function ClusterPage(): ReactElement {
                     ))}
                   </tbody>
                 </table>
+                </div>
               )}
             </>
           ) : null}

@@ -9,7 +9,15 @@ import { formatDuration, formatTime, runDuration } from '../lib/format.js';
 import { useLiveInvalidation } from '../lib/use-live.js';
 import { useTitle } from '../lib/use-title.js';
 
-/** One task run: state history with attempts and errors, inputs, result reference, logs. */
+/** When a cached result stops being used: never, a time, or that it already expired. */
+function cacheExpiry(result: TaskRun['result']): ReactElement | string {
+  if (result?.cacheKey === undefined) return '—';
+  if (result.expiresAt === undefined) return 'never';
+  const expired = Date.parse(result.expiresAt) <= Date.now();
+  return <>{formatTime(result.expiresAt)}{expired ? <span className="muted"> (expired: the next run with this key computes again)</span> : null}</>;
+}
+
+/** One task run: state history with attempts (and the worker of each) and errors, inputs, cache key and expiry, result reference, logs. */
 export function TaskRunPage(): ReactElement {
   const { id } = useParams({ from: '/task-runs/$id' });
   const taskRun = useQuery({ queryKey: ['task-run', id], queryFn: () => api<TaskRun>(`/v1/task-runs/${encodeURIComponent(id)}`), retry: (n, e) => !(e instanceof ApiError) && n < 50 });
@@ -54,6 +62,9 @@ export function TaskRunPage(): ReactElement {
         <dt>Tags</dt><dd>{t.tags.length === 0 ? '—' : t.tags.map((tag) => <span key={tag} className="tag">{tag}</span>)}</dd>
         <dt>Result</dt>
         <dd>{t.result ? (<><code>{t.result.storage}</code> key <code>{t.result.key}</code> ({t.result.serializer}){t.result.producedBy !== t.id ? <> cached from <Link to="/task-runs/$id" params={{ id: t.result.producedBy }}>{t.result.producedBy.slice(0, 8)}</Link></> : null} — read with <code>./bin/weft.js results get {t.id}</code></>) : 'not persisted'}</dd>
+        <dt>Cache key</dt><dd>{t.result?.cacheKey === undefined ? <span className="muted">not cached (the task has no cache policy)</span> : <code className="wrap">{t.result.cacheKey}</code>}</dd>
+        <dt>Cache expires</dt><dd>{cacheExpiry(t.result)}</dd>
+        <dt>Worker</dt><dd>{t.worker ? <code>{t.worker}</code> : <span className="muted">not reported</span>}</dd>
         <dt>Id</dt><dd><code>{t.id}</code></dd>
       </dl>
       <h2>Inputs</h2>
@@ -70,6 +81,7 @@ export function TaskRunPage(): ReactElement {
           return (
             <li key={i}>
               <span className="muted">{formatTime(s.timestamp)}</span> <StateBadge type={s.type} name={s.name} /> {s.type === 'RUNNING' ? <span className="muted">attempt {attempt}</span> : null}
+              {s.worker === undefined ? null : <span className="muted"> on <code>{s.worker}</code></span>}
               {s.message ? <pre className="stack">{s.message}</pre> : null}
             </li>
           );
@@ -77,9 +89,11 @@ export function TaskRunPage(): ReactElement {
       </ol>
       <h2>Logs</h2>
       {logs.data?.length === 0 ? <Empty>This task run wrote no log lines.</Empty> : null}
-      <pre className="logs" tabIndex={0} role="region" aria-label="Task run logs">
-        {(logs.data ?? []).map((l) => `${formatTime(l.timestamp)} ${l.name} ${l.message}`).join('\n')}
-      </pre>
+      {logs.data === undefined || logs.data.length === 0 ? null : (
+        <pre className="logs" tabIndex={0} role="region" aria-label="Task run logs">
+          {logs.data.map((l) => `${formatTime(l.timestamp)} ${l.name} ${l.message}`).join('\n')}
+        </pre>
+      )}
     </section>
   );
 }
