@@ -13,6 +13,8 @@ import { z } from 'zod';
 import type { HeartbeatRecord, Store } from '../store/store.js';
 import { requireApiKey } from './auth.js';
 import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { deploymentScheduleRoutes } from './routes/deployment-schedules.js';
 import { startCrashDetector } from './crash-detector.js';
 import type { CrashDetector } from './crash-detector.js';
 import { errorHandler } from './error-replies.js';
@@ -116,14 +118,6 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     return { status: 'ok' as const };
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
-  await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
-  await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
-  await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
-  await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
-  await app.register(uiApiRoutes(orchestrator, bus, options.cluster), { prefix: '/api/v1' });
-  const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
-
-  const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
   const schedulerSettings = options.scheduler ?? { intervalSeconds: 5, lateAfterSeconds: 15 };
   const scheduler =
     schedulerSettings !== false && hasSchedules(options.store)
@@ -135,6 +129,18 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
           onStateChange: (flowRunId, state) => bus.publish({ kind: 'flow-run-state', flowRunId, state }),
         })
       : undefined;
+  await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
+  await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
+  await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
+  await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
+  await app.register(uiApiRoutes(orchestrator, bus, options.cluster), { prefix: '/api/v1' });
+  if (hasSchedules(options.store)) {
+    const wake = (): void => void scheduler?.tick().catch((error: unknown) => app.log.error({ err: error }, 'scheduler'));
+    await app.register(deploymentScheduleRoutes(options.store, options.clock ?? systemClock, wake), { prefix: '/api/v1' });
+  }
+  const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
+
+  const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
   let closed: Promise<void> | undefined;
   return {
     app,

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { OrchestrationRuleError, RequestBodyError, RunExistsError, RunNotFoundError, StoreError, UsageError, WeftError } from '../errors.js';
+import { InvalidScheduleError, OrchestrationRuleError, RequestBodyError, RunExistsError, RunNotFoundError, StoreError, UsageError, WeftError } from '../errors.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -29,6 +29,9 @@ export function errorReply(error: unknown, bodyLimit: number): { status: number;
   if (error instanceof OrchestrationRuleError) return { status: 409, body: { error: error.name, message: error.message, rule: error.rule } };
   if (error instanceof RunExistsError) return { status: 409, body: { error: error.name, message: error.message } };
   if (error instanceof RequestBodyError) return { status: 400, body: { error: error.name, message: error.message } };
+  if (error instanceof InvalidScheduleError) {
+    return { status: 422, body: { error: error.name, message: error.message, issues: [{ field: 'body.schedule', reason: error.reason }] } };
+  }
   if (error instanceof UsageError) return { status: 400, body: { error: error.name, message: error.message } };
   if (error instanceof StoreError) {
     return { status: 503, body: { error: error.name, message: `The database is unavailable: ${error.message}` } };

@@ -94,6 +94,18 @@ export interface LateRuns {
   readonly cancelled: readonly string[];
 }
 
+/** What the schedule routes and backfill need of a deployment. */
+export interface ScheduledDeployment {
+  readonly id: string;
+  readonly flowName: string;
+  readonly name: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly tags: readonly string[];
+  readonly workPool: string;
+  readonly workQueue: string | null;
+  readonly paused: boolean;
+}
+
 /** A new schedule (its spec already checked by `parseSchedule`). */
 export interface ScheduleInput {
   readonly spec: Readonly<Record<string, unknown>>;
@@ -126,6 +138,11 @@ export interface ScheduleStore {
   markLateRuns(before: string, late: StateSnapshot, skipped: StateSnapshot, limit: number): Promise<LateRuns>;
   /** Creates runs, skipping those whose idempotency key exists; returns how many were created. */
   insertScheduledRuns(runs: readonly ScheduledRun[]): Promise<number>;
+  /**
+   * A deployment by id, by `FLOW/NAME`, or by NAME alone when only one flow has a deployment so named.
+   * @throws UsageError when a bare NAME names deployments of several flows.
+   */
+  findDeployment(reference: string): Promise<ScheduledDeployment | undefined>;
   /** The schedules of a deployment, oldest first. */
   listSchedules(deploymentId: string): Promise<ScheduleRecord[]>;
   readSchedule(id: string): Promise<ScheduleRecord | undefined>;
@@ -141,6 +158,7 @@ export interface ScheduleStore {
 
 /** The methods of {@link ScheduleStore}, to check a store for them (and to forward them to the store thread). */
 export const SCHEDULE_STORE_METHODS = [
+  'findDeployment',
   'listSchedulesToFill',
   'writeScheduleFills',
   'removeUnwantedScheduledRuns',

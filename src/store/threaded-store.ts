@@ -21,7 +21,7 @@ import type {
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
-import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
+import type { LateRuns, ScheduledDeployment, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
@@ -202,6 +202,9 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   insertScheduledRuns(runs: readonly ScheduledRun[]): Promise<number> {
     return this.call('insertScheduledRuns', runs);
+  }
+  findDeployment(reference: string): Promise<ScheduledDeployment | undefined> {
+    return this.call('findDeployment', reference);
   }
   listSchedules(deploymentId: string): Promise<ScheduleRecord[]> {
     return this.call('listSchedules', deploymentId);
