@@ -115,10 +115,10 @@ describe('two servers on one Postgres', () => {
     try {
       const ids = await Promise.all(Array.from({ length: 10 }, () => insertDeployment(db, { id: randomUUID() })));
       for (const [i, id] of ids.entries()) {
-        const answer = await call(i % 2 === 0 ? a!.url : b!.url, 'POST', `/api/v1/deployments/${id}/schedules`, { schedule: { cron: '* * * * *' } });
+        const answer = await call(i % 2 === 0 ? a.url : b.url, 'POST', `/api/v1/deployments/${id}/schedules`, { schedule: { cron: '* * * * *' } });
         expect(answer.status).toBe(201);
       }
-      for (let round = 0; round < 5; round++) await Promise.all([a!.server.scheduler!.tick(), b!.server.scheduler!.tick(), a!.server.scheduler!.tick(), b!.server.scheduler!.tick()]);
+      for (let round = 0; round < 5; round++) await Promise.all([a.server.scheduler!.tick(), b.server.scheduler!.tick(), a.server.scheduler!.tick(), b.server.scheduler!.tick()]);
       const runs = await db.selectFrom('flow_runs').select(['id', 'idempotency_key', 'deployment_id']).execute();
       expect(runs.length).toBeGreaterThanOrEqual(10 * 60);
       expect(new Set(runs.map((r) => r.idempotency_key)).size).toBe(runs.length);
