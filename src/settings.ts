@@ -124,6 +124,20 @@ const schema = z.object({
       lateAfterSeconds: z.coerce.number().min(0).max(86_400).default(15),
     })
     .prefault({}),
+  run: z
+    .object({
+      /** `weft run` / `weft runs retry`: cancel the run when the process that launched weft exits (npm, npx, a shell, a CI step killed without passing the signal on). */
+      cancelOnLauncherExit: bool.default(true),
+    })
+    .prefault({}),
+  agent: z
+    .object({
+      /** How often `weft agent` tells the server it is alive and learns of cancels, in ms. */
+      heartbeatIntervalMs: int(10).default(2_000),
+      /** How long a cancelled run's process has to stop after SIGTERM before it is killed, in ms. */
+      killGraceMs: int(0).default(10_000),
+    })
+    .prefault({}),
   recording: z
     .object({
       /** Flush the hot-path record at least this often, in ms. */
@@ -143,6 +157,8 @@ export interface Settings {
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
   /** The server's scheduler. Env `WEFT_SCHEDULER_INTERVAL_SECONDS` (default 5), `WEFT_SCHEDULER_LATE_AFTER_SECONDS` (default 15). */
   readonly scheduler: { readonly intervalSeconds: number; readonly lateAfterSeconds: number };
+  /** `weft run` and `weft runs retry`. Env `WEFT_RUN_CANCEL_ON_LAUNCHER_EXIT` (set it `false` for `nohup weft run … &`). @default true */
+  readonly run: { readonly cancelOnLauncherExit: boolean };
   readonly results: { readonly defaultStorage: string; readonly persistByDefault: boolean; readonly defaultSerializer: string; readonly memoryCacheSize: number };
   readonly tasks: { readonly refreshCache: boolean; readonly disableCaching: boolean; readonly runner: 'concurrent' | 'cluster' };
   /** The distributed cluster. Env `WEFT_CLUSTER_ADDRESS`, `WEFT_CLUSTER_MAX_INLINE_BYTES`, `WEFT_CLUSTER_LOCK_SECONDS`, `WEFT_CLUSTER_UNREACHABLE_SECONDS`, `WEFT_CLUSTER_TLS_CA_FILE`, `WEFT_CLUSTER_TLS_CERT_FILE`, `WEFT_CLUSTER_TLS_KEY_FILE`. */
@@ -163,6 +179,8 @@ export interface Settings {
     readonly timeoutMs: number;
     readonly retryMs: number;
   };
+  /** `weft agent start`. Env `WEFT_AGENT_HEARTBEAT_INTERVAL_MS`, `WEFT_AGENT_KILL_GRACE_MS`. */
+  readonly agent: { readonly heartbeatIntervalMs: number; readonly killGraceMs: number };
   /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`, `WEFT_SERVER_PROJECT_DIRS`, `WEFT_SERVER_PATH_PREFIX`. */
   readonly server: {
     readonly host: string;
@@ -183,11 +201,14 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_DATABASE_BUSY_TIMEOUT_MS: ['database', 'busyTimeoutMs'],
   WEFT_RECORDING_FLUSH_INTERVAL_MS: ['recording', 'flushIntervalMs'],
   WEFT_RECORDING_BATCH_SIZE: ['recording', 'batchSize'],
+  WEFT_RUN_CANCEL_ON_LAUNCHER_EXIT: ['run', 'cancelOnLauncherExit'],
   WEFT_API_URL: ['api', 'url'],
   WEFT_API_KEY: ['api', 'key'],
   WEFT_API_HEARTBEAT_INTERVAL_MS: ['api', 'heartbeatIntervalMs'],
   WEFT_API_TIMEOUT_MS: ['api', 'timeoutMs'],
   WEFT_API_RETRY_MS: ['api', 'retryMs'],
+  WEFT_AGENT_HEARTBEAT_INTERVAL_MS: ['agent', 'heartbeatIntervalMs'],
+  WEFT_AGENT_KILL_GRACE_MS: ['agent', 'killGraceMs'],
   WEFT_SERVER_HOST: ['server', 'host'],
   WEFT_SERVER_PORT: ['server', 'port'],
   WEFT_SERVER_API_KEY: ['server', 'apiKey'],

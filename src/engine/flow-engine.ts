@@ -8,11 +8,12 @@ import { CancelledError, FlowTimeoutError, ParameterValidationError, UsageError 
 import type { Settings } from '../settings.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
+import { reportLocalCluster } from './cluster-reports.js';
 import type { TaskRunner } from '../runners/task-runner.js';
 import { refuseFlowInWorker } from '../runners/worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../log-levels.js';
-import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
+import { awaitPromises, collectSettledInputs, resolveFutures } from './arguments.js';
 import { trackFlowRun } from './cancellation.js';
 import { type EngineClient, getClient } from './client.js';
 import { contextStorage, currentContext, type EngineContext } from './context.js';
@@ -32,16 +33,24 @@ import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, err
 import { stackForPeople } from '../error-detail.js';
 
 /**
+ * How a recorded flow run is run: `retry` runs a finished run again as a new attempt (it is
+ * reopened AwaitingRetry first); `scheduled` runs a SCHEDULED or PENDING run that was created
+ * ahead (a deployment's run, claimed by an agent), validating its recorded parameters.
+ * @internal
+ */
+export type RecordedRunMode = 'retry' | 'scheduled';
+
+/**
  * Runs a flow with raw (unvalidated) parameters and resolves with its final state. With
- * `retryOf`, runs that recorded flow run again as a new attempt of the same run, with its
- * recorded parameters; its task runs that completed with a persisted result are reused.
+ * `retryOf`, runs that recorded flow run (see {@link RecordedRunMode}) with its recorded
+ * parameters; on a retry, its task runs that completed with a persisted result are reused.
  * Rejects only when the record itself cannot be written.
  * @internal
  */
-export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
+export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord, mode: RecordedRunMode = 'retry'): Promise<State> {
   refuseFlowInWorker(def.name);
   const caller = currentContext()?.flow;
-  if (!caller || retryOf) return runFlowOnce(def, raw, retryOf);
+  if (!caller || retryOf) return runFlowOnce(def, raw, retryOf, mode);
   // A subflow that completed in an earlier attempt of its parent (a flow retry) is not run again.
   const key = caller.nextSubflowKey(def.name);
   const earlier = caller.previousSubflow(key);
@@ -50,7 +59,7 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
   return state;
 }
 
-async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
+async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord, mode: RecordedRunMode = 'retry'): Promise<State> {
   const client = await getClient();
   const parent = currentContext()?.flow;
   const input = retryOf ? retryOf.parameters : raw;
@@ -84,7 +93,8 @@ async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: Fl
   const run = new FlowRunExecution(def, flow, client, retryOf?.runCount ?? 0);
   if (retryOf) {
     await client.leases?.claim(id); // before it reopens: a reopened run always has a live owner
-    await run.setState(Scheduled('AwaitingRetry', `Retry of a ${retryOf.state.name} run requested`));
+    if (mode === 'retry') await run.setState(Scheduled('AwaitingRetry', `Retry of a ${retryOf.state.name} run requested`));
+    else if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)), true);
     const done = run.execute(parent?.signal);
     if (!parent) trackFlowRun(flow, done);
     return done;
@@ -145,16 +155,19 @@ class FlowRunExecution<O> {
     });
     if (flow.logPrints) installLogPrints();
     let state: State;
+    let stopReports: (() => Promise<void>) | undefined;
     try {
       this.log(LOG_LEVELS.INFO, `Beginning flow run '${flow.info.name}' for flow '${def.name}' on ${flow.runner.name}`);
       const planned = flow.runner.name;
       await flow.runner.start();
       if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
+      stopReports = reportLocalCluster(flow.runner, this.client.store, flow.info.id);
       state = await this.attempts();
     } catch (error) {
       state = Crashed(error);
     } finally {
       clearTimeout(timer);
+      await stopReports?.();
       stopListening?.();
       parentSignal?.removeEventListener('abort', onParentAbort);
     }
@@ -205,8 +218,7 @@ class FlowRunExecution<O> {
   private async fromReturnValue(value: unknown): Promise<State> {
     const returned = returnedState(value, this.flow.info.name);
     if (returned) return returned;
-    const { upstream }: Inputs = { upstream: [], promises: [] };
-    collectInputs(value, { upstream, promises: [] });
+    const { upstream } = await collectSettledInputs([value]);
     if (upstream.length === 0) return Completed(value);
     await Promise.all(upstream.map((u) => u.handle.final));
     const bad = upstream.find((u) => u.handle.state.type !== 'COMPLETED');
@@ -267,8 +279,7 @@ class FlowRunExecution<O> {
 }
 
 async function resolveParameterFutures(raw: unknown): Promise<unknown> {
-  const inputs: Inputs = { upstream: [], promises: [] };
-  collectInputs(raw, inputs, true);
+  const inputs = await collectSettledInputs([raw], true);
   if (inputs.upstream.length === 0 && inputs.promises.length === 0) return raw;
   await Promise.all(inputs.upstream.map((u) => u.handle.final));
   return resolveFutures(raw, await awaitPromises(inputs.promises));

@@ -54,6 +54,11 @@ export const flowRunSchema = z.object({
   /** The flow's `version` and `description` options when the run started. */
   flowVersion: z.string().max(1000).nullable().optional(),
   flowDescription: z.string().max(10_000).nullable().optional(),
+  /** Set on runs of a deployment (read only: ignored when a run is recorded). */
+  deploymentId: id.nullable().optional(),
+  workPool: z.string().max(200).nullable().optional(),
+  workQueue: z.string().max(200).nullable().optional(),
+  expectedStartTime: timestamp.nullable().optional(),
 });
 
 /** A persisted result's reference. */
@@ -74,13 +79,15 @@ export const taskRunSchema = z.object({
   mapIndex: z.number().int(),
   ...runFields,
   result: resultReferenceSchema.nullable().optional(),
+  /** The worker that ran its latest attempt (`host:pid`, or a cluster worker's id). */
+  worker: z.string().max(300).nullable().optional(),
 });
 
 /** A task run with its upstream task run ids. */
 export const taskRunWithUpstreamSchema = taskRunSchema.extend({ upstream: z.array(z.string()).readonly() });
 
 /** One entry of a state history. */
-export const stateRecordSchema = stateSchema.extend({ runId: id, runKind: z.enum(['flow', 'task']) });
+export const stateRecordSchema = stateSchema.extend({ runId: id, runKind: z.enum(['flow', 'task']), worker: z.string().max(300).optional() });
 
 /** A log line. `seq` (its position in the record) is set on lines read back, ignored on writes. */
 export const logSchema = z.object({

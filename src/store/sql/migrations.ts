@@ -332,6 +332,21 @@ const scheduleFill: Migration = {
   },
 };
 
+/**
+ * 0011: which worker ran an attempt (issue 14, the UI's timeline by worker): on the task run, the
+ * worker of its latest attempt; in the state history, on the state that ended each attempt.
+ */
+const attemptWorker: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('task_runs').addColumn('worker', 'text').execute();
+    await db.schema.alterTable('states').addColumn('worker', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('states').dropColumn('worker').execute();
+    await db.schema.alterTable('task_runs').dropColumn('worker').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -343,6 +358,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007_flow_run_versions': flowRunVersions,
   '0008_state_errors': stateErrors,
   '0010_deployments': deployments,
+  '0011_attempt_worker': attemptWorker,
   '0012_schedule_fill': scheduleFill,
 });
 

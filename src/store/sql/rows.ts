@@ -96,6 +96,17 @@ export function flowRunRecord(row: Selectable<FlowRunsTable>): FlowRunRecord {
     ...(row.entrypoint ? { entrypoint: row.entrypoint } : {}),
     ...(row.flow_version !== null && row.flow_version !== undefined ? { flowVersion: row.flow_version } : {}),
     ...(row.flow_description !== null && row.flow_description !== undefined ? { flowDescription: row.flow_description } : {}),
+    ...deploymentFields(row),
+  };
+}
+
+/** The deployment columns of a flow-run row, those that are set (a run without a deployment has none). */
+function deploymentFields(row: Partial<Pick<Selectable<FlowRunsTable>, 'deployment_id' | 'work_pool' | 'work_queue' | 'expected_start_time'>>): Partial<FlowRunRecord> {
+  return {
+    ...(typeof row.deployment_id === 'string' ? { deploymentId: row.deployment_id } : {}),
+    ...(typeof row.work_pool === 'string' ? { workPool: row.work_pool } : {}),
+    ...(typeof row.work_queue === 'string' ? { workQueue: row.work_queue } : {}),
+    ...(typeof row.expected_start_time === 'string' ? { expectedStartTime: row.expected_start_time } : {}),
   };
 }
 
@@ -115,6 +126,7 @@ export function taskRunRow(run: TaskRunRecord): TaskRunRow {
     start_time: run.startTime,
     end_time: run.endTime,
     result: run.result ? JSON.stringify(run.result) : null,
+    worker: run.worker ?? null,
   };
 }
 
@@ -134,11 +146,12 @@ export function taskRunRecord(row: Selectable<TaskRunsTable>): TaskRunRecord {
     startTime: row.start_time,
     endTime: row.end_time,
     ...(row.result ? { result: JSON.parse(row.result) as ResultReference } : {}),
+    ...(row.worker ? { worker: row.worker } : {}),
   };
 }
 
 /** The history row of a state (a batch adds the writer's id of the entry, `client_id`). */
-export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSnapshot): StateRow {
+export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSnapshot & { readonly worker?: string }): StateRow {
   return {
     run_id: runId,
     run_kind: runKind,
@@ -147,12 +160,13 @@ export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSn
     message: state.message ?? null,
     timestamp: state.timestamp,
     error: state.error ? JSON.stringify(state.error) : null,
+    worker: state.worker ?? null,
   };
 }
 
 /** A state-history entry read back. */
 export function stateRecord(row: Selectable<StatesTable>): StateRecord {
-  const base = { runId: row.run_id, runKind: row.run_kind, type: row.type as StateType, name: row.name, ...errorOf(row.error) };
+  const base = { runId: row.run_id, runKind: row.run_kind, type: row.type as StateType, name: row.name, ...errorOf(row.error), ...(row.worker ? { worker: row.worker } : {}) };
   return row.message === null
     ? { ...base, timestamp: row.timestamp }
     : { ...base, message: row.message, timestamp: row.timestamp };

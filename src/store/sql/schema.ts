@@ -89,6 +89,8 @@ export interface TaskRunsTable extends StateColumns {
   end_time: string | null;
   /** JSON of the persisted result's reference, or null (migration 0002). */
   result: string | null;
+  /** The worker that ran the latest attempt, or null (migration 0011). */
+  worker: string | null;
 }
 
 /** A DAG edge: `upstream_id` fed an input of `task_run_id`. Primary key is both columns. */
@@ -110,6 +112,8 @@ export interface StatesTable {
   client_id: string | null;
   /** JSON of the state's `ErrorDetail` (FAILED, CRASHED), or null (migration 0008). */
   error: string | null;
+  /** On a task run's state that ended an attempt: the worker that ran it, or null (migration 0011). */
+  worker: string | null;
 }
 
 /** Log lines; `id` orders them. */
