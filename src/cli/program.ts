@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import type { LogsOptions } from './logs-command.js';
+import { registerDeploymentCommands } from './deployment-commands.js';
 import type { RunCommandOptions } from './run-command.js';
 import type { RunsListOptions } from './runs-command.js';
 import type { ServerStartOptions } from './server-command.js';
@@ -143,6 +144,8 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       await logsCommand(id, options);
       setExitCode(EXIT_OK);
     });
+
+  registerDeploymentCommands(program, setExitCode);
 
   const server = program.command('server').description('The orchestration server: an HTTP API over the record (SQLite or Postgres).');
   server
