@@ -15,6 +15,7 @@ import type { SqliteStore } from './sql/sqlite.js';
 import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
 import type { RunOwnerRecord } from './run-owner.js';
+import type { ScheduleStore } from './schedules.js';
 import type { DeploymentStore } from './deployments.js';
 
 /** What the opening thread passes in. @internal */
@@ -24,7 +25,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof DeploymentStore;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -65,6 +66,13 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'claimFlowRun',
   'renewRunLeases',
   'crashOwnedRun',
+  'writeScheduleFills',
+  'removeUnwantedScheduledRuns',
+  'markLateRuns',
+  'insertScheduledRuns',
+  'createSchedule',
+  'updateSchedule',
+  'deleteSchedule',
   'saveDeployment',
   'setDeploymentPaused',
   'deleteDeployment',
