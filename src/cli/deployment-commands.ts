@@ -1,9 +1,10 @@
 /**
  * The deployment commands of the `weft` program: `weft deploy` and `weft deployments ls | show |
- * run | pause | resume | delete`. Each module is imported by its action, as in program.ts.
+ * run | pause | resume | backfill | delete`. Each module is imported by its action, as in program.ts.
  */
 import type { Command } from 'commander';
 import type { DeployCommandOptions } from './deploy-command.js';
+import type { BackfillOptions } from './backfill-command.js';
 import type { DeploymentRunOptions } from './deployment-run-command.js';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 
@@ -94,6 +95,18 @@ export function registerDeploymentCommands(program: Command, setExitCode: (code:
         setExitCode(EXIT_OK);
       });
   }
+  deployments
+    .command('backfill')
+    .description("Create runs of a deployment for its schedules' times in a range (at most 1000; times that have a run are skipped); agents run them oldest first.")
+    .argument('<deployment>', 'FLOW/NAME, a NAME only one flow uses, or the id')
+    .requiredOption('--from <time>', 'first time included, ISO 8601 with a zone, e.g. 2026-01-01T00:00:00Z')
+    .requiredOption('--to <time>', 'last time included, ISO 8601 with a zone')
+    .option('--json', 'print {deployment, times, created} as JSON')
+    .addHelpText('after', '\nExample:\n  weft deployments backfill etl/nightly --from 2026-01-01T00:00:00Z --to 2026-01-31T23:59:59Z')
+    .action(async (reference: string, options: BackfillOptions) => {
+      const { backfillCommand } = await import('./backfill-command.js');
+      setExitCode(await backfillCommand(reference, options));
+    });
   deployments
     .command('delete')
     .description('Delete a deployment with its schedules and its runs not started; its finished runs stay.')

@@ -106,6 +106,23 @@ export interface ScheduledDeployment {
   readonly paused: boolean;
 }
 
+/** What a backfill did. */
+export interface BackfillReport {
+  readonly deploymentId: string;
+  /** `FLOW/NAME`. */
+  readonly deployment: string;
+  /** Scheduled times in the range, over the deployment's schedules. */
+  readonly times: number;
+  /** Runs created (the others existed). */
+  readonly created: number;
+}
+
+/** A store that backfills on a server (the HTTP client store): the server does it. */
+export interface RemoteBackfill {
+  /** POST /api/v1/deployments/{reference}/backfill. */
+  backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport>;
+}
+
 /** A new schedule (its spec already checked by `parseSchedule`). */
 export interface ScheduleInput {
   readonly spec: Readonly<Record<string, unknown>>;

@@ -9,21 +9,11 @@ import { RunNotFoundError, UsageError } from '../../errors.js';
 import { newRunId } from '../../engine/ids.js';
 import { randomRunName } from '../../engine/run-names.js';
 import { parseSchedule } from '../../schedules/parse-schedule.js';
-import type { ScheduledRun, ScheduleStore } from '../../store/schedules.js';
+import type { BackfillReport, ScheduledRun, ScheduleStore } from '../../store/schedules.js';
 
 /** Most runs one backfill creates. */
 export const MAX_BACKFILL_RUNS = 1_000;
 
-/** What a backfill did. */
-export interface BackfillReport {
-  readonly deploymentId: string;
-  /** `FLOW/NAME`. */
-  readonly deployment: string;
-  /** Scheduled times in the range, over all the deployment's schedules. */
-  readonly times: number;
-  /** Runs created (the others existed). */
-  readonly created: number;
-}
 
 /**
  * Creates the runs of `reference`'s schedules (or of the one schedule `scheduleId`) for their

@@ -36,6 +36,7 @@ import type { NewWorkPool, RunLaunch, WorkPool, WorkPoolAdmin, WorkPoolPatch } f
 import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
+import type { BackfillReport, RemoteBackfill } from '../schedules.js';
 
 /** Options of `HttpStore.open`. */
 export interface HttpStoreOptions extends ApiClientOptions {
@@ -61,7 +62,7 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, RemoteBackfill {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
@@ -257,6 +258,10 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
   /** A flow run with where its deployment's flow is (`weft runs execute`), or undefined. */
   readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
     return this.#read(() => orUndefined(this.#api.request<RunLaunch>('GET', `/api/v1/flow-runs/${enc(flowRunId)}/launch`, `read flow run ${flowRunId} and its deployment`)));
+  }
+
+  backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport> {
+    return this.#api.request<BackfillReport>('POST', `/api/v1/deployments/${encodeURIComponent(reference)}/backfill`, `backfill deployment ${reference}`, { from, to });
   }
 
   async close(): Promise<void> {
