@@ -6,6 +6,9 @@
 export { task, type Task, type TaskOptions, type TaskCallOptions, type TaskArgs, type MapArgs, type MapArg, type FutureOr } from './sdk/task.js';
 export { flow, isFlow, type Flow, type FlowOptions, type FlowCallOptions, type ParametersSchema } from './sdk/flow.js';
 export { retryFlowRun } from './sdk/retry-flow-run.js';
+export { runDeployment, type RunDeploymentOptions } from './sdk/run-deployment.js';
+export type { DeployOptions } from './sdk/deploy.js';
+export type { DeploymentDetail, DeploymentRecord, DeploymentScheduleInput, CollisionStrategy } from './store/deployments.js';
 export { TaskFuture, TaskFutureList, wait, asCompleted, type WaitResult, type WaitOptions } from './sdk/futures.js';
 export { unmapped, allowFailure, Unmapped, AllowFailure } from './sdk/annotations.js';
 export { getRunLogger, type RunLogger } from './sdk/run-logger.js';
@@ -60,4 +63,4 @@ export { LocalFileStorage } from './results/local-file-storage.js';
 export { S3Storage } from './results/s3-storage.js';
 export type { ResultStorage } from './results/result-storage.js';
 export type { ResultOptions } from './engine/task-definition.js';
-export type { ResultReference } from './store/records.js';
+export type { ResultReference, FlowRunRecord } from './store/records.js';

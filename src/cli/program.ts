@@ -9,6 +9,7 @@ import type { AgentStartOptions } from './agent-command.js';
 import type { LogsOptions } from './logs-command.js';
 import type { PoolCreateOptions } from './pools-command.js';
 import type { LimitOptions } from './limits-command.js';
+import { registerDeploymentCommands } from './deployment-commands.js';
 import type { RunCommandOptions } from './run-command.js';
 import type { RunsListOptions } from './runs-command.js';
 import type { ServerStartOptions } from './server-command.js';
@@ -212,6 +213,8 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       await logsCommand(id, options);
       setExitCode(EXIT_OK);
     });
+
+  registerDeploymentCommands(program, setExitCode);
 
   const server = program.command('server').description('The orchestration server: an HTTP API over the record (SQLite or Postgres).');
   server

@@ -71,7 +71,9 @@ export function parseSchedule(input: unknown): Schedule {
     spec = { cron: expression, timezone: zone, dayOr };
     description = `cron "${expression}"${dayOr ? '' : ' (day of month and day of week both)'} in ${zone}`;
   } else if (kind === 'interval') {
-    const { interval, anchorDate } = parsed.data as { interval: number; anchorDate?: string };
+    const { interval, anchorDate: anchorGiven, anchor } = parsed.data as { interval: number; anchorDate?: string; anchor?: string };
+    if (anchorGiven !== undefined && anchor !== undefined) fail('give the anchor once, as anchorDate or as anchor');
+    const anchorDate = anchorGiven ?? anchor;
     const anchorMs = parseAnchor(anchorDate ?? DEFAULT_START, zone) ?? fail(`anchorDate: '${anchorDate}' is not an ISO date-time between ${YEARS[0]} and ${YEARS[1]}`);
     rule = intervalRule(interval, anchorMs, zone);
     spec = { interval, anchorDate: new Date(anchorMs).toISOString(), timezone: zone };

@@ -25,6 +25,7 @@ export const cronSpecSchema = z.strictObject({
 export const intervalSpecSchema = z.strictObject({
   interval: z.number().int().min(1).max(MAX_INTERVAL_SECONDS).describe('seconds between runs'),
   anchorDate: z.string().min(1).max(64).describe('first run: an ISO date-time, with an offset or in `timezone`').optional(),
+  anchor: z.string().min(1).max(64).describe('the same as anchorDate (the name `weft deploy --anchor` uses)').optional(),
   timezone,
 });
 

@@ -13,6 +13,9 @@ import type { State } from '../states.js';
 import { resultOf } from './futures.js';
 import { callerLocation } from './task-identity.js';
 import { checkRunOptions } from './option-checks.js';
+import { deployFlow, locateFlow } from './deploy.js';
+import type { DeployOptions } from './deploy.js';
+import type { DeploymentDetail } from '../store/deployments.js';
 
 /** A zod schema of a parameters object. */
 export type ParametersSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
@@ -64,6 +67,15 @@ export interface Flow<P, R> {
   run(...args: [...CallArgs<P>, FlowCallOptions?]): Promise<R>;
   /** A copy of this flow with some options changed. */
   with(options: Partial<FlowOptions<P, R>>): Flow<P, R>;
+  /**
+   * Records a deployment of this flow (or updates the one of the same name) in the record the
+   * settings point at, so that schedules, `weft deployments run` and agents can run it. Call it
+   * from a script that imports the flow (not awaited at the top level of the flow's own module,
+   * which is still loading then), or give `entrypoint`.
+   * @example
+   * await etl.deploy({ name: 'nightly', cron: '0 2 * * *', timezone: 'Europe/Berlin', parameters: { day: 'yesterday' } });
+   */
+  deploy(options: DeployOptions): Promise<DeploymentDetail>;
 }
 
 const FLOW_BRAND: unique symbol = Symbol.for('weft.flow');
@@ -125,6 +137,17 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
     fn,
     run: (parameters?: P, call?: FlowCallOptions) => runOnce(parameters, call),
     with: (changes: Partial<FlowOptions<P, R>>) => build({ ...options, ...changes }, fn, def.entrypoint),
+    deploy: async (deploy: DeployOptions) => {
+      if (deploy.entrypoint !== undefined) return deployFlow(result, deploy);
+      const location = await locateFlow(result, def.entrypoint, (value) => isFlow(value) && flowDefinition(value)?.fn === fn);
+      if (location === undefined) {
+        throw new UsageError(
+          `Cannot find which export of ${def.entrypoint ?? 'its module'} holds flow '${name}' (a module that is still loading, e.g. awaiting deploy() at its own top level, cannot be looked into). ` +
+            "Call deploy() from a script that imports the flow, or give entrypoint: 'FILE:EXPORT'.",
+        );
+      }
+      return deployFlow(result, deploy, location);
+    },
     [FLOW_BRAND]: true,
   };
   const result = Object.assign(callable, methods) as unknown as Flow<P, R>;

@@ -14,6 +14,7 @@ import type { HeartbeatRecord, Store } from '../store/store.js';
 import type { WorkPoolRecord } from '../store/work-pools.js';
 import { requireApiKey } from './auth.js';
 import type { Clock } from './clock.js';
+import { deploymentScheduleRoutes } from './routes/deployment-schedules.js';
 import { startCrashDetector } from './crash-detector.js';
 import type { CrashDetector } from './crash-detector.js';
 import { errorHandler } from './error-replies.js';
@@ -131,6 +132,17 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     return { status: 'ok' as const };
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
+  const schedulerSettings = options.scheduler ?? { intervalSeconds: 5, lateAfterSeconds: 15 };
+  const scheduler =
+    schedulerSettings !== false && hasSchedules(options.store)
+      ? startScheduler(options.store, {
+          intervalMs: schedulerSettings.intervalSeconds * 1000,
+          lateAfterMs: schedulerSettings.lateAfterSeconds * 1000,
+          ...(options.clock ? { clock: options.clock } : {}),
+          onError: (error) => app.log.error({ err: error }, 'scheduler'),
+          onStateChange: (flowRunId, state) => bus.publish({ kind: 'flow-run-state', flowRunId, state }),
+        })
+      : undefined;
   await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
   await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
@@ -147,20 +159,13 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     const slots = new LimitSlots(options.store, { leaseSeconds: 30, pollMs: 250, now: () => clock.now() });
     await app.register(limitRoutes(options.store, slots, clock), { prefix: '/api/v1' });
   }
+  if (hasSchedules(options.store)) {
+    const wake = (): void => void scheduler?.tick().catch((error: unknown) => app.log.error({ err: error }, 'scheduler'));
+    await app.register(deploymentScheduleRoutes(options.store, options.clock ?? systemClock, wake), { prefix: '/api/v1' });
+  }
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
-  const schedulerSettings = options.scheduler ?? { intervalSeconds: 5, lateAfterSeconds: 15 };
-  const scheduler =
-    schedulerSettings !== false && hasSchedules(options.store)
-      ? startScheduler(options.store, {
-          intervalMs: schedulerSettings.intervalSeconds * 1000,
-          lateAfterMs: schedulerSettings.lateAfterSeconds * 1000,
-          ...(options.clock ? { clock: options.clock } : {}),
-          onError: (error) => app.log.error({ err: error }, 'scheduler'),
-          onStateChange: (flowRunId, state) => bus.publish({ kind: 'flow-run-state', flowRunId, state }),
-        })
-      : undefined;
   let closed: Promise<void> | undefined;
   return {
     app,

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, RunExistsError, RunNotFoundError, StoreError, UsageError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
+import { InvalidScheduleError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, RunExistsError, RunNotFoundError, StoreError, UsageError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -36,6 +36,9 @@ export function errorReply(error: unknown, bodyLimit: number): { status: number;
   if (error instanceof WorkPoolNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
   if (error instanceof WorkPoolExistsError) return { status: 409, body: { error: error.name, message: error.message } };
   if (error instanceof RequestBodyError) return { status: 400, body: { error: error.name, message: error.message } };
+  if (error instanceof InvalidScheduleError) {
+    return { status: 422, body: { error: error.name, message: error.message, issues: [{ field: 'body.schedule', reason: error.reason }] } };
+  }
   if (error instanceof UsageError) return { status: 400, body: { error: error.name, message: error.message } };
   if (error instanceof StoreError) {
     return { status: 503, body: { error: error.name, message: `The database is unavailable: ${error.message}` } };

@@ -94,6 +94,35 @@ export interface LateRuns {
   readonly cancelled: readonly string[];
 }
 
+/** What the schedule routes and backfill need of a deployment. */
+export interface ScheduledDeployment {
+  readonly id: string;
+  readonly flowName: string;
+  readonly name: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly tags: readonly string[];
+  readonly workPool: string;
+  readonly workQueue: string | null;
+  readonly paused: boolean;
+}
+
+/** What a backfill did. */
+export interface BackfillReport {
+  readonly deploymentId: string;
+  /** `FLOW/NAME`. */
+  readonly deployment: string;
+  /** Scheduled times in the range, over the deployment's schedules. */
+  readonly times: number;
+  /** Runs created (the others existed). */
+  readonly created: number;
+}
+
+/** A store that backfills on a server (the HTTP client store): the server does it. */
+export interface RemoteBackfill {
+  /** POST /api/v1/deployments/{reference}/backfill. */
+  backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport>;
+}
+
 /** A new schedule (its spec already checked by `parseSchedule`). */
 export interface ScheduleInput {
   readonly spec: Readonly<Record<string, unknown>>;
@@ -126,6 +155,11 @@ export interface ScheduleStore {
   markLateRuns(before: string, late: StateSnapshot, skipped: StateSnapshot, limit: number): Promise<LateRuns>;
   /** Creates runs, skipping those whose idempotency key exists; returns how many were created. */
   insertScheduledRuns(runs: readonly ScheduledRun[]): Promise<number>;
+  /**
+   * A deployment by id, by `FLOW/NAME`, or by NAME alone when only one flow has a deployment so named.
+   * @throws UsageError when a bare NAME names deployments of several flows.
+   */
+  findDeployment(reference: string): Promise<ScheduledDeployment | undefined>;
   /** The schedules of a deployment, oldest first. */
   listSchedules(deploymentId: string): Promise<ScheduleRecord[]>;
   readSchedule(id: string): Promise<ScheduleRecord | undefined>;
@@ -141,6 +175,7 @@ export interface ScheduleStore {
 
 /** The methods of {@link ScheduleStore}, to check a store for them (and to forward them to the store thread). */
 export const SCHEDULE_STORE_METHODS = [
+  'findDeployment',
   'listSchedulesToFill',
   'writeScheduleFills',
   'removeUnwantedScheduledRuns',

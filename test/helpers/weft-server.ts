@@ -18,6 +18,8 @@ export interface TestServerOptions {
   readonly apiKey?: string;
   readonly crashTimeoutMs?: number;
   readonly bodyLimitBytes?: number;
+  /** More WEFT_* settings, e.g. `{ WEFT_SCHEDULER_INTERVAL_SECONDS: '0.1' }`. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A running test server; `stop()` closes it and removes its home. */
@@ -36,6 +38,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (options.apiKey !== undefined) env.WEFT_SERVER_API_KEY = options.apiKey;
   if (options.crashTimeoutMs !== undefined) env.WEFT_SERVER_CRASH_TIMEOUT_MS = String(options.crashTimeoutMs);
   if (options.bodyLimitBytes !== undefined) env.WEFT_SERVER_BODY_LIMIT_BYTES = String(options.bodyLimitBytes);
+  Object.assign(env, options.env);
   const server = await startServer(loadSettings(env), { host: '127.0.0.1', port: 0 });
   return {
     url: server.url,

@@ -20,6 +20,7 @@ describe('parseSchedule', () => {
     expect(parseSchedule({ cron: '0 9 * * *', timezone: 'america/new_york' }).spec).toMatchObject({ timezone: 'America/New_York' });
     expect(parseSchedule({ interval: 60 }).spec).toEqual({ interval: 60, anchorDate: '2020-01-01T00:00:00.000Z', timezone: 'UTC' });
     expect(parseSchedule({ interval: 60, timezone: 'Europe/Berlin' }).spec).toMatchObject({ anchorDate: '2019-12-31T23:00:00.000Z' });
+    expect(parseSchedule({ interval: 60, anchor: '2026-01-01T00:00:00Z' }).spec).toEqual({ interval: 60, anchorDate: '2026-01-01T00:00:00.000Z', timezone: 'UTC' });
     expect(parseSchedule({ rrule: 'FREQ=DAILY' }).spec).toEqual({ rrule: 'FREQ=DAILY', timezone: 'UTC' });
     expect(parseSchedule({ rrule: 'DTSTART;TZID=Asia/Tokyo:20260101T090000\nRRULE:FREQ=DAILY' }).spec.timezone).toBe('Asia/Tokyo');
   });
@@ -75,6 +76,7 @@ describe('parseSchedule', () => {
     [{ interval: 0 }, /interval: .*"interval":3600/],
     [{ interval: 1.5 }, /interval: /],
     [{ interval: '60' }, /interval: /],
+    [{ interval: 60, anchorDate: '2026-01-01T00:00:00Z', anchor: '2026-01-01T00:00:00Z' }, /anchor once/],
     [{ interval: 60, anchorDate: 'yesterday' }, /anchorDate: 'yesterday' is not an ISO date-time/],
     [{ interval: 60, anchorDate: '3000-01-01T00:00:00Z' }, /anchorDate: /],
     [{ rrule: 'FREQ=FOO' }, /rrule: Invalid FREQ value: FOO.*"rrule":/],

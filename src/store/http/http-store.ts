@@ -38,6 +38,7 @@ import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
 import { HttpLimits } from './http-limits.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
+import type { BackfillReport, RemoteBackfill } from '../schedules.js';
 
 /** Options of `HttpStore.open`. */
 export interface HttpStoreOptions extends ApiClientOptions {
@@ -63,7 +64,7 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
@@ -304,6 +305,10 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
   }
   releaseRunSlots(flowRunId: string): Promise<number> {
     return this.#limitCall((l) => l.releaseRunSlots(flowRunId));
+  }
+
+  backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport> {
+    return this.#api.request<BackfillReport>('POST', `/api/v1/deployments/${encodeURIComponent(reference)}/backfill`, `backfill deployment ${reference}`, { from, to });
   }
 
   async close(): Promise<void> {
