@@ -162,7 +162,7 @@ export async function deployFlow(flow: DeployableFlow, options: DeployOptions, l
  */
 export async function locateFlow(flow: object, file: string | null, same: (value: unknown) => boolean): Promise<FlowLocation | undefined> {
   if (file === null) return undefined;
-  const timeout = new Promise<undefined>((done) => setTimeout(() => done(undefined), 250).unref());
+  const timeout = new Promise<undefined>((done) => setTimeout(() => done(undefined), 250));
   const loading = import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
   const module = await Promise.race<Record<string, unknown> | undefined>([loading, timeout]).catch(() => undefined);
   if (module === undefined) return undefined;

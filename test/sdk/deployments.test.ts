@@ -18,7 +18,7 @@ import { hasDeployments, type DeploymentDetail, type DeploymentStore } from '../
 import type { FlowRunRecord } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
 
-vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 }); // real tsx processes on a loaded machine
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
