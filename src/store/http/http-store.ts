@@ -5,7 +5,7 @@
  * run this client moved to RUNNING is unfinished, heartbeats tell the server it is alive, and
  * their answers tell this client when someone asked the server to cancel it.
  */
-import { RunNotFoundError, StoreError } from '../../errors.js';
+import { RunNotFoundError, StoreError, WorkPoolNotFoundError } from '../../errors.js';
 import { isFinal } from '../../states.js';
 import type { StateSnapshot } from '../../states.js';
 import type {
@@ -32,9 +32,12 @@ import type {
   SavedDeployment,
 } from '../deployments.js';
 import { httpDeployments } from './http-deployments.js';
+import type { NewWorkPool, RunLaunch, WorkPool, WorkPoolAdmin, WorkPoolPatch } from '../work-pools.js';
 import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
+import { HttpLimits } from './http-limits.js';
+import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 
 /** Options of `HttpStore.open`. */
 export interface HttpStoreOptions extends ApiClientOptions {
@@ -60,14 +63,15 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
+  readonly #limits: HttpLimits;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(api: ApiClient, heartbeatIntervalMs: number) {
+  private constructor(api: ApiClient, heartbeatIntervalMs: number, timeoutMs: number) {
     this.#api = api;
     this.#heartbeats = new Heartbeats(api, heartbeatIntervalMs);
     this.#deployments = httpDeployments(
@@ -75,6 +79,7 @@ export class HttpStore implements Store, DeploymentStore {
       (work) => this.#change(work),
       (work) => this.#read(work),
     );
+    this.#limits = new HttpLimits(api, timeoutMs);
   }
 
   /**
@@ -86,7 +91,7 @@ export class HttpStore implements Store, DeploymentStore {
     await api.request('GET', '/api/health', 'check its health');
     // The health check needs no key: check the key on a real resource.
     await api.request('GET', '/api/v1/flow-runs?limit=1', 'list flow runs');
-    return new HttpStore(api, options.heartbeatIntervalMs ?? 5_000);
+    return new HttpStore(api, options.heartbeatIntervalMs ?? 5_000, options.timeoutMs ?? 60_000);
   }
 
   /** The server's base URL. */
@@ -228,6 +233,76 @@ export class HttpStore implements Store, DeploymentStore {
   }
   admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
     return this.#deployments.admitDeploymentRun(flowRunId, now);
+  }
+
+  createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
+    return this.#change(() => this.#api.request('POST', '/api/v1/work-pools', `create work pool ${pool.name}`, pool));
+  }
+
+  listWorkPools(): Promise<WorkPool[]> {
+    return this.#read(() => this.#api.request('GET', '/api/v1/work-pools', 'list work pools'));
+  }
+
+  readWorkPool(name: string): Promise<WorkPool | undefined> {
+    return this.#read(async () => {
+      try {
+        return await this.#api.request<WorkPool>('GET', `/api/v1/work-pools/${enc(name)}`, `read work pool ${name}`);
+      } catch (error) {
+        if (error instanceof WorkPoolNotFoundError) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
+    return this.#change(() => this.#api.request('PATCH', `/api/v1/work-pools/${enc(name)}`, `change work pool ${name}`, patch));
+  }
+
+  /** A flow run with where its deployment's flow is (`weft runs execute`), or undefined. */
+  readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
+    return this.#read(() => orUndefined(this.#api.request<RunLaunch>('GET', `/api/v1/flow-runs/${enc(flowRunId)}/launch`, `read flow run ${flowRunId} and its deployment`)));
+  }
+
+  // Limits: times are the server's, so the callers' `now` is not sent.
+
+  /** How long one acquisition may wait at the server, in ms. */
+  get slotWaitMs(): number {
+    return this.#limits.slotWaitMs;
+  }
+
+  #limitCall<T>(work: (limits: HttpLimits) => Promise<T>): Promise<T> {
+    return this.#closed ? Promise.reject(this.#closedError()) : work(this.#limits);
+  }
+
+  createLimit(definition: LimitDefinition, _now?: string): Promise<LimitInfo> {
+    return this.#limitCall((l) => l.createLimit(definition));
+  }
+  updateLimit(name: string, patch: LimitPatch, _now?: string): Promise<LimitInfo> {
+    return this.#limitCall((l) => l.updateLimit(name, patch));
+  }
+  readLimit(name: string, _now?: string): Promise<LimitInfo | undefined> {
+    return this.#limitCall((l) => l.readLimit(name));
+  }
+  listLimits(_now?: string): Promise<LimitInfo[]> {
+    return this.#limitCall((l) => l.listLimits());
+  }
+  deleteLimit(name: string): Promise<boolean> {
+    return this.#limitCall((l) => l.deleteLimit(name));
+  }
+  resetLimit(name: string, _now?: string): Promise<number> {
+    return this.#limitCall((l) => l.resetLimit(name));
+  }
+  acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
+    return this.#limitCall((l) => l.acquireSlots(request));
+  }
+  renewSlotLease(leaseId: string, leaseSeconds: number, _now?: string): Promise<boolean> {
+    return this.#limitCall((l) => l.renewSlotLease(leaseId, leaseSeconds));
+  }
+  releaseSlots(leaseId: string): Promise<boolean> {
+    return this.#limitCall((l) => l.releaseSlots(leaseId));
+  }
+  releaseRunSlots(flowRunId: string): Promise<number> {
+    return this.#limitCall((l) => l.releaseRunSlots(flowRunId));
   }
 
   async close(): Promise<void> {
