@@ -48,6 +48,16 @@ describe('examples/', () => {
     expect(lines.some((l) => l.includes('West'))).toBe(false);
   });
 
+  it('deployments: deploy once, then a flow asks for runs of it, each parented to the flow and due now', async () => {
+    const deployed = await runWeft(home.path, ['deploy', 'examples/deployments.ts:report', '--name', 'nightly', '--param', 'day=2026-11-01', '--cron', '0 2 * * *', '--timezone', 'Europe/Berlin']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/deployments.ts:fanOut', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(doc.result).toEqual([expect.stringMatching(/: Scheduled \{"day":"2026-11-01"\}$/), expect.stringMatching(/: Scheduled \{"day":"2026-11-02"\}$/)]);
+    const runs = await runWeftJson<{ parentFlowRunId: string | null; flowName: string }[]>(home.path, ['runs', 'ls', '--flow', 'daily-report', '--json']);
+    expect(runs.doc.map((r) => r.parentFlowRunId)).toEqual([doc.flowRunId, doc.flowRunId]);
+  });
+
   it('retries and failures: retried calls succeed, a timeout and a failure are handled, the flow completes', async () => {
     const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/retries-and-failures.ts', '--json']);
     expect(result.code).toBe(0);

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { DeploymentParameterError, UsageError } from '../errors.js';
 import { getClient } from '../engine/client.js';
 import { parameterIssues } from '../parameter-schema.js';
+import { parseSchedule } from '../schedules/parse-schedule.js';
 import { deploymentInputSchema } from '../store/deployment-input.js';
 import { deploymentLabel, hasDeployments } from '../store/deployments.js';
 import type { CollisionStrategy, DeploymentDetail, DeploymentScheduleInput } from '../store/deployments.js';
@@ -46,7 +47,7 @@ export interface DeployOptions {
   readonly interval?: number;
   /** An RRULE schedule, in `timezone`. */
   readonly rrule?: string;
-  /** The IANA time zone of `cron` / `rrule` / `interval`. @default 'UTC' */
+  /** The IANA time zone of `cron` / `rrule` / `interval` (see the README's DST rule). @default 'UTC' */
   readonly timezone?: string;
   /** The anchor of `interval`, ISO 8601. */
   readonly anchor?: string;
@@ -79,7 +80,7 @@ function schedulesOf(options: DeployOptions): readonly DeploymentScheduleInput[]
     return undefined;
   }
   const timezone = options.timezone === undefined ? {} : { timezone: options.timezone };
-  if (kind === 'interval') return [{ spec: { interval: options.interval, ...(options.anchor === undefined ? {} : { anchor: options.anchor }), ...timezone } }];
+  if (kind === 'interval') return [{ spec: { interval: options.interval, ...(options.anchor === undefined ? {} : { anchorDate: options.anchor }), ...timezone } }];
   if (options.anchor !== undefined) throw new UsageError('An anchor belongs to an interval schedule, not a cron or rrule one.');
   return [{ spec: { [kind]: options[kind], ...timezone } }];
 }
@@ -145,7 +146,7 @@ export async function deployFlow(flow: DeployableFlow, options: DeployOptions, l
     ...(schedules === undefined ? {} : { schedules }),
   });
   if (!parsed.success) throw invalid(label, parsed.error.issues);
-  // SCHEDULES: once src/schedules/ lands, check each spec here with parseSchedule(spec) (InvalidScheduleError with the reason and an example).
+  for (const schedule of parsed.data.schedules ?? []) parseSchedule(schedule.spec); // refused here, before the record is opened
   const issues = parameterIssues(flow.parametersJsonSchema, parsed.data.parameters, { partial: true });
   if (issues.length > 0) throw new DeploymentParameterError(label, issues);
   const { store } = await getClient();
@@ -161,7 +162,7 @@ export async function deployFlow(flow: DeployableFlow, options: DeployOptions, l
  */
 export async function locateFlow(flow: object, file: string | null, same: (value: unknown) => boolean): Promise<FlowLocation | undefined> {
   if (file === null) return undefined;
-  const timeout = new Promise<undefined>((done) => setTimeout(() => done(undefined), 250).unref());
+  const timeout = new Promise<undefined>((done) => setTimeout(() => done(undefined), 250));
   const loading = import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
   const module = await Promise.race<Record<string, unknown> | undefined>([loading, timeout]).catch(() => undefined);
   if (module === undefined) return undefined;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { COLLISION_STRATEGIES, DEFAULT_WORK_POOL } from './deployments.js';
 import type { CollisionStrategy } from './deployments.js';
+import { scheduleSpecSchema } from '../schedules/schedule-spec.js';
 
 /** An ISO 8601 time with its offset. */
 export const timestampSchema = z.iso.datetime({ offset: true });
@@ -32,18 +33,6 @@ export const poolNameSchema = z
   .min(1)
   .max(100)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: "use letters, digits, '.', '_' and '-' (starting with a letter or digit)" });
-
-const timezone = z.string().min(1).max(100).optional();
-
-/**
- * The shape of a schedule's spec: exactly one of `cron`, `interval` (seconds) or `rrule`, with an
- * optional IANA `timezone`. Whether it produces times is checked by the schedules module.
- */
-export const scheduleSpecSchema = z.union([
-  z.strictObject({ cron: z.string().min(1).max(200), timezone }),
-  z.strictObject({ interval: z.number().positive().max(366 * 24 * 3600), anchor: timestampSchema.optional(), timezone }),
-  z.strictObject({ rrule: z.string().min(1).max(2000), timezone }),
-]);
 
 /** A schedule given with a deployment. */
 export const deploymentScheduleInputSchema = z.object({

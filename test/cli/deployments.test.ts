@@ -48,6 +48,8 @@ describe('weft deploy (embedded record)', () => {
       [['deploy', fixture('deployable.ts'), '--name', 'a/b'], /name: must not contain '\/'/],
       [['deploy', fixture('deployable.ts'), '--name', 'x', '--cron', '* * * * *', '--interval', '60'], /one schedule kind, not cron and interval/],
       [['deploy', fixture('deployable.ts'), '--name', 'x', '--interval', 'soon'], /--interval 'soon' is not a period/],
+      [['deploy', fixture('deployable.ts'), '--name', 'x', '--cron', '0 9 * *', '--timezone', 'Europe/Berlin'], /InvalidScheduleError: Invalid schedule: cron "0 9 \* \*"/],
+      [['deploy', fixture('deployable.ts'), '--name', 'x', '--cron', '0 9 * * *', '--timezone', 'Berlin'], /unknown time zone 'Berlin'/],
       [['deploy', fixture('deployable.ts'), '--name', 'x', '--concurrency', '0'], /--concurrency must be a whole number from 1 to 10000/],
       [['deploy', fixture('deployable.ts'), '--name', 'x', '--collision', 'drop'], /--collision 'drop' is not a collision strategy: use enqueue or cancel-new/],
       [['deploy', fixture('deployable.ts'), '--name', 'x', '--project-dir', '/tmp'], /outside the project directory \/tmp/],

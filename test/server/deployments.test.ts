@@ -65,7 +65,7 @@ forEachDatabase((database) => {
       expect(created.status).toBe(201);
       expect(created.body.created).toBe(true);
       expect(created.body.deployment).toMatchObject({ flowName: 'etl', workPool: 'default', paused: false, parameters: { day: '2026-11-01' } });
-      expect(created.body.deployment.schedules.map((s) => s.spec)).toEqual([{ cron: '0 9 * * *', timezone: 'Europe/Berlin' }]);
+      expect(created.body.deployment.schedules.map((s) => s.spec)).toEqual([{ cron: '0 9 * * *', timezone: 'Europe/Berlin', dayOr: true }]);
 
       const again = await call<{ deployment: Deployment; created: boolean }>(server.url, 'POST', '/api/v1/deployments', { ...first, parameters: { n: 5 }, schedules: [] });
       expect(again.status).toBe(200);
@@ -105,6 +105,11 @@ forEachDatabase((database) => {
         [{ parameters: { n: 'ten' } }, /n: /],
         [{ parameters: { m: 1 } }, /m: not a parameter of this flow \(its parameters are: n, day\)/],
       ];
+      const badCron = await call<ErrorAnswer>(server.url, 'POST', '/api/v1/deployments', body({ schedules: [{ spec: { cron: '61 * * * *' } }] }));
+      expect(badCron.status).toBe(400);
+      expect(badCron.body).toMatchObject({ error: 'InvalidScheduleError', message: expect.stringMatching(/cron "61 \* \* \* \*".*A valid one looks like/) as unknown });
+      const badZone = await call<ErrorAnswer>(server.url, 'POST', '/api/v1/deployments', body({ schedules: [{ spec: { interval: 60, timezone: 'Mars/Olympus' } }] }));
+      expect(badZone.body.message).toMatch(/unknown time zone 'Mars\/Olympus'/);
       for (const [fields, field] of cases) {
         const answer = await call<ErrorAnswer>(server.url, 'POST', '/api/v1/deployments', body(fields));
         expect(answer.status, JSON.stringify(fields)).toBe(422);

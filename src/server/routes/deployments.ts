@@ -44,7 +44,7 @@ export function deploymentRoutes(store: DeploymentStore, orchestrator: Orchestra
   };
   return (app) => {
     app.post('/deployments', { schema: { tags, summary: 'Create a deployment, or update the one with the same flow and name (201 created, 200 updated)', body: deploymentInputSchema, response: { 200: savedDeploymentSchema, 201: savedDeploymentSchema, ...errors } } }, async (request, reply) => {
-      // SCHEDULES: once src/schedules/ lands, each spec is checked here with parseSchedule(spec) (400 with the reason and an example).
+      // Each schedule is checked by the store (400 InvalidScheduleError with the reason and an example) and stored normalized.
       const saved = await store.saveDeployment(request.body, now());
       return reply.status(saved.created ? 201 : 200).send(saved);
     });

@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { DeploymentNotFoundError, DeploymentParameterError, OrchestrationRuleError, RunNotFoundError, UsageError } from '../../errors.js';
 import { parameterIssues } from '../../parameter-schema.js';
+import { parseSchedule } from '../../schedules/parse-schedule.js';
 import type { StateSnapshot } from '../../states.js';
 import { admittedState, deploymentLabel } from '../deployments.js';
 import type { DeploymentAdmission, DeploymentDetail, DeploymentInput, DeploymentRecord, DeploymentRunFilter, DeploymentRunRequest, SavedDeployment } from '../deployments.js';
@@ -45,7 +46,7 @@ async function byId(db: Db, id: string): Promise<DeploymentRecord | undefined> {
 /**
  * Deletes the runs of a deployment that have not started and that no agent has claimed
  * (SCHEDULED, never run, unclaimed), with their state history; with `scheduleId`, only the runs
- * that schedule created (their idempotency key starts with `DEPLOYMENT:SCHEDULE:`). Gives how many.
+ * that schedule created. Gives how many.
  * @example
  * await deleteFutureScheduledRuns(db, deployment.id); // on pause
  */
@@ -57,7 +58,7 @@ export async function deleteFutureScheduledRuns(db: Db, deploymentId: string, op
     .where('state_type', '=', 'SCHEDULED')
     .where('run_count', '=', 0)
     .where('claimed_by', 'is', null)
-    .$if(options.scheduleId !== undefined, (qb) => qb.where('idempotency_key', 'like', `${deploymentId}:${options.scheduleId ?? ''}:%`));
+    .$if(options.scheduleId !== undefined, (qb) => qb.where('schedule_id', '=', options.scheduleId ?? ''));
   await db.deleteFrom('states').where('run_id', 'in', ids).execute();
   const deleted = await db.deleteFrom('flow_runs').where('id', 'in', ids).executeTakeFirst();
   return Number(deleted.numDeletedRows);
@@ -66,6 +67,8 @@ export async function deleteFutureScheduledRuns(db: Db, deploymentId: string, op
 /** See `DeploymentStore.saveDeployment`. */
 export async function saveDeployment(db: Db, input: DeploymentInput, now: string): Promise<SavedDeployment> {
   checkDefaults(input);
+  // Each schedule is checked (InvalidScheduleError with the reason and an example) and stored with its defaults filled in.
+  const schedules = input.schedules?.map((schedule) => ({ ...schedule, spec: parseSchedule(schedule.spec).spec }));
   const newId = randomUUID();
   const columns = deploymentColumns(input, now);
   return writeTransaction(db, async (trx) => {
@@ -80,13 +83,13 @@ export async function saveDeployment(db: Db, input: DeploymentInput, now: string
       .values({ name: input.workPool, description: null, concurrency_limit: null, paused: 0, created_at: now, updated_at: now })
       .onConflict((oc) => oc.column('name').doNothing())
       .execute();
-    if (input.schedules !== undefined) {
+    if (schedules !== undefined) {
       // The old schedules' future runs go with them; the scheduler creates the new ones' runs.
       for (const old of await trx.selectFrom('deployment_schedules').select('id').where('deployment_id', '=', row.id).execute()) {
         await deleteFutureScheduledRuns(trx, row.id, { scheduleId: old.id });
       }
       await trx.deleteFrom('deployment_schedules').where('deployment_id', '=', row.id).execute();
-      const rows = input.schedules.map((schedule) => scheduleRow(row.id, randomUUID(), schedule, now));
+      const rows = schedules.map((schedule) => scheduleRow(row.id, randomUUID(), schedule, now));
       if (rows.length > 0) await trx.insertInto('deployment_schedules').values(rows).execute();
     }
     return { deployment: await detail(trx, deploymentRecord(row)), created: row.id === newId };
@@ -131,7 +134,11 @@ export async function setDeploymentPaused(db: Db, id: string, paused: boolean, n
   return writeTransaction(db, async (trx) => {
     const updated = await trx.updateTable('deployments').set({ paused: paused ? 1 : 0, updated_at: now }).where('id', '=', id).executeTakeFirst();
     if (updated.numUpdatedRows === 0n) throw notFound(id);
-    if (paused) await deleteFutureScheduledRuns(trx, id);
+    if (paused) {
+      await deleteFutureScheduledRuns(trx, id);
+      // The scheduler fills its schedules again from the time it is resumed.
+      await trx.updateTable('deployment_schedules').set({ scheduled_until: null, fill_after: null }).where('deployment_id', '=', id).execute();
+    }
     const row = await byId(trx, id);
     if (row === undefined) throw notFound(id);
     return detail(trx, row);
