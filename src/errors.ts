@@ -272,6 +272,34 @@ export class FutureTimeoutError extends WeftError {
   override name = 'FutureTimeoutError';
 }
 
+/** A deployment that is asked for (by id, `FLOW/NAME` or a unique name) does not exist (HTTP 404). */
+export class DeploymentNotFoundError extends RunNotFoundError {
+  override name = 'DeploymentNotFoundError';
+}
+
+/**
+ * The parameters of a deployment, or of a run of it (merged over the deployment's defaults), do not
+ * match the flow's parameter schema that the deployment stores (HTTP 422 naming each field).
+ */
+export class DeploymentParameterError extends ParameterValidationError {
+  override name = 'DeploymentParameterError';
+  constructor(deployment: string, issues: readonly ParameterIssue[], options?: { cause?: unknown }) {
+    super(deployment, issues, options);
+    const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+    this.message = `Invalid parameters for deployment '${deployment}': ${list}. Fix these fields (see \`weft deployments show ${deployment}\` for its parameters) and try again.`;
+  }
+}
+
+/** A work pool that is asked for does not exist (HTTP 404); create it with `weft pools create NAME`. */
+export class WorkPoolNotFoundError extends WeftError {
+  override name = 'WorkPoolNotFoundError';
+}
+
+/** A work pool was to be created under a name the record already has (HTTP 409). */
+export class WorkPoolExistsError extends WeftError {
+  override name = 'WorkPoolExistsError';
+}
+
 /** A concurrency or rate limit that is asked for by name does not exist (HTTP 404). */
 export class LimitNotFoundError extends WeftError {
   override name = 'LimitNotFoundError';

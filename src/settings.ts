@@ -140,6 +140,14 @@ const schema = z.object({
       cancelOnLauncherExit: bool.default(true),
     })
     .prefault({}),
+  agent: z
+    .object({
+      /** How often `weft agent` tells the server it is alive and learns of cancels, in ms. */
+      heartbeatIntervalMs: int(10).default(2_000),
+      /** How long a cancelled run's process has to stop after SIGTERM before it is killed, in ms. */
+      killGraceMs: int(0).default(10_000),
+    })
+    .prefault({}),
   recording: z
     .object({
       /** Flush the hot-path record at least this often, in ms. */
@@ -183,6 +191,8 @@ export interface Settings {
     readonly timeoutMs: number;
     readonly retryMs: number;
   };
+  /** `weft agent start`. Env `WEFT_AGENT_HEARTBEAT_INTERVAL_MS`, `WEFT_AGENT_KILL_GRACE_MS`. */
+  readonly agent: { readonly heartbeatIntervalMs: number; readonly killGraceMs: number };
   /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`, `WEFT_SERVER_PROJECT_DIRS`, `WEFT_SERVER_PATH_PREFIX`. */
   readonly server: {
     readonly host: string;
@@ -212,6 +222,8 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_API_HEARTBEAT_INTERVAL_MS: ['api', 'heartbeatIntervalMs'],
   WEFT_API_TIMEOUT_MS: ['api', 'timeoutMs'],
   WEFT_API_RETRY_MS: ['api', 'retryMs'],
+  WEFT_AGENT_HEARTBEAT_INTERVAL_MS: ['agent', 'heartbeatIntervalMs'],
+  WEFT_AGENT_KILL_GRACE_MS: ['agent', 'killGraceMs'],
   WEFT_SERVER_HOST: ['server', 'host'],
   WEFT_SERVER_PORT: ['server', 'port'],
   WEFT_SERVER_API_KEY: ['server', 'apiKey'],

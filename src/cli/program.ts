@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
+import type { AgentStartOptions } from './agent-command.js';
 import type { LogsOptions } from './logs-command.js';
+import type { PoolCreateOptions } from './pools-command.js';
 import type { LimitOptions } from './limits-command.js';
 import type { RunCommandOptions } from './run-command.js';
 import type { RunsListOptions } from './runs-command.js';
@@ -106,6 +108,16 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .action(async (id: string, options: { json?: boolean }) => {
       const { retryCommand } = await import('./retry-command.js');
       setExitCode(await retryCommand(id, options));
+    });
+
+  runs
+    .command('execute')
+    .description("Run a flow run that was created ahead (a deployment's scheduled run) in its deployment's project directory, with its recorded parameters. `weft agent` starts one per run.")
+    .argument('<id>', 'flow run id')
+    .option('--json', 'print exactly one JSON document {flowRunId, state, result} on stdout')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { executeCommand } = await import('./execute-command.js');
+      setExitCode(await executeCommand(id, options));
     });
 
   program
@@ -228,6 +240,58 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       await registerTypeScript(); // workers import the project's task modules
       const { workerCommand } = await import('./worker-command.js'); // BullMQ loads only for cluster commands
       setExitCode(await workerCommand(address, options));
+    });
+
+  const pools = program.command('pools').description('Work pools: named queues of flow runs that agents (`weft agent start --pool NAME`) claim and run.');
+  pools
+    .command('ls')
+    .description('List work pools with their status, concurrency limit and run counts.')
+    .option('--json', 'print the pools as a JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const { poolsList } = await import('./pools-command.js');
+      await poolsList(options);
+      setExitCode(EXIT_OK);
+    });
+  pools
+    .command('create')
+    .description('Create a work pool.')
+    .argument('<name>', 'pool name: letters, digits, ".", "_" or "-"')
+    .option('--limit <n>', 'at most this many of its runs at once, over all its agents')
+    .option('--description <text>', 'what the pool is for')
+    .option('--paused', 'create it paused')
+    .option('--json', 'print the pool as JSON')
+    .addHelpText('after', '\nExamples:\n  weft pools create etl\n  weft pools create gpu --limit 2 --description "the GPU machines"')
+    .action(async (name: string, options: PoolCreateOptions) => {
+      const { poolsCreate } = await import('./pools-command.js');
+      await poolsCreate(name, options);
+      setExitCode(EXIT_OK);
+    });
+  for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+    pools
+      .command(verb)
+      .description(paused ? 'Pause a work pool: agents claim none of its runs, which wait (Late) until it is resumed.' : 'Resume a paused work pool.')
+      .argument('<name>', 'pool name')
+      .option('--json', 'print the pool as JSON')
+      .action(async (name: string, options: { json?: boolean }) => {
+        const { poolsSetPaused } = await import('./pools-command.js');
+        await poolsSetPaused(name, paused, options);
+        setExitCode(EXIT_OK);
+      });
+  }
+
+  program
+    .command('agent')
+    .description('Flow-run agents: claim due runs of a work pool from the server and run each in its own process.')
+    .command('start')
+    .description('Serve a work pool until SIGINT/SIGTERM (which drain: running runs finish; a second signal cancels them). Needs WEFT_API_URL.')
+    .requiredOption('--pool <name>', 'the work pool to take runs from (create it with `weft pools create NAME`)')
+    .option('--limit <n>', 'at most this many runs at once on this agent')
+    .option('--name <name>', 'the agent\'s name (default HOST-PID)')
+    .option('--json', 'print what the agent does as JSON lines')
+    .addHelpText('after', '\nExamples:\n  WEFT_API_URL=http://127.0.0.1:4200 weft agent start --pool etl\n  weft agent start --pool gpu --limit 2 --name gpu-box-1')
+    .action(async (options: AgentStartOptions) => {
+      const { agentStartCommand } = await import('./agent-command.js');
+      setExitCode(await agentStartCommand(options));
     });
 
   const cluster = program.command('cluster').description('Distributed clusters on Redis.');

@@ -33,16 +33,24 @@ import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, err
 import { stackForPeople } from '../error-detail.js';
 
 /**
+ * How a recorded flow run is run: `retry` runs a finished run again as a new attempt (it is
+ * reopened AwaitingRetry first); `scheduled` runs a SCHEDULED or PENDING run that was created
+ * ahead (a deployment's run, claimed by an agent), validating its recorded parameters.
+ * @internal
+ */
+export type RecordedRunMode = 'retry' | 'scheduled';
+
+/**
  * Runs a flow with raw (unvalidated) parameters and resolves with its final state. With
- * `retryOf`, runs that recorded flow run again as a new attempt of the same run, with its
- * recorded parameters; its task runs that completed with a persisted result are reused.
+ * `retryOf`, runs that recorded flow run (see {@link RecordedRunMode}) with its recorded
+ * parameters; on a retry, its task runs that completed with a persisted result are reused.
  * Rejects only when the record itself cannot be written.
  * @internal
  */
-export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
+export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord, mode: RecordedRunMode = 'retry'): Promise<State> {
   refuseFlowInWorker(def.name);
   const caller = currentContext()?.flow;
-  if (!caller || retryOf) return runFlowOnce(def, raw, retryOf);
+  if (!caller || retryOf) return runFlowOnce(def, raw, retryOf, mode);
   // A subflow that completed in an earlier attempt of its parent (a flow retry) is not run again.
   const key = caller.nextSubflowKey(def.name);
   const earlier = caller.previousSubflow(key);
@@ -51,7 +59,7 @@ export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?:
   return state;
 }
 
-async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord): Promise<State> {
+async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord, mode: RecordedRunMode = 'retry'): Promise<State> {
   const client = await getClient();
   const parent = currentContext()?.flow;
   const input = retryOf ? retryOf.parameters : raw;
@@ -85,7 +93,8 @@ async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: Fl
   const run = new FlowRunExecution(def, flow, client, retryOf?.runCount ?? 0);
   if (retryOf) {
     await client.leases?.claim(id); // before it reopens: a reopened run always has a live owner
-    await run.setState(Scheduled('AwaitingRetry', `Retry of a ${retryOf.state.name} run requested`));
+    if (mode === 'retry') await run.setState(Scheduled('AwaitingRetry', `Retry of a ${retryOf.state.name} run requested`));
+    else if (!validation.ok) return run.finish(Failed(new ParameterValidationError(def.name, validation.issues)), true);
     const done = run.execute(parent?.signal);
     if (!parent) trackFlowRun(flow, done);
     return done;

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { LimitExistsError, LimitNotFoundError, OrchestrationRuleError, RequestBodyError, RunExistsError, RunNotFoundError, StoreError, UsageError, WeftError } from '../errors.js';
+import { LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, RunExistsError, RunNotFoundError, StoreError, UsageError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -28,8 +28,13 @@ export function errorReply(error: unknown, bodyLimit: number): { status: number;
   if (error instanceof LimitNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
   if (error instanceof LimitExistsError) return { status: 409, body: { error: error.name, message: error.message } };
   if (error instanceof RunNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
+  if (error instanceof ParameterValidationError) {
+    return { status: 422, body: { error: error.name, message: error.message, issues: error.issues.map((i) => ({ field: i.path || '(root)', reason: i.message })) } };
+  }
   if (error instanceof OrchestrationRuleError) return { status: 409, body: { error: error.name, message: error.message, rule: error.rule } };
   if (error instanceof RunExistsError) return { status: 409, body: { error: error.name, message: error.message } };
+  if (error instanceof WorkPoolNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
+  if (error instanceof WorkPoolExistsError) return { status: 409, body: { error: error.name, message: error.message } };
   if (error instanceof RequestBodyError) return { status: 400, body: { error: error.name, message: error.message } };
   if (error instanceof UsageError) return { status: 400, body: { error: error.name, message: error.message } };
   if (error instanceof StoreError) {

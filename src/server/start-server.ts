@@ -9,6 +9,8 @@ import type { Settings } from '../settings.js';
 import { databaseLocation } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import type { HeartbeatRecord, Store } from '../store/store.js';
+import { isWorkPoolRecord } from '../store/work-pools.js';
+import type { WorkPoolRecord } from '../store/work-pools.js';
 import { redactUrl } from '../store/sql/postgres.js';
 import { projectDirs } from './project-dirs.js';
 import { retryLauncher } from './retry-launcher.js';
@@ -33,10 +35,15 @@ export interface RunningServer extends WeftApp {
   readonly database: string;
 }
 
-/** True when `store` keeps heartbeats (the SQL stores do; a client of another server does not). */
-function keepsHeartbeats(store: Store): store is Store & HeartbeatRecord {
+/** True when `store` keeps heartbeats and work pools (the SQL stores do; a client of another server does not). */
+function keepsHeartbeats(store: Store): store is Store & HeartbeatRecord & WorkPoolRecord {
   const record = store as Partial<HeartbeatRecord>;
-  return typeof record.recordHeartbeats === 'function' && typeof record.forgetHeartbeats === 'function' && typeof record.listHeartbeatingRuns === 'function';
+  return (
+    typeof record.recordHeartbeats === 'function' &&
+    typeof record.forgetHeartbeats === 'function' &&
+    typeof record.listHeartbeatingRuns === 'function' &&
+    isWorkPoolRecord(store)
+  );
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost. */

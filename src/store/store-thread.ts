@@ -17,6 +17,8 @@ import type { HeartbeatRecord, Store } from './store.js';
 import type { RunOwnerRecord } from './run-owner.js';
 import type { LimitRecord } from './limits.js';
 import type { ScheduleStore } from './schedules.js';
+import type { DeploymentStore } from './deployments.js';
+import type { WorkPoolRecord } from './work-pools.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -25,7 +27,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof LimitRecord | keyof ScheduleStore;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -81,6 +83,16 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'createSchedule',
   'updateSchedule',
   'deleteSchedule',
+  'saveDeployment',
+  'setDeploymentPaused',
+  'deleteDeployment',
+  'createDeploymentRun',
+  'admitDeploymentRun',
+  'createWorkPool',
+  'updateWorkPool',
+  'registerAgent',
+  'agentHeartbeat',
+  'claimDueRuns',
 ]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one

@@ -23,6 +23,17 @@ import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
 import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
+import type {
+  DeploymentAdmission,
+  DeploymentDetail,
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRunFilter,
+  DeploymentRunRequest,
+  DeploymentStore,
+  SavedDeployment,
+} from './deployments.js';
+import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
@@ -46,7 +57,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, LimitRecord, ScheduleStore {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -248,6 +259,62 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Li
   }
   deleteSchedule(id: string): Promise<boolean> {
     return this.call('deleteSchedule', id);
+  }
+
+  saveDeployment(input: DeploymentInput, now: string): Promise<SavedDeployment> {
+    return this.call('saveDeployment', input, now);
+  }
+  readDeployment(reference: string): Promise<DeploymentDetail | undefined> {
+    return this.call('readDeployment', reference);
+  }
+  listDeployments(filter?: { readonly flowName?: string }): Promise<DeploymentRecord[]> {
+    return this.call('listDeployments', filter);
+  }
+  setDeploymentPaused(id: string, paused: boolean, now: string): Promise<DeploymentDetail> {
+    return this.call('setDeploymentPaused', id, paused, now);
+  }
+  deleteDeployment(id: string): Promise<boolean> {
+    return this.call('deleteDeployment', id);
+  }
+  createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord> {
+    return this.call('createDeploymentRun', deploymentId, request, now);
+  }
+  listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
+    return this.call('listDeploymentRuns', deploymentId, filter);
+  }
+  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
+    return this.call('admitDeploymentRun', flowRunId, now);
+  }
+
+  createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
+    return this.call('createWorkPool', pool);
+  }
+  listWorkPools(): Promise<WorkPool[]> {
+    return this.call('listWorkPools');
+  }
+  readWorkPool(name: string): Promise<WorkPool | undefined> {
+    return this.call('readWorkPool', name);
+  }
+  updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
+    return this.call('updateWorkPool', name, patch);
+  }
+  registerAgent(agent: AgentRecord): Promise<void> {
+    return this.call('registerAgent', agent);
+  }
+  agentHeartbeat(agentId: string, at: string, runIds: readonly string[], stopped?: boolean): Promise<{ id: string; state: StateSnapshot }[]> {
+    return this.call('agentHeartbeat', agentId, at, runIds, stopped);
+  }
+  listAgents(pool?: string): Promise<AgentRecord[]> {
+    return this.call('listAgents', pool);
+  }
+  claimDueRuns(request: ClaimRequest): Promise<ClaimResult> {
+    return this.call('claimDueRuns', request);
+  }
+  listClaimedRuns(agentId: string): Promise<RunLaunch[]> {
+    return this.call('listClaimedRuns', agentId);
+  }
+  readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
+    return this.call('readRunLaunch', flowRunId);
   }
   async close(): Promise<void> {
     if (this.failure) return;

@@ -14,7 +14,7 @@
  * thus give up in about `retryMs`, instead of `retryMs` per attempt.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { LimitExistsError, LimitNotFoundError, OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError } from '../../errors.js';
+import { DeploymentNotFoundError, DeploymentParameterError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
 import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
@@ -36,11 +36,23 @@ interface ErrorBody {
   readonly error?: string;
   readonly message?: string;
   readonly rule?: string;
+  readonly issues?: readonly { readonly field: string; readonly reason: string }[];
+}
+
+/** A deployment's refusal of parameters, rebuilt with its fields and the server's message. */
+function parameterError(body: ErrorBody, message: string): DeploymentParameterError {
+  const error = new DeploymentParameterError('', (body.issues ?? []).map((i) => ({ path: i.field, message: i.reason })));
+  error.message = message;
+  return error;
 }
 
 /** The error a failed answer stands for. */
 function answerError(status: number, body: ErrorBody, action: string, base: string): Error {
   const message = body.message ?? `HTTP ${status}`;
+  if (status === 404 && body.error === 'WorkPoolNotFoundError') return new WorkPoolNotFoundError(message);
+  if (status === 404) return body.error === 'DeploymentNotFoundError' ? new DeploymentNotFoundError(message) : new RunNotFoundError(message);
+  if (status === 422 && body.error === 'DeploymentParameterError') return parameterError(body, message);
+  if (status === 409 && body.error === 'WorkPoolExistsError') return new WorkPoolExistsError(message);
   if (status === 404 && body.error === 'LimitNotFoundError') return new LimitNotFoundError(message);
   if (status === 404) return new RunNotFoundError(message);
   if (status === 409 && body.error === 'LimitExistsError') return new LimitExistsError(message);
@@ -85,18 +97,21 @@ export class ApiClient {
   }
 
   /**
-   * Sends one request; resolves with the parsed JSON answer (undefined for 204).
+   * Sends one request; resolves with the parsed JSON answer (undefined for 204). `signal` lets
+   * the caller give up on it (a long poll when it stops); the abort error is thrown as it is.
    * @throws ServerUnavailableError when the server cannot be reached or stays unavailable for `retryMs`;
    *   RunNotFoundError (404), OrchestrationRuleError (409), UsageError, StoreError otherwise.
    */
-  async request<T>(method: string, path: string, action: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, action: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers = payload === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
     for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
       let response: Response;
       try {
-        response = await fetch(this.base + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.#timeoutMs) });
+        const timeout = AbortSignal.timeout(this.#timeoutMs);
+        response = await fetch(this.base + path, { method, headers, body: payload, signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]) });
       } catch (cause) {
+        if (signal?.aborted === true) throw cause; // the caller gave up: no retry, no outage
         if (this.#reached && refused(cause) && this.#mayRetry(pause)) {
           await delay(pause);
           continue;

@@ -5,7 +5,7 @@
  * run this client moved to RUNNING is unfinished, heartbeats tell the server it is alive, and
  * their answers tell this client when someone asked the server to cancel it.
  */
-import { RunNotFoundError, StoreError } from '../../errors.js';
+import { RunNotFoundError, StoreError, WorkPoolNotFoundError } from '../../errors.js';
 import { isFinal } from '../../states.js';
 import type { StateSnapshot } from '../../states.js';
 import type {
@@ -21,6 +21,18 @@ import type {
   TaskRunWithUpstream,
 } from '../records.js';
 import type { Store } from '../store.js';
+import type {
+  DeploymentAdmission,
+  DeploymentDetail,
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRunFilter,
+  DeploymentRunRequest,
+  DeploymentStore,
+  SavedDeployment,
+} from '../deployments.js';
+import { httpDeployments } from './http-deployments.js';
+import type { NewWorkPool, RunLaunch, WorkPool, WorkPoolAdmin, WorkPoolPatch } from '../work-pools.js';
 import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
@@ -51,9 +63,10 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, LimitRecord {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
+  readonly #deployments: DeploymentStore;
   readonly #limits: HttpLimits;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -61,6 +74,11 @@ export class HttpStore implements Store, LimitRecord {
   private constructor(api: ApiClient, heartbeatIntervalMs: number, timeoutMs: number) {
     this.#api = api;
     this.#heartbeats = new Heartbeats(api, heartbeatIntervalMs);
+    this.#deployments = httpDeployments(
+      api,
+      (work) => this.#change(work),
+      (work) => this.#read(work),
+    );
     this.#limits = new HttpLimits(api, timeoutMs);
   }
 
@@ -190,6 +208,59 @@ export class HttpStore implements Store, LimitRecord {
   readFlow(name: string): Promise<FlowSummary | undefined> {
     if (name === '') return this.#read(() => Promise.resolve(undefined));
     return this.#read(() => orUndefined(this.#api.request<FlowSummary>('GET', `/api/v1/flows/${enc(name)}`, `read flow ${name}`)));
+  }
+
+  saveDeployment(input: DeploymentInput, now: string): Promise<SavedDeployment> {
+    return this.#deployments.saveDeployment(input, now);
+  }
+  readDeployment(reference: string): Promise<DeploymentDetail | undefined> {
+    return this.#deployments.readDeployment(reference);
+  }
+  listDeployments(filter?: { readonly flowName?: string }): Promise<DeploymentRecord[]> {
+    return this.#deployments.listDeployments(filter);
+  }
+  setDeploymentPaused(id: string, paused: boolean, now: string): Promise<DeploymentDetail> {
+    return this.#deployments.setDeploymentPaused(id, paused, now);
+  }
+  deleteDeployment(id: string): Promise<boolean> {
+    return this.#deployments.deleteDeployment(id);
+  }
+  createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord> {
+    return this.#deployments.createDeploymentRun(deploymentId, request, now);
+  }
+  listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
+    return this.#deployments.listDeploymentRuns(deploymentId, filter);
+  }
+  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
+    return this.#deployments.admitDeploymentRun(flowRunId, now);
+  }
+
+  createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
+    return this.#change(() => this.#api.request('POST', '/api/v1/work-pools', `create work pool ${pool.name}`, pool));
+  }
+
+  listWorkPools(): Promise<WorkPool[]> {
+    return this.#read(() => this.#api.request('GET', '/api/v1/work-pools', 'list work pools'));
+  }
+
+  readWorkPool(name: string): Promise<WorkPool | undefined> {
+    return this.#read(async () => {
+      try {
+        return await this.#api.request<WorkPool>('GET', `/api/v1/work-pools/${enc(name)}`, `read work pool ${name}`);
+      } catch (error) {
+        if (error instanceof WorkPoolNotFoundError) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
+    return this.#change(() => this.#api.request('PATCH', `/api/v1/work-pools/${enc(name)}`, `change work pool ${name}`, patch));
+  }
+
+  /** A flow run with where its deployment's flow is (`weft runs execute`), or undefined. */
+  readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
+    return this.#read(() => orUndefined(this.#api.request<RunLaunch>('GET', `/api/v1/flow-runs/${enc(flowRunId)}/launch`, `read flow run ${flowRunId} and its deployment`)));
   }
 
   // Limits: times are the server's, so the callers' `now` is not sent.

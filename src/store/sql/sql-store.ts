@@ -18,11 +18,21 @@ import type {
   TaskRunRecord,
   TaskRunWithUpstream,
 } from '../records.js';
-import type { Store } from '../store.js';
-import type { Heartbeat, HeartbeatRecord } from '../store.js';
+import type { Heartbeat, HeartbeatRecord, Store } from '../store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from '../run-owner.js';
 import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
 import * as schedules from './schedule-store.js';
+import type {
+  DeploymentAdmission,
+  DeploymentDetail,
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRunFilter,
+  DeploymentRunRequest,
+  DeploymentStore,
+  SavedDeployment,
+} from '../deployments.js';
+import * as deployments from './deployment-store.js';
 import { batchInserts } from './batch-inserts.js';
 import { isSqlite } from './dialect.js';
 import { flowSummaries } from './flow-summaries.js';
@@ -42,6 +52,9 @@ import {
 import { storeClosed, storeFailure } from './store-failure.js';
 import type { StoreLocation } from './store-failure.js';
 import { claimFlowRun, crashOwnedRun, listOwnedRuns, renewRunLeases } from './run-owner-writes.js';
+import { claimDueRuns, listClaimedRuns, readRunLaunch } from './run-claims.js';
+import { agentHeartbeat, createWorkPool, listAgents, listWorkPools, readWorkPool, registerAgent, updateWorkPool } from './work-pool-store.js';
+import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from '../work-pools.js';
 import { hasTag } from './tag-filter.js';
 import * as limits from './limit-writes.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
@@ -67,7 +80,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, LimitRecord, ScheduleStore {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -419,6 +432,78 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, LimitRe
 
   async deleteSchedule(id: string): Promise<boolean> {
     return this.#run(`delete schedule ${id}`, () => schedules.deleteSchedule(this.#db, id));
+  }
+
+  async saveDeployment(input: DeploymentInput, now: string): Promise<SavedDeployment> {
+    return this.#run(`save deployment ${input.flowName}/${input.name}`, () => deployments.saveDeployment(this.#db, input, now));
+  }
+
+  async readDeployment(reference: string): Promise<DeploymentDetail | undefined> {
+    return this.#run(`read deployment ${reference}`, () => deployments.readDeployment(this.#db, reference));
+  }
+
+  async listDeployments(filter?: { readonly flowName?: string }): Promise<DeploymentRecord[]> {
+    return this.#run('list deployments', () => deployments.listDeployments(this.#db, filter));
+  }
+
+  async setDeploymentPaused(id: string, paused: boolean, now: string): Promise<DeploymentDetail> {
+    return this.#run(`${paused ? 'pause' : 'resume'} deployment ${id}`, () => deployments.setDeploymentPaused(this.#db, id, paused, now));
+  }
+
+  async deleteDeployment(id: string): Promise<boolean> {
+    return this.#run(`delete deployment ${id}`, () => deployments.deleteDeployment(this.#db, id));
+  }
+
+  async createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord> {
+    return this.#run(`create a run of deployment ${deploymentId}`, () => deployments.createDeploymentRun(this.#db, deploymentId, request, now));
+  }
+
+  async listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
+    return this.#run(`list the runs of deployment ${deploymentId}`, () => deployments.listDeploymentRuns(this.#db, deploymentId, filter));
+  }
+
+  async admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
+    return this.#run(`admit flow run ${flowRunId}`, () => deployments.admitDeploymentRun(this.#db, flowRunId, now));
+  }
+
+  async createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
+    return this.#run(`create work pool ${pool.name}`, () => createWorkPool(this.#db, pool, new Date().toISOString()));
+  }
+
+  async listWorkPools(): Promise<WorkPool[]> {
+    return this.#run('list work pools', () => listWorkPools(this.#db));
+  }
+
+  async readWorkPool(name: string): Promise<WorkPool | undefined> {
+    return this.#run(`read work pool ${name}`, () => readWorkPool(this.#db, name));
+  }
+
+  async updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
+    return this.#run(`change work pool ${name}`, () => updateWorkPool(this.#db, name, patch, new Date().toISOString()));
+  }
+
+  async registerAgent(agent: AgentRecord): Promise<void> {
+    await this.#run(`record agent ${agent.name}`, () => registerAgent(this.#db, agent));
+  }
+
+  async agentHeartbeat(agentId: string, at: string, runIds: readonly string[], stopped?: boolean): Promise<{ id: string; state: StateSnapshot }[]> {
+    return this.#run(`record the heartbeat of agent ${agentId}`, () => agentHeartbeat(this.#db, agentId, at, runIds, stopped));
+  }
+
+  async listAgents(pool?: string): Promise<AgentRecord[]> {
+    return this.#run('list agents', () => listAgents(this.#db, pool));
+  }
+
+  async claimDueRuns(request: ClaimRequest): Promise<ClaimResult> {
+    return this.#run(`claim due runs of work pool ${request.pool}`, () => claimDueRuns(this.#db, request));
+  }
+
+  async listClaimedRuns(agentId: string): Promise<RunLaunch[]> {
+    return this.#run(`list the runs agent ${agentId} claimed`, () => listClaimedRuns(this.#db, agentId));
+  }
+
+  async readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
+    return this.#run(`read flow run ${flowRunId} and its deployment`, () => readRunLaunch(this.#db, flowRunId));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,97 @@
+/**
+ * `weft runs execute ID [--json]`: runs a flow run that was created ahead (SCHEDULED, or PENDING
+ * once an agent claimed it) — a deployment's run. The flow is the deployment's entrypoint
+ * (`FILE:EXPORT`) in its project directory, where the command runs; the parameters are the
+ * run's own. `weft agent` starts one such process per run. A run that cannot start (its project
+ * directory missing on this machine, its module gone or not exporting the flow) is recorded
+ * FAILED with the reason, so a schedule's failures show in the record instead of only on this
+ * machine's terminal.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { errorDetail } from '../error-detail.js';
+import { getClient } from '../engine/client.js';
+import { runFlow } from '../engine/flow-engine.js';
+import { FlowLoadError, RunNotFoundError, StoreError, UsageError } from '../errors.js';
+import { flowDefinition } from '../sdk/flow.js';
+import type { StateSnapshot } from '../states.js';
+import type { RunLaunch } from '../store/work-pools.js';
+import { EXIT_FAILED, type ExitCode } from './exit-codes.js';
+import { loadFlow } from './load-flow.js';
+import { writeErr } from './output.js';
+import { watchRun } from './run-command.js';
+
+/** The stores that know where a run's deployment is (the SQL stores and the HTTP client). */
+interface LaunchReader {
+  readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined>;
+}
+
+/** True for a run that is waiting to start: created ahead (SCHEDULED, also Late) or claimed (PENDING). */
+function waitsToStart(launch: RunLaunch): boolean {
+  const { type, name } = launch.flowRun.state;
+  return (type === 'SCHEDULED' && name !== 'AwaitingRetry') || type === 'PENDING';
+}
+
+/** Where the run's flow is, or why it cannot be loaded on this machine. */
+function placeOf(launch: RunLaunch): { dir: string; entrypoint: string } | Error {
+  const { deployment, flowRun } = launch;
+  if (deployment === null) {
+    return new UsageError(`Flow run ${flowRun.id} is not a run of a deployment, so there is no entrypoint to execute. Run its flow with \`weft run\`, or retry it with \`weft runs retry ${flowRun.id}\`.`);
+  }
+  const dir = resolve(deployment.projectDir ?? process.cwd());
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    return new FlowLoadError(
+      `The project directory ${dir} of deployment '${deployment.name}' does not exist on this machine, so flow '${deployment.flowName}' cannot be loaded. ` +
+        'Check out the project there, or run agents of this pool only on machines that have it.',
+    );
+  }
+  return { dir, entrypoint: deployment.entrypoint };
+}
+
+/** Records the run FAILED before it started, with `error` as the reason. */
+async function failBeforeStart(store: { setFlowRunState(id: string, state: StateSnapshot, patch?: object): Promise<void> }, id: string, error: Error): Promise<void> {
+  const now = new Date().toISOString();
+  const detail = errorDetail(error);
+  const state: StateSnapshot = { type: 'FAILED', name: 'Failed', message: error.message, timestamp: now, ...(detail ? { error: detail } : {}) };
+  await store.setFlowRunState(id, state, { startTime: now, endTime: now });
+}
+
+/**
+ * Executes a recorded flow run and resolves with the exit code (0 completed, 1 otherwise).
+ * @throws RunNotFoundError for an unknown id; UsageError for a run that is not waiting to start.
+ * @example
+ * const code = await executeCommand('3f2a9c1e-…', {});
+ */
+export async function executeCommand(id: string, options: { readonly json?: boolean }): Promise<ExitCode> {
+  const { store } = await getClient();
+  const reader = store as Partial<LaunchReader>;
+  if (typeof reader.readRunLaunch !== 'function') throw new StoreError('This record cannot tell where a deployment is: use the local database or a Weft server.');
+  const launch = await reader.readRunLaunch(id);
+  if (launch === undefined) throw new RunNotFoundError(`There is no flow run ${id}. Give the full id of a scheduled run (see \`weft runs ls --state SCHEDULED\`).`);
+  if (!waitsToStart(launch)) {
+    throw new UsageError(`Flow run '${launch.flowRun.name}' (${launch.flowRun.id}) is ${launch.flowRun.state.name}; only a scheduled run that has not started can be executed. Retry a finished run with \`weft runs retry\`.`);
+  }
+  const place = placeOf(launch);
+  if (place instanceof UsageError) throw place;
+  let loaded: Awaited<ReturnType<typeof loadFlow>> | undefined;
+  let failure: Error | undefined = place instanceof Error ? place : undefined;
+  if (!(place instanceof Error)) {
+    process.chdir(place.dir); // the flow runs in its project, as `weft run` does where it is started
+    try {
+      loaded = await loadFlow(place.entrypoint, place.dir);
+      if (loaded.flow.name !== launch.flowRun.flowName) {
+        failure = new FlowLoadError(`${place.entrypoint} in ${place.dir} holds flow '${loaded.flow.name}', not '${launch.flowRun.flowName}' which the run was created for. Deploy the flow again.`);
+      }
+    } catch (error) {
+      failure = error instanceof Error ? error : new FlowLoadError(String(error));
+    }
+  }
+  const def = loaded ? flowDefinition(loaded.flow) : undefined;
+  if (failure !== undefined || def === undefined) {
+    const why = failure ?? new FlowLoadError(`${launch.deployment?.entrypoint ?? ''} does not export a flow.`);
+    await failBeforeStart(store, launch.flowRun.id, why);
+    await writeErr(`weft: flow run ${launch.flowRun.id} failed before it started: ${why.message}\n`);
+    return EXIT_FAILED;
+  }
+  return watchRun(options, () => Promise.resolve({ label: def.name, start: () => runFlow(def, undefined, launch.flowRun, 'scheduled') }));
+}
