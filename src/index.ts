@@ -14,6 +14,7 @@ export { unmapped, allowFailure, Unmapped, AllowFailure } from './sdk/annotation
 export { getRunLogger, type RunLogger } from './sdk/run-logger.js';
 export { isMain } from './sdk/is-main.js';
 export { concurrency, rateLimit, type ConcurrencyOptions, type SlotLease } from './sdk/concurrency.js';
+export { createLimit, updateLimit, readLimit, listLimits, resetLimit, deleteLimit } from './sdk/limits.js';
 export type { LimitInfo, LimitHolder, LimitDefinition, LimitPatch } from './store/limits.js';
 export { getRunContext, type RunContext, type FlowRunInfo, type TaskRunInfo } from './engine/context.js';
 export { exponentialBackoff, type RetryDelay } from './engine/retries.js';

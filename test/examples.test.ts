@@ -58,6 +58,26 @@ describe('examples/', () => {
     expect(runs.doc.map((r) => r.parentFlowRunId)).toEqual([doc.flowRunId, doc.flowRunId]);
   });
 
+  it('warehouse limits: the tag limit bounds the loads, concurrency() the reads, and no slot is left held', async () => {
+    for (const args of [
+      ['limits', 'create', 'tag:warehouse', '--limit', '3'],
+      ['limits', 'create', 'source-db', '--limit', '2'],
+      ['limits', 'create', 'metadata-api', '--limit', '5', '--decay', '50'],
+    ]) {
+      const created = await runWeft(home.path, args);
+      expect(created.code, created.stderr).toBe(0);
+    }
+    const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/warehouse-limits.ts', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = doc.result as { tables: number; mostLoading: number; mostReading: number };
+    expect(outcome.tables).toBe(12);
+    expect(outcome.mostLoading).toBeLessThanOrEqual(3);
+    expect(outcome.mostReading).toBeLessThanOrEqual(2);
+    const { doc: limits } = await runWeftJson<Array<{ name: string; activeSlots: number }>>(home.path, ['limits', 'ls', '--json']);
+    expect(limits.find((l) => l.name === 'tag:warehouse')?.activeSlots).toBe(0);
+    expect(limits.find((l) => l.name === 'source-db')?.activeSlots).toBe(0);
+  }, 300_000);
+
   it('retries and failures: retried calls succeed, a timeout and a failure are handled, the flow completes', async () => {
     const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/retries-and-failures.ts', '--json']);
     expect(result.code).toBe(0);

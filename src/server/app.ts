@@ -35,6 +35,7 @@ import { uiRoutes } from './ui-assets.js';
 import type { UiOptions } from './ui-assets.js';
 import { uiApiRoutes } from './routes/ui-api.js';
 import { limitRoutes } from './routes/limits.js';
+import { releaseSlotsOfFinishedRuns } from './finished-run-slots.js';
 import { LimitSlots } from '../engine/limit-slots.js';
 import { hasLimits } from '../store/limits.js';
 import { hasSchedules } from '../store/schedules.js';
@@ -152,12 +153,14 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   const workQueue = new WorkQueue(options.store, bus, { ...options.workQueue, clock: options.clock ?? systemClock });
   await app.register(workPoolRoutes(options.store, workQueue, closing.signal), { prefix: '/api/v1' });
   await app.register(agentRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
+  let stopReleasing: (() => void) | undefined;
   if (hasLimits(options.store)) {
     const clock = options.clock ?? systemClock;
     // Waiters here are woken by the releases this server serves; releases made straight into a
     // shared database by other processes are seen within pollMs.
     const slots = new LimitSlots(options.store, { leaseSeconds: 30, pollMs: 250, now: () => clock.now() });
     await app.register(limitRoutes(options.store, slots, clock), { prefix: '/api/v1' });
+    stopReleasing = releaseSlotsOfFinishedRuns(bus, options.store, slots, (error) => app.log.error({ err: error }, 'releasing the slots of a finished flow run'));
   }
   if (hasSchedules(options.store)) {
     const wake = (): void => void scheduler?.tick().catch((error: unknown) => app.log.error({ err: error }, 'scheduler'));
@@ -179,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
       closed ??= (async () => {
         closing.abort();
         await app.close();
+        stopReleasing?.();
         await scheduler?.stop();
         await detector.stop();
         await options.store.close();

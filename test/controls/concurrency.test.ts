@@ -201,18 +201,18 @@ describe('across processes', () => {
     await store.createLimit({ name: 'shared', limit: 2 }, now());
     const log = join(home, 'overlap.log');
     writeFileSync(log, '');
-    const children = Array.from({ length: 4 }, () => startChild(['churn', 'shared', '8'], { WEFT_HOME: home, LIMIT_LOG: log, WEFT_LIMITS_POLL_MS: '20' }));
+    const children = Array.from({ length: 3 }, () => startChild(['churn', 'shared', '6'], { WEFT_HOME: home, LIMIT_LOG: log, WEFT_LIMITS_POLL_MS: '20' }));
     await Promise.all(children.map(async ({ child, output }) => {
       const [code] = (await once(child, 'exit')) as [number | null];
       expect(code, output()).toBe(0);
     }));
     const lines = readFileSync(log, 'utf8').split('\n');
-    expect(lines.filter((l) => l.startsWith('start'))).toHaveLength(32);
+    expect(lines.filter((l) => l.startsWith('start'))).toHaveLength(18);
     const overlap = maxOverlap(lines);
     expect(overlap).toBeLessThanOrEqual(2);
     expect(overlap).toBeGreaterThanOrEqual(1);
     const limit = await store.readLimit('shared', now());
     expect(limit?.activeSlots).toBe(0);
     expect(limit?.holders).toEqual([]);
-  });
+  }, 240_000); // three fresh processes: slow to start on a loaded machine
 });

@@ -9,6 +9,7 @@ import { loadSettings } from '../../src/settings.js';
 import { HttpStore } from '../../src/store/http/http-store.js';
 import { forEachDatabase, startTestServer, useTestServer } from '../helpers/weft-server.js';
 import { limitRecordConformance } from './limit-record-conformance.js';
+import { flowRun } from '../store/record-builders.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 120_000 });
 
@@ -48,6 +49,22 @@ forEachDatabase((database) => {
     expect(info?.holders.map((h) => h.label)).toEqual(['b']);
     await a.close();
     await b.close();
+  });
+
+  it('releases the slots of a flow run cancelled at the server at once', async () => {
+    const store = await HttpStore.open({ url: server.url });
+    const now = new Date().toISOString();
+    await store.createLimit({ name: 'cancel-frees', limit: 1 }, now);
+    const run = flowRun({ state: { type: 'PENDING', name: 'Pending', timestamp: now } });
+    await store.createFlowRun(run);
+    const held = await store.acquireSlots({ names: ['cancel-frees'], occupy: 1, holder: { label: 'run', flowRunId: run.id }, leaseSeconds: 600, now });
+    expect(held.acquired).toBe(true);
+    const cancelled = await fetch(`${server.url}/api/v1/flow-runs/${run.id}/cancel`, { method: 'POST' });
+    expect(cancelled.status).toBe(200);
+    let taken = 1;
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && taken > 0; ) taken = (await store.readLimit('cancel-frees', now))?.activeSlots ?? -1;
+    expect(taken).toBe(0); // its 600 s lease was ended, not left to expire
+    await store.close();
   });
 
   it('bounds concurrency() of a client-mode runtime and times out through the server', async () => {
