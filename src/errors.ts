@@ -299,3 +299,21 @@ export class WorkPoolNotFoundError extends WeftError {
 export class WorkPoolExistsError extends WeftError {
   override name = 'WorkPoolExistsError';
 }
+
+/** A concurrency or rate limit that is asked for by name does not exist (HTTP 404). */
+export class LimitNotFoundError extends WeftError {
+  override name = 'LimitNotFoundError';
+}
+
+/** A concurrency or rate limit was to be created under a name already taken (HTTP 409). */
+export class LimitExistsError extends WeftError {
+  override name = 'LimitExistsError';
+}
+
+/**
+ * No slot of a concurrency or rate limit came free within the `timeoutSeconds` of
+ * `concurrency()` / `rateLimit()`; nothing is held.
+ */
+export class ConcurrencySlotTimeoutError extends WeftError {
+  override name = 'ConcurrencySlotTimeoutError';
+}

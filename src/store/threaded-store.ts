@@ -21,6 +21,7 @@ import type {
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
+import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
 import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 import type {
   DeploymentAdmission,
@@ -56,7 +57,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -198,6 +199,36 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
     return this.call('crashOwnedRun', flowRunId, owner, crashed);
+  }
+  createLimit(definition: LimitDefinition, now: string): Promise<LimitInfo> {
+    return this.call('createLimit', definition, now);
+  }
+  updateLimit(name: string, patch: LimitPatch, now: string): Promise<LimitInfo> {
+    return this.call('updateLimit', name, patch, now);
+  }
+  readLimit(name: string, now: string): Promise<LimitInfo | undefined> {
+    return this.call('readLimit', name, now);
+  }
+  listLimits(now: string): Promise<LimitInfo[]> {
+    return this.call('listLimits', now);
+  }
+  deleteLimit(name: string): Promise<boolean> {
+    return this.call('deleteLimit', name);
+  }
+  resetLimit(name: string, now: string): Promise<number> {
+    return this.call('resetLimit', name, now);
+  }
+  acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
+    return this.call('acquireSlots', request);
+  }
+  renewSlotLease(leaseId: string, leaseSeconds: number, now: string): Promise<boolean> {
+    return this.call('renewSlotLease', leaseId, leaseSeconds, now);
+  }
+  releaseSlots(leaseId: string): Promise<boolean> {
+    return this.call('releaseSlots', leaseId);
+  }
+  releaseRunSlots(flowRunId: string): Promise<number> {
+    return this.call('releaseRunSlots', flowRunId);
   }
   listSchedulesToFill(now: string, limit: number, afterId?: string): Promise<ScheduleToFill[]> {
     return this.call('listSchedulesToFill', now, limit, afterId);

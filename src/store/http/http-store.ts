@@ -36,6 +36,8 @@ import type { NewWorkPool, RunLaunch, WorkPool, WorkPoolAdmin, WorkPoolPatch } f
 import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
+import { HttpLimits } from './http-limits.js';
+import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 
 /** Options of `HttpStore.open`. */
 export interface HttpStoreOptions extends ApiClientOptions {
@@ -61,14 +63,15 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
+  readonly #limits: HttpLimits;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(api: ApiClient, heartbeatIntervalMs: number) {
+  private constructor(api: ApiClient, heartbeatIntervalMs: number, timeoutMs: number) {
     this.#api = api;
     this.#heartbeats = new Heartbeats(api, heartbeatIntervalMs);
     this.#deployments = httpDeployments(
@@ -76,6 +79,7 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
       (work) => this.#change(work),
       (work) => this.#read(work),
     );
+    this.#limits = new HttpLimits(api, timeoutMs);
   }
 
   /**
@@ -87,7 +91,7 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
     await api.request('GET', '/api/health', 'check its health');
     // The health check needs no key: check the key on a real resource.
     await api.request('GET', '/api/v1/flow-runs?limit=1', 'list flow runs');
-    return new HttpStore(api, options.heartbeatIntervalMs ?? 5_000);
+    return new HttpStore(api, options.heartbeatIntervalMs ?? 5_000, options.timeoutMs ?? 60_000);
   }
 
   /** The server's base URL. */
@@ -258,6 +262,48 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
   /** A flow run with where its deployment's flow is (`weft runs execute`), or undefined. */
   readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
     return this.#read(() => orUndefined(this.#api.request<RunLaunch>('GET', `/api/v1/flow-runs/${enc(flowRunId)}/launch`, `read flow run ${flowRunId} and its deployment`)));
+  }
+
+  // Limits: times are the server's, so the callers' `now` is not sent.
+
+  /** How long one acquisition may wait at the server, in ms. */
+  get slotWaitMs(): number {
+    return this.#limits.slotWaitMs;
+  }
+
+  #limitCall<T>(work: (limits: HttpLimits) => Promise<T>): Promise<T> {
+    return this.#closed ? Promise.reject(this.#closedError()) : work(this.#limits);
+  }
+
+  createLimit(definition: LimitDefinition, _now?: string): Promise<LimitInfo> {
+    return this.#limitCall((l) => l.createLimit(definition));
+  }
+  updateLimit(name: string, patch: LimitPatch, _now?: string): Promise<LimitInfo> {
+    return this.#limitCall((l) => l.updateLimit(name, patch));
+  }
+  readLimit(name: string, _now?: string): Promise<LimitInfo | undefined> {
+    return this.#limitCall((l) => l.readLimit(name));
+  }
+  listLimits(_now?: string): Promise<LimitInfo[]> {
+    return this.#limitCall((l) => l.listLimits());
+  }
+  deleteLimit(name: string): Promise<boolean> {
+    return this.#limitCall((l) => l.deleteLimit(name));
+  }
+  resetLimit(name: string, _now?: string): Promise<number> {
+    return this.#limitCall((l) => l.resetLimit(name));
+  }
+  acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
+    return this.#limitCall((l) => l.acquireSlots(request));
+  }
+  renewSlotLease(leaseId: string, leaseSeconds: number, _now?: string): Promise<boolean> {
+    return this.#limitCall((l) => l.renewSlotLease(leaseId, leaseSeconds));
+  }
+  releaseSlots(leaseId: string): Promise<boolean> {
+    return this.#limitCall((l) => l.releaseSlots(leaseId));
+  }
+  releaseRunSlots(flowRunId: string): Promise<number> {
+    return this.#limitCall((l) => l.releaseRunSlots(flowRunId));
   }
 
   async close(): Promise<void> {

@@ -18,8 +18,7 @@ import type {
   TaskRunRecord,
   TaskRunWithUpstream,
 } from '../records.js';
-import type { Store } from '../store.js';
-import type { Heartbeat, HeartbeatRecord } from '../store.js';
+import type { Heartbeat, HeartbeatRecord, Store } from '../store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from '../run-owner.js';
 import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
 import * as schedules from './schedule-store.js';
@@ -57,6 +56,8 @@ import { claimDueRuns, listClaimedRuns, readRunLaunch } from './run-claims.js';
 import { agentHeartbeat, createWorkPool, listAgents, listWorkPools, readWorkPool, registerAgent, updateWorkPool } from './work-pool-store.js';
 import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from '../work-pools.js';
 import { hasTag, nameContains } from './tag-filter.js';
+import * as limits from './limit-writes.js';
+import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import { writeTransaction } from './write-transaction.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
@@ -79,7 +80,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -514,6 +515,46 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
     } catch (cause) {
       throw storeFailure('close the connection', this.#where, cause);
     }
+  }
+
+  async createLimit(definition: LimitDefinition, now: string): Promise<LimitInfo> {
+    return this.#run(`create limit ${definition.name}`, () => limits.createLimit(this.#db, definition, now));
+  }
+
+  async updateLimit(name: string, patch: LimitPatch, now: string): Promise<LimitInfo> {
+    return this.#run(`update limit ${name}`, () => limits.updateLimit(this.#db, name, patch, now));
+  }
+
+  async readLimit(name: string, now: string): Promise<LimitInfo | undefined> {
+    return this.#run(`read limit ${name}`, async () => (await limits.listLimits(this.#db, now, name))[0]);
+  }
+
+  async listLimits(now: string): Promise<LimitInfo[]> {
+    return this.#run('list limits', () => limits.listLimits(this.#db, now));
+  }
+
+  async deleteLimit(name: string): Promise<boolean> {
+    return this.#run(`delete limit ${name}`, () => limits.deleteLimit(this.#db, name));
+  }
+
+  async resetLimit(name: string, now: string): Promise<number> {
+    return this.#run(`reset limit ${name}`, () => limits.resetLimit(this.#db, name, now));
+  }
+
+  async acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
+    return this.#run(`acquire slots of ${request.names.join(', ')}`, () => limits.acquireSlots(this.#db, request));
+  }
+
+  async renewSlotLease(leaseId: string, leaseSeconds: number, now: string): Promise<boolean> {
+    return this.#run(`renew slot lease ${leaseId}`, () => limits.renewSlotLease(this.#db, leaseId, leaseSeconds, now));
+  }
+
+  async releaseSlots(leaseId: string): Promise<boolean> {
+    return this.#run(`release slot lease ${leaseId}`, () => limits.releaseSlots(this.#db, leaseId));
+  }
+
+  async releaseRunSlots(flowRunId: string): Promise<number> {
+    return this.#run(`release the slots of flow run ${flowRunId}`, () => limits.releaseRunSlots(this.#db, flowRunId));
   }
 
   /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */
