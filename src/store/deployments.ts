@@ -5,7 +5,6 @@
  * runs created from them. The SQL stores and the HTTP client store implement
  * {@link DeploymentStore}; `hasDeployments(store)` tells whether a store does.
  */
-import type { StateSnapshot } from '../states.js';
 import type { FlowRunRecord } from './records.js';
 import type { Store } from './store.js';
 
@@ -105,16 +104,6 @@ export interface SavedDeployment {
   readonly created: boolean;
 }
 
-/**
- * What `admitDeploymentRun` decided: the run took a slot of its deployment's concurrency limit and
- * is PENDING (`admitted`), waits SCHEDULED as `AwaitingConcurrencySlot` (`enqueue`), or was
- * CANCELLED (`cancel-new`).
- */
-export interface DeploymentAdmission {
-  readonly admitted: boolean;
-  readonly run: FlowRunRecord;
-}
-
 /** Filter of `listDeploymentRuns`. */
 export interface DeploymentRunFilter {
   /** At most this many, newest expected start first. @default 50 */
@@ -160,16 +149,6 @@ export interface DeploymentStore {
   createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord>;
   /** Runs of a deployment, latest expected start first. */
   listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]>;
-  /**
-   * Lets a due SCHEDULED run of a deployment start, under its concurrency limit: atomically, when
-   * fewer than the limit of its other runs hold a slot (PENDING, RUNNING or CANCELLING), the run
-   * moves to PENDING and holds one. Otherwise, by the deployment's collision strategy, it stays
-   * SCHEDULED as `AwaitingConcurrencySlot` (`enqueue`: try again later) or becomes CANCELLED
-   * (`cancel-new`). A run without a deployment or limit is always admitted. An agent calls it
-   * after claiming a run and before starting its process.
-   * @throws RunNotFoundError; OrchestrationRuleError (`not-scheduled`) for a run not SCHEDULED or PENDING.
-   */
-  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission>;
 }
 
 /**
@@ -179,11 +158,6 @@ export interface DeploymentStore {
  */
 export function deploymentLabel(deployment: { readonly flowName: string; readonly name: string }): string {
   return `${deployment.flowName}/${deployment.name}`;
-}
-
-/** The state an admitted run moves to. */
-export function admittedState(now: string, slot: string): StateSnapshot {
-  return { type: 'PENDING', name: 'Pending', message: slot, timestamp: now };
 }
 
 /**

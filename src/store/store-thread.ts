@@ -87,7 +87,6 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'setDeploymentPaused',
   'deleteDeployment',
   'createDeploymentRun',
-  'admitDeploymentRun',
   'createWorkPool',
   'updateWorkPool',
   'registerAgent',

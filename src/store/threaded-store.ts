@@ -24,7 +24,6 @@ import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
 import type { LateRuns, ScheduledDeployment, ScheduledRun, ScheduleFill, ScheduleInput, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 import type {
-  DeploymentAdmission,
   DeploymentDetail,
   DeploymentInput,
   DeploymentRecord,
@@ -284,9 +283,6 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
     return this.call('listDeploymentRuns', deploymentId, filter);
-  }
-  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
-    return this.call('admitDeploymentRun', flowRunId, now);
   }
 
   createWorkPool(pool: NewWorkPool): Promise<WorkPool> {

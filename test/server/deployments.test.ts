@@ -190,43 +190,10 @@ forEachDatabase((database) => {
       expect((await call(server.url, 'DELETE', `/api/v1/deployments/${deployment.id}`)).status).toBe(404);
     });
 
-    it('admits runs under the concurrency limit; with enqueue the others wait for a slot', async () => {
-      const deployment = await deploy({ concurrencyLimit: 1, collisionStrategy: 'enqueue' });
-      const first = await runOf(deployment);
-      const second = await runOf(deployment);
-      const admit = (id: string) => call<{ admitted: boolean; run: Run }>(server.url, 'POST', `/api/v1/flow-runs/${id}/admit`);
-      expect((await admit(first.body.id)).body).toMatchObject({ admitted: true, run: { state: { type: 'PENDING' } } });
-      const waits = await admit(second.body.id);
-      expect(waits.body).toMatchObject({ admitted: false, run: { state: { type: 'SCHEDULED', name: 'AwaitingConcurrencySlot' } } });
-      expect(waits.body.run.state.message).toMatch(/1 of 1 runs running.*waits for a slot/);
-      await move(first.body.id, 'RUNNING', 'Running');
-      expect((await admit(second.body.id)).body.admitted).toBe(false);
-      await move(first.body.id, 'COMPLETED', 'Completed');
-      expect((await admit(second.body.id)).body).toMatchObject({ admitted: true, run: { state: { type: 'PENDING' } } });
-    });
-
-    it('cancels a run that would start over the limit when the collision strategy is cancel-new', async () => {
-      const deployment = await deploy({ concurrencyLimit: 1, collisionStrategy: 'cancel-new' });
-      const first = await runOf(deployment);
-      const second = await runOf(deployment);
-      await call(server.url, 'POST', `/api/v1/flow-runs/${first.body.id}/admit`);
-      const cancelled = await call<{ admitted: boolean; run: Run }>(server.url, 'POST', `/api/v1/flow-runs/${second.body.id}/admit`);
-      expect(cancelled.body).toMatchObject({ admitted: false, run: { state: { type: 'CANCELLED' } } });
-      expect(cancelled.body.run.state.message).toMatch(/cancel-new/);
-    });
-
-    it('admits exactly the limit when many runs of one deployment are admitted at once', async () => {
-      const deployment = await deploy({ concurrencyLimit: 3 });
-      const runs = await Promise.all(Array.from({ length: 12 }, () => runOf(deployment)));
-      const answers = await Promise.all(runs.map((r) => call<{ admitted: boolean }>(server.url, 'POST', `/api/v1/flow-runs/${r.body.id}/admit`)));
-      expect(answers.every((a) => a.status === 200)).toBe(true);
-      expect(answers.filter((a) => a.body.admitted)).toHaveLength(3);
-    });
-
     it('documents the deployment routes in the OpenAPI document', async () => {
       const doc = await call<{ paths: Record<string, unknown> }>(server.url, 'GET', '/api/openapi.json');
       expect(Object.keys(doc.body.paths)).toEqual(
-        expect.arrayContaining(['/api/v1/deployments', '/api/v1/deployments/{id}', '/api/v1/deployments/{id}/runs', '/api/v1/deployments/{id}/pause', '/api/v1/deployments/{id}/resume', '/api/v1/flow-runs/{id}/admit']),
+        expect.arrayContaining(['/api/v1/deployments', '/api/v1/deployments/{id}', '/api/v1/deployments/{id}/runs', '/api/v1/deployments/{id}/pause', '/api/v1/deployments/{id}/resume']),
       );
     });
   });
@@ -236,7 +203,7 @@ describe('deployment routes with an API key', () => {
   it('refuses every deployment route without the key', async () => {
     const server = await startTestServer({ apiKey: 'right-key' });
     try {
-      for (const [method, path] of [['GET', '/api/v1/deployments'], ['POST', '/api/v1/deployments'], ['GET', '/api/v1/deployments/x'], ['POST', '/api/v1/deployments/x/runs'], ['POST', '/api/v1/flow-runs/x/admit']] as const) {
+      for (const [method, path] of [['GET', '/api/v1/deployments'], ['POST', '/api/v1/deployments'], ['GET', '/api/v1/deployments/x'], ['POST', '/api/v1/deployments/x/runs'], ['DELETE', '/api/v1/deployments/x']] as const) {
         expect((await call(server.url, method, path, method === 'POST' ? {} : undefined)).status, `${method} ${path}`).toBe(401);
       }
       const ok = await call(server.url, 'GET', '/api/v1/deployments', undefined, { authorization: 'Bearer right-key' });

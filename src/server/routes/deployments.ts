@@ -1,9 +1,8 @@
 /**
  * `/api/v1/deployments`: create or update (by flow and name), list, read (by id, `FLOW/NAME` or a
  * unique NAME), pause, resume, delete; create and list a deployment's runs (parameters merged over
- * its defaults and checked against its stored schema: 422 naming each field); and
- * `POST /api/v1/flow-runs/{id}/admit`, which lets a claimed run start under its deployment's
- * concurrency limit.
+ * its defaults and checked against its stored schema: 422 naming each field). Agents claim the
+ * runs (with the deployment's concurrency limit) through the work-pool routes.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -23,13 +22,13 @@ import {
   deploymentSchema,
   savedDeploymentSchema,
 } from '../deployment-schemas.js';
-import { errorSchema, flowRunSchema, idParamsSchema } from '../schemas.js';
+import { errorSchema, flowRunSchema } from '../schemas.js';
 
 const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema, 503: errorSchema };
 const tags = ['deployments'];
 
 /**
- * The deployment routes over `store`; new runs and admissions are announced on the orchestrator's bus.
+ * The deployment routes over `store`; new runs are announced on the orchestrator's bus.
  * @example
  * await app.register(deploymentRoutes(store, orchestrator, clock), { prefix: '/api/v1' });
  */
@@ -82,11 +81,6 @@ export function deploymentRoutes(store: DeploymentStore, orchestrator: Orchestra
       store.listDeploymentRuns((await find(request.params.id)).id, { limit: request.query.limit }),
     );
 
-    app.post('/flow-runs/:id/admit', { schema: { tags, summary: "Let a claimed SCHEDULED run start under its deployment's concurrency limit: PENDING when admitted, else AwaitingConcurrencySlot (enqueue) or Cancelled (cancel-new)", params: idParamsSchema, response: { 200: z.object({ admitted: z.boolean(), run: flowRunSchema }), ...errors } } }, async (request) => {
-      const admission = await store.admitDeploymentRun(request.params.id, now());
-      orchestrator.bus.publish({ kind: 'flow-run-state', flowRunId: admission.run.id, state: admission.run.state });
-      return admission;
-    });
     return Promise.resolve();
   };
 }

@@ -5,7 +5,6 @@
  */
 import { RunNotFoundError } from '../../errors.js';
 import type {
-  DeploymentAdmission,
   DeploymentDetail,
   DeploymentInput,
   DeploymentRecord,
@@ -60,7 +59,5 @@ export function httpDeployments(
       change(() => api.request<FlowRunRecord>('POST', `/api/v1/deployments/${enc(deploymentId)}/runs`, `create a run of deployment ${deploymentId}`, request)),
     listDeploymentRuns: (deploymentId: string, filter: DeploymentRunFilter = {}) =>
       read(() => api.request<FlowRunRecord[]>('GET', `/api/v1/deployments/${enc(deploymentId)}/runs?limit=${filter.limit ?? 50}`, `list the runs of deployment ${deploymentId}`)),
-    admitDeploymentRun: (flowRunId: string) =>
-      change(() => api.request<DeploymentAdmission>('POST', `/api/v1/flow-runs/${enc(flowRunId)}/admit`, `admit flow run ${flowRunId}`)),
   };
 }

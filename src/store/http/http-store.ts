@@ -22,7 +22,6 @@ import type {
 } from '../records.js';
 import type { Store } from '../store.js';
 import type {
-  DeploymentAdmission,
   DeploymentDetail,
   DeploymentInput,
   DeploymentRecord,
@@ -232,9 +231,6 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
   }
   listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
     return this.#deployments.listDeploymentRuns(deploymentId, filter);
-  }
-  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
-    return this.#deployments.admitDeploymentRun(flowRunId, now);
   }
 
   createWorkPool(pool: NewWorkPool): Promise<WorkPool> {

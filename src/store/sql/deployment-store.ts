@@ -1,30 +1,24 @@
 /**
  * The SQL of deployments (see `../deployments.ts`): saving one (an upsert by flow and name),
- * reading it by id or name, pausing, deleting, creating its runs and admitting them under its
- * concurrency limit. The same statements serve SQLite and Postgres; where two writers could race
+ * reading it by id or name, pausing, deleting and creating its runs. The same statements serve SQLite and Postgres; where two writers could race
  * (an upsert, an idempotency key, a concurrency slot) the database decides, never a read before
- * a write.
+ * a write. A deployment's concurrency limit is applied where agents claim runs (`run-claims.ts`).
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import { DeploymentNotFoundError, DeploymentParameterError, OrchestrationRuleError, RunNotFoundError, UsageError } from '../../errors.js';
+import { DeploymentNotFoundError, DeploymentParameterError, OrchestrationRuleError, UsageError } from '../../errors.js';
 import { parameterIssues } from '../../parameter-schema.js';
 import { parseSchedule } from '../../schedules/parse-schedule.js';
 import type { StateSnapshot } from '../../states.js';
-import { admittedState, deploymentLabel } from '../deployments.js';
-import type { DeploymentAdmission, DeploymentDetail, DeploymentInput, DeploymentRecord, DeploymentRunFilter, DeploymentRunRequest, SavedDeployment } from '../deployments.js';
+import { deploymentLabel } from '../deployments.js';
+import type { DeploymentDetail, DeploymentInput, DeploymentRecord, DeploymentRunFilter, DeploymentRunRequest, SavedDeployment } from '../deployments.js';
 import type { FlowRunRecord } from '../records.js';
-import { isSqlite } from './dialect.js';
 import { deploymentColumns, deploymentRecord, scheduleRecord, scheduleRow } from './deployment-rows.js';
-import { flowRunRecord, flowRunRow, stateColumns, stateRow } from './rows.js';
+import { flowRunRecord, flowRunRow, stateRow } from './rows.js';
 import type { Database } from './schema.js';
 import { writeTransaction } from './write-transaction.js';
 
 type Db = Kysely<Database>;
-
-/** States of a run that holds one of its deployment's concurrency slots. */
-const SLOT_HOLDING = ['PENDING', 'RUNNING', 'CANCELLING'] as const;
 
 /** Throws DeploymentParameterError when the defaults do not fit the schema (required fields may be left to each run). */
 function checkDefaults(input: DeploymentInput): void {
@@ -226,66 +220,4 @@ export async function listDeploymentRuns(db: Db, deploymentId: string, filter: D
     .limit(filter.limit ?? 50)
     .execute();
   return rows.map(flowRunRecord);
-}
-
-/** Moves run `id` to `state` (with `patch` columns) and appends it to its history. */
-async function moveRun(trx: Db, id: string, state: StateSnapshot, patch: { end_time?: string; claimed_by?: null; claimed_at?: null } = {}): Promise<void> {
-  await trx.updateTable('flow_runs').set({ ...stateColumns(state), ...patch }).where('id', '=', id).execute();
-  await trx.insertInto('states').values(stateRow(id, 'flow', state)).execute();
-}
-
-/** See `DeploymentStore.admitDeploymentRun`. */
-export async function admitDeploymentRun(db: Db, flowRunId: string, now: string): Promise<DeploymentAdmission> {
-  return writeTransaction(db, async (trx) => {
-    const run = await trx.selectFrom('flow_runs').selectAll().where('id', '=', flowRunId).executeTakeFirst();
-    if (run === undefined) throw new RunNotFoundError(`There is no flow run ${flowRunId}. List runs with \`weft runs ls\`.`);
-    const answer = async (admitted: boolean): Promise<DeploymentAdmission> => ({
-      admitted,
-      run: flowRunRecord(await trx.selectFrom('flow_runs').selectAll().where('id', '=', flowRunId).executeTakeFirstOrThrow()),
-    });
-    if (run.state_type !== 'SCHEDULED' && run.state_type !== 'PENDING') {
-      throw new OrchestrationRuleError('not-scheduled', `Flow run ${flowRunId} is ${run.state_name} (${run.state_type}): only a SCHEDULED or PENDING run can be admitted to start.`);
-    }
-    // Postgres: the deployment's row lock serializes the admissions of its runs (SQLite's write transaction already does).
-    const deployment =
-      run.deployment_id === null
-        ? undefined
-        : await trx
-            .selectFrom('deployments')
-            .selectAll()
-            .where('id', '=', run.deployment_id)
-            .$if(!isSqlite(trx), (qb) => qb.forUpdate())
-            .executeTakeFirst();
-    const limit = deployment?.concurrency_limit ?? null;
-    const label = deployment === undefined ? '' : `${deployment.flow_name}/${deployment.name}`;
-    let holding = 0;
-    if (deployment !== undefined && limit !== null) {
-      const counted = await trx
-        .selectFrom('flow_runs')
-        .select(sql<number>`count(*)`.as('n'))
-        .where('deployment_id', '=', deployment.id)
-        .where('state_type', 'in', SLOT_HOLDING)
-        .where('id', '<>', flowRunId)
-        .executeTakeFirstOrThrow();
-      holding = Number(counted.n);
-    }
-    if (deployment === undefined || limit === null || holding < Number(limit)) {
-      if (run.state_type === 'SCHEDULED') {
-        const slot = limit === null ? 'Admitted to start' : `Took a concurrency slot of deployment '${label}' (${holding + 1} of ${limit} running)`;
-        await moveRun(trx, flowRunId, admittedState(now, slot));
-      }
-      return answer(true);
-    }
-    const full = `Deployment '${label}' already has ${holding} of ${limit} runs running`;
-    if (deployment.collision_strategy === 'cancel-new') {
-      await moveRun(trx, flowRunId, { type: 'CANCELLED', name: 'Cancelled', message: `${full}; its collision strategy cancel-new cancels this one.`, timestamp: now }, { end_time: now });
-    } else if (run.state_name !== 'AwaitingConcurrencySlot' || run.state_type !== 'SCHEDULED') {
-      // Back in the queue, unclaimed, so any agent takes it when a slot frees.
-      const waiting: StateSnapshot = { type: 'SCHEDULED', name: 'AwaitingConcurrencySlot', message: `${full}; this one waits for a slot (collision strategy enqueue).`, timestamp: now };
-      await moveRun(trx, flowRunId, waiting, { claimed_by: null, claimed_at: null });
-    } else {
-      await trx.updateTable('flow_runs').set({ claimed_by: null, claimed_at: null }).where('id', '=', flowRunId).execute();
-    }
-    return answer(false);
-  });
 }

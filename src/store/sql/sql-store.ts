@@ -23,7 +23,6 @@ import type { OwnedRun, RunOwner, RunOwnerRecord } from '../run-owner.js';
 import type { LateRuns, ScheduledDeployment, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
 import * as schedules from './schedule-store.js';
 import type {
-  DeploymentAdmission,
   DeploymentDetail,
   DeploymentInput,
   DeploymentRecord,
@@ -467,9 +466,6 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
     return this.#run(`list the runs of deployment ${deploymentId}`, () => deployments.listDeploymentRuns(this.#db, deploymentId, filter));
   }
 
-  async admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
-    return this.#run(`admit flow run ${flowRunId}`, () => deployments.admitDeploymentRun(this.#db, flowRunId, now));
-  }
 
   async createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
     return this.#run(`create work pool ${pool.name}`, () => createWorkPool(this.#db, pool, new Date().toISOString()));
