@@ -7,7 +7,8 @@
  *
  * Env: BENCH_REPEATS (default 3), BENCH_N (default 10000), BENCH_BIG_N (default 100000),
  * BENCH_CLI_SIZES (default 1000,10000,100000); BENCH_CLI=0, BENCH_REDIS=0, BENCH_CLUSTER=0 and
- * BENCH_SERVER=0 skip the CLI, the `weft worker` Redis, the cluster and the server parts.
+ * BENCH_SERVER=0 skip the CLI, the `weft worker` Redis, the cluster and the server parts;
+ * BENCH_SCHEDULER=0 skips the scheduler tick (BENCH_SCHEDULER_DEPLOYMENTS, default 10000).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,4 +126,9 @@ if (process.env.BENCH_SERVER !== '0') {
     clients: Number(process.env.BENCH_API_CLIENTS ?? 50),
     seconds: Number(process.env.BENCH_API_SECONDS ?? 30),
   });
+}
+
+if (process.env.BENCH_SCHEDULER !== '0') {
+  const { schedulerBenchmarks } = await import('./scheduler.js');
+  await schedulerBenchmarks();
 }

@@ -6,6 +6,8 @@
 export { task, type Task, type TaskOptions, type TaskCallOptions, type TaskArgs, type MapArgs, type MapArg, type FutureOr } from './sdk/task.js';
 export { flow, isFlow, type Flow, type FlowOptions, type FlowCallOptions, type ParametersSchema } from './sdk/flow.js';
 export { retryFlowRun } from './sdk/retry-flow-run.js';
+export { parseSchedule, type Schedule, type ScheduleKind } from './schedules/parse-schedule.js';
+export type { ScheduleSpec, ScheduleSpecInput } from './schedules/schedule-spec.js';
 export { runDeployment, type RunDeploymentOptions } from './sdk/run-deployment.js';
 export type { DeployOptions } from './sdk/deploy.js';
 export type { DeploymentDetail, DeploymentRecord, DeploymentScheduleInput, CollisionStrategy } from './store/deployments.js';

@@ -70,8 +70,9 @@ export function planFill(row: ScheduleToFill, schedule: Schedule, now: number, l
   if (ahead.length > 0) {
     const end = ahead[ahead.length - 1]!;
     last = Math.max(last, end);
-    // More runs are needed once the horizon reaches past the last one, or fewer than minRuns remain ahead.
-    fillAfter = Math.min(end - limits.horizonMs, ahead[Math.max(0, ahead.length - limits.minRuns)]!);
+    // More runs are needed once the horizon reaches the time after the last one, or fewer than minRuns remain ahead.
+    const following = schedule.next(end, 1)[0];
+    fillAfter = Math.min(following === undefined ? fillAfter : following - limits.horizonMs, ahead[Math.max(0, ahead.length - limits.minRuns)]!);
   }
   return {
     scheduleId: row.id,
