@@ -2,7 +2,8 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'eslint.config.js', 'vitest.config.ts'] },
+  // flows/ holds the user's own flows (README, "Using Weft from your own project"), not Weft's code.
+  { ignores: ['dist/**', 'node_modules/**', 'flows/**', 'coverage/**', 'bin/**', 'eslint.config.js', 'vitest.config.ts'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

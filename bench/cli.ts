@@ -3,7 +3,7 @@
  * - the seed workload (examples/dask-example.ts without sleeps) through `weft run FILE --param n=N`
  *   in a child process at n = 1 000, 10 000 and 100 000 (BENCH_CLI_SIZES), the record read after
  *   each run: task runs recorded and completed, the result, the flow run's recorded duration;
- * - `weft --help` and `weft run` of a no-op flow, against `node -e 0` in the same command;
+ * - `weft --help` and `weft run` of a no-op flow, against `node -e 0` in the same command (./startup.ts);
  * - the seed workload on two `weft worker redis://…` processes started as the README shows, with
  *   default options (BENCH_REDIS=0 skips it).
  */
@@ -12,10 +12,10 @@ import { startRedis } from '../test/helpers/redis.js';
 import { BIN, childEnv, start, tempHome, timed, waitUntil, type Finished } from './cli-process.js';
 import { recordedFlowRuns, type RecordedFlowRun } from './record.js';
 import { median, runChild } from './run-child.js';
+import { startupBenchmark } from './startup.js';
 import { col, expectation, verdict } from './targets.js';
 
 const SEED_FLOW = 'bench/workloads/seed-flow.ts';
-const NOOP_FLOW = 'bench/workloads/noop-flow.ts';
 const seedScript = fileURLToPath(new URL('./workloads/seed.ts', import.meta.url));
 
 /** One `weft run` of the seed workload, checked against its record. */
@@ -100,27 +100,7 @@ export async function cliBenchmarks(options: { repeats: number; sizes: readonly 
     console.log(`  per-task-run cost, n=${Math.max(...sizes)} vs n=${Math.min(...sizes)}: ${ratio.toFixed(2)}x   ${verdict(Number(ratio.toFixed(2)), '<=', 1.2)}`);
   }
 
-  process.stderr.write('CLI start-up:\n');
-  const home = tempHome();
-  try {
-    const env = childEnv(home.path);
-    const show = (f: Finished): string => `${f.ms.toFixed(0)} ms`;
-    const node = await series('node -e 0', repeats, show, () => timed(['-e', '0'], env));
-    const help = await series('weft --help', repeats, show, () => timed([BIN, '--help'], env));
-    const noop = await series('weft run noop', repeats, show, () => timed([BIN, 'run', NOOP_FLOW, '--json'], env));
-    const nodeMs = median(node.map((f) => f.ms));
-    const helpMs = median(help.map((f) => f.ms));
-    const noopMs = median(noop.map((f) => f.ms));
-    console.log(`\nCLI start-up (wall time of the process; node -e 0 here: ${nodeMs.toFixed(0)} ms)`);
-    console.log(`  weft --help            ${col((helpMs / 1000).toFixed(3))} s    (${(helpMs / nodeMs).toFixed(1)}x node -e 0)   ${verdict(Number((helpMs / 1000).toFixed(3)), '<=', 0.25)}`);
-    console.log(`  weft run (no-op flow)  ${col((noopMs / 1000).toFixed(3))} s    (${(noopMs / nodeMs).toFixed(1)}x node -e 0)   ${verdict(Number((noopMs / 1000).toFixed(3)), '<=', 0.6)}`);
-    const codes = [...help, ...noop].map((f) => f.code);
-    console.log(`    ${expectation('exit codes', codes.every((c) => c === 0) ? 0 : codes, 0)}`);
-    const completed = recordedFlowRuns(home.path, 'bench-noop').filter((r) => r.state === 'COMPLETED').length;
-    console.log(`    ${expectation('no-op flow runs recorded COMPLETED', completed, repeats)}`);
-  } finally {
-    home.remove();
-  }
+  await startupBenchmark(Math.max(options.repeats, 5));
 
   const inProcess = perTaskUs.get(options.redisN);
   if (options.redis) await redisWorkersBenchmark(repeats, options.redisN, inProcess === undefined ? undefined : 1e6 / inProcess);

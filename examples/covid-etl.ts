@@ -2,7 +2,7 @@
  * ETL in the shape of Prefect's COVID example: extract daily case counts from a JSON file,
  * drop invalid rows, aggregate cases and deaths by month and region, load the result as CSV.
  *
- *   npx weft run examples/covid-etl.ts --param output=out/covid-monthly.csv
+ *   ./bin/weft.js run examples/covid-etl.ts --param output=out/covid-monthly.csv
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';

@@ -4,8 +4,8 @@
  * and the task ends `Cached` without downloading again. (Here the "download" reads a local file,
  * so the example runs offline.)
  *
- *   npx weft run examples/daily-download.ts     # first run of the day downloads
- *   npx weft run examples/daily-download.ts     # later runs: download Cached
+ *   ./bin/weft.js run examples/daily-download.ts     # first run of the day downloads
+ *   ./bin/weft.js run examples/daily-download.ts     # later runs: download Cached
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

@@ -2,7 +2,7 @@
  * The seed workload every Dask and Prefect user knows: inc and dec over a range, add the pairs,
  * sum them. For n = 100 the result is 9900.
  *
- *   npx weft run examples/dask-example.ts --param n=100
+ *   ./bin/weft.js run examples/dask-example.ts --param n=100
  *   npx tsx examples/dask-example.ts            # runs it directly too (guarded by isMain)
  */
 import { setTimeout as sleep } from 'node:timers/promises';

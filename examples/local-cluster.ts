@@ -3,7 +3,7 @@
  * range into `chunks` and counting each chunk on a worker process. Two worker processes run
  * chunks at the same time, on two cores; the flow-run process only orchestrates and records.
  *
- *   npx weft run examples/local-cluster.ts --param limit=2000000 --param chunks=8
+ *   ./bin/weft.js run examples/local-cluster.ts --param limit=2000000 --param chunks=8
  *   npx tsx examples/local-cluster.ts           # runs it directly too (guarded by isMain)
  *
  * Workers find `countPrimes` by importing this module, so the task is defined at the top level

@@ -4,7 +4,7 @@
  *
  *   weft worker redis://127.0.0.1:6379 --nworkers 2          # on each worker machine, in the project directory
  *   WEFT_TASK_RUNNER=cluster WEFT_CLUSTER_ADDRESS=redis://127.0.0.1:6379 \
- *     npx weft run examples/redis-cluster.ts --param chunks=16
+ *     ./bin/weft.js run examples/redis-cluster.ts --param chunks=16
  *
  * Each task hashes one chunk of generated data many times over (SHA-256), then the digests are
  * combined in order. The digest is the same wherever the chunks ran; `ranOn` says where that was.

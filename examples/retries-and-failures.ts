@@ -3,7 +3,7 @@
  * backoff and jitter), a call that times out, a step that fails for good, and a clean-up step
  * that runs anyway thanks to allowFailure. The flow completes and reports what happened.
  *
- *   npx weft run examples/retries-and-failures.ts
+ *   ./bin/weft.js run examples/retries-and-failures.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { allowFailure, exponentialBackoff, flow, getRunContext, getRunLogger, isMain, task } from 'weft';

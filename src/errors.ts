@@ -114,6 +114,23 @@ export class UsageError extends WeftError {
   override name = 'UsageError';
 }
 
+/**
+ * A schedule (cron, interval or RRULE, with its time zone) cannot be used: the message says why
+ * and shows a schedule that works. Refused where it is given (deploy, API, CLI), not at run time.
+ */
+export class InvalidScheduleError extends UsageError {
+  override name = 'InvalidScheduleError';
+  /** Why the schedule was refused, e.g. `cron: Invalid value for minute: 61`. */
+  readonly reason: string;
+  /** A valid schedule of the same kind, as JSON. */
+  readonly example: string;
+  constructor(reason: string, example: string, options?: { cause?: unknown }) {
+    super(`Invalid schedule: ${reason}. A valid one looks like ${example}.`, options);
+    this.reason = reason;
+    this.example = example;
+  }
+}
+
 /** A flow file or export could not be found or loaded. */
 export class FlowLoadError extends WeftError {
   override name = 'FlowLoadError';

@@ -124,6 +124,20 @@ const schema = z.object({
       killGraceMs: int(0).default(10_000),
     })
     .prefault({}),
+  scheduler: z
+    .object({
+      /** How often the server's scheduler creates runs ahead and marks late runs, in seconds. */
+      intervalSeconds: z.coerce.number().positive().max(3_600).default(5),
+      /** A scheduled run not started this long after its time becomes Late (or is cancelled when its deployment skips late runs), in seconds. */
+      lateAfterSeconds: z.coerce.number().min(0).max(86_400).default(15),
+    })
+    .prefault({}),
+  run: z
+    .object({
+      /** `weft run` / `weft runs retry`: cancel the run when the process that launched weft exits (npm, npx, a shell, a CI step killed without passing the signal on). */
+      cancelOnLauncherExit: bool.default(true),
+    })
+    .prefault({}),
   recording: z
     .object({
       /** Flush the hot-path record at least this often, in ms. */
@@ -141,6 +155,10 @@ export interface Settings {
   readonly logging: { readonly level: (typeof LEVELS)[number]; readonly consoleLevel?: (typeof LEVELS)[number] | undefined };
   readonly database: { readonly url: string; readonly busyTimeoutMs: number };
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
+  /** The server's scheduler. Env `WEFT_SCHEDULER_INTERVAL_SECONDS` (default 5), `WEFT_SCHEDULER_LATE_AFTER_SECONDS` (default 15). */
+  readonly scheduler: { readonly intervalSeconds: number; readonly lateAfterSeconds: number };
+  /** `weft run` and `weft runs retry`. Env `WEFT_RUN_CANCEL_ON_LAUNCHER_EXIT` (set it `false` for `nohup weft run … &`). @default true */
+  readonly run: { readonly cancelOnLauncherExit: boolean };
   readonly results: { readonly defaultStorage: string; readonly persistByDefault: boolean; readonly defaultSerializer: string; readonly memoryCacheSize: number };
   readonly tasks: { readonly refreshCache: boolean; readonly disableCaching: boolean; readonly runner: 'concurrent' | 'cluster' };
   /** The distributed cluster. Env `WEFT_CLUSTER_ADDRESS`, `WEFT_CLUSTER_MAX_INLINE_BYTES`, `WEFT_CLUSTER_LOCK_SECONDS`, `WEFT_CLUSTER_UNREACHABLE_SECONDS`, `WEFT_CLUSTER_TLS_CA_FILE`, `WEFT_CLUSTER_TLS_CERT_FILE`, `WEFT_CLUSTER_TLS_KEY_FILE`. */
@@ -183,6 +201,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_DATABASE_BUSY_TIMEOUT_MS: ['database', 'busyTimeoutMs'],
   WEFT_RECORDING_FLUSH_INTERVAL_MS: ['recording', 'flushIntervalMs'],
   WEFT_RECORDING_BATCH_SIZE: ['recording', 'batchSize'],
+  WEFT_RUN_CANCEL_ON_LAUNCHER_EXIT: ['run', 'cancelOnLauncherExit'],
   WEFT_API_URL: ['api', 'url'],
   WEFT_API_KEY: ['api', 'key'],
   WEFT_API_HEARTBEAT_INTERVAL_MS: ['api', 'heartbeatIntervalMs'],
@@ -197,6 +216,8 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_SERVER_BODY_LIMIT_BYTES: ['server', 'bodyLimitBytes'],
   WEFT_SERVER_PROJECT_DIRS: ['server', 'projectDirs'],
   WEFT_SERVER_PATH_PREFIX: ['server', 'pathPrefix'],
+  WEFT_SCHEDULER_INTERVAL_SECONDS: ['scheduler', 'intervalSeconds'],
+  WEFT_SCHEDULER_LATE_AFTER_SECONDS: ['scheduler', 'lateAfterSeconds'],
   WEFT_RESULTS_DEFAULT_STORAGE: ['results', 'defaultStorage'],
   WEFT_RESULTS_PERSIST_BY_DEFAULT: ['results', 'persistByDefault'],
   WEFT_RESULTS_DEFAULT_SERIALIZER: ['results', 'defaultSerializer'],

@@ -15,13 +15,15 @@ interface DependencyGraph {
 const madge = createRequire(import.meta.url)('madge') as (path: string, config: Record<string, unknown>) => Promise<DependencyGraph>;
 
 /**
- * Higher numbers sit higher. `workers` holds the worker programs (a LocalCluster's and a Redis
+ * Higher numbers sit higher. `schedules` (cron, interval and RRULE run times) sits just above the
+ * root so the store, the server's scheduler, the SDK and the CLI all share it. `workers` holds the worker programs (a LocalCluster's and a Redis
  * worker's), which assemble the engine's task call with the runners' transports; runners name
  * them only by file path. `index.ts` (the public entry) may import anything below the CLI; the
  * CLI, the top program, may preload it (so a flow's `import … from 'weft'` finds it loaded).
  */
 const LAYERS: Readonly<Record<string, number>> = {
   '(root)': 0,
+  schedules: 0.5, // schedule parsing and run times: shared vocabulary of the store, server, SDK and CLI
   store: 1,
   results: 2,
   runners: 3,

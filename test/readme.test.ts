@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 const snippetsDir = join(root, 'test', '.readme-snippets'); // inside the package, so 'weft' resolves to it
-const blocks = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
 
 /**
  * The README's convention: a line that prints ends with `// prints: <the line it prints>`, written
@@ -59,6 +60,24 @@ describe('README examples', () => {
     expect(missingLines(stated, 'pid 4411: ok\n12\n')).toEqual(['pid …: ok']); // out of order
     expect(missingLines(['12'], '123\n')).toEqual(['12']); // whole lines only
   });
+
+  it('its first command runs from the checkout and prints what it states', async () => {
+    const first = /```sh\n(.*)\n/.exec(readme)?.[1] ?? '';
+    const [command = '', stated = ''] = first.split(/\s+# prints: /);
+    // `npm ci` ran before the suite; the rest must be the checkout's own bin, not npx (which copies the project).
+    expect(command).toMatch(/^npm ci && \.\/bin\/weft\.js run /);
+    expect(stated, 'the README\'s first command states no output: end it with `# prints: <what it prints>`').not.toBe('');
+    const home = mkdtempSync(join(tmpdir(), 'weft-readme-'));
+    try {
+      const { stdout } = await run('/bin/sh', ['-c', command.replace(/^npm ci && /, '')], {
+        cwd: root,
+        env: { ...process.env, WEFT_HOME: home, WEFT_LOGGING_CONSOLE_LEVEL: 'CRITICAL' },
+      });
+      expect(missingLines([stated], stdout), `stdout of the README's first command:\n${stdout}`).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   blocks.forEach((code, i) => {
     const firstLine = code.split('\n').find((l) => l.startsWith('const') || l.startsWith('export')) ?? '';

@@ -14,6 +14,7 @@ import { loadSettings } from '../settings.js';
 import { ParameterValidationError, UnserializableResultError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
 import { jsonResult } from './json-result.js';
+import { watchRunStops } from './run-signals.js';
 import { loadFlow } from './load-flow.js';
 import { writeErr, writeOut } from './output.js';
 import { describeParameters } from './parameter-help.js';
@@ -53,7 +54,8 @@ function stateLine(run: ObservedFlowRun | undefined, state: State): string {
 
 /**
  * Runs `weft run` and resolves with the exit code: 0 completed, 1 failed / crashed / cancelled,
- * 2 invalid parameters. Rejects with a typed error for bad usage or an unprintable result.
+ * 2 invalid parameters; 130 / 143 / 129 when SIGINT / SIGTERM / SIGHUP or the launcher's exit
+ * cancelled it (see run-signals.ts). Rejects with a typed error for bad usage or an unprintable result.
  * @example
  * const code = await runCommand('examples/dask-example.ts', { param: ['n=10'], json: true });
  */
@@ -82,6 +84,14 @@ export interface WatchedRun {
  */
 export async function watchRun(options: { readonly json?: boolean }, prepare: () => Promise<WatchedRun>): Promise<ExitCode> {
   setSignalMode('cancel-only'); // SIGINT/SIGTERM cancel the run, which is recorded and printed
+  let started = false;
+  // A signal, or the launcher's exit, cancels the run; before it starts, nothing is recorded yet: exit.
+  const stops = watchRunStops({
+    cancelOnLauncherExit: loadSettings().run.cancelOnLauncherExit,
+    onStop: (stop) => {
+      if (!started) process.exit(stop.exitCode);
+    },
+  });
   // With --json, stdout is kept for the one document, from the user module's first line on.
   const guard: StdoutGuard | undefined = options.json ? guardStdout() : undefined;
   try {
@@ -100,13 +110,15 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
     const keepAlive = setInterval(() => undefined, 2 ** 30);
     let state: State;
     try {
+      started = true;
       state = await watched.start();
     } finally {
       clearInterval(keepAlive);
+      stops.close();
       stopObserving();
       display?.stop();
     }
-    const code = exitCodeFor(state);
+    const code = stops.stopped?.exitCode ?? exitCodeFor(state);
     const consoleErrors = await consoleShowsErrors(); // read before the record closes
     await closeClient(); // everything recorded before anything is printed
     if (guard) {
@@ -130,6 +142,7 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
     }
     return code;
   } finally {
+    stops.close();
     guard?.release();
   }
 }

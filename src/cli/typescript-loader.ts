@@ -1,10 +1,12 @@
 /**
  * Loading the project's TypeScript files (flow modules, task modules) without a build step:
- * tsx's module hooks, plus Weft's own hook that loads `.ts` files as ES modules whatever their
- * package's "type". Registered only by the commands that import user code, and only once, so
- * `weft --help` or `weft runs ls` do not pay for it.
+ * Weft's own module hooks (bin/typescript-hooks.js) transpile each `.ts` file with esbuild and
+ * cache the output under WEFT_HOME/cache/typescript by content hash, so a flow run again loads
+ * without starting the transpiler. Registered only by the commands that import user code, and
+ * only once, so `weft --help` or `weft runs ls` do not pay for it.
  */
 import { register } from 'node:module';
+import { join } from 'node:path';
 
 let registered: Promise<void> | undefined;
 
@@ -18,15 +20,15 @@ export function registerTypeScript(): Promise<void> {
   registered ??= (async () => {
     // Every import after the hooks are registered takes a round trip to the hooks' thread. Weft's
     // own modules are imported first, so a flow's `import … from 'weft'` finds them loaded.
-    const [{ register: registerTsx }] = await Promise.all([import('tsx/esm/api'), import('../index.js')]);
-    registerTsx();
-    // Registered last, so it runs before tsx's resolve (hooks chain from the last registered).
-    register('../../bin/typescript-as-esm.js', import.meta.url);
+    const [, { loadSettings }] = await Promise.all([import('../index.js'), import('../settings.js')]);
+    const cacheDir = join(loadSettings().home, 'cache', 'typescript');
+    register('../../bin/typescript-hooks.js', { parentURL: import.meta.url, data: { cacheDir } });
+    process.setSourceMapsEnabled(true); // stack traces (and task names from lines) point into the .ts files
   })();
   return registered;
 }
 
-/** True for a path whose module needs the TypeScript loader (`.ts`, `.tsx`, `.mts`, `.cts`). */
+/** True for a path whose module needs the TypeScript loader (`.ts`, `.tsx`, `.mts`). */
 export function isTypeScriptPath(path: string): boolean {
-  return /\.(?:ts|tsx|mts|cts)$/.test(path);
+  return /\.(?:ts|tsx|mts)$/.test(path);
 }

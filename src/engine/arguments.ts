@@ -15,6 +15,37 @@ export interface Upstream {
 export interface Inputs {
   readonly upstream: Upstream[];
   readonly promises: Promise<unknown>[];
+  /** Future lists whose task runs are not known yet (a map over a future): collect again once these settle. */
+  readonly expansions?: Promise<unknown>[];
+}
+
+/**
+ * Property under which a future list that maps over a future or promise tells how far its
+ * expansion got: its task runs are submitted once the iterable is known. @internal
+ */
+export const EXPANSION: unique symbol = Symbol.for('weft.mapExpansion');
+
+/** How far a future list's expansion got. @internal */
+export interface Expansion {
+  /** Settles (never rejects) once the list's task runs are submitted or the list failed to expand. */
+  readonly done: Promise<unknown>;
+  readonly settled: boolean;
+  /** After a failed expansion: what it failed on (a failed future, a rejected promise), standing for the list as an input. */
+  readonly failedOn: readonly unknown[] | undefined;
+}
+
+function expansionOf(value: object): Expansion | undefined {
+  return (value as { [EXPANSION]?: Expansion })[EXPANSION];
+}
+
+/** Inputs of `values`, waiting first for any future list among them whose task runs are not known yet. @internal */
+export async function collectSettledInputs(values: readonly unknown[], allowFailure = false): Promise<Inputs> {
+  for (;;) {
+    const inputs: Inputs = { upstream: [], promises: [], expansions: [] };
+    for (const value of values) collectInputs(value, inputs, allowFailure);
+    if (inputs.expansions!.length === 0) return inputs;
+    await Promise.all(inputs.expansions!);
+  }
 }
 
 /** Values already read for promises (and for task runs whose result is not on their state). @internal */
@@ -47,6 +78,11 @@ export function collectInputs(value: unknown, out: Inputs, allowFailure = false)
     collectInputs(value[ALLOW_FAILURE], out, true);
   } else if (Array.isArray(value)) {
     for (const item of value) if (typeof item === 'object' && item !== null) collectInputs(item, out, allowFailure);
+  } else if (expansionOf(value)?.failedOn) {
+    for (const item of expansionOf(value)!.failedOn!) collectInputs(item, out, allowFailure);
+  } else if (expansionOf(value)?.settled === false) {
+    if (!out.expansions) throw new Error('A future list whose task runs are not known yet reached an input that cannot wait for it.');
+    out.expansions.push(expansionOf(value)!.done);
   } else if (isIterableOfHandles(value)) {
     for (const item of value.futures) collectInputs(item, out, allowFailure);
   } else if (isPlainObject(value)) {
@@ -75,6 +111,8 @@ export function resolveFutures(value: unknown, promised: PromiseValues = EMPTY):
   if (value instanceof Promise) return promised.get(value);
   if (isAllowFailure(value)) return resolveFutures(value[ALLOW_FAILURE], promised);
   if (Array.isArray(value)) return resolveArray(value, promised);
+  const failedOn = expansionOf(value)?.failedOn;
+  if (failedOn) return resolveFutures(failedOn[0], promised); // under allowFailure: the error it failed with
   if (isIterableOfHandles(value)) return resolveArray(value.futures, promised);
   if (isPlainObject(value)) {
     let copy: Record<string, unknown> | undefined;

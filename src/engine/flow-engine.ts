@@ -8,11 +8,12 @@ import { CancelledError, FlowTimeoutError, ParameterValidationError, UsageError 
 import type { Settings } from '../settings.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
+import { reportLocalCluster } from './cluster-reports.js';
 import type { TaskRunner } from '../runners/task-runner.js';
 import { refuseFlowInWorker } from '../runners/worker-mode.js';
 import type { FlowRunPatch, FlowRunRecord } from '../store/records.js';
 import { LOG_LEVELS } from '../log-levels.js';
-import { awaitPromises, collectInputs, resolveFutures, type Inputs } from './arguments.js';
+import { awaitPromises, collectSettledInputs, resolveFutures } from './arguments.js';
 import { trackFlowRun } from './cancellation.js';
 import { type EngineClient, getClient } from './client.js';
 import { contextStorage, currentContext, type EngineContext } from './context.js';
@@ -154,16 +155,19 @@ class FlowRunExecution<O> {
     });
     if (flow.logPrints) installLogPrints();
     let state: State;
+    let stopReports: (() => Promise<void>) | undefined;
     try {
       this.log(LOG_LEVELS.INFO, `Beginning flow run '${flow.info.name}' for flow '${def.name}' on ${flow.runner.name}`);
       const planned = flow.runner.name;
       await flow.runner.start();
       if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
+      stopReports = reportLocalCluster(flow.runner, this.client.store, flow.info.id);
       state = await this.attempts();
     } catch (error) {
       state = Crashed(error);
     } finally {
       clearTimeout(timer);
+      await stopReports?.();
       stopListening?.();
       parentSignal?.removeEventListener('abort', onParentAbort);
     }
@@ -214,8 +218,7 @@ class FlowRunExecution<O> {
   private async fromReturnValue(value: unknown): Promise<State> {
     const returned = returnedState(value, this.flow.info.name);
     if (returned) return returned;
-    const { upstream }: Inputs = { upstream: [], promises: [] };
-    collectInputs(value, { upstream, promises: [] });
+    const { upstream } = await collectSettledInputs([value]);
     if (upstream.length === 0) return Completed(value);
     await Promise.all(upstream.map((u) => u.handle.final));
     const bad = upstream.find((u) => u.handle.state.type !== 'COMPLETED');
@@ -276,8 +279,7 @@ class FlowRunExecution<O> {
 }
 
 async function resolveParameterFutures(raw: unknown): Promise<unknown> {
-  const inputs: Inputs = { upstream: [], promises: [] };
-  collectInputs(raw, inputs, true);
+  const inputs = await collectSettledInputs([raw], true);
   if (inputs.upstream.length === 0 && inputs.promises.length === 0) return raw;
   await Promise.all(inputs.upstream.map((u) => u.handle.final));
   return resolveFutures(raw, await awaitPromises(inputs.promises));

@@ -16,6 +16,8 @@ import type { State } from '../states.js';
 export class FlowRunState {
   readonly controller = new AbortController();
   readonly handles: TaskRunHandle[] = [];
+  /** Maps over a future whose task runs are submitted once its iterable is known (settle, never reject). */
+  private readonly expansions: Promise<unknown>[] = [];
   private readonly counters = new Map<string, number>();
   /** Final states of subflows, by call key (`flow-name\u00000`), this attempt and the one before. */
   private subflows = new Map<string, State>();
@@ -81,12 +83,18 @@ export class FlowRunState {
     this.subflows.set(key, state);
   }
 
-  /** Resolves when every task run started so far (and any they start) has a final state. */
+  /** Notes a map whose task runs are submitted later (its iterable is a future): {@link settled} waits for it. */
+  expanding(done: Promise<unknown>): void {
+    this.expansions.push(done);
+  }
+
+  /** Resolves when every task run started so far (and any they start, maps over futures included) has a final state. */
   async settled(): Promise<void> {
-    for (let seen = 0; seen < this.handles.length; ) {
-      const batch = this.handles.slice(seen);
+    for (let seen = 0, expanded = 0; seen < this.handles.length || expanded < this.expansions.length; ) {
+      const batch = [...this.handles.slice(seen).map((h) => h.final), ...this.expansions.slice(expanded)];
       seen = this.handles.length;
-      await Promise.all(batch.map((h) => h.final));
+      expanded = this.expansions.length;
+      await Promise.all(batch);
     }
   }
 }

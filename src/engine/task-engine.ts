@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { newRunId } from './ids.js';
 import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
-import type { AttemptExecutor } from '../runners/attempt.js';
+import { processWorkerName, type AttemptExecutor } from '../runners/attempt.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../log-levels.js';
-import { awaitPromises, collectInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
+import { awaitPromises, collectInputs, collectSettledInputs, resolveFutures, type Inputs, type PromiseValues, type Upstream } from './arguments.js';
 import { IoLimiter } from '../results/io-limiter.js';
 import type { Settings } from '../settings.js';
 import type { TaskRunWithUpstream } from '../store/records.js';
@@ -39,6 +39,8 @@ import { TaskRunHandle } from './task-run-handle.js';
  */
 const persistedInFlight = new IoLimiter(256);
 const NEVER_ABORTED = new AbortController().signal;
+/** Attempts run in this process (no cluster) name it as their worker. */
+const THIS_PROCESS = processWorkerName();
 
 /**
  * Starts a task run for a call of `def` with `args` and returns its handle at once.
@@ -48,17 +50,10 @@ const NEVER_ABORTED = new AbortController().signal;
 export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[], call: TaskCallOptions = {}): TaskRunHandle {
   const context = currentContext();
   const flow = context?.flow;
-  const inputs: Inputs = { upstream: [], promises: [] };
+  const inputs: Inputs = { upstream: [], promises: [], expansions: [] };
   for (const arg of args) collectInputs(arg, inputs);
   for (const item of call.waitFor ?? []) collectInputs(item, inputs);
-  for (const { handle } of inputs.upstream) {
-    if (handle.flowRunId !== (flow?.info.id ?? null)) {
-      throw new ForeignFutureError(
-        `Task '${def.name}' was called with a future of task run '${handle.name}', which belongs to another flow run. ` +
-          `Futures only work inside the flow run that created them: pass the value instead (await future.result()).`,
-      );
-    }
-  }
+  checkOwnFutures(def.name, inputs, flow);
   const dynamicKey = flow ? flow.nextDynamicKey(def.taskKey) : randomUUID().slice(0, 8);
   // In a retried flow run the same call is the same task run: deterministic identity.
   const previous = flow?.previousRun(def.taskKey, dynamicKey);
@@ -77,8 +72,45 @@ export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[
     handle.createdAt = previous.createdAt;
   }
   flow?.handles.push(handle);
-  void new TaskRunExecution(def, handle, flow, context?.taskRun !== undefined).start(args, inputs, previous);
+  const execution = new TaskRunExecution(def, handle, flow, context?.taskRun !== undefined);
+  if (inputs.expansions!.length === 0) void execution.start(args, inputs, previous);
+  else void startOnceExpanded(execution, def.name, args, call.waitFor, flow, previous);
   return handle;
+}
+
+/** Refuses futures of another flow run among a call's inputs. */
+function checkOwnFutures(taskName: string, inputs: Inputs, flow: FlowRunState | undefined): void {
+  for (const { handle } of inputs.upstream) {
+    if (handle.flowRunId !== (flow?.info.id ?? null)) {
+      throw new ForeignFutureError(
+        `Task '${taskName}' was called with a future of task run '${handle.name}', which belongs to another flow run. ` +
+          `Futures only work inside the flow run that created them: pass the value instead (await future.result()).`,
+      );
+    }
+  }
+}
+
+/**
+ * Starts a task run given a future list whose task runs are not known yet (a map over a future):
+ * once they are, its inputs are collected again, so the DAG edges go to the list's task runs.
+ */
+async function startOnceExpanded<O>(
+  execution: TaskRunExecution<O>,
+  taskName: string,
+  args: readonly unknown[],
+  waitFor: readonly unknown[] | undefined,
+  flow: FlowRunState | undefined,
+  previous: TaskRunWithUpstream | undefined,
+): Promise<void> {
+  let inputs: Inputs;
+  try {
+    inputs = await collectSettledInputs([...args, ...(waitFor ?? [])]);
+    checkOwnFutures(taskName, inputs, flow);
+  } catch (error) {
+    inputs = { upstream: [], promises: [Promise.reject(error instanceof Error ? error : new Error(String(error)))] };
+    inputs.promises[0]!.catch(() => undefined);
+  }
+  await execution.start(args, inputs, previous);
 }
 
 /** The final state, able to read its result back however it is kept (non-enumerable: not part of its data). */
@@ -92,6 +124,8 @@ class TaskRunExecution<O> {
   private recorder: BatchRecorder | undefined;
   /** Where attempts run when the runner sends them to a cluster; undefined: in this process. */
   private executor: AttemptExecutor | undefined;
+  /** The worker of the attempt that just ended, until the state that ends it is recorded. */
+  private attemptWorker: string | undefined;
   private settings!: Settings;
   /** What the result-caching steps need of this run. */
   private readonly caching: CachingRun;
@@ -232,6 +266,7 @@ class TaskRunExecution<O> {
       if (this.executor) {
         ({ state, chosen } = await this.remoteAttempt(this.executor, args, info));
       } else {
+        this.attemptWorker = THIS_PROCESS;
         try {
           const out = this.call(args, info);
           const value: unknown = out instanceof Promise ? await out : out;
@@ -270,6 +305,7 @@ class TaskRunExecution<O> {
   /** One attempt on a worker of a cluster: the function runs there, its logs are recorded here. */
   private async remoteAttempt(executor: AttemptExecutor, args: readonly unknown[], info: TaskRunInfo): Promise<{ state: State; chosen?: State }> {
     const outcome = await executeRemotely(executor, this.def, { info, runCount: this.handle.runCount, args }, this.flow, this.recorder);
+    this.attemptWorker = outcome.worker;
     if (outcome.ok) {
       const chosen = returnedState(outcome.value, this.handle.name);
       return chosen ? { state: chosen, chosen } : { state: Completed(outcome.value) };
@@ -340,14 +376,17 @@ class TaskRunExecution<O> {
     const h = this.handle;
     const previous = first ? undefined : h.state;
     h.state = state;
+    // The state that ends an attempt names the worker that ran it (once: later states do not).
+    const worker = state.type === 'RUNNING' ? undefined : this.attemptWorker;
+    if (worker !== undefined) {
+      h.worker = worker;
+      this.attemptWorker = undefined;
+    }
     const recorder = this.recorder;
     if (recorder) {
       recorder.taskRun(h);
-      recorder.state(
-        state.message === undefined
-          ? { runId: h.id, runKind: 'task', type: state.type, name: state.name, timestamp: state.timestamp }
-          : { runId: h.id, runKind: 'task', type: state.type, name: state.name, message: state.message, timestamp: state.timestamp },
-      );
+      const entry = { runId: h.id, runKind: 'task' as const, type: state.type, name: state.name, timestamp: state.timestamp, ...(worker === undefined ? {} : { worker }) };
+      recorder.state(state.message === undefined ? entry : { ...entry, message: state.message });
     }
     notifyTaskRun(h, state, previous);
   }

@@ -32,6 +32,8 @@ export class TaskRunHandle<T = unknown> {
   startTime: string | null = null;
   endTime: string | null = null;
   createdAt: string;
+  /** The worker that ran the latest attempt (see `TaskRunRecord.worker`). */
+  worker: string | null = null;
   /** Where the result was persisted, if it was. */
   resultRef: ResultReference | null = null;
   /** The value is on `state.result` (false: in the bounded memory cache or only in storage). */
@@ -82,6 +84,7 @@ export class TaskRunHandle<T = unknown> {
       startTime: this.startTime,
       endTime: this.endTime,
       result: this.resultRef,
+      ...(this.worker === null ? {} : { worker: this.worker }),
     };
   }
 }

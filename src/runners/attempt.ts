@@ -4,6 +4,7 @@
  * calls the task function once per request and relays its logs. So a worker never needs the
  * store, and a task run's completion is recorded once, by one process.
  */
+import { hostname } from 'node:os';
 import type { FlowRunInfo, TaskRunInfo } from '../run-info.js';
 import type { LogRecord } from '../store/records.js';
 
@@ -25,10 +26,24 @@ export interface AttemptRequest {
   readonly timeoutSeconds?: number;
 }
 
-/** How an attempt ended. `crashed`: the worker died, so the function may not have finished. */
-export type AttemptOutcome =
+/**
+ * How an attempt ended. `crashed`: the worker died, so the function may not have finished.
+ * `worker`: which worker ran it (absent when it never reached one).
+ */
+export type AttemptOutcome = (
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: unknown; readonly crashed?: boolean };
+  | { readonly ok: false; readonly error: unknown; readonly crashed?: boolean }
+) & { readonly worker?: string };
+
+/**
+ * A process's name as a worker, `host:pid`: what the record shows for attempts that ran in the
+ * flow-run process itself and for Redis cluster workers (the id of their heartbeat).
+ * @example
+ * processWorkerName(); // 'build-7:41822'
+ */
+export function processWorkerName(pid: number = process.pid): string {
+  return `${hostname()}:${pid}`;
+}
 
 /** What the flow-run process gives a cluster for one attempt. */
 export interface AttemptRelay {

@@ -80,6 +80,11 @@ export class ClusterTaskRunner<O = LocalClusterOptions> implements TaskRunner {
     return `ClusterTaskRunner(${o.cluster?.name ?? (o.address !== undefined ? redact(o.address) : `temporary ${o.clusterClass?.name ?? 'LocalCluster'}`)})`;
   }
 
+  /** The cluster this runner uses, once started (until shut down). */
+  get activeCluster(): Cluster | undefined {
+    return this.cluster;
+  }
+
   async start(): Promise<void> {
     const o = this.options;
     if (o.cluster) {

@@ -6,6 +6,7 @@ import { CancelledError, FutureTimeoutError, UsageError, WeftError } from '../er
 import type { State } from '../states.js';
 import { HANDLE, type TaskRunHandle } from '../engine/task-run-handle.js';
 import { valueOf } from '../engine/task-results.js';
+import { EXPANSION, type Expansion } from '../engine/arguments.js';
 
 /**
  * The future result of one task run.
@@ -99,19 +100,73 @@ export function resultOf<T>(state: State<T>, runName: string): T {
   throw new WeftError(`Run '${runName}' ended ${state.name}${state.message ? `: ${state.message}` : ''}.`);
 }
 
+/** A future list's task runs once a future among map()'s arguments is final, or why it has none. @internal */
+export type Expanded<T> = { readonly futures: readonly TaskFuture<T>[] } | { readonly error: Error; readonly failedOn: readonly unknown[] };
+
 /**
  * The futures of a `.map()` call, in input order. Iterable; pass it whole to a task to give
- * that task the list of results.
+ * that task the list of results. A map over a future (or promise) of an array submits its task
+ * runs once that array is known: until then `futures`, `length` and iteration throw a
+ * UsageError, while `ready()`, `result()`, `wait()` and passing the list to tasks wait for it.
  * @example
  * const squares = square.map([1, 2, 3]);
  * await squares.result(); // [1, 4, 9]
  */
 export class TaskFutureList<T> implements Iterable<TaskFuture<T>> {
-  /** The futures, in input order. */
-  readonly futures: readonly TaskFuture<T>[];
+  #expanded: Expanded<T> | undefined;
+  readonly #ready: Promise<unknown>;
+  /** @internal */
+  readonly [EXPANSION]: Expansion;
 
-  constructor(futures: readonly TaskFuture<T>[]) {
-    this.futures = futures;
+  /** A list of known futures; `later` (internal) submits them once the map's iterables are known. */
+  constructor(futures: readonly TaskFuture<T>[], later?: Promise<Expanded<T>>) {
+    if (later === undefined) {
+      this.#expanded = { futures };
+      this.#ready = Promise.resolve();
+    } else {
+      this.#ready = later.then(
+        (expanded) => (this.#expanded = expanded),
+        (error: unknown) => {
+          const rejected = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+          rejected.catch(() => undefined); // read by the tasks given this list
+          this.#expanded = { error: error instanceof Error ? error : new Error(String(error)), failedOn: [rejected] };
+        },
+      );
+    }
+    const list = this as TaskFutureList<T>;
+    this[EXPANSION] = {
+      done: this.#ready,
+      get settled() {
+        return list.#expanded !== undefined;
+      },
+      get failedOn() {
+        return list.#expanded && 'failedOn' in list.#expanded ? list.#expanded.failedOn : undefined;
+      },
+    };
+  }
+
+  /**
+   * Resolves with this list once its task runs are submitted (at once, unless it maps over a
+   * future or promise); rejects when it cannot be (that upstream failed, or its array does not
+   * match the other iterables' length).
+   * @example
+   * const rows = load.map(extract.submit()); // extract gives an array
+   * console.log((await rows.ready()).length);
+   */
+  async ready(): Promise<this> {
+    await this.#ready;
+    if (this.#expanded && 'error' in this.#expanded) throw this.#expanded.error;
+    return this;
+  }
+
+  /** The futures, in input order (a UsageError before a map over a future knows them: await `ready()`). */
+  get futures(): readonly TaskFuture<T>[] {
+    const expanded = this.#expanded;
+    if (expanded === undefined) {
+      throw new UsageError('This map is over a future or promise whose array is not known yet, so its task runs are not either. Await list.ready() (or result() / wait()) first.');
+    }
+    if ('error' in expanded) throw expanded.error;
+    return expanded.futures;
   }
 
   /** Number of task runs. */
@@ -133,9 +188,13 @@ export class TaskFutureList<T> implements Iterable<TaskFuture<T>> {
     return this.futures.map((f) => f.state);
   }
 
-  /** Resolves with every final state (with `timeoutSeconds`: the states then); never throws for the runs' outcomes. */
+  /**
+   * Resolves with every final state (with `timeoutSeconds`: the states then); never throws for
+   * the runs' outcomes (a map over a future that could not start its runs throws as `ready()` does).
+   */
   async wait(options: WaitOptions = {}): Promise<State<T>[]> {
     const seconds = timeoutOf(options);
+    await this.ready();
     if (seconds === undefined) return Promise.all(this.futures.map((f) => f.wait()));
     await withTimeout(Promise.all(this.futures.map((f) => f[HANDLE].final)), seconds);
     return this.state;
@@ -148,6 +207,7 @@ export class TaskFutureList<T> implements Iterable<TaskFuture<T>> {
    */
   async result(options: WaitOptions = {}): Promise<T[]> {
     const seconds = timeoutOf(options);
+    await this.ready();
     const all = Promise.all(this.futures.map((f) => f.result()));
     if (seconds === undefined) return all;
     all.catch(() => undefined); // a failure after the timeout is not unhandled
@@ -178,8 +238,9 @@ export interface WaitResult<F> {
  * const { done, notDone } = await wait(futures, { timeoutSeconds: 5 });
  */
 export async function wait<F extends TaskFuture<unknown>>(futures: Iterable<F>, options: WaitOptions = {}): Promise<WaitResult<F>> {
-  const all = [...futures];
   const seconds = timeoutOf(options);
+  if (futures instanceof TaskFutureList) await futures.ready();
+  const all = [...futures];
   const everything = Promise.all(all.map((f) => f.wait()));
   if (seconds === undefined) await everything;
   else await withTimeout(everything, seconds);
@@ -197,6 +258,7 @@ export async function wait<F extends TaskFuture<unknown>>(futures: Iterable<F>, 
  */
 export async function* asCompleted<F extends TaskFuture<unknown>>(futures: Iterable<F>, options: WaitOptions = {}): AsyncGenerator<F> {
   const seconds = timeoutOf(options);
+  if (futures instanceof TaskFutureList) await futures.ready();
   const deadline = seconds === undefined ? undefined : Date.now() + seconds * 1000;
   const finished: F[] = [];
   let wake: (() => void) | undefined;

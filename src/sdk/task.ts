@@ -12,7 +12,8 @@ import type { State } from '../states.js';
 import { HANDLE } from '../engine/task-run-handle.js';
 import type { AllowFailure, Unmapped } from './annotations.js';
 import { resultOf, TaskFuture, TaskFutureList } from './futures.js';
-import { expandMapArgs } from './mapping.js';
+import { expandLater, expandMapArgs, isDeferredMapArg } from './mapping.js';
+import { currentContext } from '../engine/context.js';
 import { callerLocation, taskKeyFor } from './task-identity.js';
 import { checkRunOptions } from './option-checks.js';
 import { registerTask } from '../runners/task-registry.js';
@@ -31,8 +32,18 @@ export type FutureOr<T> =
 /** Arguments of a task call: each may be a value or a future of it. */
 export type TaskArgs<A extends readonly unknown[]> = { [K in keyof A]: FutureOr<A[K]> };
 
-/** One argument of `.map()`: an iterable to zip over, or a value given whole to every call. */
-export type MapArg<T> = Iterable<FutureOr<T>> | TaskFutureList<T> | AllowFailure<TaskFutureList<T>> | Unmapped<FutureOr<T>> | FutureOr<T>;
+/**
+ * One argument of `.map()`: an iterable to zip over (also a future or promise of one), or a value
+ * given whole to every call.
+ */
+export type MapArg<T> =
+  | Iterable<FutureOr<T>>
+  | TaskFutureList<T>
+  | AllowFailure<TaskFutureList<T>>
+  | TaskFuture<Iterable<T>>
+  | PromiseLike<T | Iterable<T>>
+  | Unmapped<FutureOr<T>>
+  | FutureOr<T>;
 
 /** Arguments of `.map()`. */
 export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K]> };
@@ -73,7 +84,10 @@ export interface Task<A extends unknown[], R> {
   readonly fn: (...args: A) => R | Promise<R>;
   /** Starts a task run and returns its future at once. */
   submit(...args: TaskArgs<A>): TaskFuture<R>;
-  /** Starts one task run per item of the iterable arguments (zipped); non-iterables go whole to each. */
+  /**
+   * Starts one task run per item of the iterable arguments (zipped); non-iterables go whole to
+   * each. A future or promise of an array is mapped over once it is final (see TaskFutureList).
+   */
   map(...args: MapArgs<A>): TaskFutureList<R>;
   /** Runs once with call options; with `returnState: true` resolves with the final State. */
   run(args: TaskArgs<A>, options: TaskCallOptions & { readonly returnState: true }): Promise<State<R>>;
@@ -169,7 +183,13 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
     options,
     fn,
     submit: (...args: TaskArgs<A>) => submit(args),
-    map: (...args: MapArgs<A>) => new TaskFutureList(expandMapArgs(name, args).map((call, i) => submit(call, undefined, i))),
+    map: (...args: MapArgs<A>): TaskFutureList<R> => {
+      if (!args.some(isDeferredMapArg)) return new TaskFutureList(expandMapArgs(name, args).map((call, i) => submit(call, undefined, i)));
+      // A future or promise among the arguments: its array (if it is one) is mapped over once known.
+      const later = expandLater(name, args, submit);
+      currentContext()?.flow?.expanding(later);
+      return new TaskFutureList<R>([], later);
+    },
     run: async (args: TaskArgs<A>, call: TaskCallOptions = {}) => {
       const future = submit(args, call.waitFor);
       const state = await future.wait();

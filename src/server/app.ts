@@ -35,6 +35,9 @@ import { workPoolRoutes } from './routes/work-pools.js';
 import { WorkQueue } from './work-queue.js';
 import type { WorkQueueOptions } from './work-queue.js';
 import { systemClock } from './clock.js';
+import { hasSchedules } from '../store/schedules.js';
+import { startScheduler } from './scheduler/scheduler-service.js';
+import type { Scheduler } from './scheduler/scheduler-service.js';
 
 /** Options of `buildApp`. */
 export interface AppOptions {
@@ -63,6 +66,11 @@ export interface AppOptions {
   readonly cluster?: Pick<Settings, 'cluster'>;
   /** How agents' claims wait (see `work-queue.ts`). @default {} */
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
+  /**
+   * The scheduler (`WEFT_SCHEDULER_*`): how often it ticks and when a scheduled run is late;
+   * `false` runs none. @default { intervalSeconds: 5, lateAfterSeconds: 15 }
+   */
+  readonly scheduler?: Settings['scheduler'] | false;
 }
 
 /** The app and what it runs. */
@@ -74,6 +82,8 @@ export interface WeftApp {
   readonly workQueue: WorkQueue;
   /** The crash detector (`checkNow()` after moving a test clock). */
   readonly crashDetector: CrashDetector;
+  /** The scheduler (`tick()` after moving a test clock), unless turned off or the store keeps no schedules. */
+  readonly scheduler: Scheduler | undefined;
   /** Whether the web UI is served at `/` (it is when `dist/ui` is built). */
   readonly uiServed: boolean;
   /**
@@ -120,13 +130,24 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
-  await app.register(uiApiRoutes(orchestrator, bus, options.cluster), { prefix: '/api/v1' });
+  await app.register(uiApiRoutes(orchestrator, bus, options.cluster, options.clock), { prefix: '/api/v1' });
   const workQueue = new WorkQueue(options.store, bus, { ...options.workQueue, clock: options.clock ?? systemClock });
   await app.register(workPoolRoutes(options.store, workQueue, closing.signal), { prefix: '/api/v1' });
   await app.register(agentRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
+  const schedulerSettings = options.scheduler ?? { intervalSeconds: 5, lateAfterSeconds: 15 };
+  const scheduler =
+    schedulerSettings !== false && hasSchedules(options.store)
+      ? startScheduler(options.store, {
+          intervalMs: schedulerSettings.intervalSeconds * 1000,
+          lateAfterMs: schedulerSettings.lateAfterSeconds * 1000,
+          ...(options.clock ? { clock: options.clock } : {}),
+          onError: (error) => app.log.error({ err: error }, 'scheduler'),
+          onStateChange: (flowRunId, state) => bus.publish({ kind: 'flow-run-state', flowRunId, state }),
+        })
+      : undefined;
   let closed: Promise<void> | undefined;
   return {
     app,
@@ -134,11 +155,13 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     bus,
     workQueue,
     crashDetector: detector,
+    scheduler,
     uiServed,
     close() {
       closed ??= (async () => {
         closing.abort();
         await app.close();
+        await scheduler?.stop();
         await detector.stop();
         await options.store.close();
       })();

@@ -59,7 +59,14 @@ export function retryLauncher(settings: Settings, dirs: readonly string[]): Retr
           cwd: projectDir(place.realPath),
           // The server's settings, not its process environment (a server started in-process,
           // by a test or an embedding program, has settings of its own); the database is the server's.
-          env: environmentWith({ ...settingsEnvironment(settings), WEFT_DATABASE_URL: '', WEFT_API_URL: url, WEFT_API_KEY: settings.server.apiKey }),
+          // Detached on purpose: the re-run goes on through a restart of the server.
+          env: environmentWith({
+            ...settingsEnvironment(settings),
+            WEFT_DATABASE_URL: '',
+            WEFT_API_URL: url,
+            WEFT_API_KEY: settings.server.apiKey,
+            WEFT_RUN_CANCEL_ON_LAUNCHER_EXIT: 'false',
+          }),
           detached: true,
           stdio: ['ignore', log, log],
         });

@@ -74,13 +74,15 @@ export const taskRunSchema = z.object({
   mapIndex: z.number().int(),
   ...runFields,
   result: resultReferenceSchema.nullable().optional(),
+  /** The worker that ran its latest attempt (`host:pid`, or a cluster worker's id). */
+  worker: z.string().max(300).nullable().optional(),
 });
 
 /** A task run with its upstream task run ids. */
 export const taskRunWithUpstreamSchema = taskRunSchema.extend({ upstream: z.array(z.string()).readonly() });
 
 /** One entry of a state history. */
-export const stateRecordSchema = stateSchema.extend({ runId: id, runKind: z.enum(['flow', 'task']) });
+export const stateRecordSchema = stateSchema.extend({ runId: id, runKind: z.enum(['flow', 'task']), worker: z.string().max(300).optional() });
 
 /** A log line. `seq` (its position in the record) is set on lines read back, ignored on writes. */
 export const logSchema = z.object({

@@ -97,6 +97,7 @@ export async function startServer(settings: Settings, options: StartServerOption
     logger: options.logRequests ?? false,
     ui: { pathPrefix: settings.server.pathPrefix },
     cluster: settings,
+    scheduler: settings.scheduler,
   });
   try {
     await weft.app.listen({ host, port });

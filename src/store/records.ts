@@ -59,12 +59,20 @@ export interface TaskRunRecord {
   readonly endTime: string | null;
   /** Its persisted result, when it has one. */
   readonly result?: ResultReference | null;
+  /**
+   * The worker that ran its latest attempt: `host:pid` of the process for in-process runners, the
+   * cluster worker's id for a cluster (`worker-N@host:pid` local, `host:pid` Redis); null or absent
+   * while no attempt has ended.
+   */
+  readonly worker?: string | null;
 }
 
 /** One entry of a run's state history. */
 export interface StateRecord extends StateSnapshot {
   readonly runId: string;
   readonly runKind: 'flow' | 'task';
+  /** On a task run's state that ended an attempt: the worker that ran the attempt (see `TaskRunRecord.worker`). */
+  readonly worker?: string;
   /**
    * Client-chosen unique id of this history entry (the batch recorder sets one). Writing an
    * entry whose id is already recorded does nothing, so a batch sent again after a lost answer
@@ -169,4 +177,41 @@ export interface FlowRunPatch {
   readonly runCount?: number;
   readonly startTime?: string;
   readonly endTime?: string;
+}
+
+/** One worker process of a local cluster, as its flow-run process reports it to the server. */
+export interface LocalClusterWorkerReport {
+  /** Its number in the cluster (`worker-N`). */
+  readonly id: number;
+  readonly pid: number;
+  readonly status: 'starting' | 'running' | 'retiring' | 'stopped';
+  /** Attempts it runs now, and at most at once. */
+  readonly running: number;
+  readonly concurrency: number;
+  /** Resident memory at its last heartbeat, and the limit above which it is replaced. */
+  readonly memoryMb: number;
+  readonly memoryLimitMb: number;
+  /** Attempts it finished with a value, and with an error. */
+  readonly completed: number;
+  readonly failed: number;
+  /** ISO 8601; null before its first heartbeat. */
+  readonly lastHeartbeat: string | null;
+}
+
+/**
+ * A `LocalCluster`'s status, sent to the server every second by the flow-run process that uses
+ * it (only when that process records through a server), for the UI's cluster page.
+ */
+export interface LocalClusterReport {
+  /** The cluster's address, `local://<id>`. */
+  readonly address: string;
+  readonly name: string;
+  /** The machine and process that run the cluster (the flow-run process). */
+  readonly host: string;
+  readonly pid: number;
+  /** The flow run using it. */
+  readonly flowRunId: string;
+  readonly workers: readonly LocalClusterWorkerReport[];
+  /** When it was reported (ISO 8601). */
+  readonly reportedAt: string;
 }

@@ -16,6 +16,7 @@ import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
 import type { RunOwnerRecord } from './run-owner.js';
 import type { WorkPoolRecord } from './work-pools.js';
+import type { ScheduleStore } from './schedules.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -24,7 +25,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof WorkPoolRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof WorkPoolRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -70,6 +71,13 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'registerAgent',
   'agentHeartbeat',
   'claimDueRuns',
+  'writeScheduleFills',
+  'removeUnwantedScheduledRuns',
+  'markLateRuns',
+  'insertScheduledRuns',
+  'createSchedule',
+  'updateSchedule',
+  'deleteSchedule',
 ]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one

@@ -8,6 +8,7 @@ import type {
   FlowRunPatch,
   FlowRunRecord,
   FlowSummary,
+  LocalClusterReport,
   LogListOptions,
   LogRecord,
   RecordBatch,
@@ -51,6 +52,12 @@ export interface Store {
    * it (the HTTP client learns it from heartbeat answers). Returns the unsubscribe function.
    */
   onCancelRequested?(listener: (flowRunId: string) => void): () => void;
+  /**
+   * Optional: tells the orchestration server how a local cluster this process runs is doing (its
+   * workers, memory, running task runs), for the UI's cluster page. Only stores backed by a
+   * server have it; a report that does not arrive is not an error of the run.
+   */
+  reportLocalCluster?(report: LocalClusterReport): Promise<void>;
   /** Releases connections. Further calls fail. */
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod 
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
+import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
@@ -45,7 +46,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, WorkPoolRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, WorkPoolRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -217,6 +218,36 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Wo
   }
   readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
     return this.call('readRunLaunch', flowRunId);
+  }
+  listSchedulesToFill(now: string, limit: number, afterId?: string): Promise<ScheduleToFill[]> {
+    return this.call('listSchedulesToFill', now, limit, afterId);
+  }
+  writeScheduleFills(fills: readonly ScheduleFill[]): Promise<number> {
+    return this.call('writeScheduleFills', fills);
+  }
+  removeUnwantedScheduledRuns(): Promise<number> {
+    return this.call('removeUnwantedScheduledRuns');
+  }
+  markLateRuns(before: string, late: StateSnapshot, skipped: StateSnapshot, limit: number): Promise<LateRuns> {
+    return this.call('markLateRuns', before, late, skipped, limit);
+  }
+  insertScheduledRuns(runs: readonly ScheduledRun[]): Promise<number> {
+    return this.call('insertScheduledRuns', runs);
+  }
+  listSchedules(deploymentId: string): Promise<ScheduleRecord[]> {
+    return this.call('listSchedules', deploymentId);
+  }
+  readSchedule(id: string): Promise<ScheduleRecord | undefined> {
+    return this.call('readSchedule', id);
+  }
+  createSchedule(id: string, deploymentId: string, input: ScheduleInput, now: string): Promise<ScheduleRecord> {
+    return this.call('createSchedule', id, deploymentId, input, now);
+  }
+  updateSchedule(id: string, patch: Partial<ScheduleInput>, now: string): Promise<ScheduleRecord | undefined> {
+    return this.call('updateSchedule', id, patch, now);
+  }
+  deleteSchedule(id: string): Promise<boolean> {
+    return this.call('deleteSchedule', id);
   }
   async close(): Promise<void> {
     if (this.failure) return;

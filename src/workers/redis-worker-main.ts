@@ -14,6 +14,7 @@ import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { callTaskFunction } from '../engine/task-call.js';
 import { CancelledError, TaskNotImportableError, TaskVersionMismatchError } from '../errors.js';
+import { processWorkerName } from '../runners/attempt.js';
 import { toWire, type FromWorker } from '../runners/cluster/messages.js';
 import { bullmqConnection, parseRedisAddress } from '../runners/redis/redis-address.js';
 import { checkRedis } from '../runners/redis/redis-check.js';
@@ -60,6 +61,8 @@ const cancelledJobs = new Map<string, number>();
 /** Jobs aborted here: removed from Redis once finished, since nobody waits for their outcome. */
 const abortedJobs = new Set<string>();
 
+const workerName = processWorkerName();
+
 async function runJob(job: Job<TaskJob>, _token?: string, signal?: AbortSignal): Promise<TaskJobResult> {
   const data = job.data;
   const logs: LogRecord[] = [];
@@ -94,10 +97,10 @@ async function runJob(job: Job<TaskJob>, _token?: string, signal?: AbortSignal):
     });
     const result = await encodeValue(out instanceof Promise ? await out : out, data, settings, logs);
     counts.completed++;
-    return result;
+    return { ...result, worker: workerName };
   } catch (error) {
     counts.failed++;
-    return { ok: false, error: toWire(error), logs };
+    return { ok: false, error: toWire(error), logs, worker: workerName };
   } finally {
     counts.running--;
     recent.push(Date.now());

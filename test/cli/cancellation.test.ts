@@ -11,18 +11,18 @@ describe('signals during weft run', { timeout: 60_000 }, () => {
   const homes: Array<{ path: string; remove(): void }> = [];
   afterEach(() => homes.splice(0).forEach((h) => h.remove()));
 
-  for (const [signal, json] of [
-    ['SIGINT', true],
-    ['SIGTERM', false],
+  for (const [signal, json, exitCode] of [
+    ['SIGINT', true, 130],
+    ['SIGTERM', false, 143],
   ] as const) {
-    it(`${signal} cancels the flow run and its running task runs, records them, and exits 1${json ? ' (--json)' : ''}`, async () => {
+    it(`${signal} cancels the flow run and its running task runs, records them, and exits ${exitCode}${json ? ' (--json)' : ''}`, async () => {
       const home = tempHome();
       homes.push(home);
       const weft = startWeft(home.path, ['run', fixture('hanging-flow.ts'), ...(json ? ['--json'] : [])]);
       await waitUntil(() => weft.output.stderr.includes('HANG-STARTED 0') && weft.output.stderr.includes('HANG-STARTED 1'), 'both hanging task runs to start');
       weft.child.kill(signal);
       const result = await weft.done;
-      expect(result.code, result.stderr).toBe(1);
+      expect(result.code, result.stderr).toBe(exitCode);
 
       let flowRunId: string;
       if (json) {

@@ -5,7 +5,7 @@
  * test file calls `runnerConformance` with how to start and stop it.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelActiveFlowRuns, flow, getRunContext, TaskTimeoutError, unmapped, UpstreamFailedError, UsageError, type State } from '../../src/index.js';
@@ -75,6 +75,23 @@ export function runnerConformance(target: RunnerUnderTest, store: () => Promise<
       const retrying = onRunner('retry', async () => flakyOnce(join(scratch, 'flaky')));
       expect(await retrying()).toBe('second attempt worked');
       expect(await history('flaky-once')).toEqual(['Pending', 'Running', 'AwaitingRetry', 'Retrying', 'Completed']);
+    });
+
+    it('records which worker ran each attempt, on the state that ended it and on the task run', async () => {
+      const retrying = onRunner('worker', async () => flakyOnce(join(scratch, 'flaky-worker')));
+      expect(await retrying()).toBe('second attempt worked');
+      const s = await store();
+      const run = (await s.listTaskRuns(lastFlowRun)).find((t) => t.taskKey.endsWith(':flaky-once'));
+      const states = await s.listStates(run?.id ?? '');
+      const named = states.filter((state) => state.worker !== undefined).map((state) => [state.name, state.worker]);
+      expect(named.map(([name]) => name)).toEqual(['AwaitingRetry', 'Completed']);
+      const here = `${hostname()}:${process.pid}`;
+      for (const [, worker] of named) {
+        if (target.kind === 'in-process') expect(worker).toBe(here);
+        else expect(worker).toMatch(/^(worker-\d+@)?[^:@]+:\d+$/);
+        if (target.kind === 'cluster') expect(worker).not.toBe(here);
+      }
+      expect(run?.worker).toBe(named.at(-1)?.[1]);
     });
 
     it('ends an attempt over its timeout as TimedOut with a TaskTimeoutError', async () => {

@@ -11,6 +11,7 @@ import {
   task,
   unmapped,
   UpstreamFailedError,
+  UsageError,
   wait,
 } from '../../src/index.js';
 import { useTempHome } from '../helpers/temp-home.js';
@@ -172,6 +173,86 @@ describe('map', () => {
       [11, 12, 13],
       [101, 102],
     ]);
+  });
+
+  it('maps over a future of an array once it is final, recording the edge from it to every call', async () => {
+    const extract = task({ name: 'extract' }, (n: number) => Array.from({ length: n }, (_, i) => i * 10));
+    const { result, flowRunId } = await inFlow(async () => {
+      const rows = extract.submit(3);
+      const incs = inc.map(rows); // TaskFutureList<number>, its runs submitted once rows is final
+      const sums = add.map(incs, [1, 2, 3]); // a map over that list waits for it too
+      return [await incs.result(), await sums.result(), (await sums.ready()).length, await total(sums)];
+    });
+    expect(result).toEqual([[1, 11, 21], [2, 13, 24], 3, 39]);
+    const runs = await (await home.store()).listTaskRuns(flowRunId);
+    const byName = new Map(runs.map((r) => [r.name, r]));
+    for (const name of ['inc-0', 'inc-1', 'inc-2']) expect(byName.get(name)?.upstream, name).toEqual([byName.get('extract-0')?.id]);
+    expect(byName.get('inc-2')?.mapIndex).toBe(2);
+    expect(byName.get('add-1')?.upstream).toEqual([byName.get('inc-1')?.id]);
+    expect(new Set(byName.get('sum-0')?.upstream)).toEqual(new Set(['add-0', 'add-1', 'add-2'].map((n) => byName.get(n)?.id)));
+  });
+
+  it('maps over a promise of an array, and gives a future or promise of a non-array whole', async () => {
+    const { result } = await inFlow(async () => {
+      const later = new Promise<number[]>((r) => setTimeout(() => r([5, 6]), 5));
+      return [await inc.map(later).result(), await add.map(Promise.resolve([1, 2]), inc.submit(9)).result()];
+    });
+    expect(result).toEqual([
+      [6, 7],
+      [11, 12],
+    ]);
+  });
+
+  it('waits, at the end of the flow, for a map over a future that nobody awaited', async () => {
+    const seen: number[] = [];
+    const note = task({ name: 'note' }, (x: number) => void seen.push(x));
+    const { flowRunId } = await inFlow(async () => {
+      void note.map(inc.submit(0).wait().then(() => [1, 2, 3]));
+      return 'done';
+    });
+    expect(seen.sort()).toEqual([1, 2, 3]);
+    const runs = await (await home.store()).listTaskRuns(flowRunId);
+    expect(runs.filter((r) => r.name.startsWith('note-')).map((r) => r.state.type)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  });
+
+  it('fails a map over a failed future: ready() and result() throw UpstreamFailedError, a task given the list does not run', async () => {
+    const { result } = await inFlow(async () => {
+      const list = inc.map(boom.submit('no rows'));
+      const ready = await list.ready().then(() => 'ready', (e: unknown) => e);
+      const downstream = await total.run([list], { returnState: true });
+      const tolerant = await task({ name: 'tolerant' }, (v: unknown) => (v instanceof Error ? `error: ${v.message}` : 'value'))(allowFailure(list));
+      return { ready, downstream, tolerant, sync: (() => { try { return list.length; } catch (e) { return e; } })() };
+    });
+    expect(result.ready).toBeInstanceOf(UpstreamFailedError);
+    expect(((result.ready as Error).cause as Error).message).toBe('no rows');
+    expect(result.downstream.type).toBe('FAILED');
+    expect(result.downstream.error).toBeInstanceOf(UpstreamFailedError);
+    expect(result.tolerant).toBe('error: no rows');
+    expect(result.sync).toBeInstanceOf(UpstreamFailedError);
+  });
+
+  it('refuses the sync view of a map whose array is not known yet, saying to await ready()', async () => {
+    const { result } = await inFlow(async () => {
+      let release!: (v: number[]) => void;
+      const list = inc.map(new Promise<number[]>((r) => (release = r)));
+      const early = (() => {
+        try {
+          return list.length;
+        } catch (e) {
+          return e;
+        }
+      })();
+      release([1]);
+      return { early, later: (await list.ready()).length };
+    });
+    expect(result.early).toBeInstanceOf(UsageError);
+    expect((result.early as Error).message).toMatch(/Await list\.ready\(\)/);
+    expect(result.later).toBe(1);
+  });
+
+  it('checks the lengths of a future\'s array against the other iterables', async () => {
+    const { result } = await inFlow(async () => add.map(Promise.resolve([1, 2, 3]), [1, 2]).ready().catch((e: unknown) => e));
+    expect(result).toBeInstanceOf(MappingLengthMismatchError);
   });
 
   it('maps over allowFailure(futureList): each call runs, getting its item or its error', async () => {

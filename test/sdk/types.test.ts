@@ -127,6 +127,25 @@ describe('type inference across the API', () => {
     ]);
   });
 
+  it('maps over futures and promises of arrays, and refuses ones of the wrong item type', () => {
+    const inc = task({ name: 'inc' }, (x: number) => x + 1);
+    const add = task({ name: 'add' }, (x: number, y: number) => x + y);
+    const extract = task({ name: 'extract' }, (): number[] => [1, 2]);
+    const names = task({ name: 'names' }, (): string[] => ['a']);
+    typeOnly(() => {
+      expectTypeOf(inc.map(extract.submit())).toEqualTypeOf<TaskFutureList<number>>();
+      expectTypeOf(inc.map(extract())).toEqualTypeOf<TaskFutureList<number>>();
+      expectTypeOf(inc.map(Promise.resolve(new Set([1, 2])))).toEqualTypeOf<TaskFutureList<number>>();
+      expectTypeOf(add.map(extract.submit(), inc.submit(1))).toEqualTypeOf<TaskFutureList<number>>();
+      expectTypeOf(add.map(inc.map(extract.submit()), unmapped(extract.submit()).value)).toEqualTypeOf<TaskFutureList<number>>();
+      expectTypeOf(inc.map(extract.submit()).ready()).toEqualTypeOf<Promise<TaskFutureList<number>>>();
+      // @ts-expect-error a future of strings cannot map into a number parameter
+      inc.map(names.submit());
+      // @ts-expect-error a promise of strings neither
+      inc.map(Promise.resolve(['a']));
+    });
+  });
+
   it('types hooks, retry conditions and run-name functions by their task or flow', () => {
     task(
       {

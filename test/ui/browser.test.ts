@@ -161,6 +161,12 @@ describe('the web UI', () => {
     await p.getByTestId('timeline-summary').filter({ hasText: '16 attempts of 16 task runs' }).waitFor();
     await p.getByRole('button', { name: 'Zoom in' }).click();
     await shot(p, 'timeline-seed');
+    // By worker: the seed ran in its flow-run process, so one worker, named host:pid.
+    await p.getByRole('button', { name: 'By worker' }).click();
+    await p.getByTestId('timeline-summary').filter({ hasText: '16 attempts of 16 task runs on 1 worker' }).waitFor();
+    expect(p.url()).toContain('group=worker');
+    expect(await p.getByRole('img', { name: /grouped by worker/ }).count()).toBe(1);
+    await check(p, 'timeline-by-worker');
   });
 
   it('lists a new run live, shows its logs live while it executes, and cancelling from the UI ends it Cancelled', async () => {
@@ -307,7 +313,7 @@ describe('the web UI with an API key', () => {
 });
 
 describe('the cluster page', () => {
-  it('lists two Redis workers while a flow runs on them', async () => {
+  it('lists two Redis workers while a flow runs on them, and beside them the LocalCluster of another running flow with its memory', async () => {
     const redis = await startRedis();
     const clusterHome = join(home, 'cluster');
     const env = { WEFT_CLUSTER_ADDRESS: redis.url };
@@ -315,18 +321,27 @@ describe('the cluster page', () => {
     const workers = [startWeft(clusterHome, ['worker', redis.url, '--nworkers', '1']), startWeft(clusterHome, ['worker', redis.url, '--nworkers', '1'])];
     const go = join(clusterHome, 'go');
     let flowRun: WeftProcess | undefined;
+    let localRun: WeftProcess | undefined;
     try {
       await until(async () => Promise.resolve(workers.every((w) => w.output.stdout.includes('taking task runs'))), 'two workers to start');
       flowRun = startWeft(clusterHome, ['run', `${SEED}:ticking`], { WEFT_API_URL: clustered.url, WEFT_TEST_GO: go, WEFT_TASKS_RUNNER: 'cluster', ...env });
+      localRun = startWeft(clusterHome, ['run', `${SEED}:localClustered`], { WEFT_API_URL: clustered.url, WEFT_TEST_GO: go });
       const p = await page();
       await p.goto(`${clustered.url}/cluster`);
       await until(async () => (await p.locator('tr.worker').count()) === 2, 'two workers on the cluster page');
       await p.locator('.stream li').first().waitFor();
+      // The LocalCluster's two worker processes, with their memory once they sent a heartbeat.
+      const local = p.locator('.local-cluster');
+      await until(async () => (await local.locator('tr.local-worker').count()) === 2, 'the local cluster on the cluster page', 60_000);
+      const meterValues = async (): Promise<number[]> => Promise.all((await local.locator('tr.local-worker meter').all()).map(async (m) => Number(await m.getAttribute('value'))));
+      await until(async () => (await meterValues()).filter((v) => v > 0).length === 2, 'memory of both local workers');
+      await until(async () => /[1-9]\d*/.test((await local.locator('tr.local-worker td:nth-child(6)').first().textContent()) ?? ''), 'a task run done on a local worker');
       await check(p, 'cluster');
     } finally {
       await watched?.page.close(); // before the server goes: its cluster poll would fail on a closed port
       writeFileSync(go, '');
       await flowRun?.done;
+      await localRun?.done;
       for (const w of workers) w.child.kill('SIGTERM');
       await Promise.all(workers.map((w) => w.done));
       await clustered.close();

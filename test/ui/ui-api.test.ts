@@ -8,7 +8,8 @@ import { startServer } from '../../src/server/start-server.js';
 import { forEachDatabase, startTestServer, useTestServer } from '../helpers/weft-server.js';
 import { call } from '../server/http.js';
 import { at, flowRun, state, taskRun, taskState } from '../store/record-builders.js';
-import type { ClusterStatus, Dashboard, RunGraph, TaskRunCounts, Timeline } from '../../src/server/ui/ui-schemas.js';
+import type { ClusterStatus, Dashboard, LocalClusterStatus, RunGraph, TaskRunCounts, Timeline } from '../../src/server/ui/ui-schemas.js';
+import { LocalClusterBoard } from '../../src/server/ui/local-clusters.js';
 import type { TaskRunRecord } from '../../src/store/records.js';
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
@@ -56,18 +57,20 @@ forEachDatabase((database) => {
     it('gives one timeline bar per attempt, a retried task run its attempts from its state history', async () => {
       const run = flowRun({ startTime: at(0), endTime: at(1000), state: state('COMPLETED', 'Completed', at(1000)) });
       await call(server.url, 'POST', '/api/v1/flow-runs', run);
-      const once = taskRun(run.id, { name: 'once-0', startTime: at(10), endTime: at(20), state: state('COMPLETED', 'Completed', at(20)) });
+      const once = taskRun(run.id, { name: 'once-0', startTime: at(10), endTime: at(20), state: state('COMPLETED', 'Completed', at(20)), worker: 'host-a:11' });
       const twice = taskRun(run.id, { name: 'flaky-0', taskKey: 'flow.ts:flaky', runCount: 2, startTime: at(10), endTime: at(300), state: state('COMPLETED', 'Completed', at(300)) });
       const history = [state('PENDING', 'Pending', at(5)), state('RUNNING', 'Running', at(10)), state('SCHEDULED', 'AwaitingRetry', at(100)), state('RUNNING', 'Retrying', at(200)), state('COMPLETED', 'Completed', at(300))];
-      await call(server.url, 'POST', '/api/v1/records', { taskRuns: [once, twice], edges: [], states: history.map((s) => taskState(twice.id, s)), logs: [] });
+      const workers: Record<string, string> = { AwaitingRetry: 'worker-1@host-b:21', Completed: 'worker-2@host-b:22' };
+      const states = history.map((s) => ({ ...taskState(twice.id, s), ...(workers[s.name] === undefined ? {} : { worker: workers[s.name] }) }));
+      expect((await call(server.url, 'POST', '/api/v1/records', { taskRuns: [once, twice], edges: [], states, logs: [] })).status).toBe(204);
 
       const timeline = await call<Timeline>(server.url, 'GET', `/api/v1/flow-runs/${run.id}/timeline`);
       expect(timeline.status).toBe(200);
       const ms = (ts: string): number => Date.parse(ts);
-      expect(timeline.body.attempts.map((a) => [a.name, a.attempt, a.start, a.end, a.state])).toEqual([
-        ['once-0', 1, ms(at(10)), ms(at(20)), 'COMPLETED'],
-        ['flaky-0', 1, ms(at(10)), ms(at(100)), 'FAILED'],
-        ['flaky-0', 2, ms(at(200)), ms(at(300)), 'COMPLETED'],
+      expect(timeline.body.attempts.map((a) => [a.name, a.attempt, a.start, a.end, a.state, a.worker])).toEqual([
+        ['once-0', 1, ms(at(10)), ms(at(20)), 'COMPLETED', 'host-a:11'],
+        ['flaky-0', 1, ms(at(10)), ms(at(100)), 'FAILED', 'worker-1@host-b:21'],
+        ['flaky-0', 2, ms(at(200)), ms(at(300)), 'COMPLETED', 'worker-2@host-b:22'],
       ]);
     });
 
@@ -101,10 +104,46 @@ forEachDatabase((database) => {
       expect(cluster.body.message).toMatch(/WEFT_CLUSTER_ADDRESS/);
     });
 
+    it('keeps the local clusters flow-run processes report and lists them on the cluster status; refuses a report put under another id', async () => {
+      const report: LocalClusterStatus = {
+        address: 'local://ab12cd34',
+        name: 'LocalCluster(local://ab12cd34, 2 workers × 1)',
+        host: 'build-7',
+        pid: 4242,
+        flowRunId: 'run-1',
+        workers: [1, 2].map((id) => ({ id, pid: 5000 + id, status: 'running', running: id - 1, concurrency: 1, memoryMb: 60 + id, memoryLimitMb: 2048, completed: 10 * id, failed: 0, lastHeartbeat: at(5) })),
+        reportedAt: at(6),
+      };
+      expect((await call(server.url, 'PUT', '/api/v1/local-clusters/ab12cd34', report)).status).toBe(204);
+      const cluster = await call<ClusterStatus>(server.url, 'GET', '/api/v1/cluster');
+      expect(cluster.body.localClusters).toEqual([report]);
+      const elsewhere = await call<{ message: string }>(server.url, 'PUT', '/api/v1/local-clusters/ffff', report);
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.body.message).toContain('/api/v1/local-clusters/<its id>');
+      expect((await call(server.url, 'PUT', '/api/v1/local-clusters/ab12cd34', { ...report, workers: 'many' })).status).toBeGreaterThanOrEqual(400);
+    });
+
     it('documents the UI endpoints in the OpenAPI document', async () => {
       const doc = await call<{ paths: Record<string, unknown> }>(server.url, 'GET', '/api/openapi.json');
-      for (const path of ['/api/v1/flow-runs/{id}/graph', '/api/v1/flow-runs/{id}/timeline', '/api/v1/task-run-counts', '/api/v1/dashboard', '/api/v1/cluster']) expect(Object.keys(doc.body.paths)).toContain(path);
+      for (const path of ['/api/v1/flow-runs/{id}/graph', '/api/v1/flow-runs/{id}/timeline', '/api/v1/task-run-counts', '/api/v1/dashboard', '/api/v1/cluster', '/api/v1/local-clusters/{id}']) expect(Object.keys(doc.body.paths)).toContain(path);
     });
+  });
+});
+
+describe('local cluster reports', () => {
+  it('drops a cluster whose process stopped reporting after the time to live, and keeps at most the newest few', () => {
+    let now = 1_000;
+    const board = new LocalClusterBoard({ now: () => now }, 5_000, 2);
+    const report = (address: string): LocalClusterStatus => ({ address, name: address, host: 'h', pid: 1, flowRunId: 'r', workers: [], reportedAt: at(1) });
+    board.put(report('local://a'));
+    now += 4_000;
+    board.put(report('local://b'));
+    expect(board.list().map((r) => r.address)).toEqual(['local://a', 'local://b']);
+    now += 1_001;
+    expect(board.list().map((r) => r.address)).toEqual(['local://b']);
+    board.put(report('local://c'));
+    board.put(report('local://d'));
+    expect(board.list().map((r) => r.address)).toEqual(['local://c', 'local://d']);
   });
 });
 

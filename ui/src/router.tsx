@@ -31,7 +31,12 @@ const flowRunRoute = createRoute({
   validateSearch: (raw: Record<string, unknown>) => {
     const tab = z.enum(['graph', 'timeline', 'logs', 'task-runs', 'subflows', 'parameters', 'results']).safeParse(raw['tab']);
     const expand = z.string().max(5000).safeParse(raw['expand']);
-    return { ...(tab.success ? { tab: tab.data } : {}), ...(expand.success && expand.data !== '' ? { expand: expand.data } : {}) };
+    const group = z.enum(['task', 'worker']).safeParse(raw['group']);
+    return {
+      ...(tab.success ? { tab: tab.data } : {}),
+      ...(expand.success && expand.data !== '' ? { expand: expand.data } : {}),
+      ...(group.success && group.data === 'worker' ? { group: group.data } : {}),
+    };
   },
   component: lazyRouteComponent(() => import('./pages/flow-run-page.js'), 'FlowRunPage'),
 });

@@ -6,6 +6,8 @@ import type { ServerEvent } from '../src/api/event-stream.js';
 import { visibleRange } from '../src/components/virtual-list.js';
 import { nodeLabel } from '../src/lib/graph-labels.js';
 import { parseRunsSearch, runsQuery } from '../src/lib/runs-search.js';
+import { arrangeTimeline, groupLabel } from '../src/lib/timeline-rows.js';
+import type { TimelineAttempt } from '../src/api/types.js';
 import { packLanes, panWindow, ticks, timeToX, xToTime, zoomWindow } from '../src/lib/time-scale.js';
 
 describe('runs filters in the URL', () => {
@@ -78,5 +80,32 @@ describe('virtual list window', () => {
   it('renders only the rows in view plus an overscan', () => {
     expect(visibleRange(100_000, 20_000, 400, 20, 10)).toEqual({ first: 990, last: 1030 });
     expect(visibleRange(5, 0, 400, 20, 10)).toEqual({ first: 0, last: 5 });
+  });
+});
+
+describe('timeline rows', () => {
+  const attempt = (name: string, taskKey: string, start: number, end: number | null, worker: string | null): TimelineAttempt => ({ taskRunId: name, name, taskKey, attempt: 1, start, end, state: end === null ? 'RUNNING' : 'COMPLETED', worker });
+  const attempts = [
+    attempt('inc-0', 'f.ts:inc', 0, 10, 'worker-2@h:12'),
+    attempt('inc-1', 'f.ts:inc', 0, 10, 'worker-10@h:20'),
+    attempt('add-0', 'f.ts:add', 10, 20, 'worker-2@h:12'),
+    attempt('add-1', 'f.ts:add', 12, null, null),
+  ];
+
+  it('groups by task in order of appearance, overlapping attempts in separate lanes', () => {
+    const { groups, rows, height } = arrangeTimeline(attempts, 'task', 30);
+    expect(groups.map((g) => g.name)).toEqual(['inc', 'add']);
+    const y = Object.fromEntries(rows.map((r) => [r.attempt.name, r.y]));
+    expect(y['inc-0']).not.toBe(y['inc-1']);
+    expect(height).toBeGreaterThan(y['add-1'] ?? Infinity);
+  });
+
+  it('groups by worker (numbers in names sorted as numbers), an unreported worker in its own group', () => {
+    const { groups, rows } = arrangeTimeline(attempts, 'worker', 30);
+    expect(groups.map((g) => g.name)).toEqual(['running (worker not reported yet)', 'worker-2@h:12', 'worker-10@h:20']);
+    const y = Object.fromEntries(rows.map((r) => [r.attempt.name, r.y]));
+    // inc-0 then add-0 ran one after the other on worker-2: one lane.
+    expect(y['inc-0']).toBe(y['add-0']);
+    expect(groupLabel(attempts[0] as TimelineAttempt, 'task')).toBe('inc');
   });
 });

@@ -26,6 +26,11 @@ export interface WorkerInfo {
   readonly runningTaskRuns: number;
   /** Resident memory at its last heartbeat. */
   readonly memoryMb: number;
+  /** Attempts it finished with a value, and with an error (a worker that was replaced starts at 0). */
+  readonly completedTaskRuns: number;
+  readonly failedTaskRuns: number;
+  /** When it last reported (ISO 8601), null before its first heartbeat. */
+  readonly lastHeartbeat: string | null;
 }
 
 /** A running set of workers that execute task run attempts. */

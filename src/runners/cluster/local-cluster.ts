@@ -208,6 +208,8 @@ export class LocalCluster implements Cluster {
   /** Ends an in-flight attempt with what its worker said. */
   private finished(w: WorkerProcess, id: number, outcome: AttemptOutcome): void {
     w.inFlight.delete(id);
+    if (outcome.ok) w.completed++;
+    else w.failed++;
     const attempt = this.pending.running(id);
     if (attempt) this.pending.settle(attempt, outcome);
     this.pool.retireIfIdle(w);

@@ -4,7 +4,7 @@
  * answer, its timeout, the flow run's cancellation, its worker's death); later news is dropped,
  * so no attempt ends twice.
  */
-import type { AttemptOutcome, AttemptRelay, AttemptRequest } from '../attempt.js';
+import { processWorkerName, type AttemptOutcome, type AttemptRelay, type AttemptRequest } from '../attempt.js';
 import type { WorkerProcess } from './worker-process.js';
 
 /** An attempt the cluster holds. @internal */
@@ -83,8 +83,10 @@ export class PendingAttempts {
     clearTimeout(attempt.timer);
     const signal = attempt.relay.signal;
     if (signal) this.unwatch(signal, attempt);
-    if (attempt.worker || attempt.sent) this.abandon(attempt);
-    attempt.resolve(outcome);
+    const worker = attempt.worker;
+    if (worker || attempt.sent) this.abandon(attempt);
+    // A local cluster's worker: its number in the cluster and its process.
+    attempt.resolve(worker && outcome.worker === undefined ? { ...outcome, worker: `worker-${worker.id}@${processWorkerName(worker.pid)}` } : outcome);
   }
 
   /** Ends every unfinished attempt with `error`. */

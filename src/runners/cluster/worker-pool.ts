@@ -48,7 +48,16 @@ export class WorkerPool {
 
   /** What each worker is doing, for `cluster.workers`. */
   info(): WorkerInfo[] {
-    return this.workers.map((w) => ({ id: w.id, pid: w.pid, status: w.status, runningTaskRuns: w.inFlight.size, memoryMb: Math.round(w.rssBytes / 2 ** 20) }));
+    return this.workers.map((w) => ({
+      id: w.id,
+      pid: w.pid,
+      status: w.status,
+      runningTaskRuns: w.inFlight.size,
+      memoryMb: Math.round(w.rssBytes / 2 ** 20),
+      completedTaskRuns: w.completed,
+      failedTaskRuns: w.failed,
+      lastHeartbeat: w.heartbeatAt === 0 ? null : new Date(w.heartbeatAt).toISOString(),
+    }));
   }
 
   /** The cluster's events and the last lines each worker printed. */
@@ -125,6 +134,7 @@ export class WorkerPool {
       }
       if (message.type === 'heartbeat') {
         w.rssBytes = message.rssBytes;
+        w.heartbeatAt = Date.now();
         const limit = this.spawn.memoryLimitMb;
         if (limit !== undefined && message.rssBytes > limit * 2 ** 20 * 0.95) {
           this.note(`worker-${w.id} (pid ${w.pid}) uses ${Math.round(message.rssBytes / 2 ** 20)} MB, over 95% of its ${limit} MB limit: restarting it`);

@@ -48,6 +48,11 @@ export class WorkerProcess {
   /** Attempts sent to this worker and not yet answered (including ones given up on). */
   readonly inFlight = new Set<number>();
   rssBytes = 0;
+  /** When its last heartbeat came (epoch ms), 0 before the first. */
+  heartbeatAt = 0;
+  /** Attempts it finished with a value, and with an error. */
+  completed = 0;
+  failed = 0;
   /** A steal request is out and not answered. */
   stealing = false;
   readonly logs: string[] = [];

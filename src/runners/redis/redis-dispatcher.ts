@@ -211,11 +211,12 @@ export class RedisDispatcher {
     if (!attempt) return;
     const result = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as TaskJobResult;
     for (const record of result.logs) attempt.relay.log(record);
-    if (!result.ok) return this.settle(jobId, { ok: false, error: fromWire(result.error) });
+    const worker = result.worker === undefined ? {} : { worker: result.worker };
+    if (!result.ok) return this.settle(jobId, { ok: false, error: fromWire(result.error), ...worker });
     try {
-      this.settle(jobId, { ok: true, value: await decodeValue(result, this.settings) });
+      this.settle(jobId, { ok: true, value: await decodeValue(result, this.settings), ...worker });
     } catch (error) {
-      this.settle(jobId, { ok: false, error });
+      this.settle(jobId, { ok: false, error, ...worker });
     }
   }
 

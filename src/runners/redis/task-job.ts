@@ -36,7 +36,11 @@ export type TaskJobResult = (
   | { readonly ok: true; readonly value: string }
   | { readonly ok: true; readonly reference: ResultReference }
   | { readonly ok: false; readonly error: WireError }
-) & { readonly logs: readonly LogRecord[] };
+) & {
+  readonly logs: readonly LogRecord[];
+  /** The worker that ran the job, `host:pid` (the id of its heartbeat). */
+  readonly worker?: string;
+};
 
 /** Stands for a large value in storage, inside encoded arguments. */
 interface ValueByReference {

@@ -2,17 +2,22 @@
  * The API endpoints the web UI reads beyond the core ones: dashboard aggregates
  * (`/dashboard`), task-run counts by state of several flow runs (`/task-run-counts`), a flow
  * run's collapsed task graph (`/flow-runs/{id}/graph`) and timeline (`/flow-runs/{id}/timeline`),
- * and the configured Redis cluster (`/cluster`). All need the API key like every `/api` route.
+ * the configured Redis cluster with the local clusters of running flow runs (`/cluster`), and the
+ * reports of those local clusters (`PUT /local-clusters/{id}`). All need the API key like every
+ * `/api` route.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { RunNotFoundError, UsageError } from '../../errors.js';
 import type { Settings } from '../../settings.js';
 import type { StateType } from '../../states.js';
 import type { FlowRunRecord, TaskRunWithUpstream } from '../../store/records.js';
+import { z } from 'zod';
+import { systemClock, type Clock } from '../clock.js';
 import type { EventBus } from '../event-bus.js';
 import type { Orchestrator } from '../orchestrator.js';
 import { errorSchema, idParamsSchema } from '../schemas.js';
 import { ClusterStatusReader } from '../ui/cluster-status.js';
+import { LocalClusterBoard } from '../ui/local-clusters.js';
 import { LiveStats } from '../ui/live-stats.js';
 import { collapseGraph } from '../ui/run-graph.js';
 import { buildTimeline } from '../ui/run-timeline.js';
@@ -21,6 +26,8 @@ import {
   dashboardQuerySchema,
   dashboardSchema,
   graphQuerySchema,
+  localClusterParamsSchema,
+  localClusterReportSchema,
   runGraphSchema,
   taskRunCountsQuerySchema,
   taskRunCountsSchema,
@@ -40,15 +47,17 @@ const brief = (run: FlowRunRecord): { id: string; name: string; flowName: string
 });
 
 /**
- * The UI routes over `orchestrator`; `bus` feeds the task-run rate; `cluster` names the Redis cluster.
+ * The UI routes over `orchestrator`; `bus` feeds the task-run rate; `cluster` names the Redis
+ * cluster; `clock` ages local-cluster reports.
  * @example
  * await app.register(uiApiRoutes(orchestrator, bus, settings), { prefix: '/api/v1' });
  */
-export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: Pick<Settings, 'cluster'> | undefined): FastifyPluginAsyncZod {
+export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: Pick<Settings, 'cluster'> | undefined, clock: Clock = systemClock): FastifyPluginAsyncZod {
   const { store } = orchestrator;
   return (app) => {
     const stats = new LiveStats(bus);
     const clusterReader = new ClusterStatusReader(cluster);
+    const localClusters = new LocalClusterBoard(clock);
     // Counts of a finished flow run do not change: keep the last few hundred.
     const finishedCounts = new Map<string, Record<string, number>>();
     app.addHook('onClose', async () => {
@@ -158,7 +167,17 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
       };
     });
 
-    app.get('/cluster', { schema: { tags: ['ui'], summary: 'The Redis cluster the server is told of (WEFT_CLUSTER_ADDRESS): workers, queue depth, throughput', response: { 200: clusterStatusSchema, ...errors } } }, async () => clusterReader.read());
+    app.get('/cluster', { schema: { tags: ['ui'], summary: 'The Redis cluster the server is told of (WEFT_CLUSTER_ADDRESS): workers, queue depth, throughput; and the local clusters running flow runs report', response: { 200: clusterStatusSchema, ...errors } } }, async () => ({
+      ...(await clusterReader.read()),
+      localClusters: localClusters.list(),
+    }));
+
+    app.put('/local-clusters/:id', { schema: { tags: ['ui'], summary: "A flow-run process reports its LocalCluster's workers (kept a few seconds, for the cluster page)", params: localClusterParamsSchema, body: localClusterReportSchema, response: { 204: z.null(), ...errors } } }, async (request, reply) => {
+      const report = request.body;
+      if (report.address !== `local://${request.params.id}`) throw new UsageError(`The report is of ${report.address}, not of local://${request.params.id}: PUT it to /api/v1/local-clusters/<its id>.`);
+      localClusters.put(report);
+      return reply.code(204).send(null);
+    });
     return Promise.resolve();
   };
 }

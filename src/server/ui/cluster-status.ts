@@ -10,6 +10,9 @@ import { bullmqConnection, isRedisAddress, parseRedisAddress } from '../../runne
 import { readWorkerStatuses } from '../../runners/redis/worker-status.js';
 import type { ClusterStatus } from './ui-schemas.js';
 
+/** The Redis part of the cluster page (the local clusters are added by the route). */
+export type RedisClusterStatus = Omit<ClusterStatus, 'localClusters'>;
+
 const EMPTY_JOBS = { waiting: 0, active: 0, completed: 0, failed: 0 };
 
 /**
@@ -26,7 +29,7 @@ export class ClusterStatusReader {
   }
 
   /** The status; `reachable: false` with a message when Redis does not answer. */
-  async read(): Promise<ClusterStatus> {
+  async read(): Promise<RedisClusterStatus> {
     const url = this.#settings?.cluster.address ?? '';
     if (this.#settings === undefined || url === '' || !isRedisAddress(url)) {
       return { configured: false, address: null, queue: null, reachable: false, message: 'No Redis cluster configured: start the server with WEFT_CLUSTER_ADDRESS=redis://host:6379.', workers: [], jobs: EMPTY_JOBS, throughputPerSecond: 0 };

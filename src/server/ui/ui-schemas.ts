@@ -58,6 +58,8 @@ export const timelineAttemptSchema = z.object({
   /** Epoch milliseconds; null while running. */
   end: z.number().nullable(),
   state: stateTypeSchema,
+  /** The worker that ran it (`host:pid`, `worker-N@host:pid` in a local cluster); null while running or when not recorded. */
+  worker: z.string().nullable(),
 });
 
 /** A flow run's timeline: one entry per attempt. */
@@ -120,7 +122,35 @@ export const clusterWorkerSchema = z.object({
   lastHeartbeat: z.string(),
 });
 
-/** The cluster page: the configured Redis cluster's workers and queue. */
+/** One worker process of a local cluster. */
+export const localClusterWorkerSchema = z.object({
+  id: z.number().int().min(0),
+  pid: z.number().int(),
+  status: z.enum(['starting', 'running', 'retiring', 'stopped']),
+  running: z.number().int().min(0),
+  concurrency: z.number().int().min(1),
+  memoryMb: z.number().min(0),
+  memoryLimitMb: z.number().min(0),
+  completed: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  lastHeartbeat: timestamp.nullable(),
+});
+
+/** A local cluster's status as its flow-run process reports it (`PUT /local-clusters/{id}`). */
+export const localClusterReportSchema = z.object({
+  address: z.string().regex(/^local:\/\/[\w-]{1,64}$/, 'a local cluster address, local://<id>'),
+  name: z.string().max(500),
+  host: z.string().max(255),
+  pid: z.number().int(),
+  flowRunId: z.string().min(1).max(200),
+  workers: z.array(localClusterWorkerSchema).max(1024).readonly(),
+  reportedAt: timestamp,
+});
+
+/** Path of a local cluster's report: its address without `local://`. */
+export const localClusterParamsSchema = z.object({ id: z.string().regex(/^[\w-]{1,64}$/, 'the id of a local cluster (its address without local://)') });
+
+/** The cluster page: the configured Redis cluster's workers and queue, and the local clusters of running flows. */
 export const clusterStatusSchema = z.object({
   configured: z.boolean(),
   /** The address, credentials hidden. */
@@ -131,6 +161,8 @@ export const clusterStatusSchema = z.object({
   workers: z.array(clusterWorkerSchema),
   jobs: z.object({ waiting: z.number().int(), active: z.number().int(), completed: z.number().int(), failed: z.number().int() }),
   throughputPerSecond: z.number(),
+  /** Local clusters that running flow runs reported in the last few seconds. */
+  localClusters: z.array(localClusterReportSchema),
 });
 
 /** Types of the UI endpoints' answers, for the UI. */
@@ -147,5 +179,7 @@ export type TimelineAttempt = z.infer<typeof timelineAttemptSchema>;
 export type Dashboard = z.infer<typeof dashboardSchema>;
 /** @see clusterStatusSchema */
 export type ClusterStatus = z.infer<typeof clusterStatusSchema>;
+/** @see localClusterReportSchema */
+export type LocalClusterStatus = z.infer<typeof localClusterReportSchema>;
 /** @see taskRunCountsSchema */
 export type TaskRunCounts = z.infer<typeof taskRunCountsSchema>;

@@ -13,6 +13,7 @@ import type {
   FlowRunPatch,
   FlowRunRecord,
   FlowSummary,
+  LocalClusterReport,
   LogListOptions,
   LogRecord,
   RecordBatch,
@@ -119,6 +120,13 @@ export class HttpStore implements Store, WorkPoolAdmin {
   write(batch: RecordBatch): Promise<void> {
     const size = `${batch.taskRuns.length} task runs, ${batch.states.length} states and ${batch.logs.length} logs`;
     return this.#change(() => this.#api.request('POST', '/api/v1/records', `write a batch of ${size}`, batch));
+  }
+
+  /** Sends a local cluster's status (not queued behind the record's changes: it is only a view). */
+  async reportLocalCluster(report: LocalClusterReport): Promise<void> {
+    if (this.#closed) return;
+    const id = report.address.replace(/^local:\/\//, '');
+    await this.#api.request('PUT', `/api/v1/local-clusters/${enc(id)}`, `report local cluster ${report.address}`, report);
   }
 
   deleteFlowRun(id: string): Promise<boolean> {

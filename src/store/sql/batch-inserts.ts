@@ -46,6 +46,7 @@ export function batchInserts(): BatchInserts {
         'start_time',
         'end_time',
         'result',
+        'worker',
       ],
       build: (db, rows) =>
         db
@@ -69,6 +70,7 @@ export function batchInserts(): BatchInserts {
               start_time: eb.ref('excluded.start_time'),
               end_time: eb.ref('excluded.end_time'),
               result: eb.ref('excluded.result'),
+              worker: eb.ref('excluded.worker'),
             })),
           ),
     }),
@@ -83,7 +85,7 @@ export function batchInserts(): BatchInserts {
     // A history entry or log line whose client id is already recorded was written by an earlier
     // try of the same batch (its answer was lost): ignored, so a retried batch is recorded once.
     states: new ChunkedInsert<StateRow>({
-      columns: ['run_id', 'run_kind', 'type', 'name', 'message', 'timestamp', 'error', 'client_id'],
+      columns: ['run_id', 'run_kind', 'type', 'name', 'message', 'timestamp', 'error', 'worker', 'client_id'],
       build: (db, rows) =>
         db
           .insertInto('states')

@@ -311,6 +311,42 @@ const deployments: Migration = {
   },
 };
 
+/**
+ * 0012: what the scheduler needs beyond 0010. `deployment_schedules.fill_after`: the time from
+ * which the schedule needs more runs created (null: now), so a tick reads only the schedules
+ * that need work, by index. `flow_runs.schedule_id`: the schedule that created a run, so pausing
+ * or editing one schedule finds its future runs without parsing idempotency keys.
+ */
+const scheduleFill: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('deployment_schedules').addColumn('fill_after', 'text').execute();
+    await db.schema.createIndex('deployment_schedules_fill').on('deployment_schedules').columns(['active', 'fill_after']).execute();
+    await db.schema.alterTable('flow_runs').addColumn('schedule_id', idType(db)).execute();
+    await db.schema.createIndex('flow_runs_schedule').on('flow_runs').columns(['schedule_id', 'state_type']).execute();
+    await db.schema.createIndex('flow_runs_due').on('flow_runs').columns(['state_type', 'state_name', 'expected_start_time']).execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const index of ['flow_runs_due', 'flow_runs_schedule', 'deployment_schedules_fill']) await db.schema.dropIndex(index).execute();
+    await db.schema.alterTable('flow_runs').dropColumn('schedule_id').execute();
+    await db.schema.alterTable('deployment_schedules').dropColumn('fill_after').execute();
+  },
+};
+
+/**
+ * 0011: which worker ran an attempt (issue 14, the UI's timeline by worker): on the task run, the
+ * worker of its latest attempt; in the state history, on the state that ended each attempt.
+ */
+const attemptWorker: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('task_runs').addColumn('worker', 'text').execute();
+    await db.schema.alterTable('states').addColumn('worker', 'text').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('states').dropColumn('worker').execute();
+    await db.schema.alterTable('task_runs').dropColumn('worker').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -322,6 +358,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007_flow_run_versions': flowRunVersions,
   '0008_state_errors': stateErrors,
   '0010_deployments': deployments,
+  '0011_attempt_worker': attemptWorker,
+  '0012_schedule_fill': scheduleFill,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

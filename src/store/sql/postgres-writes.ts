@@ -55,6 +55,7 @@ const TASK_RUN_COLUMNS: Columns<TaskRunRow> = {
   start_time: 'text',
   end_time: 'text',
   result: 'text',
+  worker: 'text',
 };
 const EDGE_COLUMNS: Columns<EdgeRow> = { task_run_id: 'text', upstream_id: 'text' };
 const STATE_COLUMNS: Columns<StateRow> = {
@@ -65,10 +66,11 @@ const STATE_COLUMNS: Columns<StateRow> = {
   message: 'text',
   timestamp: 'text',
   error: 'text',
+  worker: 'text',
   client_id: 'text',
 };
-/** The history columns a flow-run transition writes (it has no client id). */
-const HISTORY_LIST = names(STATE_COLUMNS).filter((c) => c !== 'client_id');
+/** The history columns a flow-run transition writes (it has no client id, and no worker: that is a task run's). */
+const HISTORY_LIST = names(STATE_COLUMNS).filter((c) => c !== 'client_id' && c !== 'worker');
 const LOG_COLUMNS: Columns<LogRow> = {
   flow_run_id: 'text',
   task_run_id: 'text',

@@ -53,7 +53,8 @@ export type DeploymentColumn =
   | 'expected_start_time'
   | 'idempotency_key'
   | 'claimed_by'
-  | 'claimed_at';
+  | 'claimed_at'
+  | 'schedule_id';
 
 /** The owner columns (migration 0006), written only by `claimFlowRun`. */
 export type OwnerColumn = 'owner_host' | 'owner_pid' | 'owner_started' | 'owner_lease_until';
@@ -114,6 +115,7 @@ export function taskRunRow(run: TaskRunRecord): TaskRunRow {
     start_time: run.startTime,
     end_time: run.endTime,
     result: run.result ? JSON.stringify(run.result) : null,
+    worker: run.worker ?? null,
   };
 }
 
@@ -133,11 +135,12 @@ export function taskRunRecord(row: Selectable<TaskRunsTable>): TaskRunRecord {
     startTime: row.start_time,
     endTime: row.end_time,
     ...(row.result ? { result: JSON.parse(row.result) as ResultReference } : {}),
+    ...(row.worker ? { worker: row.worker } : {}),
   };
 }
 
 /** The history row of a state (a batch adds the writer's id of the entry, `client_id`). */
-export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSnapshot): StateRow {
+export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSnapshot & { readonly worker?: string }): StateRow {
   return {
     run_id: runId,
     run_kind: runKind,
@@ -146,12 +149,13 @@ export function stateRow(runId: string, runKind: 'flow' | 'task', state: StateSn
     message: state.message ?? null,
     timestamp: state.timestamp,
     error: state.error ? JSON.stringify(state.error) : null,
+    worker: state.worker ?? null,
   };
 }
 
 /** A state-history entry read back. */
 export function stateRecord(row: Selectable<StatesTable>): StateRecord {
-  const base = { runId: row.run_id, runKind: row.run_kind, type: row.type as StateType, name: row.name, ...errorOf(row.error) };
+  const base = { runId: row.run_id, runKind: row.run_kind, type: row.type as StateType, name: row.name, ...errorOf(row.error), ...(row.worker ? { worker: row.worker } : {}) };
   return row.message === null
     ? { ...base, timestamp: row.timestamp }
     : { ...base, message: row.message, timestamp: row.timestamp };

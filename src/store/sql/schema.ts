@@ -68,6 +68,8 @@ export interface FlowRunsTable extends StateColumns {
   /** The agent that claimed the run, and when (migration 0010). */
   claimed_by: string | null;
   claimed_at: string | null;
+  /** The schedule that created the run, or null (migration 0012). */
+  schedule_id: string | null;
 }
 
 /** One task run: the latest snapshot written for its id. */
@@ -87,6 +89,8 @@ export interface TaskRunsTable extends StateColumns {
   end_time: string | null;
   /** JSON of the persisted result's reference, or null (migration 0002). */
   result: string | null;
+  /** The worker that ran the latest attempt, or null (migration 0011). */
+  worker: string | null;
 }
 
 /** A DAG edge: `upstream_id` fed an input of `task_run_id`. Primary key is both columns. */
@@ -108,6 +112,8 @@ export interface StatesTable {
   client_id: string | null;
   /** JSON of the state's `ErrorDetail` (FAILED, CRASHED), or null (migration 0008). */
   error: string | null;
+  /** On a task run's state that ended an attempt: the worker that ran it, or null (migration 0011). */
+  worker: string | null;
 }
 
 /** Log lines; `id` orders them. */
@@ -166,6 +172,8 @@ export interface DeploymentSchedulesTable {
   catch_up: string | null;
   /** The latest time the scheduler has created runs up to, ISO 8601. */
   scheduled_until: string | null;
+  /** From this time the schedule needs more runs created, ISO 8601; null: now (migration 0012). */
+  fill_after: string | null;
   created_at: string;
   updated_at: string;
 }

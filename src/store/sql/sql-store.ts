@@ -21,6 +21,8 @@ import type {
 import type { Store } from '../store.js';
 import type { Heartbeat, HeartbeatRecord } from '../store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from '../run-owner.js';
+import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
+import * as schedules from './schedule-store.js';
 import { batchInserts } from './batch-inserts.js';
 import { isSqlite } from './dialect.js';
 import { flowSummaries } from './flow-summaries.js';
@@ -66,7 +68,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, WorkPoolRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, WorkPoolRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -418,6 +420,46 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, WorkPoo
 
   async readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
     return this.#run(`read flow run ${flowRunId} and its deployment`, () => readRunLaunch(this.#db, flowRunId));
+  }
+
+  async listSchedulesToFill(now: string, limit: number, afterId?: string): Promise<ScheduleToFill[]> {
+    return this.#run('list the schedules due for runs', () => schedules.listSchedulesToFill(this.#db, now, limit, afterId));
+  }
+
+  async writeScheduleFills(fills: readonly ScheduleFill[]): Promise<number> {
+    return this.#run(`create the scheduled runs of ${fills.length} schedules`, () => schedules.writeScheduleFills(this.#db, fills));
+  }
+
+  async removeUnwantedScheduledRuns(): Promise<number> {
+    return this.#run('remove the scheduled runs of paused schedules', () => schedules.removeUnwantedScheduledRuns(this.#db));
+  }
+
+  async markLateRuns(before: string, late: StateSnapshot, skipped: StateSnapshot, limit: number): Promise<LateRuns> {
+    return this.#run('mark late runs', () => schedules.markLateRuns(this.#db, before, late, skipped, limit));
+  }
+
+  async insertScheduledRuns(runs: readonly ScheduledRun[]): Promise<number> {
+    return this.#run(`create ${runs.length} scheduled runs`, () => schedules.insertScheduledRuns(this.#db, runs));
+  }
+
+  async listSchedules(deploymentId: string): Promise<ScheduleRecord[]> {
+    return this.#run(`list the schedules of deployment ${deploymentId}`, () => schedules.listSchedules(this.#db, deploymentId));
+  }
+
+  async readSchedule(id: string): Promise<ScheduleRecord | undefined> {
+    return this.#run(`read schedule ${id}`, () => schedules.readSchedule(this.#db, id));
+  }
+
+  async createSchedule(id: string, deploymentId: string, input: ScheduleInput, now: string): Promise<ScheduleRecord> {
+    return this.#run(`create a schedule of deployment ${deploymentId}`, () => schedules.createSchedule(this.#db, id, deploymentId, input, now));
+  }
+
+  async updateSchedule(id: string, patch: Partial<ScheduleInput>, now: string): Promise<ScheduleRecord | undefined> {
+    return this.#run(`update schedule ${id}`, () => schedules.updateSchedule(this.#db, id, patch, now));
+  }
+
+  async deleteSchedule(id: string): Promise<boolean> {
+    return this.#run(`delete schedule ${id}`, () => schedules.deleteSchedule(this.#db, id));
   }
 
   async close(): Promise<void> {

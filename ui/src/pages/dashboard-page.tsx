@@ -73,7 +73,7 @@ export function DashboardPage(): ReactElement {
           <div className="card wide">
             <h2>Runs over time</h2>
             {total === 0 ? (
-              <Empty>No flow runs in the last {range}. Run a flow with <code>npx weft run flow.ts</code>.</Empty>
+              <Empty>No flow runs in the last {range}. Run a flow with <code>./bin/weft.js run flow.ts</code>.</Empty>
             ) : (
               <Suspense fallback={<p className="muted">Drawing…</p>}>
                 <RunsChart dashboard={data} />

@@ -108,7 +108,7 @@ export function FlowRunPage(): ReactElement {
       <div role="tabpanel" id="tab-panel" aria-labelledby={`tab-${tab}`} className="panel">
         <Suspense fallback={<p className="muted">Loading…</p>}>
           {tab === 'graph' ? <GraphTab run={data} expand={search.expand} /> : null}
-          {tab === 'timeline' ? <TimelineTab run={data} /> : null}
+          {tab === 'timeline' ? <TimelineTab run={data} group={search.group ?? 'task'} /> : null}
           {tab === 'logs' ? <LogsTab run={data} /> : null}
           {tab === 'task-runs' ? <TaskRunsTab run={data} /> : null}
           {tab === 'subflows' ? <SubflowsTab run={data} /> : null}

@@ -18,7 +18,7 @@ export function FlowsPage(): ReactElement {
     <section>
       <h1>Flows</h1>
       {flows.error ? <ErrorMessage error={flows.error} /> : null}
-      {flows.data?.length === 0 ? <Empty>No flow has run yet. Run one with <code>npx weft run flow.ts</code>.</Empty> : null}
+      {flows.data?.length === 0 ? <Empty>No flow has run yet. Run one with <code>./bin/weft.js run flow.ts</code>.</Empty> : null}
       {flows.data && flows.data.length > 0 ? (
         <table>
           <thead>

@@ -133,7 +133,7 @@ export function RunsPage(): ReactElement {
       )}
 
       {runs.error ? <ErrorMessage error={runs.error} /> : null}
-      {runs.data && shown.length === 0 ? <Empty>No flow runs match. {Object.keys(search).length > 0 ? 'Clear the filters, or ' : ''}Run a flow with <code>npx weft run flow.ts</code>.</Empty> : null}
+      {runs.data && shown.length === 0 ? <Empty>No flow runs match. {Object.keys(search).length > 0 ? 'Clear the filters, or ' : ''}Run a flow with <code>./bin/weft.js run flow.ts</code>.</Empty> : null}
       {shown.length > 0 ? (
         <table className="runs">
           <thead>

@@ -53,7 +53,7 @@ export function TaskRunPage(): ReactElement {
         <dt>Map index</dt><dd>{t.mapIndex < 0 ? 'not mapped' : t.mapIndex}</dd>
         <dt>Tags</dt><dd>{t.tags.length === 0 ? '—' : t.tags.map((tag) => <span key={tag} className="tag">{tag}</span>)}</dd>
         <dt>Result</dt>
-        <dd>{t.result ? (<><code>{t.result.storage}</code> key <code>{t.result.key}</code> ({t.result.serializer}){t.result.producedBy !== t.id ? <> cached from <Link to="/task-runs/$id" params={{ id: t.result.producedBy }}>{t.result.producedBy.slice(0, 8)}</Link></> : null} — read with <code>npx weft results get {t.id}</code></>) : 'not persisted'}</dd>
+        <dd>{t.result ? (<><code>{t.result.storage}</code> key <code>{t.result.key}</code> ({t.result.serializer}){t.result.producedBy !== t.id ? <> cached from <Link to="/task-runs/$id" params={{ id: t.result.producedBy }}>{t.result.producedBy.slice(0, 8)}</Link></> : null} — read with <code>./bin/weft.js results get {t.id}</code></>) : 'not persisted'}</dd>
         <dt>Id</dt><dd><code>{t.id}</code></dd>
       </dl>
       <h2>Inputs</h2>

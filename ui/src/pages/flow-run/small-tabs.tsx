@@ -55,7 +55,7 @@ export function ResultsTab({ run }: { readonly run: FlowRun }): ReactElement {
             <td><code>{t.result?.storage}</code></td>
             <td><code>{t.result?.key}</code></td>
             <td>{t.result?.serializer}</td>
-            <td><code>npx weft results get {t.id}</code></td>
+            <td><code>./bin/weft.js results get {t.id}</code></td>
           </tr>
         ))}
       </tbody>

@@ -1,51 +1,26 @@
-// The flow run's timeline (Gantt) on a canvas: one bar per attempt, grouped by task, attempts
-// packed into lanes; zoom (wheel, buttons) and pan (drag, buttons) along the time axis.
+// The flow run's timeline (Gantt) on a canvas: one bar per attempt, grouped by task or by the
+// worker that ran it (`?group=worker`, Dask's task stream), attempts packed into lanes; zoom
+// (wheel, buttons) and pan (drag, buttons) along the time axis.
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { api } from '../../api/client.js';
-import type { FlowRun, Timeline, TimelineAttempt } from '../../api/types.js';
+import type { FlowRun, Timeline } from '../../api/types.js';
 import { Empty, ErrorMessage } from '../../components/messages.js';
 import { formatDuration } from '../../lib/format.js';
-import { packLanes, panWindow, ticks, timeToX, xToTime, zoomWindow } from '../../lib/time-scale.js';
+import { panWindow, ticks, timeToX, xToTime, zoomWindow } from '../../lib/time-scale.js';
+import { arrangeTimeline, TIMELINE_SIZES, type TimelineGroup } from '../../lib/timeline-rows.js';
 import type { TimeWindow } from '../../lib/time-scale.js';
 import { useLiveInvalidation } from '../../lib/use-live.js';
 
-const LANE = 14;
-const HEADER = 18;
-const AXIS = 22;
-const LABEL_WIDTH = 140;
-
-interface Row {
-  readonly attempt: TimelineAttempt;
-  readonly y: number;
-}
-
-/** Rows of the chart: groups by task, each attempt at a y. */
-function arrange(attempts: readonly TimelineAttempt[], now: number): { rows: Row[]; groups: { name: string; y: number }[]; height: number } {
-  const byTask = new Map<string, TimelineAttempt[]>();
-  for (const a of attempts) {
-    const list = byTask.get(a.taskKey);
-    if (list === undefined) byTask.set(a.taskKey, [a]);
-    else list.push(a);
-  }
-  const rows: Row[] = [];
-  const groups: { name: string; y: number }[] = [];
-  let y = AXIS;
-  for (const [key, list] of byTask) {
-    groups.push({ name: key.slice(key.lastIndexOf(':') + 1), y });
-    y += HEADER;
-    const { lanes, count } = packLanes(list.map((a) => ({ start: a.start, end: a.end ?? now })));
-    list.forEach((attempt, i) => rows.push({ attempt, y: y + (lanes[i] ?? 0) * LANE }));
-    y += count * LANE + 6;
-  }
-  return { rows, groups, height: y };
-}
+const { lane: LANE, axis: AXIS } = TIMELINE_SIZES;
+const LABEL_WIDTH = 170;
 
 /** The timeline tab. */
-export default function TimelineTab({ run }: { readonly run: FlowRun }): ReactElement {
+export default function TimelineTab({ run, group }: { readonly run: FlowRun; readonly group: TimelineGroup }): ReactElement {
   const navigate = useNavigate();
+  const setGroup = (next: TimelineGroup): void => void navigate({ to: '/runs/$id', params: { id: run.id }, search: (prev) => ({ ...prev, tab: 'timeline' as const, ...(next === 'worker' ? { group: 'worker' as const } : { group: undefined }) }) });
   const timeline = useQuery({ queryKey: ['timeline', run.id], queryFn: () => api<Timeline>(`/v1/flow-runs/${run.id}/timeline`) });
   useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['timeline', run.id]], 2000);
   const data = timeline.data;
@@ -63,7 +38,7 @@ export default function TimelineTab({ run }: { readonly run: FlowRun }): ReactEl
   }, [data]);
   const [window, setWindow] = useState<TimeWindow | undefined>();
   const shown = window ?? limit;
-  const layout = useMemo(() => (data === undefined ? undefined : arrange(data.attempts, now)), [data]);
+  const layout = useMemo(() => (data === undefined ? undefined : arrangeTimeline(data.attempts, group, now)), [data, group]);
   const canvas = useRef<HTMLCanvasElement>(null);
   const drag = useRef<number | undefined>(undefined);
 
@@ -92,7 +67,7 @@ export default function TimelineTab({ run }: { readonly run: FlowRun }): ReactEl
       ctx.stroke();
       ctx.fillText(formatDuration(t - (data?.start ?? limit?.from ?? 0)), x + 2, 12);
     }
-    for (const g of layout.groups) ctx.fillText(g.name, 4, g.y + 12);
+    for (const g of layout.groups) ctx.fillText(fitText(ctx, g.name, LABEL_WIDTH - 8), 4, g.y + 12);
     for (const { attempt, y } of layout.rows) {
       const x0 = Math.max(0, timeToX(shown, plot, attempt.start));
       const x1 = Math.min(plot, timeToX(shown, plot, attempt.end ?? now));
@@ -121,8 +96,12 @@ export default function TimelineTab({ run }: { readonly run: FlowRun }): ReactEl
         <button type="button" onClick={() => pan(-0.25)} aria-label="Earlier">◀</button>
         <button type="button" onClick={() => pan(0.25)} aria-label="Later">▶</button>
         <button type="button" onClick={() => setWindow(undefined)}>Reset</button>
+        <span role="group" aria-label="Group bars by" className="segmented">
+          <button type="button" aria-pressed={group === 'task'} onClick={() => setGroup('task')}>By task</button>
+          <button type="button" aria-pressed={group === 'worker'} onClick={() => setGroup('worker')}>By worker</button>
+        </span>
         <span className="muted" data-testid="timeline-summary">
-          {data.attempts.length} attempts of {taskRuns} task runs
+          {data.attempts.length} attempts of {taskRuns} task runs{group === 'worker' ? ` on ${layout.groups.length} ${layout.groups.length === 1 ? 'worker' : 'workers'}` : ''}
           {retried.size > 0 ? `; retried: ${[...retried].slice(0, 10).map(([name, n]) => `${name} (${n} attempts)`).join(', ')}` : ''}
         </span>
       </div>
@@ -131,7 +110,7 @@ export default function TimelineTab({ run }: { readonly run: FlowRun }): ReactEl
           ref={canvas}
           style={{ width: '100%', height: layout.height }}
           role="img"
-          aria-label={`Timeline: ${data.attempts.length} attempts of ${taskRuns} task runs, grouped by task`}
+          aria-label={`Timeline: ${data.attempts.length} attempts of ${taskRuns} task runs, grouped by ${group}`}
           onWheel={(e) => {
             const rect = e.currentTarget.getBoundingClientRect();
             zoom(e.deltaY < 0 ? 0.8 : 1.25, xToTime(shown, plotWidth(), e.clientX - rect.left - LABEL_WIDTH));
@@ -158,4 +137,12 @@ export default function TimelineTab({ run }: { readonly run: FlowRun }): ReactEl
       </div>
     </>
   );
+}
+
+/** `text` cut with an ellipsis to fit `width` pixels. */
+function fitText(ctx: CanvasRenderingContext2D, text: string, width: number): string {
+  if (ctx.measureText(text).width <= width) return text;
+  let end = text.length;
+  while (end > 1 && ctx.measureText(`${text.slice(0, end)}…`).width > width) end--;
+  return `${text.slice(0, end)}…`;
 }
