@@ -281,3 +281,21 @@ export class WorkPoolNotFoundError extends WeftError {
 export class WorkPoolExistsError extends WeftError {
   override name = 'WorkPoolExistsError';
 }
+
+/** A deployment that is asked for (by id, `FLOW/NAME` or a unique name) does not exist (HTTP 404). */
+export class DeploymentNotFoundError extends RunNotFoundError {
+  override name = 'DeploymentNotFoundError';
+}
+
+/**
+ * The parameters of a deployment, or of a run of it (merged over the deployment's defaults), do not
+ * match the flow's parameter schema that the deployment stores (HTTP 422 naming each field).
+ */
+export class DeploymentParameterError extends ParameterValidationError {
+  override name = 'DeploymentParameterError';
+  constructor(deployment: string, issues: readonly ParameterIssue[], options?: { cause?: unknown }) {
+    super(deployment, issues, options);
+    const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+    this.message = `Invalid parameters for deployment '${deployment}': ${list}. Fix these fields (see \`weft deployments show ${deployment}\` for its parameters) and try again.`;
+  }
+}

@@ -4,17 +4,7 @@
  * schema; a flow without one takes any parameters (its TypeScript types are gone at run time).
  */
 import { ParameterValidationError } from '../errors.js';
-
-/**
- * The parameter names the schema declares, or undefined when it accepts any (no schema, or
- * `z.looseObject` / `.passthrough()` / `.catchall()`).
- */
-export function declaredParameters(schema: Readonly<Record<string, unknown>>): string[] | undefined {
-  const { properties, additionalProperties } = schema;
-  if (typeof properties !== 'object' || properties === null) return undefined;
-  if (additionalProperties !== undefined && additionalProperties !== false) return undefined;
-  return Object.keys(properties);
-}
+import { declaredParameterNames } from '../parameter-schema.js';
 
 /**
  * Throws when `parameters` has keys the flow's schema does not declare.
@@ -23,7 +13,7 @@ export function declaredParameters(schema: Readonly<Record<string, unknown>>): s
  * checkParameterNames('dask-example', daskExample.parametersJsonSchema, { m: 5 }); // throws
  */
 export function checkParameterNames(flowName: string, schema: Readonly<Record<string, unknown>>, parameters: Readonly<Record<string, unknown>>): void {
-  const declared = declaredParameters(schema);
+  const declared = declaredParameterNames(schema);
   if (declared === undefined) return;
   const unknown = Object.keys(parameters).filter((key) => !declared.includes(key));
   if (unknown.length === 0) return;

@@ -25,6 +25,9 @@ import { flowRunRoutes } from './routes/flow-runs.js';
 import type { FlowRunRecord } from '../store/records.js';
 import type { Settings } from '../settings.js';
 import { flowRoutes } from './routes/flows.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { hasDeployments } from '../store/deployments.js';
+import { systemClock } from './clock.js';
 import { taskRunRoutes } from './routes/task-runs.js';
 import { errorSchema } from './schemas.js';
 import { uiRoutes } from './ui-assets.js';
@@ -34,7 +37,6 @@ import { agentRoutes } from './routes/agents.js';
 import { workPoolRoutes } from './routes/work-pools.js';
 import { WorkQueue } from './work-queue.js';
 import type { WorkQueueOptions } from './work-queue.js';
-import { systemClock } from './clock.js';
 import { hasSchedules } from '../store/schedules.js';
 import { startScheduler } from './scheduler/scheduler-service.js';
 import type { Scheduler } from './scheduler/scheduler-service.js';
@@ -110,7 +112,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Weft API', version: '1', description: 'The Weft orchestration server: flows, flow runs, task runs, states, logs, live events.' },
+      info: { title: 'Weft API', version: '1', description: 'The Weft orchestration server: flows, flow runs, task runs, states, logs, live events, deployments.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: options.apiKey ? [{ bearer: [] }] : [],
     },
@@ -131,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
   await app.register(uiApiRoutes(orchestrator, bus, options.cluster, options.clock), { prefix: '/api/v1' });
+  if (hasDeployments(options.store)) await app.register(deploymentRoutes(options.store, orchestrator, options.clock ?? systemClock), { prefix: '/api/v1' });
   const workQueue = new WorkQueue(options.store, bus, { ...options.workQueue, clock: options.clock ?? systemClock });
   await app.register(workPoolRoutes(options.store, workQueue, closing.signal), { prefix: '/api/v1' });
   await app.register(agentRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });

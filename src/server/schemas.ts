@@ -54,6 +54,11 @@ export const flowRunSchema = z.object({
   /** The flow's `version` and `description` options when the run started. */
   flowVersion: z.string().max(1000).nullable().optional(),
   flowDescription: z.string().max(10_000).nullable().optional(),
+  /** Set on runs of a deployment (read only: ignored when a run is recorded). */
+  deploymentId: id.nullable().optional(),
+  workPool: z.string().max(200).nullable().optional(),
+  workQueue: z.string().max(200).nullable().optional(),
+  expectedStartTime: timestamp.nullable().optional(),
 });
 
 /** A persisted result's reference. */

@@ -25,6 +25,13 @@ export interface FlowRunRecord {
   readonly flowVersion?: string | null;
   /** The flow's `description` option when the run started. */
   readonly flowDescription?: string | null;
+  /** The deployment the run was created from (read only: set by `createDeploymentRun` and the scheduler). */
+  readonly deploymentId?: string | null;
+  /** The work pool (and queue) an agent takes the run from (read only, as `deploymentId`). */
+  readonly workPool?: string | null;
+  readonly workQueue?: string | null;
+  /** When a run of a deployment is due, ISO 8601 (read only, as `deploymentId`). */
+  readonly expectedStartTime?: string | null;
 }
 
 /** Where a task run's persisted result lives: the record holds this reference, never the value. */

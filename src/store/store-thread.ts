@@ -17,6 +17,7 @@ import type { HeartbeatRecord, Store } from './store.js';
 import type { RunOwnerRecord } from './run-owner.js';
 import type { WorkPoolRecord } from './work-pools.js';
 import type { ScheduleStore } from './schedules.js';
+import type { DeploymentStore } from './deployments.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -25,7 +26,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof WorkPoolRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -78,6 +79,11 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'createSchedule',
   'updateSchedule',
   'deleteSchedule',
+  'saveDeployment',
+  'setDeploymentPaused',
+  'deleteDeployment',
+  'createDeploymentRun',
+  'admitDeploymentRun',
 ]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one

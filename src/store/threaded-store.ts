@@ -23,6 +23,16 @@ import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
 import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
+import type {
+  DeploymentAdmission,
+  DeploymentDetail,
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRunFilter,
+  DeploymentRunRequest,
+  DeploymentStore,
+  SavedDeployment,
+} from './deployments.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
@@ -46,7 +56,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, WorkPoolRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -248,6 +258,31 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   deleteSchedule(id: string): Promise<boolean> {
     return this.call('deleteSchedule', id);
+  }
+
+  saveDeployment(input: DeploymentInput, now: string): Promise<SavedDeployment> {
+    return this.call('saveDeployment', input, now);
+  }
+  readDeployment(reference: string): Promise<DeploymentDetail | undefined> {
+    return this.call('readDeployment', reference);
+  }
+  listDeployments(filter?: { readonly flowName?: string }): Promise<DeploymentRecord[]> {
+    return this.call('listDeployments', filter);
+  }
+  setDeploymentPaused(id: string, paused: boolean, now: string): Promise<DeploymentDetail> {
+    return this.call('setDeploymentPaused', id, paused, now);
+  }
+  deleteDeployment(id: string): Promise<boolean> {
+    return this.call('deleteDeployment', id);
+  }
+  createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord> {
+    return this.call('createDeploymentRun', deploymentId, request, now);
+  }
+  listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
+    return this.call('listDeploymentRuns', deploymentId, filter);
+  }
+  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
+    return this.call('admitDeploymentRun', flowRunId, now);
   }
   async close(): Promise<void> {
     if (this.failure) return;

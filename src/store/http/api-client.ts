@@ -14,7 +14,7 @@
  * thus give up in about `retryMs`, instead of `retryMs` per attempt.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
+import { DeploymentNotFoundError, DeploymentParameterError, OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
 import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
@@ -36,14 +36,23 @@ interface ErrorBody {
   readonly error?: string;
   readonly message?: string;
   readonly rule?: string;
+  readonly issues?: readonly { readonly field: string; readonly reason: string }[];
+}
+
+/** A deployment's refusal of parameters, rebuilt with its fields and the server's message. */
+function parameterError(body: ErrorBody, message: string): DeploymentParameterError {
+  const error = new DeploymentParameterError('', (body.issues ?? []).map((i) => ({ path: i.field, message: i.reason })));
+  error.message = message;
+  return error;
 }
 
 /** The error a failed answer stands for. */
 function answerError(status: number, body: ErrorBody, action: string, base: string): Error {
   const message = body.message ?? `HTTP ${status}`;
   if (status === 404 && body.error === 'WorkPoolNotFoundError') return new WorkPoolNotFoundError(message);
-  if (status === 404) return new RunNotFoundError(message);
+  if (status === 404) return body.error === 'DeploymentNotFoundError' ? new DeploymentNotFoundError(message) : new RunNotFoundError(message);
   if (status === 409 && body.error === 'WorkPoolExistsError') return new WorkPoolExistsError(message);
+  if (status === 422 && body.error === 'DeploymentParameterError') return parameterError(body, message);
   if (status === 409 && body.error === 'RunExistsError') return new RunExistsError(message);
   if (status === 409) return new OrchestrationRuleError(body.rule ?? 'unknown', message);
   if (status === 400 && body.error === 'UsageError') return new UsageError(message);

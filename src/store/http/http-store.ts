@@ -22,6 +22,17 @@ import type {
 } from '../records.js';
 import type { Store } from '../store.js';
 import type { NewWorkPool, RunLaunch, WorkPool, WorkPoolAdmin, WorkPoolPatch } from '../work-pools.js';
+import type {
+  DeploymentAdmission,
+  DeploymentDetail,
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRunFilter,
+  DeploymentRunRequest,
+  DeploymentStore,
+  SavedDeployment,
+} from '../deployments.js';
+import { httpDeployments } from './http-deployments.js';
 import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
@@ -50,15 +61,21 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, WorkPoolAdmin {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
+  readonly #deployments: DeploymentStore;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   private constructor(api: ApiClient, heartbeatIntervalMs: number) {
     this.#api = api;
     this.#heartbeats = new Heartbeats(api, heartbeatIntervalMs);
+    this.#deployments = httpDeployments(
+      api,
+      (work) => this.#change(work),
+      (work) => this.#read(work),
+    );
   }
 
   /**
@@ -215,6 +232,31 @@ export class HttpStore implements Store, WorkPoolAdmin {
   /** A flow run with where its deployment's flow is (`weft runs execute`), or undefined. */
   readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
     return this.#read(() => orUndefined(this.#api.request<RunLaunch>('GET', `/api/v1/flow-runs/${enc(flowRunId)}/launch`, `read flow run ${flowRunId} and its deployment`)));
+  }
+
+  saveDeployment(input: DeploymentInput, now: string): Promise<SavedDeployment> {
+    return this.#deployments.saveDeployment(input, now);
+  }
+  readDeployment(reference: string): Promise<DeploymentDetail | undefined> {
+    return this.#deployments.readDeployment(reference);
+  }
+  listDeployments(filter?: { readonly flowName?: string }): Promise<DeploymentRecord[]> {
+    return this.#deployments.listDeployments(filter);
+  }
+  setDeploymentPaused(id: string, paused: boolean, now: string): Promise<DeploymentDetail> {
+    return this.#deployments.setDeploymentPaused(id, paused, now);
+  }
+  deleteDeployment(id: string): Promise<boolean> {
+    return this.#deployments.deleteDeployment(id);
+  }
+  createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord> {
+    return this.#deployments.createDeploymentRun(deploymentId, request, now);
+  }
+  listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
+    return this.#deployments.listDeploymentRuns(deploymentId, filter);
+  }
+  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
+    return this.#deployments.admitDeploymentRun(flowRunId, now);
   }
 
   async close(): Promise<void> {

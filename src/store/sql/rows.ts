@@ -96,6 +96,17 @@ export function flowRunRecord(row: Selectable<FlowRunsTable>): FlowRunRecord {
     ...(row.entrypoint ? { entrypoint: row.entrypoint } : {}),
     ...(row.flow_version !== null && row.flow_version !== undefined ? { flowVersion: row.flow_version } : {}),
     ...(row.flow_description !== null && row.flow_description !== undefined ? { flowDescription: row.flow_description } : {}),
+    ...deploymentFields(row),
+  };
+}
+
+/** The deployment columns of a flow-run row, those that are set (a run without a deployment has none). */
+function deploymentFields(row: Partial<Pick<Selectable<FlowRunsTable>, 'deployment_id' | 'work_pool' | 'work_queue' | 'expected_start_time'>>): Partial<FlowRunRecord> {
+  return {
+    ...(typeof row.deployment_id === 'string' ? { deploymentId: row.deployment_id } : {}),
+    ...(typeof row.work_pool === 'string' ? { workPool: row.work_pool } : {}),
+    ...(typeof row.work_queue === 'string' ? { workQueue: row.work_queue } : {}),
+    ...(typeof row.expected_start_time === 'string' ? { expectedStartTime: row.expected_start_time } : {}),
   };
 }
 

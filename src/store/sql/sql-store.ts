@@ -23,6 +23,17 @@ import type { Heartbeat, HeartbeatRecord } from '../store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from '../run-owner.js';
 import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
 import * as schedules from './schedule-store.js';
+import type {
+  DeploymentAdmission,
+  DeploymentDetail,
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRunFilter,
+  DeploymentRunRequest,
+  DeploymentStore,
+  SavedDeployment,
+} from '../deployments.js';
+import * as deployments from './deployment-store.js';
 import { batchInserts } from './batch-inserts.js';
 import { isSqlite } from './dialect.js';
 import { flowSummaries } from './flow-summaries.js';
@@ -68,7 +79,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, WorkPoolRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -460,6 +471,38 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
 
   async deleteSchedule(id: string): Promise<boolean> {
     return this.#run(`delete schedule ${id}`, () => schedules.deleteSchedule(this.#db, id));
+  }
+
+  async saveDeployment(input: DeploymentInput, now: string): Promise<SavedDeployment> {
+    return this.#run(`save deployment ${input.flowName}/${input.name}`, () => deployments.saveDeployment(this.#db, input, now));
+  }
+
+  async readDeployment(reference: string): Promise<DeploymentDetail | undefined> {
+    return this.#run(`read deployment ${reference}`, () => deployments.readDeployment(this.#db, reference));
+  }
+
+  async listDeployments(filter?: { readonly flowName?: string }): Promise<DeploymentRecord[]> {
+    return this.#run('list deployments', () => deployments.listDeployments(this.#db, filter));
+  }
+
+  async setDeploymentPaused(id: string, paused: boolean, now: string): Promise<DeploymentDetail> {
+    return this.#run(`${paused ? 'pause' : 'resume'} deployment ${id}`, () => deployments.setDeploymentPaused(this.#db, id, paused, now));
+  }
+
+  async deleteDeployment(id: string): Promise<boolean> {
+    return this.#run(`delete deployment ${id}`, () => deployments.deleteDeployment(this.#db, id));
+  }
+
+  async createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord> {
+    return this.#run(`create a run of deployment ${deploymentId}`, () => deployments.createDeploymentRun(this.#db, deploymentId, request, now));
+  }
+
+  async listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
+    return this.#run(`list the runs of deployment ${deploymentId}`, () => deployments.listDeploymentRuns(this.#db, deploymentId, filter));
+  }
+
+  async admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
+    return this.#run(`admit flow run ${flowRunId}`, () => deployments.admitDeploymentRun(this.#db, flowRunId, now));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,243 @@
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { forEachDatabase, startTestServer, useTestServer } from '../helpers/weft-server.js';
+import { call } from './http.js';
+
+// Real servers and databases: generous limits for a loaded machine.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
+
+interface Deployment {
+  id: string;
+  flowName: string;
+  name: string;
+  parameters: Record<string, unknown>;
+  paused: boolean;
+  workPool: string;
+  tags: string[];
+  concurrencyLimit: number | null;
+  schedules: { id: string; spec: Record<string, unknown>; active: boolean }[];
+}
+interface Run {
+  id: string;
+  name: string;
+  flowName: string;
+  parameters: Record<string, unknown>;
+  parentFlowRunId: string | null;
+  tags: string[];
+  state: { type: string; name: string; message?: string };
+  deploymentId?: string;
+  workPool?: string;
+  expectedStartTime?: string;
+}
+interface ErrorAnswer {
+  error: string;
+  message: string;
+  issues?: { field: string; reason: string }[];
+}
+
+/** The JSON Schema `flow()` stores for `z.object({ n: int default 10, day: string })`. */
+const schema = z.toJSONSchema(z.object({ n: z.number().int().default(10), day: z.string() }), { io: 'input' }) as Record<string, unknown>;
+
+let counter = 0;
+/** A deployment body with a fresh name. */
+function body(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  counter += 1;
+  return { flowName: 'etl', name: `nightly-${counter}`, entrypoint: 'flows/etl.ts:etl', projectDir: '/srv/project', parameters: { day: '2026-11-01' }, parameterSchema: schema, tags: ['team-a'], ...fields };
+}
+
+forEachDatabase((database) => {
+  describe('/api/v1/deployments', () => {
+    const server = useTestServer(database);
+    const deploy = async (fields: Record<string, unknown> = {}): Promise<Deployment> => {
+      const answer = await call<{ deployment: Deployment; created: boolean }>(server.url, 'POST', '/api/v1/deployments', body(fields));
+      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+      return answer.body.deployment;
+    };
+    const runOf = async (deployment: Deployment, request: Record<string, unknown> = {}) => call<Run & ErrorAnswer>(server.url, 'POST', `/api/v1/deployments/${deployment.id}/runs`, request);
+    const move = async (runId: string, type: string, name: string) => {
+      const answer = await call(server.url, 'POST', `/api/v1/flow-runs/${runId}/state`, { state: { type, name, timestamp: new Date().toISOString() } });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    };
+
+    it('creates a deployment, updates it in place when deployed again under the same flow and name, and reads it by id, FLOW/NAME or NAME', async () => {
+      const first = body({ schedules: [{ spec: { cron: '0 9 * * *', timezone: 'Europe/Berlin' } }] });
+      const created = await call<{ deployment: Deployment; created: boolean }>(server.url, 'POST', '/api/v1/deployments', first);
+      expect(created.status).toBe(201);
+      expect(created.body.created).toBe(true);
+      expect(created.body.deployment).toMatchObject({ flowName: 'etl', workPool: 'default', paused: false, parameters: { day: '2026-11-01' } });
+      expect(created.body.deployment.schedules.map((s) => s.spec)).toEqual([{ cron: '0 9 * * *', timezone: 'Europe/Berlin' }]);
+
+      const again = await call<{ deployment: Deployment; created: boolean }>(server.url, 'POST', '/api/v1/deployments', { ...first, parameters: { n: 5 }, schedules: [] });
+      expect(again.status).toBe(200);
+      expect(again.body.created).toBe(false);
+      expect(again.body.deployment.id).toBe(created.body.deployment.id);
+      expect(again.body.deployment.parameters).toEqual({ n: 5 });
+      expect(again.body.deployment.schedules).toEqual([]);
+
+      const name = String(first.name);
+      for (const reference of [created.body.deployment.id, `etl/${name}`, name]) {
+        const read = await call<Deployment>(server.url, 'GET', `/api/v1/deployments/${encodeURIComponent(reference)}`);
+        expect(read.status, reference).toBe(200);
+        expect(read.body.id).toBe(created.body.deployment.id);
+      }
+      const listed = await call<Deployment[]>(server.url, 'GET', '/api/v1/deployments?flow=etl');
+      expect(listed.body.map((d) => d.name)).toContain(name);
+    });
+
+    it('refuses a bare NAME that two flows use (400 asking for FLOW/NAME) and answers 404 for an unknown deployment', async () => {
+      await deploy({ flowName: 'alpha', name: 'shared', parameterSchema: null, parameters: {} });
+      await deploy({ flowName: 'beta', name: 'shared', parameterSchema: null, parameters: {} });
+      const ambiguous = await call<ErrorAnswer>(server.url, 'GET', '/api/v1/deployments/shared');
+      expect(ambiguous.status).toBe(400);
+      expect(ambiguous.body.message).toMatch(/alpha\/shared, beta\/shared.*FLOW\/NAME/);
+      const missing = await call<ErrorAnswer>(server.url, 'GET', '/api/v1/deployments/nope');
+      expect(missing).toMatchObject({ status: 404, body: { error: 'DeploymentNotFoundError' } });
+      expect((await call(server.url, 'POST', '/api/v1/deployments/nope/runs', {})).status).toBe(404);
+    });
+
+    it('refuses bad deployments with 422 naming the field', async () => {
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ name: 'a/b' }, /body\.name/],
+        [{ concurrencyLimit: 0 }, /body\.concurrencyLimit/],
+        [{ collisionStrategy: 'drop' }, /body\.collisionStrategy/],
+        [{ workPool: 'has space' }, /body\.workPool/],
+        [{ schedules: [{ spec: { cron: '* * * * *', interval: 60 } }] }, /body\.schedules/],
+        [{ parameters: { n: 'ten' } }, /n: /],
+        [{ parameters: { m: 1 } }, /m: not a parameter of this flow \(its parameters are: n, day\)/],
+      ];
+      for (const [fields, field] of cases) {
+        const answer = await call<ErrorAnswer>(server.url, 'POST', '/api/v1/deployments', body(fields));
+        expect(answer.status, JSON.stringify(fields)).toBe(422);
+        expect(answer.body.message).toMatch(field);
+      }
+    });
+
+    it('creates runs with parameters merged over the defaults, refusing a bad parameter with 422 naming the field', async () => {
+      const deployment = await deploy({ tags: ['team-a'] });
+      const scheduledTime = new Date(Date.now() + 3_600_000).toISOString();
+      const created = await runOf(deployment, { parameters: { n: 3 }, tags: ['manual'], scheduledTime });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body).toMatchObject({
+        flowName: 'etl',
+        parameters: { day: '2026-11-01', n: 3 },
+        tags: ['team-a', 'manual'],
+        state: { type: 'SCHEDULED', name: 'Scheduled' },
+        deploymentId: deployment.id,
+        workPool: 'default',
+        expectedStartTime: scheduledTime,
+      });
+      const read = await call<Run>(server.url, 'GET', `/api/v1/flow-runs/${created.body.id}`);
+      expect(read.body).toMatchObject({ deploymentId: deployment.id, expectedStartTime: scheduledTime });
+
+      const bad = await runOf(deployment, { parameters: { n: 'three' } });
+      expect(bad.status).toBe(422);
+      expect(bad.body.error).toBe('DeploymentParameterError');
+      expect(bad.body.issues?.map((i) => i.field)).toEqual(['n']);
+      expect(bad.body.message).toMatch(new RegExp(`deployment 'etl/${deployment.name}': n: `));
+      const unknown = await runOf(deployment, { parameters: { days: 2 } });
+      expect(unknown.status).toBe(422);
+      expect(unknown.body.issues).toEqual([{ field: 'days', reason: expect.stringMatching(/not a parameter/) as unknown }]);
+
+      const noDay = await deploy({ parameters: {} });
+      const missing = await runOf(noDay);
+      expect(missing.status).toBe(422);
+      expect(missing.body.issues?.map((i) => i.field)).toEqual(['day']);
+
+      const runs = await call<Run[]>(server.url, 'GET', `/api/v1/deployments/${deployment.id}/runs`);
+      expect(runs.body.map((r) => r.id)).toEqual([created.body.id]);
+    });
+
+    it('gives the same run for a repeated idempotency key, also when the requests race', async () => {
+      const deployment = await deploy();
+      const answers = await Promise.all(Array.from({ length: 8 }, () => runOf(deployment, { idempotencyKey: 'nightly-2026-11-01' })));
+      expect(answers.map((a) => a.status).every((s) => s === 201)).toBe(true);
+      expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+      const runs = await call<Run[]>(server.url, 'GET', `/api/v1/deployments/${deployment.id}/runs`);
+      expect(runs.body).toHaveLength(1);
+    });
+
+    it('pausing deletes the runs not started nor claimed and refuses new runs until resumed', async () => {
+      const deployment = await deploy();
+      const waiting = await runOf(deployment);
+      const running = await runOf(deployment);
+      await move(running.body.id, 'RUNNING', 'Running');
+      const paused = await call<Deployment>(server.url, 'POST', `/api/v1/deployments/${deployment.id}/pause`);
+      expect(paused).toMatchObject({ status: 200, body: { paused: true } });
+      expect((await call(server.url, 'GET', `/api/v1/flow-runs/${waiting.body.id}`)).status).toBe(404);
+      expect((await call(server.url, 'GET', `/api/v1/flow-runs/${running.body.id}`)).status).toBe(200);
+      const refused = await runOf(deployment);
+      expect(refused.status).toBe(409);
+      expect(refused.body.message).toMatch(/is paused.*weft deployments resume/);
+      expect((await call<Deployment>(server.url, 'POST', `/api/v1/deployments/${encodeURIComponent(`etl/${deployment.name}`)}/resume`)).body.paused).toBe(false);
+      expect((await runOf(deployment)).status).toBe(201);
+    });
+
+    it('deletes a deployment with its waiting runs; its finished runs stay', async () => {
+      const deployment = await deploy();
+      const waiting = await runOf(deployment);
+      const done = await runOf(deployment);
+      await move(done.body.id, 'RUNNING', 'Running');
+      await move(done.body.id, 'COMPLETED', 'Completed');
+      expect((await call(server.url, 'DELETE', `/api/v1/deployments/${deployment.id}`)).status).toBe(204);
+      expect((await call(server.url, 'GET', `/api/v1/deployments/${deployment.id}`)).status).toBe(404);
+      expect((await call(server.url, 'GET', `/api/v1/flow-runs/${waiting.body.id}`)).status).toBe(404);
+      expect((await call<Run>(server.url, 'GET', `/api/v1/flow-runs/${done.body.id}`)).body.state.type).toBe('COMPLETED');
+      expect((await call(server.url, 'DELETE', `/api/v1/deployments/${deployment.id}`)).status).toBe(404);
+    });
+
+    it('admits runs under the concurrency limit; with enqueue the others wait for a slot', async () => {
+      const deployment = await deploy({ concurrencyLimit: 1, collisionStrategy: 'enqueue' });
+      const first = await runOf(deployment);
+      const second = await runOf(deployment);
+      const admit = (id: string) => call<{ admitted: boolean; run: Run }>(server.url, 'POST', `/api/v1/flow-runs/${id}/admit`);
+      expect((await admit(first.body.id)).body).toMatchObject({ admitted: true, run: { state: { type: 'PENDING' } } });
+      const waits = await admit(second.body.id);
+      expect(waits.body).toMatchObject({ admitted: false, run: { state: { type: 'SCHEDULED', name: 'AwaitingConcurrencySlot' } } });
+      expect(waits.body.run.state.message).toMatch(/1 of 1 runs running.*waits for a slot/);
+      await move(first.body.id, 'RUNNING', 'Running');
+      expect((await admit(second.body.id)).body.admitted).toBe(false);
+      await move(first.body.id, 'COMPLETED', 'Completed');
+      expect((await admit(second.body.id)).body).toMatchObject({ admitted: true, run: { state: { type: 'PENDING' } } });
+    });
+
+    it('cancels a run that would start over the limit when the collision strategy is cancel-new', async () => {
+      const deployment = await deploy({ concurrencyLimit: 1, collisionStrategy: 'cancel-new' });
+      const first = await runOf(deployment);
+      const second = await runOf(deployment);
+      await call(server.url, 'POST', `/api/v1/flow-runs/${first.body.id}/admit`);
+      const cancelled = await call<{ admitted: boolean; run: Run }>(server.url, 'POST', `/api/v1/flow-runs/${second.body.id}/admit`);
+      expect(cancelled.body).toMatchObject({ admitted: false, run: { state: { type: 'CANCELLED' } } });
+      expect(cancelled.body.run.state.message).toMatch(/cancel-new/);
+    });
+
+    it('admits exactly the limit when many runs of one deployment are admitted at once', async () => {
+      const deployment = await deploy({ concurrencyLimit: 3 });
+      const runs = await Promise.all(Array.from({ length: 12 }, () => runOf(deployment)));
+      const answers = await Promise.all(runs.map((r) => call<{ admitted: boolean }>(server.url, 'POST', `/api/v1/flow-runs/${r.body.id}/admit`)));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(answers.filter((a) => a.body.admitted)).toHaveLength(3);
+    });
+
+    it('documents the deployment routes in the OpenAPI document', async () => {
+      const doc = await call<{ paths: Record<string, unknown> }>(server.url, 'GET', '/api/openapi.json');
+      expect(Object.keys(doc.body.paths)).toEqual(
+        expect.arrayContaining(['/api/v1/deployments', '/api/v1/deployments/{id}', '/api/v1/deployments/{id}/runs', '/api/v1/deployments/{id}/pause', '/api/v1/deployments/{id}/resume', '/api/v1/flow-runs/{id}/admit']),
+      );
+    });
+  });
+});
+
+describe('deployment routes with an API key', () => {
+  it('refuses every deployment route without the key', async () => {
+    const server = await startTestServer({ apiKey: 'right-key' });
+    try {
+      for (const [method, path] of [['GET', '/api/v1/deployments'], ['POST', '/api/v1/deployments'], ['GET', '/api/v1/deployments/x'], ['POST', '/api/v1/deployments/x/runs'], ['POST', '/api/v1/flow-runs/x/admit']] as const) {
+        expect((await call(server.url, method, path, method === 'POST' ? {} : undefined)).status, `${method} ${path}`).toBe(401);
+      }
+      const ok = await call(server.url, 'GET', '/api/v1/deployments', undefined, { authorization: 'Bearer right-key' });
+      expect(ok.status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
