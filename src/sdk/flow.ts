@@ -3,6 +3,7 @@
  * recorded flow run (a subflow when called inside another flow); a zod schema in `parameters`
  * validates input and applies defaults before any task runs.
  */
+import { serveWithHook, type FlowServeOptions } from './serve-hook.js';
 import { z } from 'zod';
 import { UsageError, type ParameterIssue } from '../errors.js';
 import type { FlowDefinition, FlowRunOptions, ParameterValidation } from '../engine/flow-definition.js';
@@ -64,6 +65,14 @@ export interface Flow<P, R> {
   run(...args: [...CallArgs<P>, FlowCallOptions?]): Promise<R>;
   /** A copy of this flow with some options changed. */
   with(options: Partial<FlowOptions<P, R>>): Flow<P, R>;
+  /**
+   * Runs the flow on a schedule from this process until SIGINT/SIGTERM (or `options.signal`), as
+   * `weft serve` does: saved as a deployment, each run in its own process. Guard the call with
+   * `isMain(import.meta)`, so the runs' processes, which import this module, do not serve too.
+   * @example
+   * if (isMain(import.meta)) await report.serve({ cron: '0 9 * * *', timezone: 'Europe/Berlin' });
+   */
+  serve(options: FlowServeOptions): Promise<void>;
 }
 
 const FLOW_BRAND: unique symbol = Symbol.for('weft.flow');
@@ -125,6 +134,7 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
     fn,
     run: (parameters?: P, call?: FlowCallOptions) => runOnce(parameters, call),
     with: (changes: Partial<FlowOptions<P, R>>) => build({ ...options, ...changes }, fn, def.entrypoint),
+    serve: (serveOptions: FlowServeOptions) => serveWithHook(result, serveOptions),
     [FLOW_BRAND]: true,
   };
   const result = Object.assign(callable, methods) as unknown as Flow<P, R>;
