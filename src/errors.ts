@@ -272,16 +272,6 @@ export class FutureTimeoutError extends WeftError {
   override name = 'FutureTimeoutError';
 }
 
-/** A work pool that is asked for does not exist (HTTP 404); create it with `weft pools create NAME`. */
-export class WorkPoolNotFoundError extends WeftError {
-  override name = 'WorkPoolNotFoundError';
-}
-
-/** A work pool was to be created under a name the record already has (HTTP 409). */
-export class WorkPoolExistsError extends WeftError {
-  override name = 'WorkPoolExistsError';
-}
-
 /** A deployment that is asked for (by id, `FLOW/NAME` or a unique name) does not exist (HTTP 404). */
 export class DeploymentNotFoundError extends RunNotFoundError {
   override name = 'DeploymentNotFoundError';
@@ -298,4 +288,32 @@ export class DeploymentParameterError extends ParameterValidationError {
     const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
     this.message = `Invalid parameters for deployment '${deployment}': ${list}. Fix these fields (see \`weft deployments show ${deployment}\` for its parameters) and try again.`;
   }
+}
+
+/** A work pool that is asked for does not exist (HTTP 404); create it with `weft pools create NAME`. */
+export class WorkPoolNotFoundError extends WeftError {
+  override name = 'WorkPoolNotFoundError';
+}
+
+/** A work pool was to be created under a name the record already has (HTTP 409). */
+export class WorkPoolExistsError extends WeftError {
+  override name = 'WorkPoolExistsError';
+}
+
+/** A concurrency or rate limit that is asked for by name does not exist (HTTP 404). */
+export class LimitNotFoundError extends WeftError {
+  override name = 'LimitNotFoundError';
+}
+
+/** A concurrency or rate limit was to be created under a name already taken (HTTP 409). */
+export class LimitExistsError extends WeftError {
+  override name = 'LimitExistsError';
+}
+
+/**
+ * No slot of a concurrency or rate limit came free within the `timeoutSeconds` of
+ * `concurrency()` / `rateLimit()`; nothing is held.
+ */
+export class ConcurrencySlotTimeoutError extends WeftError {
+  override name = 'ConcurrencySlotTimeoutError';
 }

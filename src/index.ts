@@ -13,6 +13,8 @@ export { TaskFuture, TaskFutureList, wait, asCompleted, type WaitResult, type Wa
 export { unmapped, allowFailure, Unmapped, AllowFailure } from './sdk/annotations.js';
 export { getRunLogger, type RunLogger } from './sdk/run-logger.js';
 export { isMain } from './sdk/is-main.js';
+export { concurrency, rateLimit, type ConcurrencyOptions, type SlotLease } from './sdk/concurrency.js';
+export type { LimitInfo, LimitHolder, LimitDefinition, LimitPatch } from './store/limits.js';
 export { getRunContext, type RunContext, type FlowRunInfo, type TaskRunInfo } from './engine/context.js';
 export { exponentialBackoff, type RetryDelay } from './engine/retries.js';
 export { observeRuns, type RunObserver, type ObservedFlowRun, type ObservedTaskRun } from './engine/observers.js';

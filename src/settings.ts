@@ -116,12 +116,14 @@ const schema = z.object({
       pathPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'a path such as /weft (no trailing slash), or empty').default(''),
     })
     .prefault({}),
-  agent: z
+  limits: z
     .object({
-      /** How often `weft agent` tells the server it is alive and learns of cancels, in ms. */
-      heartbeatIntervalMs: int(10).default(2_000),
-      /** How long a cancelled run's process has to stop after SIGTERM before it is killed, in ms. */
-      killGraceMs: int(0).default(10_000),
+      /** A holder of concurrency slots renews its lease this often (a third of it); a holder that dies frees its slots when the lease runs out, in seconds. */
+      leaseSeconds: z.coerce.number().min(0.1).max(3600).default(30),
+      /** A waiter also looks again this often for slots freed by another process recording straight into the database (a server wakes its waiters at once), in ms. */
+      pollMs: int(10).default(250),
+      /** `concurrency()` / `rateLimit()` / tag limits on a name with no limit: an error instead of a warning. */
+      strict: bool.default(false),
     })
     .prefault({}),
   scheduler: z
@@ -136,6 +138,14 @@ const schema = z.object({
     .object({
       /** `weft run` / `weft runs retry`: cancel the run when the process that launched weft exits (npm, npx, a shell, a CI step killed without passing the signal on). */
       cancelOnLauncherExit: bool.default(true),
+    })
+    .prefault({}),
+  agent: z
+    .object({
+      /** How often `weft agent` tells the server it is alive and learns of cancels, in ms. */
+      heartbeatIntervalMs: int(10).default(2_000),
+      /** How long a cancelled run's process has to stop after SIGTERM before it is killed, in ms. */
+      killGraceMs: int(0).default(10_000),
     })
     .prefault({}),
   recording: z
@@ -155,6 +165,8 @@ export interface Settings {
   readonly logging: { readonly level: (typeof LEVELS)[number]; readonly consoleLevel?: (typeof LEVELS)[number] | undefined };
   readonly database: { readonly url: string; readonly busyTimeoutMs: number };
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
+  /** Concurrency and rate limits. Env `WEFT_LIMITS_LEASE_SECONDS`, `WEFT_LIMITS_POLL_MS`, `WEFT_LIMITS_STRICT`. */
+  readonly limits: { readonly leaseSeconds: number; readonly pollMs: number; readonly strict: boolean };
   /** The server's scheduler. Env `WEFT_SCHEDULER_INTERVAL_SECONDS` (default 5), `WEFT_SCHEDULER_LATE_AFTER_SECONDS` (default 15). */
   readonly scheduler: { readonly intervalSeconds: number; readonly lateAfterSeconds: number };
   /** `weft run` and `weft runs retry`. Env `WEFT_RUN_CANCEL_ON_LAUNCHER_EXIT` (set it `false` for `nohup weft run … &`). @default true */
@@ -201,6 +213,9 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_DATABASE_BUSY_TIMEOUT_MS: ['database', 'busyTimeoutMs'],
   WEFT_RECORDING_FLUSH_INTERVAL_MS: ['recording', 'flushIntervalMs'],
   WEFT_RECORDING_BATCH_SIZE: ['recording', 'batchSize'],
+  WEFT_LIMITS_LEASE_SECONDS: ['limits', 'leaseSeconds'],
+  WEFT_LIMITS_POLL_MS: ['limits', 'pollMs'],
+  WEFT_LIMITS_STRICT: ['limits', 'strict'],
   WEFT_RUN_CANCEL_ON_LAUNCHER_EXIT: ['run', 'cancelOnLauncherExit'],
   WEFT_API_URL: ['api', 'url'],
   WEFT_API_KEY: ['api', 'key'],

@@ -9,6 +9,7 @@ import type { AgentStartOptions } from './agent-command.js';
 import type { LogsOptions } from './logs-command.js';
 import type { PoolCreateOptions } from './pools-command.js';
 import type { ServeCommandOptions } from './serve-command.js';
+import type { LimitOptions } from './limits-command.js';
 import type { RunCommandOptions } from './run-command.js';
 import type { RunsListOptions } from './runs-command.js';
 import type { ServerStartOptions } from './server-command.js';
@@ -131,6 +132,62 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       await flowsList(options);
       setExitCode(EXIT_OK);
     });
+
+  const limits = program.command('limits').description('Concurrency and rate limits (tasks tagged T are limited by a limit named tag:T).');
+  limits
+    .command('create')
+    .description('Create a limit of N slots; with --decay, a rate limit whose slots drain at that rate.')
+    .argument('<name>', 'letters, digits and _ - . : / (tag:T limits every task run tagged T)')
+    .option('--limit <n>', 'slots (required)')
+    .option('--decay <per-second>', 'slots drained per second: makes it a rate limit')
+    .option('--inactive', 'create it inactive (ignored by acquisitions until activated)')
+    .option('--json', 'print the limit as JSON')
+    .addHelpText('after', '\nExamples:\n  weft limits create db --limit 5\n  weft limits create tag:warehouse --limit 10\n  weft limits create github-api --limit 10 --decay 1')
+    .action(async (name: string, options: LimitOptions & { inactive?: boolean }) => {
+      const { limitsCreate } = await import('./limits-command.js');
+      await limitsCreate(name, { ...options, ...(options.inactive === true ? { active: false } : {}) });
+      setExitCode(EXIT_OK);
+    });
+  limits
+    .command('update')
+    .description("Change a limit's slots, decay or activity.")
+    .argument('<name>', 'the limit')
+    .option('--limit <n>', 'slots')
+    .option('--decay <per-second>', "slots drained per second, or 'none' for a concurrency limit")
+    .option('--active', 'activate it')
+    .option('--inactive', 'deactivate it (acquisitions ignore it)')
+    .option('--json', 'print the limit as JSON')
+    .action(async (name: string, options: LimitOptions & { inactive?: boolean }) => {
+      const { limitsUpdate } = await import('./limits-command.js');
+      const active = options.inactive === true ? false : options.active;
+      await limitsUpdate(name, { ...options, ...(active === undefined ? {} : { active }) });
+      setExitCode(EXIT_OK);
+    });
+  limits
+    .command('ls')
+    .description('List limits with the slots taken now.')
+    .option('--json', 'print the limits as a JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const { limitsList } = await import('./limits-command.js');
+      await limitsList(options);
+      setExitCode(EXIT_OK);
+    });
+  for (const [verb, description] of [
+    ['show', 'Show a limit with its holders: run, task run, since when, lease.'],
+    ['reset', 'Drop every lease of a limit (its holders lose their slots) and empty a rate limit.'],
+    ['delete', 'Delete a limit and its leases.'],
+  ] as const) {
+    limits
+      .command(verb)
+      .description(description)
+      .argument('<name>', 'the limit')
+      .option('--json', 'print JSON')
+      .action(async (name: string, options: { json?: boolean }) => {
+        const command = await import('./limits-command.js');
+        await { show: command.limitsShow, reset: command.limitsReset, delete: command.limitsDelete }[verb](name, options);
+        setExitCode(EXIT_OK);
+      });
+  }
 
   program
     .command('results')

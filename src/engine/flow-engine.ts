@@ -244,6 +244,8 @@ class FlowRunExecution<O> {
     await this.client.recorder.flush();
     await this.setState(state, { endTime: state.timestamp, ...(refused ? { startTime: state.timestamp } : {}) });
     this.client.leases?.release(this.flow.info.id);
+    // Slots its code or its task runs still hold come back now, not when their leases run out.
+    await this.client.limits?.releaseRun(this.flow.info.id).catch((error: unknown) => this.log(LOG_LEVELS.WARNING, `Could not release the concurrency slots of this run (their leases will expire): ${errorMessage(error)}`));
     const level = state.type === 'COMPLETED' ? LOG_LEVELS.INFO : LOG_LEVELS.ERROR;
     const stack = state.type === 'FAILED' || state.type === 'CRASHED' ? stackForPeople(state.error) : undefined;
     this.log(level, `Finished in state ${state.name}${state.message ? `: ${state.message}` : ''}${stack ? `\n${stack}` : ''}`);

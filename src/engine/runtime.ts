@@ -28,6 +28,8 @@ import type { Store } from '../store/store.js';
 import { printLine } from './logging.js';
 import { ResultMemory } from './result-memory.js';
 import { RunLeases } from './run-leases.js';
+import { hasLimits } from '../store/limits.js';
+import { LimitSlots } from './limit-slots.js';
 
 /** The store and recorder a runtime records through. @internal */
 export interface EngineClient {
@@ -36,6 +38,8 @@ export interface EngineClient {
   readonly recorder: BatchRecorder;
   /** The owner leases of the runs this runtime runs; undefined in client mode (the server watches those). */
   readonly leases?: RunLeases | undefined;
+  /** Concurrency and rate limits over this record (every store has them; optional for hand-made clients). */
+  readonly limits?: LimitSlots | undefined;
 }
 
 /** Options of `createRuntime()`. */
@@ -167,7 +171,10 @@ export class WeftRuntime {
         printLine(`weft: could not check the record for flow runs whose process died: ${errorMessage(error)}`),
       );
     }
-    return { settings, store, recorder, leases: RunLeases.for(store) };
+    const limits = hasLimits(store)
+      ? new LimitSlots(store, { leaseSeconds: settings.limits.leaseSeconds, pollMs: settings.limits.pollMs, remoteWaitMs: store.slotWaitMs ?? 0 })
+      : undefined;
+    return { settings, store, recorder, leases: RunLeases.for(store), limits };
   }
 }
 

@@ -32,6 +32,8 @@ import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, err
 import { stackForPeople } from '../error-detail.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
+import { acquireTagSlots } from './tag-limits.js';
+import type { SlotLease } from './limit-slots.js';
 
 /**
  * At most this many task runs that persist their result are between start and persisted: a
@@ -211,6 +213,36 @@ class TaskRunExecution<O> {
 
   private dispatch(args: readonly unknown[], hasInputs: boolean, values?: PromiseValues): State | Promise<State> {
     if (this.flow?.signal.aborted) return this.finish(this.cancelled());
+    const tags = this.def.options.tags;
+    if (tags !== undefined && tags.length > 0) return this.withTagSlots(tags, () => this.dispatchNow(args, hasInputs, values));
+    return this.dispatchNow(args, hasInputs, values);
+  }
+
+  /** Runs `go` holding a slot of each `tag:<tag>` limit of the task's tags (Pending 'AwaitingConcurrencySlot' while it waits). */
+  private async withTagSlots(tags: readonly string[], go: () => State | Promise<State>): Promise<State> {
+    let lease: SlotLease | undefined;
+    const limits = (await getClient()).limits;
+    try {
+      lease = limits && (await acquireTagSlots(limits, tags, {
+        holder: { flowRunId: this.flow?.info.id ?? null, taskRunId: this.handle.id, label: `task run ${this.handle.name}` },
+        ...(this.flow ? { signal: this.flow.signal } : {}),
+        onWait: (name) => {
+          const message = `Waiting for a slot of concurrency limit '${name}'`;
+          this.record({ ...Pending(message), name: 'AwaitingConcurrencySlot' });
+          this.log(LOG_LEVELS.INFO, message);
+        },
+      }));
+    } catch (error) {
+      return this.finish(this.flow?.signal.aborted === true ? this.cancelled() : Failed(error));
+    }
+    try {
+      return await go();
+    } finally {
+      await lease?.release().catch((error: unknown) => this.log(LOG_LEVELS.WARNING, `Could not release concurrency slots (their lease will expire): ${errorMessage(error)}`));
+    }
+  }
+
+  private dispatchNow(args: readonly unknown[], hasInputs: boolean, values?: PromiseValues): State | Promise<State> {
     const resolved = hasInputs ? args.map((arg) => resolveFutures(arg, values)) : args;
     const spec = this.def.options.taskRunName;
     if (spec !== undefined) {

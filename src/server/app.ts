@@ -33,13 +33,16 @@ import { errorSchema } from './schemas.js';
 import { uiRoutes } from './ui-assets.js';
 import type { UiOptions } from './ui-assets.js';
 import { uiApiRoutes } from './routes/ui-api.js';
+import { limitRoutes } from './routes/limits.js';
+import { LimitSlots } from '../engine/limit-slots.js';
+import { hasLimits } from '../store/limits.js';
+import { hasSchedules } from '../store/schedules.js';
+import { startScheduler } from './scheduler/scheduler-service.js';
+import type { Scheduler } from './scheduler/scheduler-service.js';
 import { agentRoutes } from './routes/agents.js';
 import { workPoolRoutes } from './routes/work-pools.js';
 import { WorkQueue } from './work-queue.js';
 import type { WorkQueueOptions } from './work-queue.js';
-import { hasSchedules } from '../store/schedules.js';
-import { startScheduler } from './scheduler/scheduler-service.js';
-import type { Scheduler } from './scheduler/scheduler-service.js';
 
 /** Options of `buildApp`. */
 export interface AppOptions {
@@ -66,13 +69,13 @@ export interface AppOptions {
   readonly ui?: UiOptions | false;
   /** The Redis cluster the UI's cluster page shows (`WEFT_CLUSTER_ADDRESS`). @default none */
   readonly cluster?: Pick<Settings, 'cluster'>;
-  /** How agents' claims wait (see `work-queue.ts`). @default {} */
-  readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
   /**
    * The scheduler (`WEFT_SCHEDULER_*`): how often it ticks and when a scheduled run is late;
    * `false` runs none. @default { intervalSeconds: 5, lateAfterSeconds: 15 }
    */
   readonly scheduler?: Settings['scheduler'] | false;
+  /** How agents' claims wait (see `work-queue.ts`). @default {} */
+  readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
 }
 
 /** The app and what it runs. */
@@ -137,6 +140,13 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   const workQueue = new WorkQueue(options.store, bus, { ...options.workQueue, clock: options.clock ?? systemClock });
   await app.register(workPoolRoutes(options.store, workQueue, closing.signal), { prefix: '/api/v1' });
   await app.register(agentRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
+  if (hasLimits(options.store)) {
+    const clock = options.clock ?? systemClock;
+    // Waiters here are woken by the releases this server serves; releases made straight into a
+    // shared database by other processes are seen within pollMs.
+    const slots = new LimitSlots(options.store, { leaseSeconds: 30, pollMs: 250, now: () => clock.now() });
+    await app.register(limitRoutes(options.store, slots, clock), { prefix: '/api/v1' });
+  }
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));

@@ -15,9 +15,10 @@ import type { SqliteStore } from './sql/sqlite.js';
 import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
 import type { RunOwnerRecord } from './run-owner.js';
-import type { WorkPoolRecord } from './work-pools.js';
+import type { LimitRecord } from './limits.js';
 import type { ScheduleStore } from './schedules.js';
 import type { DeploymentStore } from './deployments.js';
+import type { WorkPoolRecord } from './work-pools.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -26,7 +27,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -67,11 +68,14 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'claimFlowRun',
   'renewRunLeases',
   'crashOwnedRun',
-  'createWorkPool',
-  'updateWorkPool',
-  'registerAgent',
-  'agentHeartbeat',
-  'claimDueRuns',
+  'createLimit',
+  'updateLimit',
+  'deleteLimit',
+  'resetLimit',
+  'acquireSlots',
+  'renewSlotLease',
+  'releaseSlots',
+  'releaseRunSlots',
   'writeScheduleFills',
   'removeUnwantedScheduledRuns',
   'markLateRuns',
@@ -84,6 +88,11 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'deleteDeployment',
   'createDeploymentRun',
   'admitDeploymentRun',
+  'createWorkPool',
+  'updateWorkPool',
+  'registerAgent',
+  'agentHeartbeat',
+  'claimDueRuns',
 ]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one

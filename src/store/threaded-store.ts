@@ -21,7 +21,7 @@ import type {
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
-import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
+import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
 import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 import type {
   DeploymentAdmission,
@@ -33,6 +33,7 @@ import type {
   DeploymentStore,
   SavedDeployment,
 } from './deployments.js';
+import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
 
@@ -56,7 +57,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -199,35 +200,35 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
     return this.call('crashOwnedRun', flowRunId, owner, crashed);
   }
-  createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
-    return this.call('createWorkPool', pool);
+  createLimit(definition: LimitDefinition, now: string): Promise<LimitInfo> {
+    return this.call('createLimit', definition, now);
   }
-  listWorkPools(): Promise<WorkPool[]> {
-    return this.call('listWorkPools');
+  updateLimit(name: string, patch: LimitPatch, now: string): Promise<LimitInfo> {
+    return this.call('updateLimit', name, patch, now);
   }
-  readWorkPool(name: string): Promise<WorkPool | undefined> {
-    return this.call('readWorkPool', name);
+  readLimit(name: string, now: string): Promise<LimitInfo | undefined> {
+    return this.call('readLimit', name, now);
   }
-  updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
-    return this.call('updateWorkPool', name, patch);
+  listLimits(now: string): Promise<LimitInfo[]> {
+    return this.call('listLimits', now);
   }
-  registerAgent(agent: AgentRecord): Promise<void> {
-    return this.call('registerAgent', agent);
+  deleteLimit(name: string): Promise<boolean> {
+    return this.call('deleteLimit', name);
   }
-  agentHeartbeat(agentId: string, at: string, runIds: readonly string[], stopped?: boolean): Promise<{ id: string; state: StateSnapshot }[]> {
-    return this.call('agentHeartbeat', agentId, at, runIds, stopped);
+  resetLimit(name: string, now: string): Promise<number> {
+    return this.call('resetLimit', name, now);
   }
-  listAgents(pool?: string): Promise<AgentRecord[]> {
-    return this.call('listAgents', pool);
+  acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
+    return this.call('acquireSlots', request);
   }
-  claimDueRuns(request: ClaimRequest): Promise<ClaimResult> {
-    return this.call('claimDueRuns', request);
+  renewSlotLease(leaseId: string, leaseSeconds: number, now: string): Promise<boolean> {
+    return this.call('renewSlotLease', leaseId, leaseSeconds, now);
   }
-  listClaimedRuns(agentId: string): Promise<RunLaunch[]> {
-    return this.call('listClaimedRuns', agentId);
+  releaseSlots(leaseId: string): Promise<boolean> {
+    return this.call('releaseSlots', leaseId);
   }
-  readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
-    return this.call('readRunLaunch', flowRunId);
+  releaseRunSlots(flowRunId: string): Promise<number> {
+    return this.call('releaseRunSlots', flowRunId);
   }
   listSchedulesToFill(now: string, limit: number, afterId?: string): Promise<ScheduleToFill[]> {
     return this.call('listSchedulesToFill', now, limit, afterId);
@@ -283,6 +284,37 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
     return this.call('admitDeploymentRun', flowRunId, now);
+  }
+
+  createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
+    return this.call('createWorkPool', pool);
+  }
+  listWorkPools(): Promise<WorkPool[]> {
+    return this.call('listWorkPools');
+  }
+  readWorkPool(name: string): Promise<WorkPool | undefined> {
+    return this.call('readWorkPool', name);
+  }
+  updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
+    return this.call('updateWorkPool', name, patch);
+  }
+  registerAgent(agent: AgentRecord): Promise<void> {
+    return this.call('registerAgent', agent);
+  }
+  agentHeartbeat(agentId: string, at: string, runIds: readonly string[], stopped?: boolean): Promise<{ id: string; state: StateSnapshot }[]> {
+    return this.call('agentHeartbeat', agentId, at, runIds, stopped);
+  }
+  listAgents(pool?: string): Promise<AgentRecord[]> {
+    return this.call('listAgents', pool);
+  }
+  claimDueRuns(request: ClaimRequest): Promise<ClaimResult> {
+    return this.call('claimDueRuns', request);
+  }
+  listClaimedRuns(agentId: string): Promise<RunLaunch[]> {
+    return this.call('listClaimedRuns', agentId);
+  }
+  readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
+    return this.call('readRunLaunch', flowRunId);
   }
   async close(): Promise<void> {
     if (this.failure) return;

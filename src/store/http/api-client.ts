@@ -14,7 +14,7 @@
  * thus give up in about `retryMs`, instead of `retryMs` per attempt.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { DeploymentNotFoundError, DeploymentParameterError, OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
+import { DeploymentNotFoundError, DeploymentParameterError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
 import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
@@ -51,8 +51,11 @@ function answerError(status: number, body: ErrorBody, action: string, base: stri
   const message = body.message ?? `HTTP ${status}`;
   if (status === 404 && body.error === 'WorkPoolNotFoundError') return new WorkPoolNotFoundError(message);
   if (status === 404) return body.error === 'DeploymentNotFoundError' ? new DeploymentNotFoundError(message) : new RunNotFoundError(message);
-  if (status === 409 && body.error === 'WorkPoolExistsError') return new WorkPoolExistsError(message);
   if (status === 422 && body.error === 'DeploymentParameterError') return parameterError(body, message);
+  if (status === 409 && body.error === 'WorkPoolExistsError') return new WorkPoolExistsError(message);
+  if (status === 404 && body.error === 'LimitNotFoundError') return new LimitNotFoundError(message);
+  if (status === 404) return new RunNotFoundError(message);
+  if (status === 409 && body.error === 'LimitExistsError') return new LimitExistsError(message);
   if (status === 409 && body.error === 'RunExistsError') return new RunExistsError(message);
   if (status === 409) return new OrchestrationRuleError(body.rule ?? 'unknown', message);
   if (status === 400 && body.error === 'UsageError') return new UsageError(message);

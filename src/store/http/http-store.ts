@@ -21,7 +21,6 @@ import type {
   TaskRunWithUpstream,
 } from '../records.js';
 import type { Store } from '../store.js';
-import type { NewWorkPool, RunLaunch, WorkPool, WorkPoolAdmin, WorkPoolPatch } from '../work-pools.js';
 import type {
   DeploymentAdmission,
   DeploymentDetail,
@@ -33,9 +32,12 @@ import type {
   SavedDeployment,
 } from '../deployments.js';
 import { httpDeployments } from './http-deployments.js';
+import type { NewWorkPool, RunLaunch, WorkPool, WorkPoolAdmin, WorkPoolPatch } from '../work-pools.js';
 import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
+import { HttpLimits } from './http-limits.js';
+import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 
 /** Options of `HttpStore.open`. */
 export interface HttpStoreOptions extends ApiClientOptions {
@@ -61,14 +63,15 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
+  readonly #limits: HttpLimits;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(api: ApiClient, heartbeatIntervalMs: number) {
+  private constructor(api: ApiClient, heartbeatIntervalMs: number, timeoutMs: number) {
     this.#api = api;
     this.#heartbeats = new Heartbeats(api, heartbeatIntervalMs);
     this.#deployments = httpDeployments(
@@ -76,6 +79,7 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
       (work) => this.#change(work),
       (work) => this.#read(work),
     );
+    this.#limits = new HttpLimits(api, timeoutMs);
   }
 
   /**
@@ -87,7 +91,7 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
     await api.request('GET', '/api/health', 'check its health');
     // The health check needs no key: check the key on a real resource.
     await api.request('GET', '/api/v1/flow-runs?limit=1', 'list flow runs');
-    return new HttpStore(api, options.heartbeatIntervalMs ?? 5_000);
+    return new HttpStore(api, options.heartbeatIntervalMs ?? 5_000, options.timeoutMs ?? 60_000);
   }
 
   /** The server's base URL. */
@@ -206,6 +210,31 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
     return this.#read(() => orUndefined(this.#api.request<FlowSummary>('GET', `/api/v1/flows/${enc(name)}`, `read flow ${name}`)));
   }
 
+  saveDeployment(input: DeploymentInput, now: string): Promise<SavedDeployment> {
+    return this.#deployments.saveDeployment(input, now);
+  }
+  readDeployment(reference: string): Promise<DeploymentDetail | undefined> {
+    return this.#deployments.readDeployment(reference);
+  }
+  listDeployments(filter?: { readonly flowName?: string }): Promise<DeploymentRecord[]> {
+    return this.#deployments.listDeployments(filter);
+  }
+  setDeploymentPaused(id: string, paused: boolean, now: string): Promise<DeploymentDetail> {
+    return this.#deployments.setDeploymentPaused(id, paused, now);
+  }
+  deleteDeployment(id: string): Promise<boolean> {
+    return this.#deployments.deleteDeployment(id);
+  }
+  createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord> {
+    return this.#deployments.createDeploymentRun(deploymentId, request, now);
+  }
+  listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
+    return this.#deployments.listDeploymentRuns(deploymentId, filter);
+  }
+  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
+    return this.#deployments.admitDeploymentRun(flowRunId, now);
+  }
+
   createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
     return this.#change(() => this.#api.request('POST', '/api/v1/work-pools', `create work pool ${pool.name}`, pool));
   }
@@ -234,29 +263,46 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin {
     return this.#read(() => orUndefined(this.#api.request<RunLaunch>('GET', `/api/v1/flow-runs/${enc(flowRunId)}/launch`, `read flow run ${flowRunId} and its deployment`)));
   }
 
-  saveDeployment(input: DeploymentInput, now: string): Promise<SavedDeployment> {
-    return this.#deployments.saveDeployment(input, now);
+  // Limits: times are the server's, so the callers' `now` is not sent.
+
+  /** How long one acquisition may wait at the server, in ms. */
+  get slotWaitMs(): number {
+    return this.#limits.slotWaitMs;
   }
-  readDeployment(reference: string): Promise<DeploymentDetail | undefined> {
-    return this.#deployments.readDeployment(reference);
+
+  #limitCall<T>(work: (limits: HttpLimits) => Promise<T>): Promise<T> {
+    return this.#closed ? Promise.reject(this.#closedError()) : work(this.#limits);
   }
-  listDeployments(filter?: { readonly flowName?: string }): Promise<DeploymentRecord[]> {
-    return this.#deployments.listDeployments(filter);
+
+  createLimit(definition: LimitDefinition, _now?: string): Promise<LimitInfo> {
+    return this.#limitCall((l) => l.createLimit(definition));
   }
-  setDeploymentPaused(id: string, paused: boolean, now: string): Promise<DeploymentDetail> {
-    return this.#deployments.setDeploymentPaused(id, paused, now);
+  updateLimit(name: string, patch: LimitPatch, _now?: string): Promise<LimitInfo> {
+    return this.#limitCall((l) => l.updateLimit(name, patch));
   }
-  deleteDeployment(id: string): Promise<boolean> {
-    return this.#deployments.deleteDeployment(id);
+  readLimit(name: string, _now?: string): Promise<LimitInfo | undefined> {
+    return this.#limitCall((l) => l.readLimit(name));
   }
-  createDeploymentRun(deploymentId: string, request: DeploymentRunRequest, now: string): Promise<FlowRunRecord> {
-    return this.#deployments.createDeploymentRun(deploymentId, request, now);
+  listLimits(_now?: string): Promise<LimitInfo[]> {
+    return this.#limitCall((l) => l.listLimits());
   }
-  listDeploymentRuns(deploymentId: string, filter?: DeploymentRunFilter): Promise<FlowRunRecord[]> {
-    return this.#deployments.listDeploymentRuns(deploymentId, filter);
+  deleteLimit(name: string): Promise<boolean> {
+    return this.#limitCall((l) => l.deleteLimit(name));
   }
-  admitDeploymentRun(flowRunId: string, now: string): Promise<DeploymentAdmission> {
-    return this.#deployments.admitDeploymentRun(flowRunId, now);
+  resetLimit(name: string, _now?: string): Promise<number> {
+    return this.#limitCall((l) => l.resetLimit(name));
+  }
+  acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
+    return this.#limitCall((l) => l.acquireSlots(request));
+  }
+  renewSlotLease(leaseId: string, leaseSeconds: number, _now?: string): Promise<boolean> {
+    return this.#limitCall((l) => l.renewSlotLease(leaseId, leaseSeconds));
+  }
+  releaseSlots(leaseId: string): Promise<boolean> {
+    return this.#limitCall((l) => l.releaseSlots(leaseId));
+  }
+  releaseRunSlots(flowRunId: string): Promise<number> {
+    return this.#limitCall((l) => l.releaseRunSlots(flowRunId));
   }
 
   async close(): Promise<void> {

@@ -347,6 +347,44 @@ const attemptWorker: Migration = {
   },
 };
 
+/**
+ * 0013: named concurrency and rate limits and the leases on their slots (issue 16). Slots taken
+ * are never a stored counter: they are summed from the live leases (`expires_at` ahead).
+ */
+const controls: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    const id = idType(db);
+    await db.schema
+      .createTable('concurrency_limits')
+      .addColumn('name', id, (c) => c.primaryKey())
+      .addColumn('slots', 'integer', notNull)
+      .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('slot_decay_per_second', 'real')
+      .addColumn('bucket_level', 'real', (c) => c.notNull().defaultTo(0))
+      .addColumn('bucket_at', 'text')
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('updated_at', 'text', notNull)
+      .execute();
+    await generatedKey(db, db.schema.createTable('limit_leases'), 'seq')
+      .addColumn('lease_id', id, notNull)
+      .addColumn('limit_name', id, notNull)
+      .addColumn('slots', 'integer', notNull)
+      .addColumn('flow_run_id', id)
+      .addColumn('task_run_id', id)
+      .addColumn('label', 'text', notNull)
+      .addColumn('acquired_at', 'text', notNull)
+      .addColumn('expires_at', 'text', notNull)
+      .execute();
+    await db.schema.createIndex('limit_leases_limit').on('limit_leases').columns(['limit_name', 'expires_at']).execute();
+    await db.schema.createIndex('limit_leases_lease').on('limit_leases').column('lease_id').execute();
+    await db.schema.createIndex('limit_leases_flow_run').on('limit_leases').column('flow_run_id').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('limit_leases').execute();
+    await db.schema.dropTable('concurrency_limits').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -360,6 +398,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0010_deployments': deployments,
   '0011_attempt_worker': attemptWorker,
   '0012_schedule_fill': scheduleFill,
+  '0013_controls': controls,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -202,6 +202,33 @@ export interface AgentsTable {
   stopped_at: string | null;
 }
 
+/** A named concurrency or rate limit (migration 0013). `active` is 0/1. */
+export interface ConcurrencyLimitsTable {
+  name: string;
+  slots: number;
+  active: number;
+  /** Slots drained per second (a rate limit), or null. */
+  slot_decay_per_second: number | null;
+  /** A rate limit's bucket level when it was last poured into, and when (ISO 8601). */
+  bucket_level: number;
+  bucket_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One lease on a limit's slots (migration 0013); live while `expires_at` is ahead. */
+export interface LimitLeasesTable {
+  seq: Generated<number>;
+  lease_id: string;
+  limit_name: string;
+  slots: number;
+  flow_run_id: string | null;
+  task_run_id: string | null;
+  label: string;
+  acquired_at: string;
+  expires_at: string;
+}
+
 /** The whole record, for `Kysely<Database>`. */
 export interface Database {
   flows: FlowsTable;
@@ -214,4 +241,6 @@ export interface Database {
   deployment_schedules: DeploymentSchedulesTable;
   work_pools: WorkPoolsTable;
   agents: AgentsTable;
+  concurrency_limits: ConcurrencyLimitsTable;
+  limit_leases: LimitLeasesTable;
 }

@@ -18,8 +18,7 @@ import type {
   TaskRunRecord,
   TaskRunWithUpstream,
 } from '../records.js';
-import type { Store } from '../store.js';
-import type { Heartbeat, HeartbeatRecord } from '../store.js';
+import type { Heartbeat, HeartbeatRecord, Store } from '../store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from '../run-owner.js';
 import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
 import * as schedules from './schedule-store.js';
@@ -57,6 +56,8 @@ import { claimDueRuns, listClaimedRuns, readRunLaunch } from './run-claims.js';
 import { agentHeartbeat, createWorkPool, listAgents, listWorkPools, readWorkPool, registerAgent, updateWorkPool } from './work-pool-store.js';
 import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from '../work-pools.js';
 import { hasTag } from './tag-filter.js';
+import * as limits from './limit-writes.js';
+import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import { writeTransaction } from './write-transaction.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
@@ -79,7 +80,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -393,46 +394,6 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
     return this.#run(`mark flow run ${flowRunId} crashed`, () => crashOwnedRun(this.#db, flowRunId, owner, crashed));
   }
 
-  async createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
-    return this.#run(`create work pool ${pool.name}`, () => createWorkPool(this.#db, pool, new Date().toISOString()));
-  }
-
-  async listWorkPools(): Promise<WorkPool[]> {
-    return this.#run('list work pools', () => listWorkPools(this.#db));
-  }
-
-  async readWorkPool(name: string): Promise<WorkPool | undefined> {
-    return this.#run(`read work pool ${name}`, () => readWorkPool(this.#db, name));
-  }
-
-  async updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
-    return this.#run(`change work pool ${name}`, () => updateWorkPool(this.#db, name, patch, new Date().toISOString()));
-  }
-
-  async registerAgent(agent: AgentRecord): Promise<void> {
-    await this.#run(`record agent ${agent.name}`, () => registerAgent(this.#db, agent));
-  }
-
-  async agentHeartbeat(agentId: string, at: string, runIds: readonly string[], stopped?: boolean): Promise<{ id: string; state: StateSnapshot }[]> {
-    return this.#run(`record the heartbeat of agent ${agentId}`, () => agentHeartbeat(this.#db, agentId, at, runIds, stopped));
-  }
-
-  async listAgents(pool?: string): Promise<AgentRecord[]> {
-    return this.#run('list agents', () => listAgents(this.#db, pool));
-  }
-
-  async claimDueRuns(request: ClaimRequest): Promise<ClaimResult> {
-    return this.#run(`claim due runs of work pool ${request.pool}`, () => claimDueRuns(this.#db, request));
-  }
-
-  async listClaimedRuns(agentId: string): Promise<RunLaunch[]> {
-    return this.#run(`list the runs agent ${agentId} claimed`, () => listClaimedRuns(this.#db, agentId));
-  }
-
-  async readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
-    return this.#run(`read flow run ${flowRunId} and its deployment`, () => readRunLaunch(this.#db, flowRunId));
-  }
-
   async listSchedulesToFill(now: string, limit: number, afterId?: string): Promise<ScheduleToFill[]> {
     return this.#run('list the schedules due for runs', () => schedules.listSchedulesToFill(this.#db, now, limit, afterId));
   }
@@ -505,6 +466,46 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
     return this.#run(`admit flow run ${flowRunId}`, () => deployments.admitDeploymentRun(this.#db, flowRunId, now));
   }
 
+  async createWorkPool(pool: NewWorkPool): Promise<WorkPool> {
+    return this.#run(`create work pool ${pool.name}`, () => createWorkPool(this.#db, pool, new Date().toISOString()));
+  }
+
+  async listWorkPools(): Promise<WorkPool[]> {
+    return this.#run('list work pools', () => listWorkPools(this.#db));
+  }
+
+  async readWorkPool(name: string): Promise<WorkPool | undefined> {
+    return this.#run(`read work pool ${name}`, () => readWorkPool(this.#db, name));
+  }
+
+  async updateWorkPool(name: string, patch: WorkPoolPatch): Promise<WorkPool> {
+    return this.#run(`change work pool ${name}`, () => updateWorkPool(this.#db, name, patch, new Date().toISOString()));
+  }
+
+  async registerAgent(agent: AgentRecord): Promise<void> {
+    await this.#run(`record agent ${agent.name}`, () => registerAgent(this.#db, agent));
+  }
+
+  async agentHeartbeat(agentId: string, at: string, runIds: readonly string[], stopped?: boolean): Promise<{ id: string; state: StateSnapshot }[]> {
+    return this.#run(`record the heartbeat of agent ${agentId}`, () => agentHeartbeat(this.#db, agentId, at, runIds, stopped));
+  }
+
+  async listAgents(pool?: string): Promise<AgentRecord[]> {
+    return this.#run('list agents', () => listAgents(this.#db, pool));
+  }
+
+  async claimDueRuns(request: ClaimRequest): Promise<ClaimResult> {
+    return this.#run(`claim due runs of work pool ${request.pool}`, () => claimDueRuns(this.#db, request));
+  }
+
+  async listClaimedRuns(agentId: string): Promise<RunLaunch[]> {
+    return this.#run(`list the runs agent ${agentId} claimed`, () => listClaimedRuns(this.#db, agentId));
+  }
+
+  async readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
+    return this.#run(`read flow run ${flowRunId} and its deployment`, () => readRunLaunch(this.#db, flowRunId));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -513,6 +514,46 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
     } catch (cause) {
       throw storeFailure('close the connection', this.#where, cause);
     }
+  }
+
+  async createLimit(definition: LimitDefinition, now: string): Promise<LimitInfo> {
+    return this.#run(`create limit ${definition.name}`, () => limits.createLimit(this.#db, definition, now));
+  }
+
+  async updateLimit(name: string, patch: LimitPatch, now: string): Promise<LimitInfo> {
+    return this.#run(`update limit ${name}`, () => limits.updateLimit(this.#db, name, patch, now));
+  }
+
+  async readLimit(name: string, now: string): Promise<LimitInfo | undefined> {
+    return this.#run(`read limit ${name}`, async () => (await limits.listLimits(this.#db, now, name))[0]);
+  }
+
+  async listLimits(now: string): Promise<LimitInfo[]> {
+    return this.#run('list limits', () => limits.listLimits(this.#db, now));
+  }
+
+  async deleteLimit(name: string): Promise<boolean> {
+    return this.#run(`delete limit ${name}`, () => limits.deleteLimit(this.#db, name));
+  }
+
+  async resetLimit(name: string, now: string): Promise<number> {
+    return this.#run(`reset limit ${name}`, () => limits.resetLimit(this.#db, name, now));
+  }
+
+  async acquireSlots(request: SlotRequest): Promise<SlotAnswer> {
+    return this.#run(`acquire slots of ${request.names.join(', ')}`, () => limits.acquireSlots(this.#db, request));
+  }
+
+  async renewSlotLease(leaseId: string, leaseSeconds: number, now: string): Promise<boolean> {
+    return this.#run(`renew slot lease ${leaseId}`, () => limits.renewSlotLease(this.#db, leaseId, leaseSeconds, now));
+  }
+
+  async releaseSlots(leaseId: string): Promise<boolean> {
+    return this.#run(`release slot lease ${leaseId}`, () => limits.releaseSlots(this.#db, leaseId));
+  }
+
+  async releaseRunSlots(flowRunId: string): Promise<number> {
+    return this.#run(`release the slots of flow run ${flowRunId}`, () => limits.releaseRunSlots(this.#db, flowRunId));
   }
 
   /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */

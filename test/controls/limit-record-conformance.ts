@@ -1,0 +1,135 @@
+/**
+ * The limits record's contract, run against every implementation (SQLite on its thread,
+ * Postgres, the HTTP client through a server). Times are passed in: lease expiry and bucket
+ * drain are checked by moving the clock, never by sleeping.
+ */
+import { describe, expect, it } from 'vitest';
+import { LimitExistsError, LimitNotFoundError, UsageError } from '../../src/errors.js';
+import type { LimitRecord, SlotRequest } from '../../src/store/limits.js';
+
+/** A fresh record and how to dispose of it. */
+export interface LimitRecordFixture {
+  readonly record: LimitRecord;
+  cleanup(): Promise<void>;
+  /** Whether the record honours the caller's `now` (a server uses its own clock). @default true */
+  readonly callerClock?: boolean;
+}
+
+const T0 = Date.parse('2026-12-01T10:00:00.000Z');
+const at = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString();
+
+const request = (names: string[], now: string, extra: Partial<SlotRequest> = {}): SlotRequest => ({
+  names,
+  occupy: 1,
+  holder: { label: 'test' },
+  leaseSeconds: 30,
+  now,
+  ...extra,
+});
+
+/** Declares the suite. */
+export function limitRecordConformance(label: string, open: () => Promise<LimitRecordFixture>): void {
+  describe(`limits record: ${label}`, () => {
+    const using = async (body: (record: LimitRecord, callerClock: boolean) => Promise<void>): Promise<void> => {
+      const fixture = await open();
+      try {
+        await body(fixture.record, fixture.callerClock ?? true);
+      } finally {
+        await fixture.cleanup();
+      }
+    };
+
+    it('creates, reads, lists, updates and deletes limits; a taken name is refused', () =>
+      using(async (record) => {
+        const created = await record.createLimit({ name: 'db', limit: 3 }, at(0));
+        expect(created).toMatchObject({ name: 'db', limit: 3, active: true, slotDecayPerSecond: null, activeSlots: 0, holders: [] });
+        await record.createLimit({ name: 'api', limit: 5, slotDecayPerSecond: 2 }, at(0));
+        expect((await record.listLimits(at(0))).map((l) => l.name)).toEqual(['api', 'db']);
+        await expect(record.createLimit({ name: 'db', limit: 1 }, at(0))).rejects.toBeInstanceOf(LimitExistsError);
+        const updated = await record.updateLimit('db', { limit: 4, active: false }, at(1));
+        expect(updated).toMatchObject({ limit: 4, active: false });
+        await expect(record.updateLimit('nope', { limit: 1 }, at(1))).rejects.toBeInstanceOf(LimitNotFoundError);
+        expect(await record.deleteLimit('db')).toBe(true);
+        expect(await record.deleteLimit('db')).toBe(false);
+        expect(await record.readLimit('db', at(1))).toBeUndefined();
+      }));
+
+    it('refuses a bad name, a negative size and a zero decay with a UsageError saying why', () =>
+      using(async (record) => {
+        await expect(record.createLimit({ name: 'has space', limit: 1 }, at(0))).rejects.toThrow(/letters, digits/);
+        await expect(record.createLimit({ name: 'x', limit: -1 }, at(0))).rejects.toThrow(/whole number from 0/);
+        await expect(record.createLimit({ name: 'x', limit: 1, slotDecayPerSecond: 0 }, at(0))).rejects.toBeInstanceOf(UsageError);
+      }));
+
+    it('takes slots on several limits all or nothing', () =>
+      using(async (record) => {
+        await record.createLimit({ name: 'a', limit: 1 }, at(0));
+        await record.createLimit({ name: 'b', limit: 2 }, at(0));
+        const first = await record.acquireSlots(request(['a'], at(0)));
+        expect(first.acquired).toBe(true);
+        const both = await record.acquireSlots(request(['a', 'b'], at(1)));
+        expect(both).toMatchObject({ acquired: false, blockedBy: 'a' });
+        expect((await record.readLimit('b', at(1)))?.activeSlots).toBe(0); // nothing of b was taken
+        if (first.acquired && first.leaseId !== null) expect(await record.releaseSlots(first.leaseId)).toBe(true);
+        const again = await record.acquireSlots(request(['a', 'b'], at(2), { holder: { label: 'both', flowRunId: 'run-1' } }));
+        expect(again.acquired).toBe(true);
+        const b = await record.readLimit('b', at(2));
+        expect(b?.activeSlots).toBe(1);
+        expect(b?.holders).toMatchObject([{ label: 'both', flowRunId: 'run-1', slots: 1 }]);
+        expect(await record.releaseRunSlots('run-1')).toBe(2);
+        expect((await record.readLimit('a', at(2)))?.activeSlots).toBe(0);
+      }));
+
+    it('refuses at once to occupy more slots than a limit has', () =>
+      using(async (record) => {
+        await record.createLimit({ name: 'small', limit: 2 }, at(0));
+        await expect(record.acquireSlots(request(['small'], at(0), { occupy: 3 }))).rejects.toThrow(/only 2, so this would wait forever/);
+      }));
+
+    it('skips an inactive limit and reports a missing one', () =>
+      using(async (record) => {
+        await record.createLimit({ name: 'off', limit: 0, active: false }, at(0));
+        const answer = await record.acquireSlots(request(['off', 'ghost'], at(0)));
+        expect(answer).toMatchObject({ acquired: true, leaseId: null, missing: ['ghost'] });
+      }));
+
+    it('gives the slots of a lease back when it expires unrenewed, and renews a live one', () =>
+      using(async (record, callerClock) => {
+        if (!callerClock) return; // the server's clock decides there; covered by the SIGKILL test
+        await record.createLimit({ name: 'one', limit: 1 }, at(0));
+        const held = await record.acquireSlots(request(['one'], at(0)));
+        expect(held.acquired).toBe(true);
+        const blocked = await record.acquireSlots(request(['one'], at(10)));
+        expect(blocked).toMatchObject({ acquired: false, blockedBy: 'one', retryAt: at(30) });
+        const leaseId = held.acquired ? (held.leaseId ?? '') : '';
+        expect(await record.renewSlotLease(leaseId, 30, at(20))).toBe(true); // now until 50
+        expect((await record.acquireSlots(request(['one'], at(40)))).acquired).toBe(false);
+        expect((await record.readLimit('one', at(49)))?.holders).toHaveLength(1);
+        expect((await record.readLimit('one', at(51)))?.activeSlots).toBe(0);
+        expect(await record.renewSlotLease(leaseId, 30, at(51))).toBe(false); // too late: gone
+        expect((await record.acquireSlots(request(['one'], at(51)))).acquired).toBe(true);
+      }));
+
+    it('drains a rate limit at its decay rate', () =>
+      using(async (record, callerClock) => {
+        if (!callerClock) return;
+        await record.createLimit({ name: 'rate', limit: 2, slotDecayPerSecond: 1 }, at(0));
+        expect(await record.acquireSlots(request(['rate'], at(0)))).toMatchObject({ acquired: true, leaseId: null });
+        expect((await record.acquireSlots(request(['rate'], at(0)))).acquired).toBe(true);
+        expect(await record.acquireSlots(request(['rate'], at(0.5)))).toMatchObject({ acquired: false, retryAt: at(1) });
+        expect((await record.acquireSlots(request(['rate'], at(1)))).acquired).toBe(true);
+        expect((await record.readLimit('rate', at(1)))?.activeSlots).toBeCloseTo(2, 5);
+        expect((await record.readLimit('rate', at(3)))?.activeSlots).toBe(0);
+      }));
+
+    it('resets a limit: its leases are dropped and counted', () =>
+      using(async (record) => {
+        await record.createLimit({ name: 'r', limit: 3 }, at(0));
+        const now = new Date().toISOString();
+        await record.acquireSlots(request(['r'], now, { occupy: 2 }));
+        expect(await record.resetLimit('r', now)).toBe(1);
+        expect((await record.readLimit('r', now))?.activeSlots).toBe(0);
+        await expect(record.resetLimit('ghost', now)).rejects.toBeInstanceOf(LimitNotFoundError);
+      }));
+  });
+}

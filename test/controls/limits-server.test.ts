@@ -1,0 +1,89 @@
+/**
+ * Limits through the server: the record's contract over HTTP (SQLite and Postgres behind it),
+ * long-poll acquisition woken by releases, concurrency() in client mode, auth and OpenAPI.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { ConcurrencySlotTimeoutError } from '../../src/errors.js';
+import { concurrency, createRuntime } from '../../src/index.js';
+import { loadSettings } from '../../src/settings.js';
+import { HttpStore } from '../../src/store/http/http-store.js';
+import { forEachDatabase, startTestServer, useTestServer } from '../helpers/weft-server.js';
+import { limitRecordConformance } from './limit-record-conformance.js';
+
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 120_000 });
+
+limitRecordConformance('HTTP client through a server on SQLite', async () => {
+  const server = await startTestServer();
+  const record = await HttpStore.open({ url: server.url });
+  return {
+    record,
+    callerClock: false,
+    cleanup: async () => {
+      await record.close();
+      await server.stop();
+    },
+  };
+});
+
+forEachDatabase((database) => {
+  const server = useTestServer(database);
+
+  it('answers a waiting acquisition as soon as another client releases', async () => {
+    const a = await HttpStore.open({ url: server.url });
+    const b = await HttpStore.open({ url: server.url });
+    const now = new Date().toISOString();
+    await a.createLimit({ name: 'srv', limit: 1 }, now);
+    const held = await a.acquireSlots({ names: ['srv'], occupy: 1, holder: { label: 'a' }, leaseSeconds: 30, now });
+    expect(held.acquired).toBe(true);
+    const started = performance.now();
+    const waiting = b.acquireSlots({ names: ['srv'], occupy: 1, holder: { label: 'b' }, leaseSeconds: 30, now, waitMs: 20_000 });
+    // b waits at the server; a releases: b's answer comes back long before its 20 s.
+    let holders = 0;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && holders === 0; ) holders = (await a.readLimit('srv', now))?.holders.length ?? 0;
+    if (held.acquired && held.leaseId !== null) await a.releaseSlots(held.leaseId);
+    const answer = await waiting;
+    expect(answer.acquired).toBe(true);
+    expect(performance.now() - started).toBeLessThan(15_000);
+    const info = await a.readLimit('srv', now);
+    expect(info?.holders.map((h) => h.label)).toEqual(['b']);
+    await a.close();
+    await b.close();
+  });
+
+  it('bounds concurrency() of a client-mode runtime and times out through the server', async () => {
+    const rt = createRuntime({ settings: loadSettings({ WEFT_HOME: '/nonexistent-weft-home', WEFT_API_URL: server.url, WEFT_LOGGING_CONSOLE_LEVEL: 'CRITICAL' }) });
+    try {
+      const store = (await rt.client()).store as HttpStore;
+      await store.createLimit({ name: 'client-mode', limit: 1 }, new Date().toISOString());
+      const lease = await rt.run(() => concurrency('client-mode'));
+      expect((await store.readLimit('client-mode', ''))?.activeSlots).toBe(1);
+      await expect(rt.run(() => concurrency('client-mode', { timeoutSeconds: 0.3 }))).rejects.toBeInstanceOf(ConcurrencySlotTimeoutError);
+      await lease.release();
+      expect((await store.readLimit('client-mode', ''))?.activeSlots).toBe(0);
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
+describe('limits API', () => {
+  it('needs the API key on every limit route and lists them in the OpenAPI document', async () => {
+    const server = await startTestServer({ apiKey: 'k-limits-1234' });
+    try {
+      expect((await fetch(`${server.url}/api/v1/limits`)).status).toBe(401);
+      const acquire = await fetch(`${server.url}/api/v1/limits/acquire`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(acquire.status).toBe(401);
+      const doc = (await (await fetch(`${server.url}/api/openapi.json`, { headers: { authorization: 'Bearer k-limits-1234' } })).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/limits', '/api/v1/limits/{name}', '/api/v1/limits/acquire', '/api/v1/limits/{name}/reset']));
+      const bad = await fetch(`${server.url}/api/v1/limits`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k-limits-1234' },
+        body: JSON.stringify({ name: 'x y', limit: 1 }),
+      });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { message: string }).message).toContain('letters, digits');
+    } finally {
+      await server.stop();
+    }
+  });
+});
