@@ -38,7 +38,7 @@ describe('weft serve', () => {
     const out = join(home.path, 'served.txt');
     const served = startWeft(home.path, ['serve', 'examples/served-flow.ts', '--interval', '2', '--param', `out=${out}`, '--name', 'every-2s']);
     await waitUntil(() => lines(out).length >= 2, `two served runs to complete; stdout:\n${served.output.stdout}\nstderr:\n${served.output.stderr}`, 150_000);
-    expect(served.output.stdout).toMatch(/Serving flow 'served-report' as deployment 'every-2s' on interval/);
+    expect(served.output.stdout).toMatch(/Serving flow 'served-report' as deployment 'every-2s' on every 2s/);
     expect(served.output.stdout).toMatch(/embedded server http:\/\/127\.0\.0\.1:\d+/);
     served.child.kill('SIGTERM');
     const result: WeftResult = await served.done;
