@@ -3,8 +3,11 @@
  * runs are recorded (embedded SQLite by default), retried, timed out, mapped and observed.
  * @packageDocumentation
  */
+import { setServeImplementation } from './sdk/serve-hook.js';
+
 export { task, type Task, type TaskOptions, type TaskCallOptions, type TaskArgs, type MapArgs, type MapArg, type FutureOr } from './sdk/task.js';
 export { flow, isFlow, type Flow, type FlowOptions, type FlowCallOptions, type ParametersSchema } from './sdk/flow.js';
+export type { FlowServeOptions } from './sdk/serve-hook.js';
 export { retryFlowRun } from './sdk/retry-flow-run.js';
 export { parseSchedule, type Schedule, type ScheduleKind } from './schedules/parse-schedule.js';
 export type { ScheduleSpec, ScheduleSpecInput } from './schedules/schedule-spec.js';
@@ -67,3 +70,6 @@ export { S3Storage } from './results/s3-storage.js';
 export type { ResultStorage } from './results/result-storage.js';
 export type { ResultOptions } from './engine/task-definition.js';
 export type { ResultReference, FlowRunRecord } from './store/records.js';
+
+// `myFlow.serve()` needs the agent and the server: loaded when it is called, not with the package.
+setServeImplementation((value, options) => import('./agent/serve-flow.js').then(({ serveFlow }) => serveFlow(value, options)));

@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { Agent, type AgentEvent } from '../agent/agent.js';
+import { describeAgentEvent } from '../agent/describe-event.js';
 import { HttpAgentConnection } from '../agent/http-agent-connection.js';
 import { UsageError } from '../errors.js';
 import { environmentWith, loadSettings, settingsEnvironment } from '../settings.js';
@@ -19,28 +20,6 @@ export interface AgentStartOptions {
   readonly limit?: string;
   readonly name?: string;
   readonly json?: boolean;
-}
-
-/** One line for a person about an agent event. */
-export function describeAgentEvent(event: AgentEvent): string {
-  switch (event.kind) {
-    case 'started':
-      return `Agent '${event.agent.name}' (${event.agent.id}) serving work pool '${event.agent.workPool}'${event.agent.runLimit === null ? '' : `, at most ${event.agent.runLimit} runs at once`}. Ctrl-C drains it.`;
-    case 'run-started':
-      return `Started flow run '${event.runName}' (${event.runId})${event.deployment === null ? '' : ` of deployment '${event.deployment}'`} in process ${event.pid ?? '?'}`;
-    case 'run-finished':
-      return `Flow run ${event.runId} finished in state ${event.state.name}${event.state.type === 'COMPLETED' || event.state.message === undefined ? '' : `: ${event.state.message}`}`;
-    case 'run-not-started':
-      return `Flow run ${event.runId} cannot start here: ${event.reason}`;
-    case 'cancelling':
-      return `Stopping the process of flow run ${event.runId} (cancelled)`;
-    case 'server-unreachable':
-      return `${event.reason}${event.retryInMs > 0 ? `; retrying in ${(event.retryInMs / 1000).toFixed(1)} s` : ''}`;
-    case 'draining':
-      return `Draining: claiming no more runs; waiting for ${event.running} running run(s) to finish (Ctrl-C again cancels them)…`;
-    case 'stopped':
-      return 'Agent stopped.';
-  }
 }
 
 /** Resolves on the first SIGINT or SIGTERM; calls `again` on each later one. */

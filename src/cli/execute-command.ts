@@ -78,7 +78,7 @@ export async function executeCommand(id: string, options: { readonly json?: bool
   if (!(place instanceof Error)) {
     process.chdir(place.dir); // the flow runs in its project, as `weft run` does where it is started
     try {
-      loaded = await loadFlow(place.entrypoint, place.dir);
+      loaded = await loadFlow(place.entrypoint, place.dir, { flowName: launch.flowRun.flowName });
       if (loaded.flow.name !== launch.flowRun.flowName) {
         failure = new FlowLoadError(`${place.entrypoint} in ${place.dir} holds flow '${loaded.flow.name}', not '${launch.flowRun.flowName}' which the run was created for. Deploy the flow again.`);
       }

@@ -52,13 +52,14 @@ function describeFlows(flows: ReadonlyArray<[string, Flow<Record<string, unknown
 }
 
 /**
- * Imports the module `reference` names (relative to `cwd`) and returns the flow it names.
+ * Imports the module `reference` names (relative to `cwd`) and returns the flow it names; without
+ * an export in the reference, the flow named `options.flowName` when the module exports it.
  * @throws FlowLoadError when the file is missing, fails to import, or the export is missing,
  *   not a flow, or ambiguous.
  * @example
  * const { flow } = await loadFlow('examples/dask-example.ts');
  */
-export async function loadFlow(reference: string, cwd: string = process.cwd()): Promise<LoadedFlow> {
+export async function loadFlow(reference: string, cwd: string = process.cwd(), options: { readonly flowName?: string } = {}): Promise<LoadedFlow> {
   const { file, exportName } = parseFlowReference(reference, cwd);
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new FlowLoadError(`Cannot find the flow file '${file}' (looked for ${path}). Check the path; it is relative to the current directory.`);
@@ -81,6 +82,9 @@ export async function loadFlow(reference: string, cwd: string = process.cwd()): 
     const available = flows.length > 0 ? `Flows it exports: ${describeFlows(flows)}.` : 'It exports no flow: define one with flow() and export it.';
     throw new FlowLoadError(`'${file}' ${what}. ${available}`);
   }
+  // A reference without an export (a deployment saved by `myFlow.serve()`) names the flow by its name.
+  const named = options.flowName === undefined ? undefined : flows.find(([, f]) => f.name === options.flowName);
+  if (named) return { flow: named[1], exportName: named[0], file: path };
   const [only, second] = flows;
   if (only && !second) return { flow: only[1], exportName: only[0], file: path };
   if (!only) throw new FlowLoadError(`'${file}' exports no flow. Define one with flow() and export it (export const myFlow = flow(...)), then run ${syntax}.`);

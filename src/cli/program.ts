@@ -8,6 +8,7 @@ import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import type { AgentStartOptions } from './agent-command.js';
 import type { LogsOptions } from './logs-command.js';
 import type { PoolCreateOptions } from './pools-command.js';
+import type { ServeCommandOptions } from './serve-command.js';
 import type { LimitOptions } from './limits-command.js';
 import { registerDeploymentCommands } from './deployment-commands.js';
 import type { RunCommandOptions } from './run-command.js';
@@ -281,6 +282,27 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
         setExitCode(EXIT_OK);
       });
   }
+
+  program
+    .command('serve')
+    .description('Run a flow on a schedule from this one process until SIGINT/SIGTERM: saved as a deployment, its runs created ahead and executed here. Without WEFT_API_URL an embedded server over the local SQLite record does the scheduling (and serves the web UI); with it, that server does.')
+    .argument('<file[:export]>', 'module that defines the flow, relative to the current directory (the project directory)')
+    .option('--cron <expr>', 'a cron schedule, 5 fields (or 6 with seconds first), e.g. "0 9 * * 1-5"')
+    .option('--interval <seconds>', 'run every this many seconds')
+    .option('--anchor <time>', 'with --interval: the first run time, ISO 8601 (default 2020-01-01T00:00 in the time zone)')
+    .option('--rrule <rule>', 'an RFC 5545 recurrence rule, e.g. "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9"')
+    .option('--timezone <zone>', 'IANA time zone of the schedule (default UTC)')
+    .option('-p, --param <key=value>', 'a default parameter of its runs (repeatable)', collect, [])
+    .option('--params <json>', 'default parameters as a JSON object; --param entries override its keys')
+    .option('--name <name>', "the deployment's name (default the flow's name)")
+    .option('--pool <name>', 'the work pool (default serve-NAME, so this process runs only its own runs)')
+    .option('--limit <n>', 'at most this many runs at once')
+    .option('--json', 'print what happens as JSON lines')
+    .addHelpText('after', '\nExamples:\n  weft serve flows/etl.ts --cron "0 9 * * *" --timezone Europe/Berlin\n  weft serve examples/served-flow.ts:report --interval 60 --param region=eu')
+    .action(async (reference: string, options: ServeCommandOptions) => {
+      const { serveCommand } = await import('./serve-command.js');
+      setExitCode(await serveCommand(reference, options));
+    });
 
   program
     .command('agent')

@@ -3,6 +3,7 @@
  * recorded flow run (a subflow when called inside another flow); a zod schema in `parameters`
  * validates input and applies defaults before any task runs.
  */
+import { serveWithHook, type FlowServeOptions } from './serve-hook.js';
 import { z } from 'zod';
 import { UsageError, type ParameterIssue } from '../errors.js';
 import type { FlowDefinition, FlowRunOptions, ParameterValidation } from '../engine/flow-definition.js';
@@ -76,6 +77,14 @@ export interface Flow<P, R> {
    * await etl.deploy({ name: 'nightly', cron: '0 2 * * *', timezone: 'Europe/Berlin', parameters: { day: 'yesterday' } });
    */
   deploy(options: DeployOptions): Promise<DeploymentDetail>;
+  /**
+   * Runs the flow on a schedule from this process until SIGINT/SIGTERM (or `options.signal`), as
+   * `weft serve` does: saved as a deployment, each run in its own process. Guard the call with
+   * `isMain(import.meta)`, so the runs' processes, which import this module, do not serve too.
+   * @example
+   * if (isMain(import.meta)) await report.serve({ cron: '0 9 * * *', timezone: 'Europe/Berlin' });
+   */
+  serve(options: FlowServeOptions): Promise<void>;
 }
 
 const FLOW_BRAND: unique symbol = Symbol.for('weft.flow');
@@ -148,6 +157,7 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
       }
       return deployFlow(result, deploy, location);
     },
+    serve: (serveOptions: FlowServeOptions) => serveWithHook(result, serveOptions),
     [FLOW_BRAND]: true,
   };
   const result = Object.assign(callable, methods) as unknown as Flow<P, R>;

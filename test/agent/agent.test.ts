@@ -14,7 +14,7 @@ import { insertDeployment, insertScheduledRuns, openRecordDb } from '../helpers/
 import { startTestServer, type TestServer } from '../helpers/weft-server.js';
 import { call, eventually } from '../server/http.js';
 
-vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 120_000 });
 
 /** Due runs in the exactly-once test (each is a real `weft runs execute` process). */
 const RUNS = Number(process.env.WEFT_TEST_AGENT_RUNS ?? 200);
@@ -78,7 +78,7 @@ describe('weft agent start', () => {
     await eventually(
       async () => [...(await finalStates(ids)).values()].filter((t) => t === 'COMPLETED' || t === 'FAILED' || t === 'CRASHED').length === ids.length,
       'every run to finish',
-      280_000,
+      560_000, // a process per run: about a minute on an idle 2-core machine, several under load
     );
     const states = await finalStates(ids);
     expect([...states.values()].every((t) => t === 'COMPLETED')).toBe(true);
