@@ -8,7 +8,8 @@
  * Env: BENCH_REPEATS (default 3), BENCH_N (default 10000), BENCH_BIG_N (default 100000),
  * BENCH_CLI_SIZES (default 1000,10000,100000); BENCH_CLI=0, BENCH_REDIS=0, BENCH_CLUSTER=0 and
  * BENCH_SERVER=0 skip the CLI, the `weft worker` Redis, the cluster and the server parts;
- * BENCH_SCHEDULER=0 skips the scheduler tick (BENCH_SCHEDULER_DEPLOYMENTS, default 10000).
+ * BENCH_SCHEDULER=0 skips the scheduler tick (BENCH_SCHEDULER_DEPLOYMENTS, default 10000);
+ * BENCH_AGENT=0 skips the agent part (see agent.ts for its own variables).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +117,15 @@ printChecks(recordChecks(bigPersisted, bigN, { 'bytes on disk >= the values writ
 if (process.env.BENCH_CLUSTER !== '0') {
   const { clusterBenchmarks } = await import('./cluster.js');
   await clusterBenchmarks({ n, repeats, inProcessPerSec: perSec });
+}
+
+if (process.env.BENCH_AGENT !== '0') {
+  const { agentBenchmarks } = await import('./agent.js');
+  await agentBenchmarks({
+    latencyN: Number(process.env.BENCH_AGENT_LATENCY_N ?? 12),
+    throughputN: Number(process.env.BENCH_AGENT_THROUGHPUT_N ?? 30),
+    limit: Number(process.env.BENCH_AGENT_LIMIT ?? 8),
+  });
 }
 
 if (process.env.BENCH_SERVER !== '0') {
