@@ -75,7 +75,7 @@ export const agentListQuerySchema = z.object({ pool: poolNameSchema.optional() }
 export const agentHeartbeatSchema = z.object({
   runIds: z.array(id).max(10_000).default([]),
   stopped: z.boolean().default(false),
-});
+}).strict();
 
 /** The answer to an agent's heartbeat: the current state of each run it named (a cancel shows here). */
 export const agentHeartbeatReplySchema = z.object({ runs: z.array(z.object({ id, state: stateSchema })) });

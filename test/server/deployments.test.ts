@@ -106,7 +106,7 @@ forEachDatabase((database) => {
         [{ parameters: { m: 1 } }, /m: not a parameter of this flow \(its parameters are: n, day\)/],
       ];
       const badCron = await call<ErrorAnswer>(server.url, 'POST', '/api/v1/deployments', body({ schedules: [{ spec: { cron: '61 * * * *' } }] }));
-      expect(badCron.status).toBe(400);
+      expect(badCron.status).toBe(422);
       expect(badCron.body).toMatchObject({ error: 'InvalidScheduleError', message: expect.stringMatching(/cron "61 \* \* \* \*".*A valid one looks like/) as unknown });
       const badZone = await call<ErrorAnswer>(server.url, 'POST', '/api/v1/deployments', body({ schedules: [{ spec: { interval: 60, timezone: 'Mars/Olympus' } }] }));
       expect(badZone.body.message).toMatch(/unknown time zone 'Mars\/Olympus'/);

@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LimitNotFoundError } from '../../errors.js';
+import { LimitNotFoundError, RequestBodyError } from '../../errors.js';
 import type { LimitSlots } from '../../engine/limit-slots.js';
 import { MAX_LIMIT_NAME_LENGTH, MAX_LIMIT_SLOTS, MAX_NAMES_PER_ACQUIRE } from '../../store/limits.js';
 import type { LimitRecord } from '../../store/limits.js';
@@ -119,6 +119,7 @@ export function limitRoutes(record: LimitRecord, slots: LimitSlots, clock: Clock
     }));
 
     app.post('/limits/leases/:leaseId/release', { schema: { tags, summary: 'End a lease: its slots come back and waiters are woken', params: leaseParams, response: { 200: z.object({ released: z.boolean() }), ...errors } } }, async (request) => {
+      if (request.body !== undefined) throw new RequestBodyError('A release takes no body: send the request without one.');
       const released = await record.releaseSlots(request.params.leaseId);
       slots.wake();
       return { released };

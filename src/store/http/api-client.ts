@@ -50,11 +50,11 @@ function parameterError(body: ErrorBody, message: string): DeploymentParameterEr
 function answerError(status: number, body: ErrorBody, action: string, base: string): Error {
   const message = body.message ?? `HTTP ${status}`;
   if (status === 404 && body.error === 'WorkPoolNotFoundError') return new WorkPoolNotFoundError(message);
-  if (status === 404) return body.error === 'DeploymentNotFoundError' ? new DeploymentNotFoundError(message) : new RunNotFoundError(message);
+  if (status === 404 && body.error === 'LimitNotFoundError') return new LimitNotFoundError(message);
+  if (status === 404 && body.error === 'DeploymentNotFoundError') return new DeploymentNotFoundError(message);
+  if (status === 404) return new RunNotFoundError(message);
   if (status === 422 && body.error === 'DeploymentParameterError') return parameterError(body, message);
   if (status === 409 && body.error === 'WorkPoolExistsError') return new WorkPoolExistsError(message);
-  if (status === 404 && body.error === 'LimitNotFoundError') return new LimitNotFoundError(message);
-  if (status === 404) return new RunNotFoundError(message);
   if (status === 409 && body.error === 'LimitExistsError') return new LimitExistsError(message);
   if (status === 409 && body.error === 'RunExistsError') return new RunExistsError(message);
   if (status === 409) return new OrchestrationRuleError(body.rule ?? 'unknown', message);
