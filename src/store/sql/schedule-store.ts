@@ -4,6 +4,7 @@
  * several servers on one Postgres never create a time twice, and each created run gets exactly
  * one state-history row.
  */
+import { scheduleRecord as deploymentScheduleRecord } from './deployment-rows.js';
 import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { StateSnapshot } from '../../states.js';
 import { UsageError } from '../../errors.js';
@@ -18,11 +19,7 @@ const CHUNK = 500;
 
 function scheduleRecord(row: Selectable<DeploymentSchedulesTable>): ScheduleRecord {
   return {
-    id: row.id,
-    deploymentId: row.deployment_id,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
-    parameters: JSON.parse(row.parameters) as Record<string, unknown>,
-    active: Number(row.active) === 1,
+    ...deploymentScheduleRecord(row),
     catchUp: row.catch_up === null ? DEFAULT_CATCH_UP : { ...DEFAULT_CATCH_UP, ...(JSON.parse(row.catch_up) as Partial<CatchUp>) },
     scheduledUntil: row.scheduled_until,
     createdAt: row.created_at,
