@@ -360,3 +360,11 @@ export class PauseRejectedError extends WeftError {
 export class PauseTimeoutError extends WeftError {
   override name = 'PauseTimeoutError';
 }
+
+/**
+ * Thrown by `suspend()` to end the flow function while its run waits, suspended, for a resume:
+ * the engine records nothing more and the process exits. Do not catch it (or rethrow it).
+ */
+export class FlowSuspendedError extends WeftError {
+  override name = 'FlowSuspendedError';
+}

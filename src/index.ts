@@ -22,6 +22,7 @@ export { concurrency, rateLimit, type ConcurrencyOptions, type SlotLease } from 
 export { createLimit, updateLimit, readLimit, listLimits, resetLimit, deleteLimit } from './sdk/limits.js';
 export type { LimitInfo, LimitHolder, LimitDefinition, LimitPatch } from './store/limits.js';
 export { pause, type PauseOptions, type PauseResult } from './sdk/pause.js';
+export { suspend } from './sdk/suspend.js';
 export type { PauseInfo, PauseStatus } from './store/pauses.js';
 export { getRunContext, type RunContext, type FlowRunInfo, type TaskRunInfo } from './engine/context.js';
 export { exponentialBackoff, type RetryDelay } from './engine/retries.js';

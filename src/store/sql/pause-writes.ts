@@ -54,7 +54,12 @@ async function lockRun(trx: Kysely<Database>, flowRunId: string): Promise<Select
   return run;
 }
 
-async function moveRun(trx: Kysely<Database>, id: string, state: StateSnapshot, extra: Partial<Pick<FlowRunsTable, 'end_time' | 'expected_start_time' | 'claimed_by' | 'claimed_at'>> = {}): Promise<void> {
+type RunColumns = Pick<FlowRunsTable, 'end_time' | 'expected_start_time' | 'claimed_by' | 'claimed_at' | 'owner_host' | 'owner_pid' | 'owner_started' | 'owner_lease_until'>;
+
+/** A suspended run has no process: no owner whose death would make it CRASHED. */
+const NO_OWNER = { owner_host: null, owner_pid: null, owner_started: null, owner_lease_until: null } as const;
+
+async function moveRun(trx: Kysely<Database>, id: string, state: StateSnapshot, extra: Partial<RunColumns> = {}): Promise<void> {
   await trx.updateTable('flow_runs').set({ ...stateColumns(state), ...extra }).where('id', '=', id).execute();
   await trx.insertInto('states').values(stateRow(id, 'flow', state)).execute();
 }
@@ -91,7 +96,7 @@ export async function openPause(db: Kysely<Database>, request: PauseRequest): Pr
     };
     if (existing !== undefined) {
       // The run came back to a pause that still waits (re-executed meanwhile): it waits again.
-      if (run.state_type !== 'PAUSED' || run.state_name !== paused.name) await moveRun(trx, flowRunId, paused);
+      if (run.state_type !== 'PAUSED' || run.state_name !== paused.name) await moveRun(trx, flowRunId, paused, request.suspend ? NO_OWNER : {});
       const suspended = request.suspend ? 1 : 0;
       if (Number(existing.suspended) !== suspended) await trx.updateTable('flow_run_pauses').set({ suspended }).where('id', '=', existing.id).execute();
       return pauseInfo({ ...existing, suspended });
@@ -114,7 +119,7 @@ export async function openPause(db: Kysely<Database>, request: PauseRequest): Pr
       resolved_at: null,
     };
     await trx.insertInto('flow_run_pauses').values(row).execute();
-    await moveRun(trx, flowRunId, paused);
+    await moveRun(trx, flowRunId, paused, request.suspend ? NO_OWNER : {});
     return pauseInfo(row);
   });
 }
