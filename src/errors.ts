@@ -317,3 +317,54 @@ export class LimitExistsError extends WeftError {
 export class ConcurrencySlotTimeoutError extends WeftError {
   override name = 'ConcurrencySlotTimeoutError';
 }
+
+/**
+ * A paused flow run was to be resumed (or a pause opened) but it is not in a state that allows
+ * it: not PAUSED, already resumed, or its pause timed out (HTTP 409, rule `resume-needs-paused`).
+ */
+export class RunNotPausedError extends OrchestrationRuleError {
+  override name = 'RunNotPausedError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('resume-needs-paused', message, options);
+  }
+}
+
+/**
+ * The input given to resume a paused flow run does not match the pause's schema (HTTP 422 naming
+ * each field); the run stays paused.
+ */
+export class PauseInputError extends ParameterValidationError {
+  override name = 'PauseInputError';
+  constructor(what: string, issues: readonly ParameterIssue[], options?: { cause?: unknown }) {
+    super(what, issues, options);
+    const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+    this.message = `Invalid input to resume ${what}: ${list}. The run stays paused: resume it again with input that fixes these fields.`;
+  }
+}
+
+/**
+ * `pause()` / `suspend()` in a flow: the pause was rejected (with `weft runs resume ID --reject
+ * REASON`, the API or the UI). The flow can catch it and go another way.
+ */
+export class PauseRejectedError extends WeftError {
+  override name = 'PauseRejectedError';
+  /** The reason the person gave. */
+  readonly reason: string;
+  constructor(key: string, reason: string, options?: { cause?: unknown }) {
+    super(`Pause '${key}' was rejected: ${reason}`, options);
+    this.reason = reason;
+  }
+}
+
+/** `pause()` / `suspend()` in a flow: nobody resumed the run within the pause's `timeoutSeconds`; the run fails, paused and never resumed. */
+export class PauseTimeoutError extends WeftError {
+  override name = 'PauseTimeoutError';
+}
+
+/**
+ * Thrown by `suspend()` to end the flow function while its run waits, suspended, for a resume:
+ * the engine records nothing more and the process exits. Do not catch it (or rethrow it).
+ */
+export class FlowSuspendedError extends WeftError {
+  override name = 'FlowSuspendedError';
+}

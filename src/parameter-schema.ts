@@ -57,15 +57,29 @@ export function parameterIssues(schema: Readonly<Record<string, unknown>>, param
       return unknown.map((key) => ({ path: key, message: `not a parameter of this flow (${known})` }));
     }
   }
+  return schemaIssues(schema, parameters, { ...options, what: 'parameter schema', fix: 'deploy the flow again' });
+}
+
+/**
+ * The issues `schema` (a JSON Schema) finds in any JSON `value`, each with its dotted path; empty
+ * when it is valid. `what` and `fix` word the issue given when the schema itself cannot be read.
+ * @example
+ * schemaIssues({ type: 'object', properties: { ok: { type: 'boolean' } } }, { ok: 1 }); // [{ path: 'ok', … }]
+ */
+export function schemaIssues(
+  schema: Readonly<Record<string, unknown>>,
+  value: unknown,
+  options: ParameterCheckOptions & { readonly what?: string; readonly fix?: string } = {},
+): ParameterIssue[] {
   let checked: z.ZodType;
   try {
     checked = compile(schema);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return [{ path: '', message: `the parameter schema cannot be read as a JSON Schema (${why}): deploy the flow again` }];
+    return [{ path: '', message: `the ${options.what ?? 'schema'} cannot be read as a JSON Schema (${why})${options.fix ? `: ${options.fix}` : ''}` }];
   }
   if (options.partial === true && checked instanceof z.ZodObject) checked = checked.partial();
-  const result = checked.safeParse(parameters);
+  const result = checked.safeParse(value);
   if (result.success) return [];
   return result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }

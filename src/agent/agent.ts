@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ServerUnavailableError, StoreError, WorkPoolNotFoundError } from '../errors.js';
 import { isFinal } from '../states.js';
+import { isSuspended } from '../store/pauses.js';
 import type { StateSnapshot } from '../states.js';
 import type { AgentRecord, RunLaunch } from '../store/work-pools.js';
 import type { AgentConnection } from './agent-connection.js';
@@ -215,6 +216,11 @@ export class Agent {
     const current = await this.#retrying(`read the state of flow run ${id}`, () => this.#stateOf(id));
     if (current === undefined) return;
     if (isFinal(current)) {
+      this.#emit({ kind: 'run-finished', runId: id, state: current });
+      return;
+    }
+    // suspend(): the process left the run waiting for a resume (or it was resumed already and waits for an agent again).
+    if (isSuspended(current) || (current.type === 'SCHEDULED' && current.name === 'Resuming')) {
       this.#emit({ kind: 'run-finished', runId: id, state: current });
       return;
     }

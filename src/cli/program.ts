@@ -113,6 +113,21 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     });
 
   runs
+    .command('resume')
+    .description('Resume a paused flow run with input checked against its pause schema (or reject it); the run goes on (a suspended one is scheduled again).')
+    .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
+    .option('--input <json>', 'the input, as JSON, e.g. \'{"approved": true}\'')
+    .option('--reject <reason>', 'reject the pause instead: pause() throws PauseRejectedError with this reason')
+    .option('--key <key>', 'which pause (default: the one the run waits on)')
+    .option('--json', 'print the resolved pause as JSON')
+    .addHelpText('after', '\nExamples:\n  weft runs resume 3f2a --input \'{"approved": true}\'\n  weft runs resume 3f2a --reject "numbers look wrong"')
+    .action(async (id: string, options: { input?: string; reject?: string; key?: string; json?: boolean }) => {
+      const { resumeCommand } = await import('./resume-command.js');
+      await resumeCommand(id, options);
+      setExitCode(EXIT_OK);
+    });
+
+  runs
     .command('execute')
     .description("Run a flow run that was created ahead (a deployment's scheduled run) in its deployment's project directory, with its recorded parameters. `weft agent` starts one per run.")
     .argument('<id>', 'flow run id')

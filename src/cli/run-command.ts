@@ -13,6 +13,7 @@ import { errorDetail, stackForPeople, type ErrorDetail } from '../error-detail.j
 import { loadSettings } from '../settings.js';
 import { ParameterValidationError, UnserializableResultError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
+import { isSuspended } from '../store/pauses.js';
 import { jsonResult } from './json-result.js';
 import { watchRunStops } from './run-signals.js';
 import { loadFlow } from './load-flow.js';
@@ -42,7 +43,7 @@ export interface RunDocument {
 }
 
 function exitCodeFor(state: State): ExitCode {
-  if (state.type === 'COMPLETED') return EXIT_OK;
+  if (state.type === 'COMPLETED' || isSuspended(state)) return EXIT_OK; // a suspended run's process is done until it is resumed
   if (state.error instanceof ParameterValidationError) return EXIT_USAGE;
   return EXIT_FAILED;
 }

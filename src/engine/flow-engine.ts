@@ -4,7 +4,7 @@
  * records the final state (which comes from the function's return value or thrown error).
  */
 import { randomUUID } from 'node:crypto';
-import { CancelledError, FlowTimeoutError, ParameterValidationError, UsageError } from '../errors.js';
+import { CancelledError, FlowSuspendedError, FlowTimeoutError, ParameterValidationError, UsageError } from '../errors.js';
 import type { Settings } from '../settings.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent-task-runner.js';
 import { ClusterTaskRunner } from '../runners/cluster-task-runner.js';
@@ -31,6 +31,7 @@ import { randomRunName, renderRunName } from './run-names.js';
 import { returnedState } from './returned-state.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, isState, snapshot, type State } from '../states.js';
 import { stackForPeople } from '../error-detail.js';
+import { SUSPENDED, isSuspended } from '../store/pauses.js';
 
 /**
  * How a recorded flow run is run: `retry` runs a finished run again as a new attempt (it is
@@ -197,7 +198,8 @@ class FlowRunExecution<O> {
         chosen = isState(value);
         state = await this.fromReturnValue(value);
       } catch (error) {
-        state = this.fromError(error);
+        // suspend(): the record already holds the run PAUSED (Suspended); the attempt ends here.
+        state = error instanceof FlowSuspendedError && !flow.signal.aborted ? { type: 'PAUSED', name: SUSPENDED, message: error.message, timestamp: new Date().toISOString() } : this.fromError(error);
       }
       await flow.settled();
       if (state.type !== 'FAILED' || chosen || attempt > retries || flow.signal.aborted) return state;
@@ -242,10 +244,18 @@ class FlowRunExecution<O> {
   async finish(state: State, refused = false): Promise<State> {
     const { def } = this;
     await this.client.recorder.flush();
-    await this.setState(state, { endTime: state.timestamp, ...(refused ? { startTime: state.timestamp } : {}) });
+    const suspended = isSuspended(state);
+    // A suspended run keeps the state suspend() recorded; it has no end, no hooks: it runs again once resumed.
+    if (!suspended) await this.setState(state, { endTime: state.timestamp, ...(refused ? { startTime: state.timestamp } : {}) });
+    else notifyFlowRun(this.observed, state);
     this.client.leases?.release(this.flow.info.id);
     // Slots its code or its task runs still hold come back now, not when their leases run out.
     await this.client.limits?.releaseRun(this.flow.info.id).catch((error: unknown) => this.log(LOG_LEVELS.WARNING, `Could not release the concurrency slots of this run (their leases will expire): ${errorMessage(error)}`));
+    if (suspended) {
+      this.log(LOG_LEVELS.INFO, `Suspended: ${state.message ?? ''}`);
+      await this.client.recorder.flush();
+      return state;
+    }
     const level = state.type === 'COMPLETED' ? LOG_LEVELS.INFO : LOG_LEVELS.ERROR;
     const stack = state.type === 'FAILED' || state.type === 'CRASHED' ? stackForPeople(state.error) : undefined;
     this.log(level, `Finished in state ${state.name}${state.message ? `: ${state.message}` : ''}${stack ? `\n${stack}` : ''}`);

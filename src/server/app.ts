@@ -44,6 +44,10 @@ import type { Scheduler } from './scheduler/scheduler-service.js';
 import { agentRoutes } from './routes/agents.js';
 import { workPoolRoutes } from './routes/work-pools.js';
 import { WorkQueue } from './work-queue.js';
+import { pauseRoutes } from './routes/pauses.js';
+import { hasPauses } from '../store/pauses.js';
+import { startPauseExpiry } from './pause-expiry.js';
+import type { PauseExpiry } from './pause-expiry.js';
 import type { WorkQueueOptions } from './work-queue.js';
 
 /** Options of `buildApp`. */
@@ -91,6 +95,8 @@ export interface WeftApp {
   readonly crashDetector: CrashDetector;
   /** The scheduler (`tick()` after moving a test clock), unless turned off or the store keeps no schedules. */
   readonly scheduler: Scheduler | undefined;
+  /** Times out due pauses (`checkNow()` after moving a test clock), when the store keeps pauses. */
+  readonly pauseExpiry?: PauseExpiry | undefined;
   /** Whether the web UI is served at `/` (it is when `dist/ui` is built). */
   readonly uiServed: boolean;
   /**
@@ -166,6 +172,11 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     const wake = (): void => void scheduler?.tick().catch((error: unknown) => app.log.error({ err: error }, 'scheduler'));
     await app.register(deploymentScheduleRoutes(options.store, options.clock ?? systemClock, wake), { prefix: '/api/v1' });
   }
+  let pauseExpiry: PauseExpiry | undefined;
+  if (hasPauses(options.store)) {
+    await app.register(pauseRoutes(options.store, bus, options.clock ?? systemClock), { prefix: '/api/v1' });
+    pauseExpiry = startPauseExpiry(options.store, bus, { clock: options.clock ?? systemClock, onError: (error) => app.log.error({ err: error }, 'pause expiry') });
+  }
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
@@ -177,6 +188,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     workQueue,
     crashDetector: detector,
     scheduler,
+    pauseExpiry,
     uiServed,
     close() {
       closed ??= (async () => {
@@ -184,6 +196,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
         await app.close();
         stopReleasing?.();
         await scheduler?.stop();
+        await pauseExpiry?.stop();
         await detector.stop();
         await options.store.close();
       })();

@@ -4,6 +4,7 @@
  */
 import { isFinal } from '../states.js';
 import type { StateSnapshot } from '../states.js';
+import { isSuspended } from '../store/pauses.js';
 
 /** A rule's refusal. */
 export interface RuleRefusal {
@@ -47,7 +48,8 @@ export function cancelTarget(current: StateSnapshot, now: string): StateSnapshot
     return { rule: 'terminal-is-final', message: `The flow run is already ${current.type}; there is nothing to cancel.` };
   }
   if (current.type === 'CANCELLING') return current;
-  if (current.type === 'RUNNING') return { type: 'CANCELLING', name: 'Cancelling', message: 'Cancel requested through the API.', timestamp: now };
+  // A paused run's process is alive and waiting: it confirms the cancel as a running one does.
+  if (current.type === 'RUNNING' || (current.type === 'PAUSED' && !isSuspended(current))) return { type: 'CANCELLING', name: 'Cancelling', message: 'Cancel requested through the API.', timestamp: now };
   return { type: 'CANCELLED', name: 'Cancelled', message: 'Cancelled through the API before it started.', timestamp: now };
 }
 

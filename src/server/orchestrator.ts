@@ -16,6 +16,7 @@ import type { Clock } from './clock.js';
 import type { EventBus } from './event-bus.js';
 import { cancelTarget, checkTransition, retryTarget, sameState } from './flow-run-rules.js';
 import type { RuleRefusal } from './flow-run-rules.js';
+import { isSuspended } from '../store/pauses.js';
 
 const isRefusal = (value: StateSnapshot | RuleRefusal): value is RuleRefusal => 'rule' in value;
 
@@ -192,7 +193,8 @@ export class Orchestrator {
     await this.#serialized(id, async () => {
       if ((this.heartbeats.get(id) ?? lastSeen) !== lastSeen) return;
       const run = await this.store.readFlowRun(id);
-      if (run !== undefined && !isFinal(run.state)) {
+      // A suspended run (or one resumed and waiting for an agent) has no process to hear from.
+      if (run !== undefined && !isFinal(run.state) && !isSuspended(run.state) && run.state.type !== 'SCHEDULED') {
         const now = new Date(this.clock.now()).toISOString();
         const silent = this.#crashMessage(id, lastSeen);
         const final: StateSnapshot =

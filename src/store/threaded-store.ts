@@ -22,6 +22,7 @@ import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod 
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
+import type { ExpiredPause, PauseInfo, PauseRecord, PauseRequest, ResumeRequest } from './pauses.js';
 import type { LateRuns, ScheduledRun, ScheduleFill, ScheduleInput, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 import type {
   DeploymentDetail,
@@ -56,7 +57,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -228,6 +229,21 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   releaseRunSlots(flowRunId: string): Promise<number> {
     return this.call('releaseRunSlots', flowRunId);
+  }
+  openPause(request: PauseRequest): Promise<PauseInfo> {
+    return this.call('openPause', request);
+  }
+  readPause(flowRunId: string, key: string): Promise<PauseInfo | undefined> {
+    return this.call('readPause', flowRunId, key);
+  }
+  listPauses(flowRunId: string): Promise<PauseInfo[]> {
+    return this.call('listPauses', flowRunId);
+  }
+  resumePause(request: ResumeRequest): Promise<PauseInfo> {
+    return this.call('resumePause', request);
+  }
+  expirePauses(now: string): Promise<ExpiredPause[]> {
+    return this.call('expirePauses', now);
   }
   listSchedulesToFill(now: string, limit: number, afterId?: string): Promise<ScheduleToFill[]> {
     return this.call('listSchedulesToFill', now, limit, afterId);

@@ -14,7 +14,7 @@
  * thus give up in about `retryMs`, instead of `retryMs` per attempt.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { DeploymentNotFoundError, DeploymentParameterError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, RunExistsError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
+import { DeploymentNotFoundError, DeploymentParameterError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, PauseInputError, RunExistsError, RunNotPausedError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
 import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
@@ -46,6 +46,13 @@ function parameterError(body: ErrorBody, message: string): DeploymentParameterEr
   return error;
 }
 
+/** A pause's refusal of resume input, rebuilt with its fields and the server's message. */
+function pauseInputError(body: ErrorBody, message: string): PauseInputError {
+  const error = new PauseInputError('', (body.issues ?? []).map((i) => ({ path: i.field, message: i.reason })));
+  error.message = message;
+  return error;
+}
+
 /** The error a failed answer stands for. */
 function answerError(status: number, body: ErrorBody, action: string, base: string): Error {
   const message = body.message ?? `HTTP ${status}`;
@@ -54,6 +61,8 @@ function answerError(status: number, body: ErrorBody, action: string, base: stri
   if (status === 404 && body.error === 'DeploymentNotFoundError') return new DeploymentNotFoundError(message);
   if (status === 404) return new RunNotFoundError(message);
   if (status === 422 && body.error === 'DeploymentParameterError') return parameterError(body, message);
+  if (status === 422 && body.error === 'PauseInputError') return pauseInputError(body, message);
+  if (status === 409 && body.error === 'RunNotPausedError') return new RunNotPausedError(message);
   if (status === 409 && body.error === 'WorkPoolExistsError') return new WorkPoolExistsError(message);
   if (status === 409 && body.error === 'LimitExistsError') return new LimitExistsError(message);
   if (status === 409 && body.error === 'RunExistsError') return new RunExistsError(message);

@@ -38,6 +38,8 @@ import { Heartbeats } from './heartbeats.js';
 import { HttpLimits } from './http-limits.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import type { BackfillReport, RemoteBackfill } from '../schedules.js';
+import { HttpPauses } from './http-pauses.js';
+import type { ExpiredPause, PauseInfo, PauseRecord, PauseRequest, ResumeRequest } from '../pauses.js';
 
 /** Options of `HttpStore.open`. */
 export interface HttpStoreOptions extends ApiClientOptions {
@@ -63,11 +65,12 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill, PauseRecord {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
   readonly #limits: HttpLimits;
+  readonly #pauses: HttpPauses;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -80,6 +83,7 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
       (work) => this.#read(work),
     );
     this.#limits = new HttpLimits(api, timeoutMs);
+    this.#pauses = new HttpPauses(api);
   }
 
   /**
@@ -301,6 +305,24 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
   }
   releaseRunSlots(flowRunId: string): Promise<number> {
     return this.#limitCall((l) => l.releaseRunSlots(flowRunId));
+  }
+
+  // Pauses: a change of the run's state, so queued behind the run's earlier changes; times are the server's.
+
+  openPause(request: PauseRequest): Promise<PauseInfo> {
+    return this.#change(() => this.#pauses.openPause(request));
+  }
+  readPause(flowRunId: string, key: string): Promise<PauseInfo | undefined> {
+    return this.#read(() => this.#pauses.readPause(flowRunId, key));
+  }
+  listPauses(flowRunId: string): Promise<PauseInfo[]> {
+    return this.#read(() => this.#pauses.listPauses(flowRunId));
+  }
+  resumePause(request: ResumeRequest): Promise<PauseInfo> {
+    return this.#change(() => this.#pauses.resumePause(request));
+  }
+  expirePauses(_now?: string): Promise<ExpiredPause[]> {
+    return this.#change(() => this.#pauses.expirePauses());
   }
 
   backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport> {

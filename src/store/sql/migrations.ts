@@ -385,6 +385,36 @@ const controls: Migration = {
   },
 };
 
+/**
+ * 0014: the pauses of flow runs (issue 16): `pause()` / `suspend()` waiting for typed input, and
+ * how each was resolved (the input kept, so a re-executed run gets it back without pausing).
+ */
+const pause: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    const id = idType(db);
+    await db.schema
+      .createTable('flow_run_pauses')
+      .addColumn('id', id, (c) => c.primaryKey())
+      .addColumn('flow_run_id', id, notNull)
+      .addColumn('pause_key', id, notNull)
+      .addColumn('description', 'text')
+      .addColumn('input_schema', 'text')
+      .addColumn('status', 'text', notNull)
+      .addColumn('suspended', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('input', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('timeout_at', 'text')
+      .addColumn('resolved_at', 'text')
+      .addUniqueConstraint('flow_run_pauses_run_key', ['flow_run_id', 'pause_key'])
+      .execute();
+    await db.schema.createIndex('flow_run_pauses_waiting').on('flow_run_pauses').columns(['status', 'timeout_at']).execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('flow_run_pauses').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -399,6 +429,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0011_attempt_worker': attemptWorker,
   '0012_schedule_fill': scheduleFill,
   '0013_controls': controls,
+  '0014_pause': pause,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

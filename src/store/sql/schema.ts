@@ -229,6 +229,26 @@ export interface LimitLeasesTable {
   expires_at: string;
 }
 
+/** One pause of a flow run (migration 0014): `pause()` / `suspend()` waiting for input, or how it was resolved. */
+export interface FlowRunPausesTable {
+  id: string;
+  flow_run_id: string;
+  pause_key: string;
+  description: string | null;
+  /** JSON Schema of the input, JSON text, or null. */
+  input_schema: string | null;
+  /** `waiting`, `resumed`, `rejected` or `timed_out`. */
+  status: string;
+  /** 1 for `suspend()`. */
+  suspended: number;
+  /** The resume input, JSON text, or null. */
+  input: string | null;
+  reason: string | null;
+  created_at: string;
+  timeout_at: string | null;
+  resolved_at: string | null;
+}
+
 /** The whole record, for `Kysely<Database>`. */
 export interface Database {
   flows: FlowsTable;
@@ -243,4 +263,5 @@ export interface Database {
   agents: AgentsTable;
   concurrency_limits: ConcurrencyLimitsTable;
   limit_leases: LimitLeasesTable;
+  flow_run_pauses: FlowRunPausesTable;
 }

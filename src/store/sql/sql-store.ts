@@ -58,6 +58,8 @@ import { hasTag, nameContains } from './tag-filter.js';
 import * as limits from './limit-writes.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import { writeTransaction } from './write-transaction.js';
+import * as pauses from './pause-writes.js';
+import type { ExpiredPause, PauseInfo, PauseRecord, PauseRequest, ResumeRequest } from '../pauses.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
@@ -79,7 +81,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -232,6 +234,7 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
         await trx.deleteFrom('logs').where((eb) => eb.or([eb('flow_run_id', '=', id), eb('task_run_id', 'in', taskRunIds)])).execute();
         await trx.deleteFrom('states').where((eb) => eb.or([eb('run_id', '=', id), eb('run_id', 'in', taskRunIds)])).execute();
         await trx.deleteFrom('task_runs').where('flow_run_id', '=', id).execute();
+        await trx.deleteFrom('flow_run_pauses').where('flow_run_id', '=', id).execute();
         const result = await trx.deleteFrom('flow_runs').where('id', '=', id).executeTakeFirst();
         return result.numDeletedRows > 0n;
       }),
@@ -551,6 +554,26 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
 
   async releaseRunSlots(flowRunId: string): Promise<number> {
     return this.#run(`release the slots of flow run ${flowRunId}`, () => limits.releaseRunSlots(this.#db, flowRunId));
+  }
+
+  async openPause(request: PauseRequest): Promise<PauseInfo> {
+    return this.#run(`pause flow run ${request.flowRunId}`, () => pauses.openPause(this.#db, request));
+  }
+
+  async readPause(flowRunId: string, key: string): Promise<PauseInfo | undefined> {
+    return this.#run(`read pause ${key} of flow run ${flowRunId}`, () => pauses.readPause(this.#db, flowRunId, key));
+  }
+
+  async listPauses(flowRunId: string): Promise<PauseInfo[]> {
+    return this.#run(`list the pauses of flow run ${flowRunId}`, () => pauses.listPauses(this.#db, flowRunId));
+  }
+
+  async resumePause(request: ResumeRequest): Promise<PauseInfo> {
+    return this.#run(`resume flow run ${request.flowRunId}`, () => pauses.resumePause(this.#db, request));
+  }
+
+  async expirePauses(now: string): Promise<ExpiredPause[]> {
+    return this.#run('time out pauses', () => pauses.expirePauses(this.#db, now));
   }
 
   /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */

@@ -1,0 +1,48 @@
+/**
+ * The pause record on a Weft server (client mode). Times are the server's: the `now` fields the
+ * callers pass are not sent. Calls go straight to the API (a paused run's process polls its pause
+ * while its record's queue of changes is idle).
+ */
+import { RunNotFoundError } from '../../errors.js';
+import type { ExpiredPause, PauseInfo, PauseRecord, PauseRequest, ResumeRequest } from '../pauses.js';
+import type { ApiClient } from './api-client.js';
+
+const enc = encodeURIComponent;
+
+/**
+ * PauseRecord over the API.
+ * @example
+ * const pauses = new HttpPauses(api);
+ * await pauses.resumePause({ flowRunId, resolution: { input: { ok: true } }, now: new Date().toISOString() });
+ */
+export class HttpPauses implements PauseRecord {
+  constructor(private readonly api: ApiClient) {}
+
+  openPause(request: PauseRequest): Promise<PauseInfo> {
+    const { flowRunId, now: _clientTime, ...body } = request;
+    return this.api.request('POST', `/api/v1/flow-runs/${enc(flowRunId)}/pauses`, `pause flow run ${flowRunId}`, body);
+  }
+
+  async readPause(flowRunId: string, key: string): Promise<PauseInfo | undefined> {
+    try {
+      return (await this.listPauses(flowRunId)).find((p) => p.key === key);
+    } catch (error) {
+      if (error instanceof RunNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  listPauses(flowRunId: string): Promise<PauseInfo[]> {
+    return this.api.request('GET', `/api/v1/flow-runs/${enc(flowRunId)}/pauses`, `list the pauses of flow run ${flowRunId}`);
+  }
+
+  resumePause(request: ResumeRequest): Promise<PauseInfo> {
+    const { flowRunId, key, resolution } = request;
+    return this.api.request('POST', `/api/v1/flow-runs/${enc(flowRunId)}/resume`, `resume flow run ${flowRunId}`, { ...(key === undefined ? {} : { key }), ...resolution });
+  }
+
+  async expirePauses(): Promise<ExpiredPause[]> {
+    await this.api.request('POST', '/api/v1/pauses/expire', 'time out due pauses');
+    return []; // the server fails the runs and publishes their states itself
+  }
+}
