@@ -21,6 +21,17 @@ export { isMain } from './sdk/is-main.js';
 export { concurrency, rateLimit, type ConcurrencyOptions, type SlotLease } from './sdk/concurrency.js';
 export { createLimit, updateLimit, readLimit, listLimits, resetLimit, deleteLimit } from './sdk/limits.js';
 export type { LimitInfo, LimitHolder, LimitDefinition, LimitPatch } from './store/limits.js';
+export {
+  createMarkdownArtifact,
+  createTableArtifact,
+  createLinkArtifact,
+  createProgressArtifact,
+  updateProgressArtifact,
+  type ArtifactOptions,
+  type TableInput,
+} from './sdk/artifacts.js';
+export type { Artifact, ArtifactType, TableData, TableCell } from './store/artifacts.js';
+export { getVariable, setVariable, unsetVariable, listVariables, type SetVariableOptions, type JsonValue, type Variable } from './sdk/variables.js';
 export { getRunContext, type RunContext, type FlowRunInfo, type TaskRunInfo } from './engine/context.js';
 export { exponentialBackoff, type RetryDelay } from './engine/retries.js';
 export { observeRuns, type RunObserver, type ObservedFlowRun, type ObservedTaskRun } from './engine/observers.js';

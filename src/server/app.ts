@@ -45,6 +45,10 @@ import { agentRoutes } from './routes/agents.js';
 import { workPoolRoutes } from './routes/work-pools.js';
 import { WorkQueue } from './work-queue.js';
 import type { WorkQueueOptions } from './work-queue.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { variableRoutes } from './routes/variables.js';
+import { hasArtifacts } from '../store/artifacts.js';
+import { hasVariables } from '../store/variables.js';
 
 /** Options of `buildApp`. */
 export interface AppOptions {
@@ -166,6 +170,8 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     const wake = (): void => void scheduler?.tick().catch((error: unknown) => app.log.error({ err: error }, 'scheduler'));
     await app.register(deploymentScheduleRoutes(options.store, options.clock ?? systemClock, wake), { prefix: '/api/v1' });
   }
+  if (hasArtifacts(options.store)) await app.register(artifactRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
+  if (hasVariables(options.store)) await app.register(variableRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
