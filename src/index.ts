@@ -27,10 +27,12 @@ export {
   createLinkArtifact,
   createProgressArtifact,
   updateProgressArtifact,
+  readLatestArtifact,
+  listArtifacts,
   type ArtifactOptions,
   type TableInput,
 } from './sdk/artifacts.js';
-export type { Artifact, ArtifactType, TableData, TableCell } from './store/artifacts.js';
+export type { Artifact, ArtifactFilter, ArtifactType, TableData, TableCell, LinkData } from './store/artifacts.js';
 export { getVariable, setVariable, unsetVariable, listVariables, type SetVariableOptions, type JsonValue, type Variable } from './sdk/variables.js';
 export { getRunContext, type RunContext, type FlowRunInfo, type TaskRunInfo } from './engine/context.js';
 export { exponentialBackoff, type RetryDelay } from './engine/retries.js';

@@ -15,7 +15,7 @@ import { emitLog } from '../engine/run-log.js';
 import { ArtifactValidationError, UsageError } from '../errors.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { checkArtifact, hasArtifacts } from '../store/artifacts.js';
-import type { ArtifactContent, ArtifactRecord } from '../store/artifacts.js';
+import type { Artifact, ArtifactContent, ArtifactFilter, ArtifactRecord } from '../store/artifacts.js';
 import { toTableData } from './artifact-table.js';
 import type { TableInput } from './artifact-table.js';
 
@@ -122,4 +122,23 @@ export function createProgressArtifact(progress: number, options: ArtifactOption
 export async function updateProgressArtifact(id: string | undefined, progress: number): Promise<void> {
   if (id === undefined) return;
   await orLogged(async () => (await record()).updateArtifact(id, { data: clamped(progress) }, now()));
+}
+
+/**
+ * The newest artifact of a key (what the UI's key page and `weft artifacts show KEY` show), or undefined.
+ * @example
+ * const report = await readLatestArtifact('daily-report');
+ * if (report?.type === 'markdown') console.log(report.data);
+ */
+export async function readLatestArtifact(key: string): Promise<Artifact | undefined> {
+  return (await record()).readLatestArtifact(key);
+}
+
+/**
+ * Artifacts, newest first: the versions of a key, those of a flow run or task run, of a type.
+ * @example
+ * const versions = await listArtifacts({ key: 'daily-report', limit: 10 });
+ */
+export async function listArtifacts(filter: ArtifactFilter = {}): Promise<Artifact[]> {
+  return (await record()).listArtifacts(filter);
 }
