@@ -368,3 +368,32 @@ export class PauseTimeoutError extends WeftError {
 export class FlowSuspendedError extends WeftError {
   override name = 'FlowSuspendedError';
 }
+
+/**
+ * An artifact that cannot be stored as given: a key that is not lowercase letters, digits and
+ * dashes, a table that is not rows or columns, content over its size limit (HTTP 400). Inside a
+ * run, `createMarkdownArtifact()` and friends log it and the run goes on.
+ */
+export class ArtifactValidationError extends UsageError {
+  override name = 'ArtifactValidationError';
+}
+
+/** An artifact that is asked for by id (or the latest of a key) does not exist (HTTP 404). */
+export class ArtifactNotFoundError extends WeftError {
+  override name = 'ArtifactNotFoundError';
+}
+
+/** A variable's name or value breaks the rules (name: lowercase letters, digits, _ and -, at most 255; value: at most 5000 characters of JSON) (HTTP 400). */
+export class VariableValidationError extends UsageError {
+  override name = 'VariableValidationError';
+}
+
+/** A variable that is asked for by name does not exist (HTTP 404). */
+export class VariableNotFoundError extends WeftError {
+  override name = 'VariableNotFoundError';
+}
+
+/** A variable was to be set under a name already taken, without `overwrite` (HTTP 409). */
+export class VariableExistsError extends WeftError {
+  override name = 'VariableExistsError';
+}

@@ -24,6 +24,19 @@ export type { LimitInfo, LimitHolder, LimitDefinition, LimitPatch } from './stor
 export { pause, type PauseOptions, type PauseResult } from './sdk/pause.js';
 export { suspend } from './sdk/suspend.js';
 export type { PauseInfo, PauseStatus } from './store/pauses.js';
+export {
+  createMarkdownArtifact,
+  createTableArtifact,
+  createLinkArtifact,
+  createProgressArtifact,
+  updateProgressArtifact,
+  readLatestArtifact,
+  listArtifacts,
+  type ArtifactOptions,
+  type TableInput,
+} from './sdk/artifacts.js';
+export type { Artifact, ArtifactFilter, ArtifactType, TableData, TableCell, LinkData } from './store/artifacts.js';
+export { getVariable, setVariable, unsetVariable, listVariables, type SetVariableOptions, type JsonValue, type Variable } from './sdk/variables.js';
 export { getRunContext, type RunContext, type FlowRunInfo, type TaskRunInfo } from './engine/context.js';
 export { exponentialBackoff, type RetryDelay } from './engine/retries.js';
 export { observeRuns, type RunObserver, type ObservedFlowRun, type ObservedTaskRun } from './engine/observers.js';

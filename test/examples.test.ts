@@ -97,6 +97,27 @@ describe('examples/', () => {
     expect((await states(second.doc.flowRunId)).find((t) => t.name === 'download-0')?.state.name).toBe('Cached');
   });
 
+  it('region report: publishes a table, a markdown summary and a progress bar; a variable changes the summary', async () => {
+    const first = await runWeftJson<RunDoc>(home.path, ['run', 'examples/region-report.ts', '--json']);
+    expect(first.result.code, first.result.stderr).toBe(0);
+    expect(first.doc.result).toEqual({ regions: 4, high: ['East', 'North', 'South'] });
+    expect((await runWeft(home.path, ['variables', 'set', 'report_min_cases', '20000', '--overwrite'])).code).toBe(0);
+    const second = await runWeftJson<RunDoc>(home.path, ['run', 'examples/region-report.ts', '--json']);
+    expect(second.doc.result).toEqual({ regions: 4, high: ['East', 'North'] });
+    type Shown = { latest: { flowRunId: string; data: unknown }; history: { flowRunId: string }[] };
+    const report = await runWeftJson<Shown>(home.path, ['artifacts', 'show', 'region-report', '--json']);
+    expect(report.doc.latest.flowRunId).toBe(second.doc.flowRunId);
+    expect(report.doc.latest.data).toContain('Regions with at least 20000 cases');
+    expect(report.doc.history.map((a) => a.flowRunId)).toEqual([second.doc.flowRunId, first.doc.flowRunId]);
+    const table = await runWeftJson<Shown>(home.path, ['artifacts', 'show', 'cases-by-region', '--json']);
+    expect(table.doc.latest.data).toEqual({
+      columns: ['region', 'cases', 'deaths', 'fatality'],
+      rows: [['East', 44358, 794, 1.79], ['North', 29539, 508, 1.72], ['South', 18418, 298, 1.62], ['West', 0, 0, null]],
+    });
+    const bars = await runWeftJson<{ data: number }[]>(home.path, ['artifacts', 'ls', '--run', second.doc.flowRunId, '--type', 'progress', '--json']);
+    expect(bars.doc.map((a) => a.data)).toEqual([100]);
+  });
+
   it('four weft run processes record into one database at once without "database is locked"', async () => {
     const shared = tempHome();
     try {

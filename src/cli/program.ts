@@ -11,6 +11,7 @@ import type { PoolCreateOptions } from './pools-command.js';
 import type { ServeCommandOptions } from './serve-command.js';
 import type { LimitOptions } from './limits-command.js';
 import { registerDeploymentCommands } from './deployment-commands.js';
+import { registerArtifactCommands } from './artifact-commands.js';
 import type { RunCommandOptions } from './run-command.js';
 import type { RunsListOptions } from './runs-command.js';
 import type { ServerStartOptions } from './server-command.js';
@@ -231,6 +232,7 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     });
 
   registerDeploymentCommands(program, setExitCode);
+  registerArtifactCommands(program);
 
   const server = program.command('server').description('The orchestration server: an HTTP API over the record (SQLite or Postgres).');
   server

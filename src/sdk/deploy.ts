@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { DeploymentParameterError, UsageError } from '../errors.js';
 import { getClient } from '../engine/client.js';
 import { parameterIssues } from '../parameter-schema.js';
+import { withoutVariableReferences } from '../store/variable-references.js';
 import { parseSchedule } from '../schedules/parse-schedule.js';
 import { deploymentInputSchema } from '../store/deployment-input.js';
 import { deploymentLabel, hasDeployments } from '../store/deployments.js';
@@ -147,7 +148,7 @@ export async function deployFlow(flow: DeployableFlow, options: DeployOptions, l
   });
   if (!parsed.success) throw invalid(label, parsed.error.issues);
   for (const schedule of parsed.data.schedules ?? []) parseSchedule(schedule.spec); // refused here, before the record is opened
-  const issues = parameterIssues(flow.parametersJsonSchema, parsed.data.parameters, { partial: true });
+  const issues = parameterIssues(flow.parametersJsonSchema, withoutVariableReferences(parsed.data.parameters), { partial: true });
   if (issues.length > 0) throw new DeploymentParameterError(label, issues);
   const { store } = await getClient();
   if (!hasDeployments(store)) throw new UsageError('This Weft record cannot keep deployments: use the embedded SQLite file, Postgres or a Weft server.');

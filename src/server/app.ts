@@ -49,6 +49,10 @@ import { hasPauses } from '../store/pauses.js';
 import { startPauseExpiry } from './pause-expiry.js';
 import type { PauseExpiry } from './pause-expiry.js';
 import type { WorkQueueOptions } from './work-queue.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { variableRoutes } from './routes/variables.js';
+import { hasArtifacts } from '../store/artifacts.js';
+import { hasVariables } from '../store/variables.js';
 
 /** Options of `buildApp`. */
 export interface AppOptions {
@@ -177,6 +181,8 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     await app.register(pauseRoutes(options.store, bus, options.clock ?? systemClock), { prefix: '/api/v1' });
     pauseExpiry = startPauseExpiry(options.store, bus, { clock: options.clock ?? systemClock, onError: (error) => app.log.error({ err: error }, 'pause expiry') });
   }
+  if (hasArtifacts(options.store)) await app.register(artifactRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
+  if (hasVariables(options.store)) await app.register(variableRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));

@@ -20,6 +20,8 @@ import type { PauseRecord } from './pauses.js';
 import type { ScheduleStore } from './schedules.js';
 import type { DeploymentStore } from './deployments.js';
 import type { WorkPoolRecord } from './work-pools.js';
+import type { ArtifactRecord } from './artifacts.js';
+import type { VariableRecord } from './variables.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -28,7 +30,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof PauseRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof PauseRecord | keyof ArtifactRecord | keyof VariableRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -96,6 +98,10 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'registerAgent',
   'agentHeartbeat',
   'claimDueRuns',
+  'createArtifact',
+  'updateArtifact',
+  'setVariable',
+  'deleteVariable',
 ]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one

@@ -33,6 +33,8 @@ import type {
   DeploymentStore,
   SavedDeployment,
 } from './deployments.js';
+import type { Artifact, ArtifactFilter, ArtifactPatch, ArtifactRecord, NewArtifact } from './artifacts.js';
+import type { Variable, VariableInput, VariableRecord } from './variables.js';
 import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
@@ -57,7 +59,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -327,6 +329,33 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   readRunLaunch(flowRunId: string): Promise<RunLaunch | undefined> {
     return this.call('readRunLaunch', flowRunId);
+  }
+  createArtifact(artifact: NewArtifact, now: string): Promise<Artifact> {
+    return this.call('createArtifact', artifact, now);
+  }
+  updateArtifact(id: string, patch: ArtifactPatch, now: string): Promise<Artifact> {
+    return this.call('updateArtifact', id, patch, now);
+  }
+  readArtifact(id: string): Promise<Artifact | undefined> {
+    return this.call('readArtifact', id);
+  }
+  listArtifacts(filter?: ArtifactFilter): Promise<Artifact[]> {
+    return this.call('listArtifacts', filter);
+  }
+  readLatestArtifact(key: string): Promise<Artifact | undefined> {
+    return this.call('readLatestArtifact', key);
+  }
+  setVariable(input: VariableInput, options: { readonly overwrite: boolean }, now: string): Promise<Variable> {
+    return this.call('setVariable', input, options, now);
+  }
+  readVariable(name: string): Promise<Variable | undefined> {
+    return this.call('readVariable', name);
+  }
+  listVariables(): Promise<Variable[]> {
+    return this.call('listVariables');
+  }
+  deleteVariable(name: string): Promise<boolean> {
+    return this.call('deleteVariable', name);
   }
   async close(): Promise<void> {
     if (this.failure) return;

@@ -14,7 +14,7 @@
  * thus give up in about `retryMs`, instead of `retryMs` per attempt.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { DeploymentNotFoundError, DeploymentParameterError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, PauseInputError, RunExistsError, RunNotPausedError, RunNotFoundError, ServerUnavailableError, StoreError, UsageError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
+import { ArtifactNotFoundError, ArtifactValidationError, DeploymentNotFoundError, DeploymentParameterError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, PauseInputError, RunExistsError, RunNotFoundError, RunNotPausedError, ServerUnavailableError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, VariableValidationError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
 import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
@@ -59,6 +59,8 @@ function answerError(status: number, body: ErrorBody, action: string, base: stri
   if (status === 404 && body.error === 'WorkPoolNotFoundError') return new WorkPoolNotFoundError(message);
   if (status === 404 && body.error === 'LimitNotFoundError') return new LimitNotFoundError(message);
   if (status === 404 && body.error === 'DeploymentNotFoundError') return new DeploymentNotFoundError(message);
+  if (status === 404 && body.error === 'ArtifactNotFoundError') return new ArtifactNotFoundError(message);
+  if (status === 404 && body.error === 'VariableNotFoundError') return new VariableNotFoundError(message);
   if (status === 404) return new RunNotFoundError(message);
   if (status === 422 && body.error === 'DeploymentParameterError') return parameterError(body, message);
   if (status === 422 && body.error === 'PauseInputError') return pauseInputError(body, message);
@@ -66,7 +68,10 @@ function answerError(status: number, body: ErrorBody, action: string, base: stri
   if (status === 409 && body.error === 'WorkPoolExistsError') return new WorkPoolExistsError(message);
   if (status === 409 && body.error === 'LimitExistsError') return new LimitExistsError(message);
   if (status === 409 && body.error === 'RunExistsError') return new RunExistsError(message);
+  if (status === 409 && body.error === 'VariableExistsError') return new VariableExistsError(message);
   if (status === 409) return new OrchestrationRuleError(body.rule ?? 'unknown', message);
+  if (status === 400 && body.error === 'ArtifactValidationError') return new ArtifactValidationError(message);
+  if (status === 400 && body.error === 'VariableValidationError') return new VariableValidationError(message);
   if (status === 400 && body.error === 'UsageError') return new UsageError(message);
   if (status === 401) return new StoreError(`The Weft server at ${base} refused to ${action}: ${message}`);
   if (status >= 500) return new ServerUnavailableError(`The Weft server at ${base} could not ${action}: ${message}`);

@@ -36,6 +36,9 @@ import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
 import { HttpLimits } from './http-limits.js';
+import { httpArtifacts, httpVariables } from './http-artifacts.js';
+import type { Artifact, ArtifactFilter, ArtifactPatch, ArtifactRecord, NewArtifact } from '../artifacts.js';
+import type { Variable, VariableInput, VariableRecord } from '../variables.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import type { BackfillReport, RemoteBackfill } from '../schedules.js';
 import { HttpPauses } from './http-pauses.js';
@@ -65,12 +68,14 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill, PauseRecord {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill, PauseRecord, ArtifactRecord, VariableRecord {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
   readonly #limits: HttpLimits;
   readonly #pauses: HttpPauses;
+  readonly #artifacts: ArtifactRecord;
+  readonly #variables: VariableRecord;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -84,6 +89,12 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
     );
     this.#limits = new HttpLimits(api, timeoutMs);
     this.#pauses = new HttpPauses(api);
+    this.#artifacts = httpArtifacts(
+      api,
+      (work) => this.#change(work),
+      (work) => this.#read(work),
+    );
+    this.#variables = httpVariables(api);
   }
 
   /**
@@ -327,6 +338,35 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
 
   backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport> {
     return this.#api.request<BackfillReport>('POST', `/api/v1/deployments/${encodeURIComponent(reference)}/backfill`, `backfill deployment ${reference}`, { from, to });
+  }
+
+  // Artifacts and variables: times are the server's, so the callers' `now` is not sent.
+  createArtifact(artifact: NewArtifact, now: string): Promise<Artifact> {
+    return this.#artifacts.createArtifact(artifact, now);
+  }
+  updateArtifact(id: string, patch: ArtifactPatch, now: string): Promise<Artifact> {
+    return this.#artifacts.updateArtifact(id, patch, now);
+  }
+  readArtifact(id: string): Promise<Artifact | undefined> {
+    return this.#artifacts.readArtifact(id);
+  }
+  listArtifacts(filter?: ArtifactFilter): Promise<Artifact[]> {
+    return this.#artifacts.listArtifacts(filter);
+  }
+  readLatestArtifact(key: string): Promise<Artifact | undefined> {
+    return this.#artifacts.readLatestArtifact(key);
+  }
+  setVariable(input: VariableInput, options: { readonly overwrite: boolean }, now: string): Promise<Variable> {
+    return this.#closed ? Promise.reject(this.#closedError()) : this.#variables.setVariable(input, options, now);
+  }
+  readVariable(name: string): Promise<Variable | undefined> {
+    return this.#closed ? Promise.reject(this.#closedError()) : this.#variables.readVariable(name);
+  }
+  listVariables(): Promise<Variable[]> {
+    return this.#closed ? Promise.reject(this.#closedError()) : this.#variables.listVariables();
+  }
+  deleteVariable(name: string): Promise<boolean> {
+    return this.#closed ? Promise.reject(this.#closedError()) : this.#variables.deleteVariable(name);
   }
 
   async close(): Promise<void> {

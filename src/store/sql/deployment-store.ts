@@ -17,13 +17,15 @@ import { deploymentColumns, deploymentRecord, scheduleRecord, scheduleRow } from
 import { flowRunRecord, flowRunRow, stateRow } from './rows.js';
 import type { Database } from './schema.js';
 import { writeTransaction } from './write-transaction.js';
+import { referencedVariables, resolveVariableReferences, withoutVariableReferences } from '../variable-references.js';
+import { readVariableValues } from './variable-writes.js';
 
 type Db = Kysely<Database>;
 
 /** Throws DeploymentParameterError when the defaults do not fit the schema (required fields may be left to each run). */
 function checkDefaults(input: DeploymentInput): void {
   if (input.parameterSchema === null) return;
-  const issues = parameterIssues(input.parameterSchema, input.parameters, { partial: true });
+  const issues = parameterIssues(input.parameterSchema, withoutVariableReferences(input.parameters), { partial: true });
   if (issues.length > 0) throw new DeploymentParameterError(deploymentLabel(input), issues);
 }
 
@@ -168,7 +170,8 @@ export async function createDeploymentRun(db: Db, deploymentId: string, request:
   if (deployment.paused) {
     throw new OrchestrationRuleError('deployment-paused', `Deployment '${label}' is paused: it creates no runs. Resume it with \`weft deployments resume ${label}\` first.`);
   }
-  const parameters = { ...deployment.parameters, ...request.parameters };
+  const merged = { ...deployment.parameters, ...request.parameters };
+  const parameters = resolveVariableReferences(merged, await readVariableValues(db, referencedVariables(merged)));
   if (deployment.parameterSchema !== null) {
     const issues = parameterIssues(deployment.parameterSchema, parameters);
     if (issues.length > 0) throw new DeploymentParameterError(label, issues);

@@ -412,6 +412,43 @@ const pause: Migration = {
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('flow_run_pauses').execute();
+    },
+};
+
+/**
+ * 0015: artifacts (a run's reports, tables, links, progress; versioned by key) and variables
+ * (named JSON values) of issue 16. Artifacts name their runs without a foreign key: a task run's
+ * row may still be in the recorder's batch when its artifact arrives.
+ */
+const artifactsVariables: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    const id = idType(db);
+    await generatedKey(db, db.schema.createTable('artifacts'), 'seq')
+      .addColumn('id', id, (c) => c.notNull().unique())
+      .addColumn('key', id)
+      .addColumn('type', 'text', notNull)
+      .addColumn('description', 'text')
+      .addColumn('data', 'text', notNull)
+      .addColumn('flow_run_id', id)
+      .addColumn('task_run_id', id)
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('updated_at', 'text', notNull)
+      .execute();
+    await db.schema.createIndex('artifacts_key').on('artifacts').columns(['key', 'seq']).execute();
+    await db.schema.createIndex('artifacts_flow_run').on('artifacts').column('flow_run_id').execute();
+    await db.schema.createIndex('artifacts_task_run').on('artifacts').column('task_run_id').execute();
+    await db.schema
+      .createTable('variables')
+      .addColumn('name', id, (c) => c.primaryKey())
+      .addColumn('value', 'text', notNull)
+      .addColumn('tags', 'text', notNull)
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('updated_at', 'text', notNull)
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('variables').execute();
+    await db.schema.dropTable('artifacts').execute();
   },
 };
 
@@ -430,6 +467,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0012_schedule_fill': scheduleFill,
   '0013_controls': controls,
   '0014_pause': pause,
+  '0015_artifacts_variables': artifactsVariables,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -12,6 +12,8 @@ import { DEFAULT_CATCH_UP } from '../schedules.js';
 import type { Database, DeploymentSchedulesTable, DeploymentsTable } from './schema.js';
 import { stateColumns, stateRow } from './rows.js';
 import { writeTransaction } from './write-transaction.js';
+import { referencedVariables, resolveVariableReferences } from '../variable-references.js';
+import { readVariableValues } from './variable-writes.js';
 
 /** Rows per insert statement: ~25 columns each stays under SQLite's and Postgres's bound-variable limits. */
 const CHUNK = 500;
@@ -56,6 +58,8 @@ async function insertRuns(trx: Kysely<Database>, runs: readonly ScheduledRun[]):
   const sorted = [...runs].sort((a, b) => (a.idempotencyKey < b.idempotencyKey ? -1 : a.idempotencyKey > b.idempotencyKey ? 1 : 0));
   const flows = [...new Set(sorted.map((r) => r.flowName))].map((name) => ({ name, created_at: sorted[0]!.createdAt }));
   await trx.insertInto('flows').values(flows).onConflict((oc) => oc.column('name').doNothing()).execute();
+  // `{ "$variable": NAME }` parameters take the variable's value now; a missing one stays (the run fails its parameter check when it starts).
+  const variables = await readVariableValues(trx, [...new Set(sorted.flatMap((r) => referencedVariables(r.parameters)))]);
   let created = 0;
   for (let i = 0; i < sorted.length; i += CHUNK) {
     const chunk = sorted.slice(i, i + CHUNK);
@@ -66,7 +70,7 @@ async function insertRuns(trx: Kysely<Database>, runs: readonly ScheduledRun[]):
           id: run.id,
           name: run.name,
           flow_name: run.flowName,
-          parameters: JSON.stringify(run.parameters),
+          parameters: JSON.stringify(resolveVariableReferences(run.parameters, variables, 'keep')),
           parent_flow_run_id: null,
           tags: JSON.stringify(run.tags),
           ...stateColumns(run.state),

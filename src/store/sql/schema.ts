@@ -249,6 +249,29 @@ export interface FlowRunPausesTable {
   resolved_at: string | null;
 }
 
+/** An artifact a run published (migration 0015); `data` is its content's JSON. */
+export interface ArtifactsTable {
+  seq: Generated<number>;
+  id: string;
+  key: string | null;
+  type: string;
+  description: string | null;
+  data: string;
+  flow_run_id: string | null;
+  task_run_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A named JSON value (migration 0015); `value` and `tags` are JSON text. */
+export interface VariablesTable {
+  name: string;
+  value: string;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** The whole record, for `Kysely<Database>`. */
 export interface Database {
   flows: FlowsTable;
@@ -264,4 +287,6 @@ export interface Database {
   concurrency_limits: ConcurrencyLimitsTable;
   limit_leases: LimitLeasesTable;
   flow_run_pauses: FlowRunPausesTable;
+  artifacts: ArtifactsTable;
+  variables: VariablesTable;
 }

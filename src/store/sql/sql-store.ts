@@ -60,6 +60,10 @@ import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, S
 import { writeTransaction } from './write-transaction.js';
 import * as pauses from './pause-writes.js';
 import type { ExpiredPause, PauseInfo, PauseRecord, PauseRequest, ResumeRequest } from '../pauses.js';
+import * as artifacts from './artifact-writes.js';
+import type { Artifact, ArtifactFilter, ArtifactPatch, ArtifactRecord, NewArtifact } from '../artifacts.js';
+import * as variables from './variable-writes.js';
+import type { Variable, VariableInput, VariableRecord } from '../variables.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
@@ -81,7 +85,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -574,6 +578,42 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
 
   async expirePauses(now: string): Promise<ExpiredPause[]> {
     return this.#run('time out pauses', () => pauses.expirePauses(this.#db, now));
+  }
+
+  async createArtifact(artifact: NewArtifact, now: string): Promise<Artifact> {
+    return this.#run(`create a ${artifact.type} artifact`, () => artifacts.createArtifact(this.#db, artifact, now));
+  }
+
+  async updateArtifact(id: string, patch: ArtifactPatch, now: string): Promise<Artifact> {
+    return this.#run(`update artifact ${id}`, () => artifacts.updateArtifact(this.#db, id, patch, now));
+  }
+
+  async readArtifact(id: string): Promise<Artifact | undefined> {
+    return this.#run(`read artifact ${id}`, () => artifacts.readArtifact(this.#db, id));
+  }
+
+  async listArtifacts(filter?: ArtifactFilter): Promise<Artifact[]> {
+    return this.#run('list artifacts', () => artifacts.listArtifacts(this.#db, filter));
+  }
+
+  async readLatestArtifact(key: string): Promise<Artifact | undefined> {
+    return this.#run(`read the latest artifact of key ${key}`, () => artifacts.readLatestArtifact(this.#db, key));
+  }
+
+  async setVariable(input: VariableInput, options: { readonly overwrite: boolean }, now: string): Promise<Variable> {
+    return this.#run(`set variable ${input.name}`, () => variables.setVariable(this.#db, input, options, now));
+  }
+
+  async readVariable(name: string): Promise<Variable | undefined> {
+    return this.#run(`read variable ${name}`, () => variables.readVariable(this.#db, name));
+  }
+
+  async listVariables(): Promise<Variable[]> {
+    return this.#run('list variables', () => variables.listVariables(this.#db));
+  }
+
+  async deleteVariable(name: string): Promise<boolean> {
+    return this.#run(`delete variable ${name}`, () => variables.deleteVariable(this.#db, name));
   }
 
   /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */
