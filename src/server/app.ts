@@ -44,6 +44,9 @@ import type { Scheduler } from './scheduler/scheduler-service.js';
 import { agentRoutes } from './routes/agents.js';
 import { workPoolRoutes } from './routes/work-pools.js';
 import { WorkQueue } from './work-queue.js';
+import { secretRoutes } from './routes/secrets.js';
+import { secretsOf } from '../secrets/read-secret.js';
+import { hasSealedSecrets } from '../store/secrets.js';
 import type { WorkQueueOptions } from './work-queue.js';
 
 /** Options of `buildApp`. */
@@ -78,6 +81,8 @@ export interface AppOptions {
   readonly scheduler?: Settings['scheduler'] | false;
   /** How agents' claims wait (see `work-queue.ts`). @default {} */
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
+  /** Where the secrets key is (`WEFT_SECRETS_KEY`, else `home/secrets.key`); unset serves no secret routes. @default none */
+  readonly secrets?: Pick<Settings, 'home' | 'secrets'>;
 }
 
 /** The app and what it runs. */
@@ -165,6 +170,9 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   if (hasSchedules(options.store)) {
     const wake = (): void => void scheduler?.tick().catch((error: unknown) => app.log.error({ err: error }, 'scheduler'));
     await app.register(deploymentScheduleRoutes(options.store, options.clock ?? systemClock, wake), { prefix: '/api/v1' });
+  }
+  if (options.secrets !== undefined && hasSealedSecrets(options.store)) {
+    await app.register(secretRoutes(secretsOf(options.store, options.secrets), options.store, (options.apiKey ?? '') !== ''), { prefix: '/api/v1' });
   }
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 

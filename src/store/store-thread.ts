@@ -19,6 +19,7 @@ import type { LimitRecord } from './limits.js';
 import type { ScheduleStore } from './schedules.js';
 import type { DeploymentStore } from './deployments.js';
 import type { WorkPoolRecord } from './work-pools.js';
+import type { SealedSecretRecord } from './secrets.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -27,7 +28,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof SealedSecretRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -76,6 +77,8 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'renewSlotLease',
   'releaseSlots',
   'releaseRunSlots',
+  'writeSealedSecret',
+  'deleteSecret',
   'writeScheduleFills',
   'removeUnwantedScheduledRuns',
   'markLateRuns',

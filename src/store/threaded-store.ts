@@ -22,6 +22,7 @@ import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod 
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
+import type { SealedSecret, SealedSecretRecord, SecretInfo } from './secrets.js';
 import type { LateRuns, ScheduledDeployment, ScheduledRun, ScheduleFill, ScheduleInput, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 import type {
   DeploymentDetail,
@@ -56,7 +57,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, SealedSecretRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -228,6 +229,18 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   releaseRunSlots(flowRunId: string): Promise<number> {
     return this.call('releaseRunSlots', flowRunId);
+  }
+  writeSealedSecret(secret: SealedSecret): Promise<{ written: boolean; otherKeyIds: readonly string[] }> {
+    return this.call('writeSealedSecret', secret);
+  }
+  readSealedSecret(name: string): Promise<SealedSecret | undefined> {
+    return this.call('readSealedSecret', name);
+  }
+  listSecrets(): Promise<SecretInfo[]> {
+    return this.call('listSecrets');
+  }
+  deleteSecret(name: string): Promise<boolean> {
+    return this.call('deleteSecret', name);
   }
   listSchedulesToFill(now: string, limit: number, afterId?: string): Promise<ScheduleToFill[]> {
     return this.call('listSchedulesToFill', now, limit, afterId);

@@ -36,6 +36,8 @@ import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
 import { HttpLimits } from './http-limits.js';
+import { HttpSecrets } from './http-secrets.js';
+import type { SecretInfo, SecretValues } from '../secrets.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import type { BackfillReport, RemoteBackfill } from '../schedules.js';
 
@@ -63,11 +65,12 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill, SecretValues {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
   readonly #limits: HttpLimits;
+  readonly #secrets: HttpSecrets;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -80,6 +83,7 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
       (work) => this.#read(work),
     );
     this.#limits = new HttpLimits(api, timeoutMs);
+    this.#secrets = new HttpSecrets(api);
   }
 
   /**
@@ -301,6 +305,23 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
   }
   releaseRunSlots(flowRunId: string): Promise<number> {
     return this.#limitCall((l) => l.releaseRunSlots(flowRunId));
+  }
+
+  // Secrets: the server holds the key and encrypts; values cross only to set one and for a run's secret().
+  #secretCall<T>(work: (secrets: HttpSecrets) => Promise<T>): Promise<T> {
+    return this.#closed ? Promise.reject(this.#closedError()) : work(this.#secrets);
+  }
+  setSecret(name: string, value: string): Promise<SecretInfo> {
+    return this.#secretCall((s) => s.setSecret(name, value));
+  }
+  listSecrets(): Promise<SecretInfo[]> {
+    return this.#secretCall((s) => s.listSecrets());
+  }
+  deleteSecret(name: string): Promise<boolean> {
+    return this.#secretCall((s) => s.deleteSecret(name));
+  }
+  readSecretValue(name: string, flowRunId?: string): Promise<string> {
+    return this.#secretCall((s) => s.readSecretValue(name, flowRunId));
   }
 
   backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport> {

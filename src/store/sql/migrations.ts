@@ -385,6 +385,28 @@ const controls: Migration = {
   },
 };
 
+/**
+ * 0016: secrets, sealed with AES-256-GCM (issue 16): the ciphertext, its IV and tag (base64),
+ * and the fingerprint of the key that sealed it. Never a value, never a key.
+ */
+const secrets: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('secrets')
+      .addColumn('name', idType(db), (c) => c.primaryKey())
+      .addColumn('ciphertext', 'text', notNull)
+      .addColumn('iv', 'text', notNull)
+      .addColumn('tag', 'text', notNull)
+      .addColumn('key_id', 'text', notNull)
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('updated_at', 'text', notNull)
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('secrets').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -399,6 +421,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0011_attempt_worker': attemptWorker,
   '0012_schedule_fill': scheduleFill,
   '0013_controls': controls,
+  '0016_secrets': secrets,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

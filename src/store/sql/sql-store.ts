@@ -58,6 +58,8 @@ import { hasTag, nameContains } from './tag-filter.js';
 import * as limits from './limit-writes.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import { writeTransaction } from './write-transaction.js';
+import * as secrets from './secret-writes.js';
+import type { SealedSecret, SealedSecretRecord, SecretInfo } from '../secrets.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
@@ -79,7 +81,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, SealedSecretRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -555,6 +557,22 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
 
   async releaseRunSlots(flowRunId: string): Promise<number> {
     return this.#run(`release the slots of flow run ${flowRunId}`, () => limits.releaseRunSlots(this.#db, flowRunId));
+  }
+
+  async writeSealedSecret(secret: SealedSecret): Promise<{ written: boolean; otherKeyIds: string[] }> {
+    return this.#run(`write secret ${secret.name}`, () => secrets.writeSealedSecret(this.#db, secret));
+  }
+
+  async readSealedSecret(name: string): Promise<SealedSecret | undefined> {
+    return this.#run(`read secret ${name}`, () => secrets.readSealedSecret(this.#db, name));
+  }
+
+  async listSecrets(): Promise<SecretInfo[]> {
+    return this.#run('list secrets', () => secrets.listSecrets(this.#db));
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    return this.#run(`delete secret ${name}`, () => secrets.deleteSecret(this.#db, name));
   }
 
   /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */
