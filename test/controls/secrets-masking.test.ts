@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toWireError } from '../../src/error-wire.js';
 import { SecretNotFoundError } from '../../src/errors.js';
-import { createRuntime, flow, getRunLogger, secret, setSecret, task, type WeftRuntime } from '../../src/index.js';
+import { ClusterTaskRunner, createRuntime, flow, getRunLogger, LocalCluster, secret, setSecret, task, type WeftRuntime } from '../../src/index.js';
+import { failWithToken, useToken } from './fixtures/secret-tasks.js';
 import { redactSecrets } from '../../src/redact.js';
 import { maskedForms, maskSecretValue } from '../../src/secret-masks.js';
 import { loadSettings } from '../../src/settings.js';
@@ -92,6 +93,27 @@ describe('secret() in an embedded run', () => {
     expect(states).toContain('refused with ***');
     expect(states).not.toContain(value);
     expect(states).not.toContain(encodeURIComponent(value));
+  });
+
+  it('is masked in what a LocalCluster worker logs, prints and throws', async () => {
+    const cluster = new LocalCluster({ nWorkers: 1 });
+    try {
+      const onWorkers = flow({ name: 'secret-on-local-cluster', taskRunner: new ClusterTaskRunner({ cluster }) }, async () => {
+        const token = await secret('embedded-token');
+        const failed = await failWithToken.submit(token).wait();
+        return { length: await useToken(token), failed: failed.type };
+      });
+      expect(await rt.run(() => onWorkers({}))).toEqual({ length: value.length, failed: 'FAILED' });
+      const { store, recorder } = await rt.client();
+      await recorder.flush();
+      const id = (await store.listFlowRuns({ limit: 10 })).find((r) => r.flowName === 'secret-on-local-cluster')?.id ?? '';
+      const logs = JSON.stringify(await store.listLogs(id));
+      expect(logs).toContain('connecting with ***');
+      expect(logs).toContain('Caused by: Error: token *** expired');
+      for (const form of maskedForms(value)) expect(logs).not.toContain(form);
+    } finally {
+      await cluster.close();
+    }
   });
 
   it('names a missing secret', async () => {
