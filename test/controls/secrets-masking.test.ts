@@ -69,11 +69,12 @@ describe('secret() in an embedded run', () => {
     console.log(`printed ${Buffer.from(token).toString('base64')}`);
     throw new Error(`refused with ${encodeURIComponent(token)}`);
   });
+  const child = flow({ name: 'child-of-leaky' }, ({ token }: { token: string }) => token.length);
   const leaky = flow({ name: 'leaky', logPrints: true }, async () => {
     const token = await secret('embedded-token');
     getRunLogger().info(`flow got ${token}`);
     await leak.submit(token).wait();
-    return token.length;
+    return child({ token }); // a subflow's recorded parameters
   });
 
   it('returns the value and records it only as ***', async () => {
@@ -93,6 +94,8 @@ describe('secret() in an embedded run', () => {
     expect(states).toContain('refused with ***');
     expect(states).not.toContain(value);
     expect(states).not.toContain(encodeURIComponent(value));
+    const subflow = (await store.listFlowRuns({ limit: 10 })).find((r) => r.flowName === 'child-of-leaky');
+    expect(subflow?.parameters).toEqual({ token: '***' });
   });
 
   it('is masked in what a LocalCluster worker logs, prints and throws', async () => {
