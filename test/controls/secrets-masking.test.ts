@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { errorDetail } from '../../src/error-detail.js';
 import { toWireError } from '../../src/error-wire.js';
 import { SecretNotFoundError } from '../../src/errors.js';
 import { ClusterTaskRunner, createRuntime, flow, getRunLogger, LocalCluster, secret, setSecret, task, type WeftRuntime } from '../../src/index.js';
@@ -39,6 +40,12 @@ describe('masking registered values', () => {
   it('does not mask values shorter than 4 characters', () => {
     expect(maskSecretValue('abc')).toBe(false);
     expect(redactSecrets('abc is fine')).toBe('abc is fine');
+  });
+
+  it('takes the values out of the recorded detail of an error (what `weft run --json` prints)', () => {
+    const detail = errorDetail(new Error(`failed with ${value}`, { cause: `cause ${value}` }));
+    expect(JSON.stringify(detail)).not.toContain(value);
+    expect(detail?.message).toBe('failed with ***');
   });
 
   it('takes the values out of an error as it crosses to another process', () => {
