@@ -5,6 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
+import { REDACTED as MASK } from './redact.js';
+import { maskValues } from './secret-masks.js';
 
 /**
  * The recorded form of a thrown value: an Error's name, message, stack trace and cause chain.
@@ -30,17 +32,17 @@ export const MAX_CAUSE_DEPTH = 5;
 
 /**
  * The detail of a thrown value, or undefined for `undefined`. Values that are not Errors become
- * `{ name: 'Error', message: String(value) }`.
+ * `{ name: 'Error', message: String(value) }`. Secret values a run read (`secret()`) are `***`.
  * @example
  * errorDetail(new TypeError('bad thing', { cause: new Error('root') }));
  * // { name: 'TypeError', message: 'bad thing', stack: 'TypeError: bad thing\n    at …', cause: { name: 'Error', … } }
  */
 export function errorDetail(error: unknown, depth = 0): ErrorDetail | undefined {
   if (error === undefined) return undefined;
-  if (!(error instanceof Error)) return { name: 'Error', message: typeof error === 'string' ? error : inspect(error, { depth: 2 }) };
-  const stack = typeof error.stack === 'string' ? error.stack.slice(0, MAX_STACK_CHARS) : undefined;
+  if (!(error instanceof Error)) return { name: 'Error', message: maskValues(typeof error === 'string' ? error : inspect(error, { depth: 2 }), MASK) };
+  const stack = typeof error.stack === 'string' ? maskValues(error.stack.slice(0, MAX_STACK_CHARS), MASK) : undefined;
   const cause = depth + 1 < MAX_CAUSE_DEPTH && error.cause !== undefined ? errorDetail(error.cause, depth + 1) : undefined;
-  return { name: error.name, message: error.message, ...(stack === undefined ? {} : { stack }), ...(cause === undefined ? {} : { cause }) };
+  return { name: error.name, message: maskValues(error.message, MASK), ...(stack === undefined ? {} : { stack }), ...(cause === undefined ? {} : { cause }) };
 }
 
 /** Weft's own compiled (dist/) or source (src/) folder: frames there are Weft-internal. */

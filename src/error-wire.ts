@@ -8,6 +8,11 @@
  */
 import * as errors from './errors.js';
 import { WeftError } from './errors.js';
+import { REDACTED } from './redact.js';
+import { maskValues } from './secret-masks.js';
+
+/** `text` with the masked secret values (secret-masks.ts) taken out; URLs are left to the recording side. */
+const masked = (text: string): string => maskValues(text, REDACTED);
 
 /** An error as plain data. */
 export interface WireError {
@@ -63,23 +68,27 @@ function classNameOf(error: Error): string | undefined {
   return typeof first === 'string' && classes().has(first) ? first : undefined;
 }
 
-/** Flattens an error (or any thrown value) to plain data. */
+/**
+ * Flattens an error (or any thrown value) to plain data, with the masked secret values (see
+ * secret-masks.ts) taken out of its message, stack and text fields: what a worker sends back
+ * carries no secret read with `secret()`.
+ */
 export function toWireError(error: unknown, depth = 0): WireError {
-  if (!(error instanceof Error)) return { name: 'Error', message: typeof error === 'string' ? error : describe(error) };
+  if (!(error instanceof Error)) return { name: 'Error', message: masked(typeof error === 'string' ? error : describe(error)) };
   const className = classNameOf(error);
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(error)) {
     if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue;
-    if (isPlainData(value)) fields[key] = value;
+    if (isPlainData(value)) fields[key] = typeof value === 'string' ? masked(value) : value;
   }
   const cause: unknown = error.cause;
   return {
     name: error.name,
-    message: error.message,
-    ...(error.stack !== undefined ? { stack: error.stack } : {}),
+    message: masked(error.message),
+    ...(error.stack !== undefined ? { stack: masked(error.stack) } : {}),
     ...(className !== undefined ? { className } : {}),
     ...(Object.keys(fields).length > 0 ? { fields } : {}),
-    ...(cause !== undefined && depth < MAX_DEPTH ? { cause: cause instanceof Error ? toWireError(cause, depth + 1) : { value: isPlainData(cause) ? cause : describe(cause) } } : {}),
+    ...(cause !== undefined && depth < MAX_DEPTH ? { cause: cause instanceof Error ? toWireError(cause, depth + 1) : { value: typeof cause === 'string' ? masked(cause) : isPlainData(cause) ? cause : masked(describe(cause)) } } : {}),
   };
 }
 

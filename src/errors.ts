@@ -397,3 +397,22 @@ export class VariableNotFoundError extends WeftError {
 export class VariableExistsError extends WeftError {
   override name = 'VariableExistsError';
 }
+
+/** A secret that is asked for by name does not exist (HTTP 404). The message names it, never a value. */
+export class SecretNotFoundError extends WeftError {
+  override name = 'SecretNotFoundError';
+}
+
+/**
+ * The secrets cannot be decrypted or written: the key (`WEFT_SECRETS_KEY` or the key file
+ * `WEFT_HOME/secrets.key`) is missing, malformed, too open (a key file readable by others), or not
+ * the key the stored secrets were encrypted with. Nothing was overwritten.
+ */
+export class SecretKeyError extends WeftError {
+  override name = 'SecretKeyError';
+}
+
+/** A secret value was asked for where values are not handed out (HTTP 403): a server without an API key. */
+export class SecretAccessError extends WeftError {
+  override name = 'SecretAccessError';
+}

@@ -89,3 +89,6 @@ export type { ResultReference, FlowRunRecord } from './store/records.js';
 
 // `myFlow.serve()` needs the agent and the server: loaded when it is called, not with the package.
 setServeImplementation((value, options) => import('./agent/serve-flow.js').then(({ serveFlow }) => serveFlow(value, options)));
+export { secret, setSecret, listSecrets, deleteSecret } from './sdk/secrets.js';
+export type { SecretInfo } from './store/secrets.js';
+export { readSecret } from './secrets/read-secret.js';

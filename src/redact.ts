@@ -5,6 +5,8 @@
  * that was not percent-encoded) and secret-looking query or key=value parameters.
  */
 
+import { maskValues } from './secret-masks.js';
+
 /** What stands in for a removed secret. */
 export const REDACTED = '***';
 
@@ -53,7 +55,8 @@ function redactToken(token: string): string {
 }
 
 /**
- * `text` with every credential it may carry replaced by `***`: the password (or a user-less
+ * `text` with every credential it may carry replaced by `***`: every secret value a run of this
+ * process read with `secret()` (and its base64 and URL-encoded forms; see secret-masks.ts), the password (or a user-less
  * token) of every `scheme://user:password@host` URL, parsed or not, and the values of
  * secret-looking parameters (`password=`, `token=`, `api_key=`, `X-Amz-Signature=` …). A plain
  * user name is kept. The userinfo of a URL is taken to end at the last `@` before the next
@@ -65,7 +68,7 @@ function redactToken(token: string): string {
  */
 export function redactSecrets(text: string): string {
   // Most log lines hold neither a URL with userinfo nor a secret parameter: keep them cheap.
-  let out = text;
+  let out = maskValues(text, REDACTED);
   if (out.includes('://') && out.includes('@')) out = out.replace(TOKEN, (token) => (token.includes('://') ? redactToken(token) : token));
   if (out.includes('=') && SECRET_HINT.test(out)) {
     out = out.replace(PARAM, (whole, before: string, name: string) => (SECRET_NAME.test(name) ? `${before}${name}=${REDACTED}` : whole));

@@ -148,6 +148,12 @@ const schema = z.object({
       killGraceMs: int(0).default(10_000),
     })
     .prefault({}),
+  secrets: z
+    .object({
+      /** The key secrets are encrypted with: base64 of 32 bytes; empty means the key file `WEFT_HOME/secrets.key` (created, mode 0600, on first use). */
+      key: z.string().default(''),
+    })
+    .prefault({}),
   recording: z
     .object({
       /** Flush the hot-path record at least this often, in ms. */
@@ -165,6 +171,8 @@ export interface Settings {
   readonly logging: { readonly level: (typeof LEVELS)[number]; readonly consoleLevel?: (typeof LEVELS)[number] | undefined };
   readonly database: { readonly url: string; readonly busyTimeoutMs: number };
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
+  /** Secrets at rest. Env `WEFT_SECRETS_KEY` (base64 of 32 bytes; empty: the key file `WEFT_HOME/secrets.key`). */
+  readonly secrets: { readonly key: string };
   /** Concurrency and rate limits. Env `WEFT_LIMITS_LEASE_SECONDS`, `WEFT_LIMITS_POLL_MS`, `WEFT_LIMITS_STRICT`. */
   readonly limits: { readonly leaseSeconds: number; readonly pollMs: number; readonly strict: boolean };
   /** The server's scheduler. Env `WEFT_SCHEDULER_INTERVAL_SECONDS` (default 5), `WEFT_SCHEDULER_LATE_AFTER_SECONDS` (default 15). */
@@ -248,6 +256,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_CLUSTER_TLS_CA_FILE: ['cluster', 'tlsCaFile'],
   WEFT_CLUSTER_TLS_CERT_FILE: ['cluster', 'tlsCertFile'],
   WEFT_CLUSTER_TLS_KEY_FILE: ['cluster', 'tlsKeyFile'],
+  WEFT_SECRETS_KEY: ['secrets', 'key'],
 };
 
 function readProfile(home: string): Record<string, Record<string, unknown>> {

@@ -25,6 +25,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   '(root)': 0,
   schedules: 0.5, // schedule parsing and run times: shared vocabulary of the store, server, SDK and CLI
   store: 1,
+  secrets: 1.5, // sealing secrets over the store's sealed record, and masking their values: used by runners, engine, server
   results: 2,
   runners: 3,
   engine: 4,

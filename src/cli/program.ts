@@ -206,6 +206,39 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       });
   }
 
+  const secrets = program.command('secrets').description('Secrets, stored encrypted; read in a run with `await secret(NAME)`, which masks the value in logs.');
+  secrets
+    .command('set')
+    .description('Set a secret; the value is read from stdin, or prompted for (not shown) at a terminal. Never give it as an argument.')
+    .argument('<name>', 'letters, digits and _ - . (up to 100)')
+    .argument('[value]', 'refused: the command line is kept in shell history and shown by ps')
+    .option('--json', 'print the secret (name and times) as JSON')
+    .addHelpText('after', '\nExamples:\n  weft secrets set warehouse-password            # prompts, echoes nothing\n  printf %s "$TOKEN" | weft secrets set api-token')
+    .action(async (name: string, value: string | undefined, options: { json?: boolean }) => {
+      const { secretsSet } = await import('./secrets-command.js');
+      await secretsSet(name, value, options);
+      setExitCode(EXIT_OK);
+    });
+  secrets
+    .command('ls')
+    .description('List secrets: names and when they were set, never values.')
+    .option('--json', 'print them as a JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const { secretsList } = await import('./secrets-command.js');
+      await secretsList(options);
+      setExitCode(EXIT_OK);
+    });
+  secrets
+    .command('delete')
+    .description('Delete a secret.')
+    .argument('<name>', 'the secret')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { json?: boolean }) => {
+      const { secretsDelete } = await import('./secrets-command.js');
+      await secretsDelete(name, options);
+      setExitCode(EXIT_OK);
+    });
+
   program
     .command('results')
     .description('Persisted task-run results.')

@@ -9,6 +9,7 @@ import type { LogSink } from './context.js';
 import type { FlowRunState } from './flow-run-state.js';
 import type { TaskRunInfo } from '../run-info.js';
 import { relayLog } from './run-log.js';
+import { maskedValues } from '../secret-masks.js';
 import type { TaskDefinition } from './task-definition.js';
 
 /** Runs one attempt through `executor`; never rejects. @internal */
@@ -26,6 +27,7 @@ export function executeRemotely<O>(
   }
   const { info, runCount, args } = attempt;
   const who = `Task run '${info.name}'`;
+  const masks = maskedValues(); // the worker masks the secrets this process read (secret-masks.ts)
   return executor.execute(
     {
       module,
@@ -37,6 +39,7 @@ export function executeRemotely<O>(
       ...(flow ? { flowRun: flow.info } : {}),
       logPrints: options.logPrints ?? flow?.logPrints ?? false,
       ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      ...(masks.length > 0 ? { masks } : {}),
     },
     { signal: flow?.signal, log: (record) => relayLog(record, who, recorder) },
   );

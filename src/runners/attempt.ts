@@ -24,6 +24,11 @@ export interface AttemptRequest {
   readonly logPrints: boolean;
   /** The attempt fails as TimedOut after this long, and the worker is stopped if it does not let go. */
   readonly timeoutSeconds?: number;
+  /**
+   * Secret values the flow run read (`secret()`): the worker masks them in what it sends back and
+   * prints. They travel with the attempt as its arguments do. @default none
+   */
+  readonly masks?: readonly string[];
 }
 
 /**

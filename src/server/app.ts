@@ -48,6 +48,9 @@ import { pauseRoutes } from './routes/pauses.js';
 import { hasPauses } from '../store/pauses.js';
 import { startPauseExpiry } from './pause-expiry.js';
 import type { PauseExpiry } from './pause-expiry.js';
+import { secretRoutes } from './routes/secrets.js';
+import { secretsOf } from '../secrets/read-secret.js';
+import { hasSealedSecrets } from '../store/secrets.js';
 import type { WorkQueueOptions } from './work-queue.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { variableRoutes } from './routes/variables.js';
@@ -86,6 +89,8 @@ export interface AppOptions {
   readonly scheduler?: Settings['scheduler'] | false;
   /** How agents' claims wait (see `work-queue.ts`). @default {} */
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
+  /** Where the secrets key is (`WEFT_SECRETS_KEY`, else `home/secrets.key`); unset serves no secret routes. @default none */
+  readonly secrets?: Pick<Settings, 'home' | 'secrets'>;
 }
 
 /** The app and what it runs. */
@@ -183,6 +188,9 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   }
   if (hasArtifacts(options.store)) await app.register(artifactRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
   if (hasVariables(options.store)) await app.register(variableRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });
+  if (options.secrets !== undefined && hasSealedSecrets(options.store)) {
+    await app.register(secretRoutes(secretsOf(options.store, options.secrets), options.store, (options.apiKey ?? '') !== ''), { prefix: '/api/v1' });
+  }
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));

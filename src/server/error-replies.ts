@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ArtifactNotFoundError, VariableExistsError, VariableNotFoundError, InvalidScheduleError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, RunExistsError, RunNotFoundError, StoreError, UsageError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
+import { ArtifactNotFoundError, InvalidScheduleError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, RunExistsError, RunNotFoundError, SecretAccessError, SecretNotFoundError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -29,6 +29,8 @@ export function errorReply(error: unknown, bodyLimit: number): { status: number;
   if (error instanceof LimitExistsError) return { status: 409, body: { error: error.name, message: error.message } };
   if (error instanceof ArtifactNotFoundError || error instanceof VariableNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
   if (error instanceof VariableExistsError) return { status: 409, body: { error: error.name, message: error.message } };
+  if (error instanceof SecretNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
+  if (error instanceof SecretAccessError) return { status: 403, body: { error: error.name, message: error.message } };
   if (error instanceof RunNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
   if (error instanceof ParameterValidationError) {
     return { status: 422, body: { error: error.name, message: error.message, issues: error.issues.map((i) => ({ field: i.path || '(root)', reason: i.message })) } };

@@ -22,6 +22,7 @@ import type { DeploymentStore } from './deployments.js';
 import type { WorkPoolRecord } from './work-pools.js';
 import type { ArtifactRecord } from './artifacts.js';
 import type { VariableRecord } from './variables.js';
+import type { SealedSecretRecord } from './secrets.js';
 
 /** What the opening thread passes in. @internal */
 export interface StoreThreadData {
@@ -30,7 +31,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof PauseRecord | keyof ArtifactRecord | keyof VariableRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof PauseRecord | keyof ArtifactRecord | keyof VariableRecord | keyof SealedSecretRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -82,6 +83,8 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'openPause',
   'resumePause',
   'expirePauses',
+  'writeSealedSecret',
+  'deleteSecret',
   'writeScheduleFills',
   'removeUnwantedScheduledRuns',
   'markLateRuns',

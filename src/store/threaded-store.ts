@@ -23,6 +23,7 @@ import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
 import type { ExpiredPause, PauseInfo, PauseRecord, PauseRequest, ResumeRequest } from './pauses.js';
+import type { SealedSecret, SealedSecretRecord, SecretInfo } from './secrets.js';
 import type { LateRuns, ScheduledRun, ScheduleFill, ScheduleInput, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 import type {
   DeploymentDetail,
@@ -59,7 +60,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -246,6 +247,19 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   expirePauses(now: string): Promise<ExpiredPause[]> {
     return this.call('expirePauses', now);
+  }
+
+  writeSealedSecret(secret: SealedSecret): Promise<{ written: boolean; otherKeyIds: readonly string[] }> {
+    return this.call('writeSealedSecret', secret);
+  }
+  readSealedSecret(name: string): Promise<SealedSecret | undefined> {
+    return this.call('readSealedSecret', name);
+  }
+  listSecrets(): Promise<SecretInfo[]> {
+    return this.call('listSecrets');
+  }
+  deleteSecret(name: string): Promise<boolean> {
+    return this.call('deleteSecret', name);
   }
   listSchedulesToFill(now: string, limit: number, afterId?: string): Promise<ScheduleToFill[]> {
     return this.call('listSchedulesToFill', now, limit, afterId);

@@ -15,6 +15,7 @@ import { toWire, type FromWorker, type RunMessage, type ToWorker } from '../runn
 import { findTask } from '../runners/task-import.js';
 import { enterWorkerMode } from '../runners/worker-mode.js';
 import type { LogRecord } from '../store/records.js';
+import { maskSecretValue } from '../secret-masks.js';
 
 const send = process.send?.bind(process);
 if (!send) throw new Error('weft worker: started without an IPC channel; it is started by a LocalCluster, not by hand.');
@@ -68,6 +69,7 @@ async function runAttempt(message: RunMessage): Promise<void> {
   const controller = new AbortController();
   controllers.set(message.id, controller);
   const sink: LogSink = { log: (record: LogRecord) => post({ type: 'log', id: message.id, record }) };
+  for (const value of message.masks ?? []) maskSecretValue(value); // before anything the task writes
   try {
     const args = kept.resolve(message.args);
     if (!args) return post({ type: 'missing', id: message.id });

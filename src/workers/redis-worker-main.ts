@@ -23,6 +23,7 @@ import { HEARTBEAT_SECONDS, writeWorkerStatus } from '../runners/redis/worker-st
 import { findTask, importTaskModule } from '../runners/task-import.js';
 import { enterWorkerMode } from '../runners/worker-mode.js';
 import { loadSettings } from '../settings.js';
+import { maskSecretValue } from '../secret-masks.js';
 import type { LogRecord } from '../store/records.js';
 
 /** The first IPC message a Redis worker receives. */
@@ -67,6 +68,7 @@ async function runJob(job: Job<TaskJob>, _token?: string, signal?: AbortSignal):
   const data = job.data;
   const logs: LogRecord[] = [];
   counts.running++;
+  for (const value of data.masks ?? []) maskSecretValue(value); // before anything the task writes or throws
   try {
     if (job.id !== undefined && cancelledJobs.delete(job.id)) {
       abortedJobs.add(job.id);

@@ -183,6 +183,7 @@ export class LocalCluster implements Cluster {
       taskRun: request.taskRun,
       ...(request.flowRun ? { flowRun: request.flowRun } : {}),
       logPrints: request.logPrints,
+      ...(request.masks ? { masks: request.masks } : {}),
     });
     const seconds = request.timeoutSeconds;
     if (seconds !== undefined && attempt.timer === undefined) {

@@ -18,6 +18,8 @@ export interface RunMessage {
   readonly taskRun: TaskRunInfo;
   readonly flowRun?: FlowRunInfo;
   readonly logPrints: boolean;
+  /** Secret values to mask in what the worker sends back (see AttemptRequest.masks). */
+  readonly masks?: readonly string[];
 }
 
 /** Abort the signal of an attempt (cancellation, timeout). */

@@ -196,6 +196,7 @@ export class RedisDispatcher {
         taskRun: request.taskRun,
         ...(request.flowRun ? { flowRun: request.flowRun } : {}),
         logPrints: request.logPrints,
+        ...(request.masks ? { masks: request.masks } : {}),
         ...(request.timeoutSeconds !== undefined ? { timeoutSeconds: request.timeoutSeconds } : {}),
       };
     } catch (error) {

@@ -29,6 +29,8 @@ export interface TaskJob {
   readonly flowRun?: FlowRunInfo;
   readonly logPrints: boolean;
   readonly timeoutSeconds?: number;
+  /** Secret values to mask in the job's logs and error (see AttemptRequest.masks). */
+  readonly masks?: readonly string[];
 }
 
 /** A job's return value. Task errors are results too: BullMQ failures mean the worker was lost. */

@@ -14,7 +14,7 @@
  * thus give up in about `retryMs`, instead of `retryMs` per attempt.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { ArtifactNotFoundError, ArtifactValidationError, DeploymentNotFoundError, DeploymentParameterError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, PauseInputError, RunExistsError, RunNotFoundError, RunNotPausedError, ServerUnavailableError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, VariableValidationError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
+import { ArtifactNotFoundError, ArtifactValidationError, DeploymentNotFoundError, DeploymentParameterError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, PauseInputError, RunExistsError, RunNotFoundError, RunNotPausedError, SecretAccessError, SecretKeyError, SecretNotFoundError, ServerUnavailableError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, VariableValidationError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
 import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
@@ -61,6 +61,9 @@ function answerError(status: number, body: ErrorBody, action: string, base: stri
   if (status === 404 && body.error === 'DeploymentNotFoundError') return new DeploymentNotFoundError(message);
   if (status === 404 && body.error === 'ArtifactNotFoundError') return new ArtifactNotFoundError(message);
   if (status === 404 && body.error === 'VariableNotFoundError') return new VariableNotFoundError(message);
+  if (status === 404 && body.error === 'SecretNotFoundError') return new SecretNotFoundError(message);
+  if (status === 403 && body.error === 'SecretAccessError') return new SecretAccessError(message);
+  if (status === 500 && body.error === 'SecretKeyError') return new SecretKeyError(`The Weft server at ${base} could not ${action}: ${message}`);
   if (status === 404) return new RunNotFoundError(message);
   if (status === 422 && body.error === 'DeploymentParameterError') return parameterError(body, message);
   if (status === 422 && body.error === 'PauseInputError') return pauseInputError(body, message);

@@ -39,6 +39,8 @@ import { HttpLimits } from './http-limits.js';
 import { httpArtifacts, httpVariables } from './http-artifacts.js';
 import type { Artifact, ArtifactFilter, ArtifactPatch, ArtifactRecord, NewArtifact } from '../artifacts.js';
 import type { Variable, VariableInput, VariableRecord } from '../variables.js';
+import { HttpSecrets } from './http-secrets.js';
+import type { SecretInfo, SecretValues } from '../secrets.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import type { BackfillReport, RemoteBackfill } from '../schedules.js';
 import { HttpPauses } from './http-pauses.js';
@@ -68,7 +70,7 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill, PauseRecord, ArtifactRecord, VariableRecord {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill, PauseRecord, ArtifactRecord, VariableRecord, SecretValues {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
@@ -76,6 +78,7 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
   readonly #pauses: HttpPauses;
   readonly #artifacts: ArtifactRecord;
   readonly #variables: VariableRecord;
+  readonly #secrets: HttpSecrets;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -95,6 +98,7 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
       (work) => this.#read(work),
     );
     this.#variables = httpVariables(api);
+    this.#secrets = new HttpSecrets(api);
   }
 
   /**
@@ -334,6 +338,23 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
   }
   expirePauses(_now?: string): Promise<ExpiredPause[]> {
     return this.#change(() => this.#pauses.expirePauses());
+  }
+
+  // Secrets: the server holds the key and encrypts; values cross only to set one and for a run's secret().
+  #secretCall<T>(work: (secrets: HttpSecrets) => Promise<T>): Promise<T> {
+    return this.#closed ? Promise.reject(this.#closedError()) : work(this.#secrets);
+  }
+  setSecret(name: string, value: string): Promise<SecretInfo> {
+    return this.#secretCall((s) => s.setSecret(name, value));
+  }
+  listSecrets(): Promise<SecretInfo[]> {
+    return this.#secretCall((s) => s.listSecrets());
+  }
+  deleteSecret(name: string): Promise<boolean> {
+    return this.#secretCall((s) => s.deleteSecret(name));
+  }
+  readSecretValue(name: string, flowRunId?: string): Promise<string> {
+    return this.#secretCall((s) => s.readSecretValue(name, flowRunId));
   }
 
   backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport> {

@@ -442,6 +442,22 @@ const artifactsVariables: Migration = {
       .addColumn('name', id, (c) => c.primaryKey())
       .addColumn('value', 'text', notNull)
       .addColumn('tags', 'text', notNull)
+    },
+};
+
+/**
+ * 0016: secrets, sealed with AES-256-GCM (issue 16): the ciphertext, its IV and tag (base64),
+ * and the fingerprint of the key that sealed it. Never a value, never a key.
+ */
+const secrets: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('secrets')
+      .addColumn('name', idType(db), (c) => c.primaryKey())
+      .addColumn('ciphertext', 'text', notNull)
+      .addColumn('iv', 'text', notNull)
+      .addColumn('tag', 'text', notNull)
+      .addColumn('key_id', 'text', notNull)
       .addColumn('created_at', 'text', notNull)
       .addColumn('updated_at', 'text', notNull)
       .execute();
@@ -449,6 +465,11 @@ const artifactsVariables: Migration = {
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('variables').execute();
     await db.schema.dropTable('artifacts').execute();
+    },
+};
+
+/**
+    await db.schema.dropTable('secrets').execute();
   },
 };
 
@@ -468,6 +489,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0013_controls': controls,
   '0014_pause': pause,
   '0015_artifacts_variables': artifactsVariables,
+  '0016_secrets': secrets,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -272,6 +272,18 @@ export interface VariablesTable {
   updated_at: string;
 }
 
+/** One secret, sealed with AES-256-GCM (migration 0016); base64 fields, never a value. */
+export interface SecretsTable {
+  name: string;
+  ciphertext: string;
+  iv: string;
+  tag: string;
+  /** Fingerprint of the key that sealed it. */
+  key_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** The whole record, for `Kysely<Database>`. */
 export interface Database {
   flows: FlowsTable;
@@ -289,4 +301,5 @@ export interface Database {
   flow_run_pauses: FlowRunPausesTable;
   artifacts: ArtifactsTable;
   variables: VariablesTable;
+  secrets: SecretsTable;
 }

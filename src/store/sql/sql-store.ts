@@ -64,6 +64,8 @@ import * as artifacts from './artifact-writes.js';
 import type { Artifact, ArtifactFilter, ArtifactPatch, ArtifactRecord, NewArtifact } from '../artifacts.js';
 import * as variables from './variable-writes.js';
 import type { Variable, VariableInput, VariableRecord } from '../variables.js';
+import * as secrets from './secret-writes.js';
+import type { SealedSecret, SealedSecretRecord, SecretInfo } from '../secrets.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
@@ -85,7 +87,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -614,6 +616,22 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
 
   async deleteVariable(name: string): Promise<boolean> {
     return this.#run(`delete variable ${name}`, () => variables.deleteVariable(this.#db, name));
+  }
+
+  async writeSealedSecret(secret: SealedSecret): Promise<{ written: boolean; otherKeyIds: string[] }> {
+    return this.#run(`write secret ${secret.name}`, () => secrets.writeSealedSecret(this.#db, secret));
+  }
+
+  async readSealedSecret(name: string): Promise<SealedSecret | undefined> {
+    return this.#run(`read secret ${name}`, () => secrets.readSealedSecret(this.#db, name));
+  }
+
+  async listSecrets(): Promise<SecretInfo[]> {
+    return this.#run('list secrets', () => secrets.listSecrets(this.#db));
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    return this.#run(`delete secret ${name}`, () => secrets.deleteSecret(this.#db, name));
   }
 
   /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */
