@@ -368,3 +368,13 @@ export class PauseTimeoutError extends WeftError {
 export class FlowSuspendedError extends WeftError {
   override name = 'FlowSuspendedError';
 }
+
+/** A resume link that was altered, malformed or signed by another server (HTTP 403). */
+export class InvalidResumeLinkError extends WeftError {
+  override name = 'InvalidResumeLinkError';
+}
+
+/** A resume link used after its expiry (HTTP 410). */
+export class ResumeLinkExpiredError extends WeftError {
+  override name = 'ResumeLinkExpiredError';
+}

@@ -48,6 +48,8 @@ import { pauseRoutes } from './routes/pauses.js';
 import { hasPauses } from '../store/pauses.js';
 import { startPauseExpiry } from './pause-expiry.js';
 import type { PauseExpiry } from './pause-expiry.js';
+import { randomBytes } from 'node:crypto';
+import { resumeLinkRoutes } from './routes/resume-links.js';
 import type { WorkQueueOptions } from './work-queue.js';
 
 /** Options of `buildApp`. */
@@ -80,6 +82,8 @@ export interface AppOptions {
    * `false` runs none. @default { intervalSeconds: 5, lateAfterSeconds: 15 }
    */
   readonly scheduler?: Settings['scheduler'] | false;
+  /** The secret resume links are signed with (see `resume-links.ts`). @default random bytes: links die with the app */
+  readonly resumeLinkSecret?: Buffer;
   /** How agents' claims wait (see `work-queue.ts`). @default {} */
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
 }
@@ -114,7 +118,7 @@ export interface WeftApp {
  */
 export async function buildApp(options: AppOptions): Promise<WeftApp> {
   const bodyLimit = options.bodyLimitBytes ?? 64 * 1024 * 1024;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: 'idle' }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1_000 } /* resume-link tokens */ }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(bodyLimit));
@@ -175,6 +179,8 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   let pauseExpiry: PauseExpiry | undefined;
   if (hasPauses(options.store)) {
     await app.register(pauseRoutes(options.store, bus, options.clock ?? systemClock), { prefix: '/api/v1' });
+    const linkOptions = { secret: options.resumeLinkSecret ?? randomBytes(32), clock: options.clock ?? systemClock, pathPrefix: options.ui === false ? '' : (options.ui?.pathPrefix ?? '') };
+    await app.register(resumeLinkRoutes(options.store, bus, linkOptions), { prefix: '/api/v1' });
     pauseExpiry = startPauseExpiry(options.store, bus, { clock: options.clock ?? systemClock, onError: (error) => app.log.error({ err: error }, 'pause expiry') });
   }
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
