@@ -416,3 +416,13 @@ export class SecretKeyError extends WeftError {
 export class SecretAccessError extends WeftError {
   override name = 'SecretAccessError';
 }
+
+/** A resume link that was altered, malformed or signed by another server (HTTP 403). */
+export class InvalidResumeLinkError extends WeftError {
+  override name = 'InvalidResumeLinkError';
+}
+
+/** A resume link used after its expiry (HTTP 410). */
+export class ResumeLinkExpiredError extends WeftError {
+  override name = 'ResumeLinkExpiredError';
+}

@@ -23,6 +23,7 @@ export { createLimit, updateLimit, readLimit, listLimits, resetLimit, deleteLimi
 export type { LimitInfo, LimitHolder, LimitDefinition, LimitPatch } from './store/limits.js';
 export { pause, type PauseOptions, type PauseResult } from './sdk/pause.js';
 export { suspend } from './sdk/suspend.js';
+export { resumeFlowRun, type ResumeOptions } from './sdk/resume-flow-run.js';
 export type { PauseInfo, PauseStatus } from './store/pauses.js';
 export {
   createMarkdownArtifact,

@@ -114,6 +114,8 @@ const schema = z.object({
       projectDirs: z.string().default(''),
       /** The path a reverse proxy serves the server under (e.g. `/weft`); the web UI builds its links and API calls on it. */
       pathPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'a path such as /weft (no trailing slash), or empty').default(''),
+      /** The secret resume links are signed with; empty: a random key kept in WEFT_HOME/resume-link.key. */
+      resumeLinkSecret: z.string().default(''),
     })
     .prefault({}),
   limits: z
@@ -211,6 +213,8 @@ export interface Settings {
     /** Env `WEFT_SERVER_PROJECT_DIRS`. @default '' (the directory the server starts in) */
     readonly projectDirs: string;
     readonly pathPrefix: string;
+    /** Env `WEFT_SERVER_RESUME_LINK_SECRET`. @default '' (a key file under WEFT_HOME) */
+    readonly resumeLinkSecret: string;
   };
 }
 
@@ -239,6 +243,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_SERVER_BODY_LIMIT_BYTES: ['server', 'bodyLimitBytes'],
   WEFT_SERVER_PROJECT_DIRS: ['server', 'projectDirs'],
   WEFT_SERVER_PATH_PREFIX: ['server', 'pathPrefix'],
+  WEFT_SERVER_RESUME_LINK_SECRET: ['server', 'resumeLinkSecret'],
   WEFT_SCHEDULER_INTERVAL_SECONDS: ['scheduler', 'intervalSeconds'],
   WEFT_SCHEDULER_LATE_AFTER_SECONDS: ['scheduler', 'lateAfterSeconds'],
   WEFT_RESULTS_DEFAULT_STORAGE: ['results', 'defaultStorage'],

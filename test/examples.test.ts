@@ -78,6 +78,21 @@ describe('examples/', () => {
     expect(limits.find((l) => l.name === 'source-db')?.activeSlots).toBe(0);
   }, 300_000);
 
+  it('approval: a paused run is resumed from another process with typed input, or rejected', async () => {
+    const running = startWeft(home.path, ['run', 'examples/approval.ts', '--param', 'week=2026-W49', '--json']);
+    let id = '';
+    for (const deadline = Date.now() + 120_000; id === '' && Date.now() < deadline; ) {
+      const ls = await runWeft(home.path, ['runs', 'ls', '--flow', 'weekly-report', '--state', 'PAUSED', '--json']);
+      id = ls.code === 0 ? ((JSON.parse(ls.stdout) as { id: string }[])[0]?.id ?? '') : '';
+    }
+    expect(id, 'the flow pauses').not.toBe('');
+    const resumed = await runWeft(home.path, ['runs', 'resume', id, '--input', '{"approved": true, "channel": "#exec"}']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const done = await running.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect((JSON.parse(done.stdout) as RunDoc).result).toBe('published 2026-W49 to #exec');
+  }, 300_000);
+
   it('retries and failures: retried calls succeed, a timeout and a failure are handled, the flow completes', async () => {
     const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/retries-and-failures.ts', '--json']);
     expect(result.code).toBe(0);

@@ -219,8 +219,8 @@ export class Agent {
       this.#emit({ kind: 'run-finished', runId: id, state: current });
       return;
     }
-    // suspend(): the process left the run waiting for a resume (or it was resumed already and waits for an agent again).
-    if (isSuspended(current) || (current.type === 'SCHEDULED' && current.name === 'Resuming')) {
+    // suspend(): the process left the run waiting for a resume (a resumed one is reopened, below).
+    if (isSuspended(current)) {
       this.#emit({ kind: 'run-finished', runId: id, state: current });
       return;
     }

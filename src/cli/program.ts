@@ -129,6 +129,19 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     });
 
   runs
+    .command('resume-link')
+    .description("Print a signed, single-use link that resumes a paused run's pause without the API key (needs WEFT_API_URL).")
+    .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
+    .option('--key <key>', 'which pause (default: the one the run waits on)')
+    .option('--expires-in <seconds>', "how long the link works (default: until the pause's timeout)")
+    .option('--json', 'print {url, token, flowRunId, key, expiresAt} as JSON')
+    .action(async (id: string, options: { key?: string; expiresIn?: string; json?: boolean }) => {
+      const { resumeLinkCommand } = await import('./resume-command.js');
+      await resumeLinkCommand(id, options);
+      setExitCode(EXIT_OK);
+    });
+
+  runs
     .command('execute')
     .description("Run a flow run that was created ahead (a deployment's scheduled run) in its deployment's project directory, with its recorded parameters. `weft agent` starts one per run.")
     .argument('<id>', 'flow run id')

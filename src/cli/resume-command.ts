@@ -53,3 +53,24 @@ export async function resumeCommand(id: string, options: ResumeOptions): Promise
   const next = pause.suspended ? 'it is scheduled again for an agent of its work pool' : 'its process goes on';
   return writeOut(`Flow run '${run.name}' (${run.id}): pause '${pause.key}' ${how}; ${next}.\n`);
 }
+
+/**
+ * `weft runs resume-link ID`: prints a signed, single-use link that resumes the run's waiting
+ * pause without the API key (for a message to the person who approves). Needs a server.
+ * @throws UsageError without WEFT_API_URL, or for a bad --expires-in.
+ * @example
+ * await resumeLinkCommand('3f2a9c', { expiresIn: '3600' });
+ */
+export async function resumeLinkCommand(id: string, options: { readonly key?: string; readonly expiresIn?: string; readonly json?: boolean }): Promise<void> {
+  const seconds = options.expiresIn === undefined ? undefined : Number(options.expiresIn);
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0 && seconds <= 30 * 86_400)) {
+    throw new UsageError(`--expires-in is a number of seconds above 0 and at most ${30 * 86_400} (30 days); got '${options.expiresIn ?? ''}'.`);
+  }
+  const { store } = await getClient();
+  const signer = store as Partial<{ createResumeLink(flowRunId: string, o: { key?: string; expiresInSeconds?: number }): Promise<{ url: string; expiresAt: string; key: string }> }>;
+  if (typeof signer.createResumeLink !== 'function') throw new UsageError('Resume links are signed by a Weft server: set WEFT_API_URL to one (`weft server start`).');
+  const run = await findFlowRun(store, id);
+  const link = await signer.createResumeLink(run.id, { ...(options.key === undefined ? {} : { key: options.key }), ...(seconds === undefined ? {} : { expiresInSeconds: seconds }) });
+  if (options.json) return writeOut(`${JSON.stringify(link, null, 2)}\n`);
+  return writeOut(`${link.url}\n(resumes pause '${link.key}' of flow run '${run.name}' once, until ${link.expiresAt}; POST {"input": …} or {"reject": "why"} to it)\n`);
+}

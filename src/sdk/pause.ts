@@ -12,7 +12,8 @@ import { sleep } from '../engine/abort.js';
 import { emitLog } from '../engine/run-log.js';
 import { CancelledError, PauseInputError, PauseRejectedError, PauseTimeoutError, UsageError } from '../errors.js';
 import { LOG_LEVELS } from '../log-levels.js';
-import { isFinal } from '../states.js';
+import { isFinal, Running } from '../states.js';
+import { notifyFlowRun } from '../engine/observers.js';
 import { hasPauses, MAX_PAUSE_TEXT_LENGTH, MAX_PAUSE_TIMEOUT_SECONDS, pauseKeyProblem } from '../store/pauses.js';
 import type { PauseInfo, PauseRecord } from '../store/pauses.js';
 import type { Store } from '../store/store.js';
@@ -133,9 +134,12 @@ export async function pause<S extends z.ZodObject | undefined = undefined>(optio
   const { id, name } = flow.info;
   let current = await store.openPause({ flowRunId: id, key: plan.key, description: options.description ?? null, inputSchema: plan.inputSchema, timeoutSeconds: plan.timeoutSeconds, suspend: false, now: new Date().toISOString() });
   if (current.status === 'waiting') {
+    const observed = { id, name, flowName: flow.info.flowName, parentFlowRunId: flow.parentFlowRunId };
+    notifyFlowRun(observed, { type: 'PAUSED', name: 'Paused', message: options.description ?? `Waiting to be resumed (pause '${current.key}')`, timestamp: current.createdAt });
     emitLog(LOG_LEVELS.INFO, `Paused (pause '${current.key}'${current.timeoutAt ? `, until ${current.timeoutAt}` : ''}): resume with \`${resumeHint(id, current)}\` or reject with \`weft runs resume ${id} --reject REASON\``, 'weft.flow_runs');
     current = await waitForResolution(store, current, flow.signal);
     if (current.status === 'resumed') emitLog(LOG_LEVELS.INFO, `Resumed from pause '${current.key}'`, 'weft.flow_runs');
+    if (current.status !== 'timed_out') notifyFlowRun(observed, Running());
   }
   return resolvedPause(current, name, options.input as S);
 }

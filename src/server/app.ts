@@ -51,6 +51,8 @@ import type { PauseExpiry } from './pause-expiry.js';
 import { secretRoutes } from './routes/secrets.js';
 import { secretsOf } from '../secrets/read-secret.js';
 import { hasSealedSecrets } from '../store/secrets.js';
+import { randomBytes } from 'node:crypto';
+import { resumeLinkRoutes } from './routes/resume-links.js';
 import type { WorkQueueOptions } from './work-queue.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { variableRoutes } from './routes/variables.js';
@@ -87,6 +89,8 @@ export interface AppOptions {
    * `false` runs none. @default { intervalSeconds: 5, lateAfterSeconds: 15 }
    */
   readonly scheduler?: Settings['scheduler'] | false;
+  /** The secret resume links are signed with (see `resume-links.ts`). @default random bytes: links die with the app */
+  readonly resumeLinkSecret?: Buffer;
   /** How agents' claims wait (see `work-queue.ts`). @default {} */
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
   /** Where the secrets key is (`WEFT_SECRETS_KEY`, else `home/secrets.key`); unset serves no secret routes. @default none */
@@ -123,7 +127,7 @@ export interface WeftApp {
  */
 export async function buildApp(options: AppOptions): Promise<WeftApp> {
   const bodyLimit = options.bodyLimitBytes ?? 64 * 1024 * 1024;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: 'idle' }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1_000 } /* resume-link tokens */ }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(bodyLimit));
@@ -184,6 +188,8 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   let pauseExpiry: PauseExpiry | undefined;
   if (hasPauses(options.store)) {
     await app.register(pauseRoutes(options.store, bus, options.clock ?? systemClock), { prefix: '/api/v1' });
+    const linkOptions = { secret: options.resumeLinkSecret ?? randomBytes(32), clock: options.clock ?? systemClock, pathPrefix: options.ui === false ? '' : (options.ui?.pathPrefix ?? '') };
+    await app.register(resumeLinkRoutes(options.store, bus, linkOptions), { prefix: '/api/v1' });
     pauseExpiry = startPauseExpiry(options.store, bus, { clock: options.clock ?? systemClock, onError: (error) => app.log.error({ err: error }, 'pause expiry') });
   }
   if (hasArtifacts(options.store)) await app.register(artifactRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ArtifactNotFoundError, InvalidScheduleError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, RunExistsError, RunNotFoundError, SecretAccessError, SecretNotFoundError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
+import { ArtifactNotFoundError, InvalidResumeLinkError, InvalidScheduleError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, ResumeLinkExpiredError, RunExistsError, RunNotFoundError, SecretAccessError, SecretNotFoundError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -25,6 +25,8 @@ export function errorReply(error: unknown, bodyLimit: number): { status: number;
     const list = issues.map((i) => `${i.field}: ${i.reason}`).join('; ');
     return { status: 422, body: { error: 'ValidationError', message: `The request does not match the API schema: ${list}.`, issues } };
   }
+  if (error instanceof InvalidResumeLinkError) return { status: 403, body: { error: error.name, message: error.message } };
+  if (error instanceof ResumeLinkExpiredError) return { status: 410, body: { error: error.name, message: error.message } };
   if (error instanceof LimitNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
   if (error instanceof LimitExistsError) return { status: 409, body: { error: error.name, message: error.message } };
   if (error instanceof ArtifactNotFoundError || error instanceof VariableNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };

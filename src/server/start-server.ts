@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { StoreError, UsageError } from '../errors.js';
+import { resumeLinkSecret } from './resume-links.js';
 import type { Settings } from '../settings.js';
 import { databaseLocation } from '../settings.js';
 import { openStore } from '../store/open-store.js';
@@ -99,6 +100,7 @@ export async function startServer(settings: Settings, options: StartServerOption
     cluster: settings,
     scheduler: settings.scheduler,
     secrets: settings,
+    resumeLinkSecret: resumeLinkSecret(settings.home, settings.server.resumeLinkSecret),
   });
   try {
     await weft.app.listen({ host, port });

@@ -112,7 +112,10 @@ describe('the server', () => {
   });
 });
 
-describe('pause timeouts on the server clock', () => {
+const API_KEY = 'the-api-key-5678';
+const auth = { authorization: `Bearer ${API_KEY}` };
+
+describe('pause timeouts and resume links on the server clock', () => {
   const clock = { time: Date.UTC(2026, 0, 1), now(): number { return this.time; } } satisfies Clock & { time: number };
   let dir: string;
   let weft: WeftApp;
@@ -120,7 +123,7 @@ describe('pause timeouts on the server clock', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weft-pause-expiry-'));
     const store = await ThreadedStore.open(join(dir, 'weft.db'), { busyTimeoutMs: 5_000 });
-    weft = await buildApp({ store, clock, ui: false, scheduler: false });
+    weft = await buildApp({ store, clock, ui: false, scheduler: false, apiKey: API_KEY, resumeLinkSecret: Buffer.from('a test secret of enough length!!') });
     await weft.app.listen({ host: '127.0.0.1', port: 0 });
     const address = weft.app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
@@ -130,54 +133,93 @@ describe('pause timeouts on the server clock', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const authed = <T = Record<string, unknown>>(base: string, method: string, path: string, body?: unknown): ReturnType<typeof call<T>> => call<T>(base, method, path, body, auth);
+
   async function runningRun(): Promise<string> {
     const run = flowRun();
-    expect((await call(url, 'POST', '/api/v1/flow-runs', run)).status).toBe(201);
-    expect((await call(url, 'POST', `/api/v1/flow-runs/${run.id}/state`, { state: state('RUNNING', 'Running', at(1)) })).status).toBe(200);
+    expect((await authed(url, 'POST', '/api/v1/flow-runs', run)).status).toBe(201);
+    expect((await authed(url, 'POST', `/api/v1/flow-runs/${run.id}/state`, { state: state('RUNNING', 'Running', at(1)) })).status).toBe(200);
     return run.id;
   }
 
   it('fails a suspended run paused past its timeout (paused and never resumed), and marks a live pause timed out for its process', async () => {
     const suspended = await runningRun();
     const live = await runningRun();
-    const opened = await call<PauseInfo>(url, 'POST', `/api/v1/flow-runs/${suspended}/pauses`, { key: 'approve', timeoutSeconds: 60, suspend: true, description: 'Go?' });
+    const opened = await authed<PauseInfo>(url, 'POST', `/api/v1/flow-runs/${suspended}/pauses`, { key: 'approve', timeoutSeconds: 60, suspend: true, description: 'Go?' });
     expect(opened.status).toBe(200);
     expect(opened.body.timeoutAt).toBe(new Date(clock.time + 60_000).toISOString());
-    expect((await call<PauseInfo>(url, 'POST', `/api/v1/flow-runs/${live}/pauses`, { key: 'approve', timeoutSeconds: 60, suspend: false })).status).toBe(200);
-    expect((await call<RunBody>(url, 'GET', `/api/v1/flow-runs/${suspended}`)).body.state).toMatchObject({ type: 'PAUSED', name: 'Suspended', message: 'Go?' });
+    expect((await authed<PauseInfo>(url, 'POST', `/api/v1/flow-runs/${live}/pauses`, { key: 'approve', timeoutSeconds: 60, suspend: false })).status).toBe(200);
+    expect((await authed<RunBody>(url, 'GET', `/api/v1/flow-runs/${suspended}`)).body.state).toMatchObject({ type: 'PAUSED', name: 'Suspended', message: 'Go?' });
 
     clock.time += 59_000;
     await weft.pauseExpiry?.checkNow();
-    expect((await call<RunBody>(url, 'GET', `/api/v1/flow-runs/${suspended}`)).body.state.type).toBe('PAUSED');
+    expect((await authed<RunBody>(url, 'GET', `/api/v1/flow-runs/${suspended}`)).body.state.type).toBe('PAUSED');
     clock.time += 2_000;
     await weft.pauseExpiry?.checkNow();
-    const failed = await call<RunBody>(url, 'GET', `/api/v1/flow-runs/${suspended}`);
+    const failed = await authed<RunBody>(url, 'GET', `/api/v1/flow-runs/${suspended}`);
     expect(failed.body.state).toMatchObject({ type: 'FAILED', message: expect.stringMatching(/^Paused and never resumed/) as unknown });
-    const livePause = await call<PauseInfo[]>(url, 'GET', `/api/v1/flow-runs/${live}/pauses`);
+    const livePause = await authed<PauseInfo[]>(url, 'GET', `/api/v1/flow-runs/${live}/pauses`);
     expect(livePause.body[0]?.status).toBe('timed_out');
-    expect((await call<RunBody>(url, 'GET', `/api/v1/flow-runs/${live}`)).body.state.type).toBe('PAUSED'); // its process fails it
-    const late = await call<{ error: string }>(url, 'POST', `/api/v1/flow-runs/${live}/resume`, {});
+    expect((await authed<RunBody>(url, 'GET', `/api/v1/flow-runs/${live}`)).body.state.type).toBe('PAUSED'); // its process fails it
+    const late = await authed<{ error: string }>(url, 'POST', `/api/v1/flow-runs/${live}/resume`, {});
     expect(late.status).toBe(409);
   });
 
   it('times out a due pause when someone tries to resume it before the service looked', async () => {
     const id = await runningRun();
-    await call(url, 'POST', `/api/v1/flow-runs/${id}/pauses`, { key: 'p', timeoutSeconds: 10, suspend: true });
+    await authed(url, 'POST', `/api/v1/flow-runs/${id}/pauses`, { key: 'p', timeoutSeconds: 10, suspend: true });
     clock.time += 11_000;
-    const late = await call<{ error: string; message: string }>(url, 'POST', `/api/v1/flow-runs/${id}/resume`, {});
+    const late = await authed<{ error: string; message: string }>(url, 'POST', `/api/v1/flow-runs/${id}/resume`, {});
     expect(late.status).toBe(409);
     expect(late.body.message).toContain('paused and never resumed');
-    expect((await call<RunBody>(url, 'GET', `/api/v1/flow-runs/${id}`)).body.state.type).toBe('FAILED');
+    expect((await authed<RunBody>(url, 'GET', `/api/v1/flow-runs/${id}`)).body.state.type).toBe('FAILED');
   });
 
   it('refuses bad pause and resume bodies with a 4xx saying what is wrong', async () => {
     const id = await runningRun();
-    expect((await call(url, 'POST', `/api/v1/flow-runs/${id}/pauses`, { key: 'has space', timeoutSeconds: 10, suspend: false })).status).toBe(400);
-    expect((await call(url, 'POST', `/api/v1/flow-runs/${id}/pauses`, { key: 'k', timeoutSeconds: -1, suspend: false })).status).toBe(422);
-    expect((await call(url, 'POST', `/api/v1/flow-runs/${id}/resume`, { reject: '' })).status).toBe(422);
-    expect((await call(url, 'POST', `/api/v1/flow-runs/${id}/resume`, { reject: 'x'.repeat(3_000) })).status).toBe(422);
-    const notPaused = await call<{ message: string }>(url, 'POST', `/api/v1/flow-runs/${id}/resume`, {});
+    expect((await authed(url, 'POST', `/api/v1/flow-runs/${id}/pauses`, { key: 'has space', timeoutSeconds: 10, suspend: false })).status).toBe(400);
+    expect((await authed(url, 'POST', `/api/v1/flow-runs/${id}/pauses`, { key: 'k', timeoutSeconds: -1, suspend: false })).status).toBe(422);
+    expect((await authed(url, 'POST', `/api/v1/flow-runs/${id}/resume`, { reject: '' })).status).toBe(422);
+    expect((await authed(url, 'POST', `/api/v1/flow-runs/${id}/resume`, { reject: 'x'.repeat(3_000) })).status).toBe(422);
+    const notPaused = await authed<{ message: string }>(url, 'POST', `/api/v1/flow-runs/${id}/resume`, {});
     expect(notPaused.status).toBe(409);
     expect(notPaused.body.message).toContain('RUNNING');
+  });
+
+  it('resumes through a signed, single-use link without the API key; refuses an altered or expired link', async () => {
+    const id = await runningRun();
+    const schema = { type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'], additionalProperties: false };
+    await authed(url, 'POST', `/api/v1/flow-runs/${id}/pauses`, { key: 'approve', timeoutSeconds: 3_600, suspend: true, inputSchema: schema, description: 'Ship it?' });
+    const link = await authed<{ url: string; token: string; expiresAt: string }>(url, 'POST', `/api/v1/flow-runs/${id}/resume-links`, { expiresInSeconds: 600 });
+    expect(link.status).toBe(201);
+    expect(link.body.expiresAt).toBe(new Date(clock.time + 600_000).toISOString());
+    const path = new URL(link.body.url).pathname;
+    expect(path).toBe(`/api/v1/resume-links/${link.body.token}`);
+    // No API key: the signature is the credential. A GET shows the pause and changes nothing.
+    const shown = await call<PauseInfo>(url, 'GET', path);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ description: 'Ship it?', status: 'waiting', inputSchema: schema });
+    const [payload, signature] = link.body.token.split('.');
+    const forged = Buffer.from(JSON.stringify({ r: id, p: 'other-pause', e: clock.time + 1e9 })).toString('base64url');
+    expect((await call(url, 'POST', `/api/v1/resume-links/${forged}.${signature ?? ''}`, { input: { approved: true } })).status).toBe(403);
+    expect((await call(url, 'POST', `/api/v1/resume-links/${payload ?? ''}.AAAA`, { input: { approved: true } })).status).toBe(403);
+    expect((await call(url, 'POST', path, { input: { approved: 'y' } })).status).toBe(422);
+    const used = await call<PauseInfo>(url, 'POST', path, { input: { approved: true } });
+    expect(used.status).toBe(200);
+    expect(used.body).toMatchObject({ status: 'resumed', input: { approved: true } });
+    expect((await authed<RunBody>(url, 'GET', `/api/v1/flow-runs/${id}`)).body.state).toMatchObject({ type: 'SCHEDULED', name: 'Resuming' });
+    const again = await call<{ error: string }>(url, 'POST', path, { input: { approved: true } });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('RunNotPausedError');
+    // Links the API key guards: signing one needs it; and a link stops working when it expires.
+    expect((await call(url, 'POST', `/api/v1/flow-runs/${id}/resume-links`, {})).status).toBe(401);
+    const other = await runningRun();
+    await authed(url, 'POST', `/api/v1/flow-runs/${other}/pauses`, { key: 'k', timeoutSeconds: 3_600, suspend: false });
+    const short = await authed<{ url: string }>(url, 'POST', `/api/v1/flow-runs/${other}/resume-links`, { expiresInSeconds: 60 });
+    clock.time += 61_000;
+    const expired = await call<{ error: string }>(url, 'POST', new URL(short.body.url).pathname, {});
+    expect(expired.status).toBe(410);
+    expect(expired.body.error).toBe('ResumeLinkExpiredError');
+    expect((await authed(url, 'POST', `/api/v1/flow-runs/${id}/resume-links`, {})).status).toBe(409); // nothing waits any more
   });
 });

@@ -14,7 +14,7 @@
  * thus give up in about `retryMs`, instead of `retryMs` per attempt.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { ArtifactNotFoundError, ArtifactValidationError, DeploymentNotFoundError, DeploymentParameterError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, PauseInputError, RunExistsError, RunNotFoundError, RunNotPausedError, SecretAccessError, SecretKeyError, SecretNotFoundError, ServerUnavailableError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, VariableValidationError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
+import { ArtifactNotFoundError, ArtifactValidationError, DeploymentNotFoundError, DeploymentParameterError, InvalidResumeLinkError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, PauseInputError, ResumeLinkExpiredError, RunExistsError, RunNotFoundError, RunNotPausedError, SecretAccessError, SecretKeyError, SecretNotFoundError, ServerUnavailableError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, VariableValidationError, WorkPoolExistsError, WorkPoolNotFoundError } from '../../errors.js';
 import { redactSecrets } from '../../redact.js';
 
 /** How to reach the server. */
@@ -68,6 +68,8 @@ function answerError(status: number, body: ErrorBody, action: string, base: stri
   if (status === 422 && body.error === 'DeploymentParameterError') return parameterError(body, message);
   if (status === 422 && body.error === 'PauseInputError') return pauseInputError(body, message);
   if (status === 409 && body.error === 'RunNotPausedError') return new RunNotPausedError(message);
+  if (status === 403 && body.error === 'InvalidResumeLinkError') return new InvalidResumeLinkError(message);
+  if (status === 410 && body.error === 'ResumeLinkExpiredError') return new ResumeLinkExpiredError(message);
   if (status === 409 && body.error === 'WorkPoolExistsError') return new WorkPoolExistsError(message);
   if (status === 409 && body.error === 'LimitExistsError') return new LimitExistsError(message);
   if (status === 409 && body.error === 'RunExistsError') return new RunExistsError(message);

@@ -9,6 +9,16 @@ import type { ApiClient } from './api-client.js';
 
 const enc = encodeURIComponent;
 
+/** A signed resume link, as the server gives it. */
+export interface ResumeLink {
+  /** Open it (GET shows the pause) or POST `{ input }` / `{ reject }` to it: no API key needed. */
+  readonly url: string;
+  readonly token: string;
+  readonly flowRunId: string;
+  readonly key: string;
+  readonly expiresAt: string;
+}
+
 /**
  * PauseRecord over the API.
  * @example
@@ -39,6 +49,11 @@ export class HttpPauses implements PauseRecord {
   resumePause(request: ResumeRequest): Promise<PauseInfo> {
     const { flowRunId, key, resolution } = request;
     return this.api.request('POST', `/api/v1/flow-runs/${enc(flowRunId)}/resume`, `resume flow run ${flowRunId}`, { ...(key === undefined ? {} : { key }), ...resolution });
+  }
+
+  /** Signs a single-use link to the run's waiting pause (needs a server: see `server/resume-links.ts`). */
+  createResumeLink(flowRunId: string, options: { readonly key?: string; readonly expiresInSeconds?: number } = {}): Promise<ResumeLink> {
+    return this.api.request('POST', `/api/v1/flow-runs/${enc(flowRunId)}/resume-links`, `sign a resume link of flow run ${flowRunId}`, options);
   }
 
   async expirePauses(): Promise<ExpiredPause[]> {

@@ -44,6 +44,7 @@ import type { SecretInfo, SecretValues } from '../secrets.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import type { BackfillReport, RemoteBackfill } from '../schedules.js';
 import { HttpPauses } from './http-pauses.js';
+import type { ResumeLink } from './http-pauses.js';
 import type { ExpiredPause, PauseInfo, PauseRecord, PauseRequest, ResumeRequest } from '../pauses.js';
 
 /** Options of `HttpStore.open`. */
@@ -335,6 +336,10 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
   }
   resumePause(request: ResumeRequest): Promise<PauseInfo> {
     return this.#change(() => this.#pauses.resumePause(request));
+  }
+  /** Signs a single-use link that resumes the run's waiting pause without the API key. */
+  createResumeLink(flowRunId: string, options: { readonly key?: string; readonly expiresInSeconds?: number } = {}): Promise<ResumeLink> {
+    return this.#read(() => this.#pauses.createResumeLink(flowRunId, options));
   }
   expirePauses(_now?: string): Promise<ExpiredPause[]> {
     return this.#change(() => this.#pauses.expirePauses());

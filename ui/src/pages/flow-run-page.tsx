@@ -12,6 +12,7 @@ import { useTitle } from '../lib/use-title.js';
 import { LogsTab } from './flow-run/logs-tab.js';
 import { ParametersTab, ResultsTab, SubflowsTab } from './flow-run/small-tabs.js';
 import { TaskRunsTab } from './flow-run/task-runs-tab.js';
+import { PausePanel } from './flow-run/pause-panel.js';
 
 const GraphTab = lazy(() => import('./flow-run/graph-tab.js'));
 const TimelineTab = lazy(() => import('./flow-run/timeline-tab.js'));
@@ -98,6 +99,7 @@ export function FlowRunPage(): ReactElement {
         <button type="button" disabled={running || action.isPending} onClick={() => action.mutate('retry')}>Retry run</button>
         {refusal === '' ? null : <span className="error" role="alert">{refusal}</span>}
       </div>
+      <PausePanel run={data} />
       <div role="tablist" aria-label="Flow run views" className="tabs">
         {TABS.map(([key, label]) => (
           <button key={key} type="button" role="tab" id={`tab-${key}`} aria-selected={tab === key} aria-controls="tab-panel" onClick={() => void navigate({ search: (prev) => ({ ...prev, tab: key }) })}>
