@@ -115,4 +115,18 @@ describe('artifacts in the UI', () => {
     expect((await seriousViolations(page)).join('\n')).toBe('');
     await page.screenshot({ path: join(DOCS, 'ui-artifact-key.png'), fullPage: true });
   });
+
+  it('lists variables on the Variables page', async () => {
+    await store.setVariable({ name: 'batch_size', value: 500, tags: ['etl'] }, { overwrite: false }, '');
+    await store.setVariable({ name: 'regions', value: { eu: ['de', 'fr'], us: ['ny'] } }, { overwrite: false }, '');
+    watched = await openPage(browser);
+    const { page } = watched;
+    await page.goto(`${server.url}/`);
+    await page.getByRole('link', { name: 'Variables' }).click();
+    await page.getByRole('cell', { name: 'batch_size' }).waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(2);
+    await page.getByText('{"eu":["de","fr"],"us":["ny"]}').waitFor();
+    expect((await seriousViolations(page)).join('\n')).toBe('');
+    await page.screenshot({ path: join(DOCS, 'ui-variables.png'), fullPage: true });
+  });
 });

@@ -65,6 +65,12 @@ const artifactKeyRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/artifact-key-page.js'), 'ArtifactKeyPage'),
 });
 
+const variablesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/variables',
+  component: lazyRouteComponent(() => import('./pages/variables-page.js'), 'VariablesPage'),
+});
+
 const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/login',
@@ -76,7 +82,7 @@ const loginRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/login-page.js'), 'LoginPage'),
 });
 
-const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, loginRoute]);
+const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, variablesRoute, loginRoute]);
 
 /** Makes the router, its links under `basePath` (the server's path prefix). */
 export function makeRouter(basePath: string): ReturnType<typeof createRouter<typeof routeTree>> {
