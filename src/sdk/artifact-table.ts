@@ -6,8 +6,8 @@
 import { ArtifactValidationError } from '../errors.js';
 import type { TableCell, TableData } from '../store/artifacts.js';
 
-/** A table as `createTableArtifact()` takes it. */
-export type TableInput = readonly Readonly<Record<string, unknown>>[] | readonly (readonly unknown[])[] | Readonly<Record<string, readonly unknown[]>>;
+/** A table as `createTableArtifact()` takes it: rows (objects of any type, or arrays of cells) or columns. */
+export type TableInput = readonly object[] | readonly (readonly unknown[])[] | Readonly<Record<string, readonly unknown[]>>;
 
 /** One value as a table cell. */
 export function tableCell(value: unknown): TableCell {

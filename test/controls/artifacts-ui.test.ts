@@ -82,7 +82,7 @@ describe('artifacts in the UI', () => {
     await page.goto(`${server.url}/runs/${runId}?tab=artifacts`);
     await page.getByRole('heading', { name: 'Nightly report' }).waitFor();
     // Raw HTML is text, not markup: nothing ran, and the javascript: link is not a link.
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: boolean }).__pwned)).toBeUndefined();
     expect(await page.locator('.markdown script, .markdown img').count()).toBe(0);
     await page.getByText('<script>window.__pwned = true</script>', { exact: false }).waitFor();
     expect(await page.getByRole('link', { name: 'click me' }).count()).toBe(0);
