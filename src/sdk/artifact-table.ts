@@ -6,8 +6,7 @@
 import { ArtifactValidationError } from '../errors.js';
 import type { TableCell, TableData } from '../store/artifacts.js';
 
-/** A table as `createTableArtifact()` takes it. */
-/** Rows are objects (interfaces too) or arrays of cells; columns an object of arrays. */
+/** A table as `createTableArtifact()` takes it: rows (objects of any type, or arrays of cells) or columns. */
 export type TableInput = readonly object[] | readonly (readonly unknown[])[] | Readonly<Record<string, readonly unknown[]>>;
 
 /** One value as a table cell. */

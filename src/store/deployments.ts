@@ -7,6 +7,7 @@
  */
 import { DeploymentParameterError } from '../errors.js';
 import { parameterIssues } from '../parameter-schema.js';
+import { variableReferenceName, withoutVariableReferences } from './variable-references.js';
 import type { FlowRunRecord } from './records.js';
 import type { Store } from './store.js';
 
@@ -175,7 +176,10 @@ export function checkScheduleParameters(
   scheduleParameters: Readonly<Record<string, unknown>>,
 ): void {
   if (deployment.parameterSchema === null) return;
-  const issues = parameterIssues(deployment.parameterSchema, { ...deployment.parameters, ...scheduleParameters });
+  const merged = { ...deployment.parameters, ...scheduleParameters };
+  // `{ "$variable": NAME }` values are checked when a run resolves them, not here.
+  const references = new Set(Object.keys(merged).filter((key) => variableReferenceName(merged[key]) !== undefined));
+  const issues = parameterIssues(deployment.parameterSchema, withoutVariableReferences(merged)).filter((issue) => !references.has(issue.path.split('.')[0] ?? ''));
   if (issues.length > 0) throw new DeploymentParameterError(deploymentLabel(deployment), issues);
 }
 

@@ -30,6 +30,8 @@ import type { DeploymentStore } from '../../src/store/deployments.js';
 import type { Store } from '../../src/store/store.js';
 import type { VariableRecord } from '../../src/store/variables.js';
 import { toTableData } from '../../src/sdk/artifact-table.js';
+import { checkScheduleParameters } from '../../src/store/deployments.js';
+import type { ScheduleStore } from '../../src/store/schedules.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
@@ -162,5 +164,26 @@ describe('variables', () => {
     await store.setVariable({ name: 'etl_size', value: 7 }, { overwrite: true }, now);
     const own = await store.createDeploymentRun(deployment.id, { id: crypto.randomUUID(), name: 'r3', parameters: { region: { $variable: 'other_region' } } }, now);
     expect(own.parameters).toEqual({ size: 7, region: 'us' });
+  });
+
+  it('lets a schedule carry references, and gives scheduled runs the value when the scheduler creates them', async () => {
+    const schema = z.toJSONSchema(z.object({ size: z.number().int() }), { io: 'input' }) as Record<string, unknown>;
+    const deployment = { flowName: 'etl', name: 'sched', parameters: { size: { $variable: 'sched_size' } }, parameterSchema: schema };
+    expect(() => checkScheduleParameters(deployment, {})).not.toThrow();
+    expect(() => checkScheduleParameters(deployment, { size: 'ten' })).toThrow(/size/);
+    const now = new Date().toISOString();
+    const { deployment: saved } = await store.saveDeployment(
+      { ...deployment, entrypoint: 'etl.ts:etl', projectDir: home, tags: [], description: null, version: null, workPool: 'default', workQueue: null, concurrencyLimit: null, collisionStrategy: 'enqueue', skipLateRuns: false },
+      now,
+    );
+    await store.setVariable({ name: 'sched_size', value: 64 }, { overwrite: false }, now);
+    const scheduled = (id: string, at: string) => ({
+      id, name: id, deploymentId: saved.id, scheduleId: null, flowName: 'etl', parameters: { size: { $variable: 'sched_size' }, other: { $variable: 'not_set' } }, tags: [], workPool: 'default', workQueue: null,
+      expectedStartTime: at, idempotencyKey: `${saved.id}:test:${at}`, state: { type: 'SCHEDULED' as const, name: 'Scheduled', timestamp: now }, createdAt: now,
+    });
+    const id = crypto.randomUUID();
+    expect(await (store as unknown as ScheduleStore).insertScheduledRuns([scheduled(id, '2030-01-01T00:00:00.000Z')])).toBe(1);
+    // The variable's value now; a missing one stays a reference (the run fails its parameter check when it starts).
+    expect((await store.readFlowRun(id))?.parameters).toEqual({ size: 64, other: { $variable: 'not_set' } });
   });
 });

@@ -29,7 +29,7 @@ const flowRunRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/runs/$id',
   validateSearch: (raw: Record<string, unknown>) => {
-    const tab = z.enum(['graph', 'timeline', 'logs', 'task-runs', 'subflows', 'parameters', 'results']).safeParse(raw['tab']);
+    const tab = z.enum(['graph', 'timeline', 'logs', 'task-runs', 'subflows', 'parameters', 'results', 'artifacts']).safeParse(raw['tab']);
     const expand = z.string().max(5000).safeParse(raw['expand']);
     const group = z.enum(['task', 'worker']).safeParse(raw['group']);
     return {
@@ -59,6 +59,18 @@ const clusterRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/cluster-page.js'), 'ClusterPage'),
 });
 
+const artifactKeyRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/artifacts/$key',
+  component: lazyRouteComponent(() => import('./pages/artifact-key-page.js'), 'ArtifactKeyPage'),
+});
+
+const variablesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/variables',
+  component: lazyRouteComponent(() => import('./pages/variables-page.js'), 'VariablesPage'),
+});
+
 const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/login',
@@ -70,7 +82,7 @@ const loginRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/login-page.js'), 'LoginPage'),
 });
 
-const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, loginRoute]);
+const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, variablesRoute, loginRoute]);
 
 /** Makes the router, its links under `basePath` (the server's path prefix). */
 export function makeRouter(basePath: string): ReturnType<typeof createRouter<typeof routeTree>> {

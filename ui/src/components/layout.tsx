@@ -45,6 +45,7 @@ export function Layout(): ReactElement {
           <Link to="/runs">Runs</Link>
           <Link to="/flows">Flows</Link>
           <Link to="/cluster">Cluster</Link>
+          <Link to="/variables">Variables</Link>
         </nav>
         <span className="spacer" />
         {signedIn ? (

@@ -13,6 +13,7 @@ import { LogsTab } from './flow-run/logs-tab.js';
 import { ParametersTab, ResultsTab, SubflowsTab } from './flow-run/small-tabs.js';
 import { TaskRunsTab } from './flow-run/task-runs-tab.js';
 import { PausePanel } from './flow-run/pause-panel.js';
+import { ArtifactsTab } from './flow-run/artifacts-tab.js';
 
 const GraphTab = lazy(() => import('./flow-run/graph-tab.js'));
 const TimelineTab = lazy(() => import('./flow-run/timeline-tab.js'));
@@ -25,6 +26,7 @@ const TABS = [
   ['subflows', 'Subflow runs'],
   ['parameters', 'Parameters'],
   ['results', 'Results'],
+  ['artifacts', 'Artifacts'],
 ] as const;
 type Tab = (typeof TABS)[number][0];
 
@@ -116,6 +118,7 @@ export function FlowRunPage(): ReactElement {
           {tab === 'subflows' ? <SubflowsTab run={data} /> : null}
           {tab === 'parameters' ? <ParametersTab run={data} /> : null}
           {tab === 'results' ? <ResultsTab run={data} /> : null}
+          {tab === 'artifacts' ? <ArtifactsTab run={data} /> : null}
         </Suspense>
       </div>
     </section>
