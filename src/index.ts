@@ -73,3 +73,5 @@ export type { ResultReference, FlowRunRecord } from './store/records.js';
 
 // `myFlow.serve()` needs the agent and the server: loaded when it is called, not with the package.
 setServeImplementation((value, options) => import('./agent/serve-flow.js').then(({ serveFlow }) => serveFlow(value, options)));
+export { emitEvent, type EmitEventOptions } from './sdk/emit-event.js';
+export type { WeftEvent, StoredEvent, EventFilter, EventResource, RelatedResource } from './store/events.js';

@@ -44,6 +44,12 @@ import type { Scheduler } from './scheduler/scheduler-service.js';
 import { agentRoutes } from './routes/agents.js';
 import { workPoolRoutes } from './routes/work-pools.js';
 import { WorkQueue } from './work-queue.js';
+import { hasEvents } from '../store/events.js';
+import type { WeftEvent } from '../store/events.js';
+import type { EventRecorder } from '../store/event-recorder.js';
+import { eventRecordRoutes } from './routes/event-records.js';
+import { startEventRetention } from './event-retention.js';
+import type { EventRetention } from './event-retention.js';
 import type { WorkQueueOptions } from './work-queue.js';
 
 /** Options of `buildApp`. */
@@ -78,6 +84,8 @@ export interface AppOptions {
   readonly scheduler?: Settings['scheduler'] | false;
   /** How agents' claims wait (see `work-queue.ts`). @default {} */
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
+  /** Recorded events older than this many days are deleted (`WEFT_EVENTS_RETENTION_DAYS`). @default 7 */
+  readonly eventRetentionDays?: number;
 }
 
 /** The app and what it runs. */
@@ -85,6 +93,8 @@ export interface WeftApp {
   readonly app: FastifyInstance;
   readonly orchestrator: Orchestrator;
   readonly bus: EventBus;
+  /** Recorded events (issue 17) as they are appended: what automations and `?name=` readers follow. */
+  readonly recordedBus: EventBus;
   /** The queue agents claim runs from. */
   readonly workQueue: WorkQueue;
   /** The crash detector (`checkNow()` after moving a test clock). */
@@ -93,6 +103,8 @@ export interface WeftApp {
   readonly scheduler: Scheduler | undefined;
   /** Whether the web UI is served at `/` (it is when `dist/ui` is built). */
   readonly uiServed: boolean;
+  /** The pruner of old recorded events (`pruneNow()` after moving a test clock), when the store keeps events. */
+  readonly eventRetention: EventRetention | undefined;
   /**
    * Stops accepting, lets requests in flight finish, ends event streams, stops the crash
    * detector (which writes the last heartbeats it heard), closes the store.
@@ -147,7 +159,27 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
   await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
-  await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
+  const eventRecord = hasEvents(options.store) ? options.store : undefined;
+  const recorder = (options.store as { readonly events?: EventRecorder }).events;
+  // Recorded events go out on the live stream (to readers asking for them by name) once appended.
+  const recordedBus = new EventBus();
+  const stopForwarding = recorder?.onAppended((events) => {
+    for (const event of events) recordedBus.publish({ kind: 'event', event });
+  });
+  await app.register(eventRoutes(bus, closing.signal, eventRecord, recordedBus), { prefix: '/api/v1' });
+  if (eventRecord !== undefined) {
+    const append = async (events: readonly WeftEvent[]): Promise<void> => {
+      if (recorder === undefined) return eventRecord.appendEvents(events);
+      for (const event of events) recorder.queue(event);
+      await recorder.flush();
+    };
+    await app.register(eventRecordRoutes(append), { prefix: '/api/v1' });
+  }
+  const pruneEvents = eventRecord?.pruneEvents?.bind(eventRecord);
+  const eventRetention =
+    pruneEvents === undefined
+      ? undefined
+      : startEventRetention({ pruneEvents }, options.eventRetentionDays ?? 7, options.clock ?? systemClock, (error) => app.log.error({ err: error }, 'pruning old events'));
   await app.register(uiApiRoutes(orchestrator, bus, options.cluster, options.clock), { prefix: '/api/v1' });
   if (hasDeployments(options.store)) await app.register(deploymentRoutes(options.store, orchestrator, options.clock ?? systemClock), { prefix: '/api/v1' });
   const workQueue = new WorkQueue(options.store, bus, { ...options.workQueue, clock: options.clock ?? systemClock });
@@ -174,15 +206,19 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     app,
     orchestrator,
     bus,
+    recordedBus,
     workQueue,
     crashDetector: detector,
     scheduler,
     uiServed,
+    eventRetention,
     close() {
       closed ??= (async () => {
         closing.abort();
         await app.close();
         stopReleasing?.();
+        stopForwarding?.();
+        eventRetention?.stop();
         await scheduler?.stop();
         await detector.stop();
         await options.store.close();

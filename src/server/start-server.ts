@@ -98,6 +98,7 @@ export async function startServer(settings: Settings, options: StartServerOption
     ui: { pathPrefix: settings.server.pathPrefix },
     cluster: settings,
     scheduler: settings.scheduler,
+    eventRetentionDays: settings.events.retentionDays,
   });
   try {
     await weft.app.listen({ host, port });

@@ -16,6 +16,7 @@ import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
 import type { RunOwnerRecord } from './run-owner.js';
 import type { LimitRecord } from './limits.js';
+import type { EventRecord } from './events.js';
 import type { ScheduleStore } from './schedules.js';
 import type { DeploymentStore } from './deployments.js';
 import type { WorkPoolRecord } from './work-pools.js';
@@ -27,7 +28,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof EventRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -92,6 +93,8 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'registerAgent',
   'agentHeartbeat',
   'claimDueRuns',
+  'appendEvents',
+  'pruneEvents',
 ]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one

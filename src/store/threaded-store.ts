@@ -21,6 +21,7 @@ import type {
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
+import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from './events.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
 import type { LateRuns, ScheduledDeployment, ScheduledRun, ScheduleFill, ScheduleInput, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 import type {
@@ -56,7 +57,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, EventRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -198,6 +199,15 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
     return this.call('crashOwnedRun', flowRunId, owner, crashed);
+  }
+  appendEvents(events: readonly WeftEvent[]): Promise<void> {
+    return this.call('appendEvents', events);
+  }
+  listEvents(filter: EventFilter): Promise<StoredEvent[]> {
+    return this.call('listEvents', filter);
+  }
+  pruneEvents(before: string): Promise<number> {
+    return this.call('pruneEvents', before);
   }
   createLimit(definition: LimitDefinition, now: string): Promise<LimitInfo> {
     return this.call('createLimit', definition, now);

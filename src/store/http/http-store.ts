@@ -36,6 +36,8 @@ import { ApiClient } from './api-client.js';
 import type { ApiClientOptions } from './api-client.js';
 import { Heartbeats } from './heartbeats.js';
 import { HttpLimits } from './http-limits.js';
+import { eventQuery } from './http-events.js';
+import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from '../events.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import type { BackfillReport, RemoteBackfill } from '../schedules.js';
 
@@ -63,7 +65,7 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill, EventRecord {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
@@ -301,6 +303,14 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
   }
   releaseRunSlots(flowRunId: string): Promise<number> {
     return this.#limitCall((l) => l.releaseRunSlots(flowRunId));
+  }
+
+  appendEvents(events: readonly WeftEvent[]): Promise<void> {
+    // Behind the run changes sent before: an event emitted after a state change is recorded after it.
+    return this.#change(() => this.#api.request('POST', '/api/v1/events', `record ${events.length} events`, { events }));
+  }
+  listEvents(filter: EventFilter): Promise<StoredEvent[]> {
+    return this.#read(async () => (await this.#api.request<{ items: StoredEvent[] }>('GET', `/api/v1/events?${eventQuery(filter)}`, 'list events')).items);
   }
 
   backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport> {

@@ -58,6 +58,8 @@ import { hasTag, nameContains } from './tag-filter.js';
 import * as limits from './limit-writes.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import { writeTransaction } from './write-transaction.js';
+import * as eventWrites from './event-writes.js';
+import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from '../events.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
@@ -79,7 +81,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, EventRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -555,6 +557,19 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
 
   async releaseRunSlots(flowRunId: string): Promise<number> {
     return this.#run(`release the slots of flow run ${flowRunId}`, () => limits.releaseRunSlots(this.#db, flowRunId));
+  }
+
+  async appendEvents(events: readonly WeftEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#run(`append ${events.length} events`, () => writeTransaction(this.#db, (trx) => eventWrites.appendEvents(trx, events)));
+  }
+
+  async listEvents(filter: EventFilter): Promise<StoredEvent[]> {
+    return this.#run('list events', () => eventWrites.listEvents(this.#db, filter));
+  }
+
+  async pruneEvents(before: string): Promise<number> {
+    return this.#run(`delete the events before ${before}`, () => eventWrites.pruneEvents(this.#db, before));
   }
 
   /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */
