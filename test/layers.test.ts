@@ -25,6 +25,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   '(root)': 0,
   schedules: 0.5, // schedule parsing and run times: shared vocabulary of the store, server, SDK and CLI
   store: 1,
+  automations: 1.5, // automation definitions, trigger windows, templates and notification delivery: above the store's records, below the SDK and server that use them
   results: 2,
   runners: 3,
   engine: 4,

@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AutomationNotFoundError, AutomationValidationError } from '../errors.js';
 import { InvalidScheduleError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, RunExistsError, RunNotFoundError, StoreError, UsageError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
 
 /** The body of every error answer. */
@@ -26,6 +27,8 @@ export function errorReply(error: unknown, bodyLimit: number): { status: number;
     return { status: 422, body: { error: 'ValidationError', message: `The request does not match the API schema: ${list}.`, issues } };
   }
   if (error instanceof LimitNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
+  if (error instanceof AutomationNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
+  if (error instanceof AutomationValidationError) return { status: 422, body: { error: error.name, message: error.message, issues: [{ field: error.field, reason: error.reason }] } };
   if (error instanceof LimitExistsError) return { status: 409, body: { error: error.name, message: error.message } };
   if (error instanceof RunNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
   if (error instanceof ParameterValidationError) {
