@@ -50,6 +50,10 @@ import type { EventRecorder } from '../store/event-recorder.js';
 import { eventRecordRoutes } from './routes/event-records.js';
 import { startEventRetention } from './event-retention.js';
 import type { EventRetention } from './event-retention.js';
+import { hasAutomations } from '../store/automations.js';
+import { startAutomationService } from './automations/automation-service.js';
+import type { AutomationService, AutomationServiceOptions } from './automations/automation-service.js';
+import { automationRoutes } from './routes/automations.js';
 import type { WorkQueueOptions } from './work-queue.js';
 
 /** Options of `buildApp`. */
@@ -86,6 +90,8 @@ export interface AppOptions {
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
   /** Recorded events older than this many days are deleted (`WEFT_EVENTS_RETENTION_DAYS`). @default 7 */
   readonly eventRetentionDays?: number;
+  /** The automations service (issue 17): the UI's URL for run links, private URLs, retries; `false` runs none. @default { uiUrl: '', allowPrivateUrls: false } */
+  readonly automations?: Pick<AutomationServiceOptions, 'uiUrl' | 'allowPrivateUrls' | 'retryDelaysMs' | 'timeoutMs' | 'resolveSecret' | 'intervalMs'> | false;
 }
 
 /** The app and what it runs. */
@@ -105,6 +111,8 @@ export interface WeftApp {
   readonly uiServed: boolean;
   /** The pruner of old recorded events (`pruneNow()` after moving a test clock), when the store keeps events. */
   readonly eventRetention: EventRetention | undefined;
+  /** The automations service (`step()` after moving a test clock), when the store keeps automations. */
+  readonly automations: AutomationService | undefined;
   /**
    * Stops accepting, lets requests in flight finish, ends event streams, stops the crash
    * detector (which writes the last heartbeats it heard), closes the store.
@@ -198,6 +206,21 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     const wake = (): void => void scheduler?.tick().catch((error: unknown) => app.log.error({ err: error }, 'scheduler'));
     await app.register(deploymentScheduleRoutes(options.store, options.clock ?? systemClock, wake), { prefix: '/api/v1' });
   }
+  const automationOptions = options.automations ?? { uiUrl: '', allowPrivateUrls: false };
+  const store = options.store;
+  const automations =
+    automationOptions !== false && hasAutomations(store) && hasEvents(store)
+      ? startAutomationService({
+          ...automationOptions,
+          store,
+          deployments: hasDeployments(store) ? store : undefined,
+          orchestrator,
+          recorder,
+          clock: options.clock ?? systemClock,
+          onError: (error) => app.log.error({ err: error }, 'automations'),
+        })
+      : undefined;
+  if (hasAutomations(store)) await app.register(automationRoutes(store, options.clock ?? systemClock, () => automations?.reload()), { prefix: '/api/v1' });
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
@@ -212,12 +235,14 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     scheduler,
     uiServed,
     eventRetention,
+    automations,
     close() {
       closed ??= (async () => {
         closing.abort();
         await app.close();
         stopReleasing?.();
         stopForwarding?.();
+        await automations?.stop();
         eventRetention?.stop();
         await scheduler?.stop();
         await detector.stop();
