@@ -319,7 +319,7 @@ export class ConcurrencySlotTimeoutError extends WeftError {
 }
 
 /** An automation's definition is refused (HTTP 422): `field` names what is wrong (`trigger.expect`, `actions[0].text`). */
-export class AutomationValidationError extends WeftError {
+export class AutomationValidationError extends UsageError {
   override name = 'AutomationValidationError';
   constructor(
     /** The field that is wrong, e.g. `actions[0].text`. */

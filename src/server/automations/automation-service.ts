@@ -242,7 +242,12 @@ export function startAutomationService(options: AutomationServiceOptions): Autom
       .catch(options.onError);
   };
   const stopListening = options.recorder?.onAppended(wake);
-  const timer = setInterval(wake, options.intervalMs ?? 1_000);
+  // Automations created straight in a shared database (the CLI without a server) are seen within 5 ticks.
+  let ticks = 0;
+  const timer = setInterval(() => {
+    if (++ticks % 5 === 0) automations = undefined;
+    wake();
+  }, options.intervalMs ?? 1_000);
   timer.unref();
   wake();
   return {
