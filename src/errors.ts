@@ -426,3 +426,27 @@ export class InvalidResumeLinkError extends WeftError {
 export class ResumeLinkExpiredError extends WeftError {
   override name = 'ResumeLinkExpiredError';
 }
+
+/** An automation's definition is refused (HTTP 422): `field` names what is wrong (`trigger.expect`, `actions[0].text`). */
+export class AutomationValidationError extends UsageError {
+  override name = 'AutomationValidationError';
+  constructor(
+    /** The field that is wrong, e.g. `actions[0].text`. */
+    readonly field: string,
+    /** Why, and what to do. */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Invalid automation: ${field}: ${reason}.`, options);
+  }
+}
+
+/** An automation that is asked for by id or name does not exist (HTTP 404). */
+export class AutomationNotFoundError extends WeftError {
+  override name = 'AutomationNotFoundError';
+}
+
+/** A notification could not be delivered (the reason, never the secret URL or password, is in the message). */
+export class NotificationError extends WeftError {
+  override name = 'NotificationError';
+}

@@ -93,3 +93,5 @@ setServeImplementation((value, options) => import('./agent/serve-flow.js').then(
 export { secret, setSecret, listSecrets, deleteSecret } from './sdk/secrets.js';
 export type { SecretInfo } from './store/secrets.js';
 export { readSecret } from './secrets/read-secret.js';
+export { emitEvent, type EmitEventOptions } from './sdk/emit-event.js';
+export type { WeftEvent, StoredEvent, EventFilter, EventResource, RelatedResource } from './store/events.js';

@@ -156,6 +156,20 @@ const schema = z.object({
       key: z.string().default(''),
     })
     .prefault({}),
+  events: z
+    .object({
+      /** Recorded events older than this are deleted by the server, in days. */
+      retentionDays: z.coerce.number().positive().max(3_650).default(7),
+    })
+    .prefault({}),
+  notifications: z
+    .object({
+      /** Let notification and webhook actions post to private, loopback and link-local addresses (off: they are refused). */
+      allowPrivateUrls: bool.default(false),
+      /** The web UI's base URL used in notifications' run links; empty means `http://SERVER_HOST:SERVER_PORT` + the path prefix. */
+      uiUrl: z.string().max(2_000).default(''),
+    })
+    .prefault({}),
   recording: z
     .object({
       /** Flush the hot-path record at least this often, in ms. */
@@ -175,6 +189,10 @@ export interface Settings {
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
   /** Secrets at rest. Env `WEFT_SECRETS_KEY` (base64 of 32 bytes; empty: the key file `WEFT_HOME/secrets.key`). */
   readonly secrets: { readonly key: string };
+  /** Recorded events. Env `WEFT_EVENTS_RETENTION_DAYS` (default 7). */
+  readonly events: { readonly retentionDays: number };
+  /** Automations' notifications. Env `WEFT_NOTIFICATIONS_ALLOW_PRIVATE_URLS` (default false), `WEFT_NOTIFICATIONS_UI_URL`. */
+  readonly notifications: { readonly allowPrivateUrls: boolean; readonly uiUrl: string };
   /** Concurrency and rate limits. Env `WEFT_LIMITS_LEASE_SECONDS`, `WEFT_LIMITS_POLL_MS`, `WEFT_LIMITS_STRICT`. */
   readonly limits: { readonly leaseSeconds: number; readonly pollMs: number; readonly strict: boolean };
   /** The server's scheduler. Env `WEFT_SCHEDULER_INTERVAL_SECONDS` (default 5), `WEFT_SCHEDULER_LATE_AFTER_SECONDS` (default 15). */
@@ -262,6 +280,9 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_CLUSTER_TLS_CERT_FILE: ['cluster', 'tlsCertFile'],
   WEFT_CLUSTER_TLS_KEY_FILE: ['cluster', 'tlsKeyFile'],
   WEFT_SECRETS_KEY: ['secrets', 'key'],
+  WEFT_EVENTS_RETENTION_DAYS: ['events', 'retentionDays'],
+  WEFT_NOTIFICATIONS_ALLOW_PRIVATE_URLS: ['notifications', 'allowPrivateUrls'],
+  WEFT_NOTIFICATIONS_UI_URL: ['notifications', 'uiUrl'],
 };
 
 function readProfile(home: string): Record<string, Record<string, unknown>> {

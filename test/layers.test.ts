@@ -26,6 +26,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   schedules: 0.5, // schedule parsing and run times: shared vocabulary of the store, server, SDK and CLI
   store: 1,
   secrets: 1.5, // sealing secrets over the store's sealed record, and masking their values: used by runners, engine, server
+  automations: 1.5, // automation definitions, trigger windows, templates and notification delivery: above the store's records, below the SDK and server that use them
   results: 2,
   runners: 3,
   engine: 4,

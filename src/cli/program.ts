@@ -10,6 +10,7 @@ import type { LogsOptions } from './logs-command.js';
 import type { PoolCreateOptions } from './pools-command.js';
 import type { ServeCommandOptions } from './serve-command.js';
 import type { LimitOptions } from './limits-command.js';
+import type { NotifyOptions } from './automations-command.js';
 import { registerDeploymentCommands } from './deployment-commands.js';
 import { registerArtifactCommands } from './artifact-commands.js';
 import type { RunCommandOptions } from './run-command.js';
@@ -249,6 +250,56 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .action(async (name: string, options: { json?: boolean }) => {
       const { secretsDelete } = await import('./secrets-command.js');
       await secretsDelete(name, options);
+      setExitCode(EXIT_OK);
+    });
+
+  const automationsCommand = program.command('automations').description('Automations: event triggers that notify or act (evaluated by `weft server start`).');
+  automationsCommand
+    .command('ls')
+    .description('List automations with their triggers and actions (secret URLs never shown).')
+    .option('--json', 'print the automations as a JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const { automationsList } = await import('./automations-command.js');
+      await automationsList(options);
+      setExitCode(EXIT_OK);
+    });
+  automationsCommand
+    .command('create')
+    .description('Create an automation from a JSON file (see the README: trigger + actions).')
+    .argument('<file>', 'a JSON file')
+    .option('--json', 'print its id as JSON')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const { automationsCreate } = await import('./automations-command.js');
+      await automationsCreate(file, options);
+      setExitCode(EXIT_OK);
+    });
+  for (const verb of ['enable', 'disable', 'delete'] as const) {
+    automationsCommand
+      .command(verb)
+      .description(`${verb.charAt(0).toUpperCase()}${verb.slice(1)} an automation.`)
+      .argument('<automation>', 'its id or name')
+      .action(async (reference: string) => {
+        const command = await import('./automations-command.js');
+        await (verb === 'delete' ? command.automationsDelete(reference) : command.automationsSetEnabled(reference, verb === 'enable'));
+        setExitCode(EXIT_OK);
+      });
+  }
+  program
+    .command('notify')
+    .description('Notifications on flow-run states (a shortcut for an automation).')
+    .command('add')
+    .description('Post to Slack (or a webhook) when a flow run enters one of the states.')
+    .requiredOption('--on <states>', 'state names, comma-separated, e.g. Failed,Crashed')
+    .option('--slack <url>', 'a Slack incoming-webhook URL')
+    .option('--webhook <url>', 'a URL that receives a JSON POST')
+    .option('--flow <name>', 'only runs of this flow')
+    .option('--tag <tag>', 'only runs with this tag (repeat for several: all are needed)', (tag: string, tags: string[] = []) => [...tags, tag])
+    .option('--name <name>', 'the automation name')
+    .option('--json', 'print its id as JSON')
+    .addHelpText('after', '\nExample:\n  weft notify add --on Failed,Crashed --slack https://hooks.slack.com/services/T/B/X --tag prod')
+    .action(async (options: NotifyOptions) => {
+      const { notifyAdd } = await import('./automations-command.js');
+      await notifyAdd(options);
       setExitCode(EXIT_OK);
     });
 

@@ -53,6 +53,16 @@ import { secretsOf } from '../secrets/read-secret.js';
 import { hasSealedSecrets } from '../store/secrets.js';
 import { randomBytes } from 'node:crypto';
 import { resumeLinkRoutes } from './routes/resume-links.js';
+import { hasEvents } from '../store/events.js';
+import type { WeftEvent } from '../store/events.js';
+import type { EventRecorder } from '../store/event-recorder.js';
+import { eventRecordRoutes } from './routes/event-records.js';
+import { startEventRetention } from './event-retention.js';
+import type { EventRetention } from './event-retention.js';
+import { hasAutomations } from '../store/automations.js';
+import { startAutomationService } from './automations/automation-service.js';
+import type { AutomationService, AutomationServiceOptions } from './automations/automation-service.js';
+import { automationRoutes } from './routes/automations.js';
 import type { WorkQueueOptions } from './work-queue.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { variableRoutes } from './routes/variables.js';
@@ -95,6 +105,10 @@ export interface AppOptions {
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
   /** Where the secrets key is (`WEFT_SECRETS_KEY`, else `home/secrets.key`); unset serves no secret routes. @default none */
   readonly secrets?: Pick<Settings, 'home' | 'secrets'>;
+  /** Recorded events older than this many days are deleted (`WEFT_EVENTS_RETENTION_DAYS`). @default 7 */
+  readonly eventRetentionDays?: number;
+  /** The automations service (issue 17): the UI's URL for run links, private URLs, retries; `false` runs none. @default { uiUrl: '', allowPrivateUrls: false } */
+  readonly automations?: Pick<AutomationServiceOptions, 'uiUrl' | 'allowPrivateUrls' | 'retryDelaysMs' | 'timeoutMs' | 'resolveSecret' | 'intervalMs'> | false;
 }
 
 /** The app and what it runs. */
@@ -102,6 +116,8 @@ export interface WeftApp {
   readonly app: FastifyInstance;
   readonly orchestrator: Orchestrator;
   readonly bus: EventBus;
+  /** Recorded events (issue 17) as they are appended: what automations and `?name=` readers follow. */
+  readonly recordedBus: EventBus;
   /** The queue agents claim runs from. */
   readonly workQueue: WorkQueue;
   /** The crash detector (`checkNow()` after moving a test clock). */
@@ -112,6 +128,10 @@ export interface WeftApp {
   readonly pauseExpiry?: PauseExpiry | undefined;
   /** Whether the web UI is served at `/` (it is when `dist/ui` is built). */
   readonly uiServed: boolean;
+  /** The pruner of old recorded events (`pruneNow()` after moving a test clock), when the store keeps events. */
+  readonly eventRetention: EventRetention | undefined;
+  /** The automations service (`step()` after moving a test clock), when the store keeps automations. */
+  readonly automations: AutomationService | undefined;
   /**
    * Stops accepting, lets requests in flight finish, ends event streams, stops the crash
    * detector (which writes the last heartbeats it heard), closes the store.
@@ -166,7 +186,27 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
   await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
-  await app.register(eventRoutes(bus, closing.signal), { prefix: '/api/v1' });
+  const eventRecord = hasEvents(options.store) ? options.store : undefined;
+  const recorder = (options.store as { readonly events?: EventRecorder }).events;
+  // Recorded events go out on the live stream (to readers asking for them by name) once appended.
+  const recordedBus = new EventBus();
+  const stopForwarding = recorder?.onAppended((events) => {
+    for (const event of events) recordedBus.publish({ kind: 'event', event });
+  });
+  await app.register(eventRoutes(bus, closing.signal, eventRecord, recordedBus), { prefix: '/api/v1' });
+  if (eventRecord !== undefined) {
+    const append = async (events: readonly WeftEvent[]): Promise<void> => {
+      if (recorder === undefined) return eventRecord.appendEvents(events);
+      for (const event of events) recorder.queue(event);
+      await recorder.flush();
+    };
+    await app.register(eventRecordRoutes(append), { prefix: '/api/v1' });
+  }
+  const pruneEvents = eventRecord?.pruneEvents?.bind(eventRecord);
+  const eventRetention =
+    pruneEvents === undefined
+      ? undefined
+      : startEventRetention({ pruneEvents }, options.eventRetentionDays ?? 7, options.clock ?? systemClock, (error) => app.log.error({ err: error }, 'pruning old events'));
   await app.register(uiApiRoutes(orchestrator, bus, options.cluster, options.clock), { prefix: '/api/v1' });
   if (hasDeployments(options.store)) await app.register(deploymentRoutes(options.store, orchestrator, options.clock ?? systemClock), { prefix: '/api/v1' });
   const workQueue = new WorkQueue(options.store, bus, { ...options.workQueue, clock: options.clock ?? systemClock });
@@ -197,6 +237,21 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   if (options.secrets !== undefined && hasSealedSecrets(options.store)) {
     await app.register(secretRoutes(secretsOf(options.store, options.secrets), options.store, (options.apiKey ?? '') !== ''), { prefix: '/api/v1' });
   }
+  const automationOptions = options.automations ?? { uiUrl: '', allowPrivateUrls: false };
+  const store = options.store;
+  const automations =
+    automationOptions !== false && hasAutomations(store) && hasEvents(store)
+      ? startAutomationService({
+          ...automationOptions,
+          store,
+          deployments: hasDeployments(store) ? store : undefined,
+          orchestrator,
+          recorder,
+          clock: options.clock ?? systemClock,
+          onError: (error) => app.log.error({ err: error }, 'automations'),
+        })
+      : undefined;
+  if (hasAutomations(store)) await app.register(automationRoutes(store, options.clock ?? systemClock, () => automations?.reload()), { prefix: '/api/v1' });
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
   const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
@@ -205,16 +260,22 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     app,
     orchestrator,
     bus,
+    recordedBus,
     workQueue,
     crashDetector: detector,
     scheduler,
     pauseExpiry,
     uiServed,
+    eventRetention,
+    automations,
     close() {
       closed ??= (async () => {
         closing.abort();
         await app.close();
         stopReleasing?.();
+        stopForwarding?.();
+        await automations?.stop();
+        eventRetention?.stop();
         await scheduler?.stop();
         await pauseExpiry?.stop();
         await detector.stop();

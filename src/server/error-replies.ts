@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ArtifactNotFoundError, InvalidResumeLinkError, InvalidScheduleError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, ResumeLinkExpiredError, RunExistsError, RunNotFoundError, SecretAccessError, SecretNotFoundError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
+import { ArtifactNotFoundError, AutomationNotFoundError, AutomationValidationError, InvalidResumeLinkError, InvalidScheduleError, LimitExistsError, LimitNotFoundError, OrchestrationRuleError, ParameterValidationError, RequestBodyError, ResumeLinkExpiredError, RunExistsError, RunNotFoundError, SecretAccessError, SecretNotFoundError, StoreError, UsageError, VariableExistsError, VariableNotFoundError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -28,6 +28,8 @@ export function errorReply(error: unknown, bodyLimit: number): { status: number;
   if (error instanceof InvalidResumeLinkError) return { status: 403, body: { error: error.name, message: error.message } };
   if (error instanceof ResumeLinkExpiredError) return { status: 410, body: { error: error.name, message: error.message } };
   if (error instanceof LimitNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
+  if (error instanceof AutomationNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
+  if (error instanceof AutomationValidationError) return { status: 422, body: { error: error.name, message: error.message, issues: [{ field: error.field, reason: error.reason }] } };
   if (error instanceof LimitExistsError) return { status: 409, body: { error: error.name, message: error.message } };
   if (error instanceof ArtifactNotFoundError || error instanceof VariableNotFoundError) return { status: 404, body: { error: error.name, message: error.message } };
   if (error instanceof VariableExistsError) return { status: 409, body: { error: error.name, message: error.message } };

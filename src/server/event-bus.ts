@@ -15,12 +15,15 @@
 import { EventEmitter } from 'node:events';
 import type { StateSnapshot } from '../states.js';
 import type { LogRecord } from '../store/records.js';
+import type { WeftEvent } from '../store/events.js';
 
 /** One live event. */
 export type ServerEvent =
   | { readonly kind: 'flow-run-state'; readonly flowRunId: string; readonly state: StateSnapshot }
   | { readonly kind: 'task-run-state'; readonly flowRunId: string | null; readonly taskRunId: string; readonly state: StateSnapshot }
-  | { readonly kind: 'log'; readonly log: LogRecord };
+  | { readonly kind: 'log'; readonly log: LogRecord }
+  /** A recorded event (issue 17), once appended to the record. */
+  | { readonly kind: 'event'; readonly event: WeftEvent };
 
 /** Readers served at the base flush interval; past that, each 50 more add one interval to a batch's wait. */
 const READERS_PER_INTERVAL = 50;
@@ -42,6 +45,7 @@ export function flushDelay(flushMs: number, subscribers: number): number {
 
 /** About how many bytes an event takes (its frame, or the records it holds), without serializing it. */
 function estimateBytes(event: ServerEvent): number {
+  if (event.kind === 'event') return 512 + 3 * JSON.stringify(event.event.payload).length;
   const text = event.kind === 'log' ? event.log.message.length + event.log.name.length : (event.state.message?.length ?? 0) + event.state.name.length;
   return 256 + 3 * text; // a UTF-16 character is at most 3 UTF-8 bytes
 }
@@ -76,7 +80,17 @@ export interface EventBatch {
 
 /** The flow run an event belongs to, if any. */
 export function eventFlowRunId(event: ServerEvent): string | null {
+  if (event.kind === 'event') return eventFlowRun(event.event);
   return event.kind === 'log' ? event.log.flowRunId : event.flowRunId;
+}
+
+/** The flow run a recorded event is about or relates to, if any. */
+function eventFlowRun(event: WeftEvent): string | null {
+  const prefix = 'weft.flow-run.';
+  const id = event.resource['weft.resource.id'] ?? '';
+  if (id.startsWith(prefix)) return id.slice(prefix.length);
+  const related = event.related.find((r) => r['weft.resource.role'] === 'flow-run')?.['weft.resource.id'];
+  return related?.startsWith(prefix) === true ? related.slice(prefix.length) : null;
 }
 
 /** Options of the bus. */

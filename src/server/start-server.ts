@@ -87,6 +87,7 @@ export async function startServer(settings: Settings, options: StartServerOption
     await store.close();
     throw new StoreError(`The record at ${redactUrl(databaseLocation(settings))} cannot keep heartbeats: the server needs a SQLite or Postgres database.`);
   }
+  const listening = { port };
   const retries = retryLauncher(settings, projectDirs(settings.server.projectDirs, process.cwd()));
   const weft = await buildApp({
     checkRetry: (run) => retries.check(run),
@@ -101,6 +102,12 @@ export async function startServer(settings: Settings, options: StartServerOption
     scheduler: settings.scheduler,
     secrets: settings,
     resumeLinkSecret: resumeLinkSecret(settings.home, settings.server.resumeLinkSecret),
+    eventRetentionDays: settings.events.retentionDays,
+    automations: {
+      // The port is known once listening (port 0 picks a free one).
+      uiUrl: () => settings.notifications.uiUrl || `http://${host.includes(':') ? `[${host}]` : host}:${listening.port}${settings.server.pathPrefix}`,
+      allowPrivateUrls: settings.notifications.allowPrivateUrls,
+    },
   });
   try {
     await weft.app.listen({ host, port });
@@ -110,6 +117,7 @@ export async function startServer(settings: Settings, options: StartServerOption
   }
   const address = weft.app.server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+  listening.port = actualPort;
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${actualPort}`;
   retries.setUrl(url);

@@ -9,6 +9,7 @@ import type { Settings } from '../settings.js';
 import { HttpStore } from './http/http-store.js';
 import { ThreadedStore } from './threaded-store.js';
 import type { Store } from './store.js';
+import { withEventRecording } from './event-recorder.js';
 
 /**
  * The SQLite file a location names: a plain path, `sqlite:///abs/path`, `sqlite://relative/path`,
@@ -31,6 +32,7 @@ export function sqliteFile(location: string): string {
  * set (client mode); else Postgres when `WEFT_DATABASE_URL` is a `postgres://` URL; else the
  * embedded SQLite file (`WEFT_HOME/weft.db` unless `WEFT_DATABASE_URL` names another), served
  * from a worker thread so writes never block the engine's event loop. Databases are migrated.
+ * A database store records events of the changes made through it (see `event-recorder.ts`).
  * @throws StoreError when the database or server cannot be reached, saying what to do.
  * @example
  * const store = await openStore(loadSettings());
@@ -50,7 +52,12 @@ export async function openStore(settings: Settings): Promise<Store> {
   if (/^postgres(ql)?:\/\//i.test(location)) {
     const { openPostgresStore } = await import('./sql/postgres.js'); // pg and Kysely load only for Postgres
     // A password with '/', '?', '#' or '@' that was not percent-encoded still names its host.
-    return openPostgresStore(URL.canParse(location) ? location : encodeUrlCredentials(location));
+    return withEventRecording(await openPostgresStore(URL.canParse(location) ? location : encodeUrlCredentials(location)), { onError: warnUnrecorded });
   }
-  return ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs });
+  return withEventRecording(await ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs }), { onError: warnUnrecorded });
+}
+
+/** Events that could not be appended stay queued and go with the next flush; say so once per failure. */
+function warnUnrecorded(error: unknown): void {
+  process.emitWarning(`Weft could not record events yet (they stay queued and are retried): ${error instanceof Error ? error.message : String(error)}`);
 }

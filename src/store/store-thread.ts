@@ -17,6 +17,8 @@ import type { HeartbeatRecord, Store } from './store.js';
 import type { RunOwnerRecord } from './run-owner.js';
 import type { LimitRecord } from './limits.js';
 import type { PauseRecord } from './pauses.js';
+import type { EventRecord } from './events.js';
+import type { AutomationRecord } from './automations.js';
 import type { ScheduleStore } from './schedules.js';
 import type { DeploymentStore } from './deployments.js';
 import type { WorkPoolRecord } from './work-pools.js';
@@ -31,7 +33,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof PauseRecord | keyof ArtifactRecord | keyof VariableRecord | keyof SealedSecretRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof PauseRecord | keyof ArtifactRecord | keyof VariableRecord | keyof SealedSecretRecord | keyof EventRecord | keyof AutomationRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {
@@ -105,6 +107,13 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
   'updateArtifact',
   'setVariable',
   'deleteVariable',
+  'appendEvents',
+  'pruneEvents',
+  'createAutomation',
+  'setAutomationEnabled',
+  'deleteAutomation',
+  'commitAutomationState',
+  'updateFiring',
 ]);
 /**
  * Most records (a batch's task runs, edges, states and logs; 1 for any other call) served in one

@@ -21,6 +21,8 @@ import type {
 import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod } from './store-thread.js';
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
+import type { ActionOutcome, AutomationRecord, AutomationRow, AutomationStateChange, FiringRecord, StoredWindow } from './automations.js';
+import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from './events.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
 import type { ExpiredPause, PauseInfo, PauseRecord, PauseRequest, ResumeRequest } from './pauses.js';
 import type { SealedSecret, SealedSecretRecord, SecretInfo } from './secrets.js';
@@ -60,7 +62,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -202,6 +204,45 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   crashOwnedRun(flowRunId: string, owner: RunOwner, crashed: StateSnapshot): Promise<boolean> {
     return this.call('crashOwnedRun', flowRunId, owner, crashed);
+  }
+  createAutomation(row: AutomationRow): Promise<AutomationRow> {
+    return this.call('createAutomation', row);
+  }
+  listAutomations(): Promise<AutomationRow[]> {
+    return this.call('listAutomations');
+  }
+  readAutomation(reference: string): Promise<AutomationRow | undefined> {
+    return this.call('readAutomation', reference);
+  }
+  setAutomationEnabled(reference: string, enabled: boolean, now: string): Promise<AutomationRow> {
+    return this.call('setAutomationEnabled', reference, enabled, now);
+  }
+  deleteAutomation(reference: string): Promise<boolean> {
+    return this.call('deleteAutomation', reference);
+  }
+  loadAutomationState(): Promise<{ cursor: number; windows: StoredWindow[] }> {
+    return this.call('loadAutomationState');
+  }
+  commitAutomationState(change: AutomationStateChange): Promise<void> {
+    return this.call('commitAutomationState', change);
+  }
+  listDueFirings(now: string, limit: number): Promise<FiringRecord[]> {
+    return this.call('listDueFirings', now, limit);
+  }
+  updateFiring(id: string, actions: readonly ActionOutcome[], status: FiringRecord['status'], nextAttemptAt: string | null): Promise<void> {
+    return this.call('updateFiring', id, actions, status, nextAttemptAt);
+  }
+  listFirings(automationId: string, limit: number): Promise<FiringRecord[]> {
+    return this.call('listFirings', automationId, limit);
+  }
+  appendEvents(events: readonly WeftEvent[]): Promise<void> {
+    return this.call('appendEvents', events);
+  }
+  listEvents(filter: EventFilter): Promise<StoredEvent[]> {
+    return this.call('listEvents', filter);
+  }
+  pruneEvents(before: string): Promise<number> {
+    return this.call('pruneEvents', before);
   }
   createLimit(definition: LimitDefinition, now: string): Promise<LimitInfo> {
     return this.call('createLimit', definition, now);

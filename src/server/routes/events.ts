@@ -13,7 +13,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { eventFlowRunId } from '../event-bus.js';
-import type { EventBatch, EventBus, PublishedEvent } from '../event-bus.js';
+import type { EventBatch, EventBus, PublishedEvent, ServerEvent } from '../event-bus.js';
+import type { EventRecord } from '../../store/events.js';
+import { eventListQuery, eventPageSchema, listEventPage, queriedNames, wantsJson } from './event-records.js';
 
 /** Most bytes a connection may have waiting to be sent before the reader is dropped. */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
@@ -43,21 +45,37 @@ function drained(stream: NodeJS.WritableStream & { readonly writableLength: numb
   });
 }
 
-/** The event-stream route, over `bus`; `closing` ends open streams at shutdown. */
-export function eventRoutes(bus: EventBus, closing: AbortSignal): FastifyPluginAsyncZod {
+/** True when `event` passes the stream's name filter: only recorded events whose name starts with one of `names`. */
+function namedAs(event: ServerEvent, names: readonly string[]): boolean {
+  return event.kind === 'event' && names.some((n) => event.event.event.startsWith(n));
+}
+
+/**
+ * The event-stream route, over `runBus` (and `recordedBus` for recorded events, asked for with `name`); `closing` ends open streams at shutdown. With `record`,
+ * a request that accepts `application/json` (and not `text/event-stream`) gets a page of the
+ * recorded events instead (filtered by name prefix, resource, related resource, time, `afterSeq`).
+ */
+export function eventRoutes(runBus: EventBus, closing: AbortSignal, record?: EventRecord, recordedBus?: EventBus): FastifyPluginAsyncZod {
   return (app) => {
     app.get(
       '/events',
       {
         schema: {
           tags: ['events'],
-          summary: 'Live events (text/event-stream): flow-run-state, task-run-state, log; resumes after Last-Event-ID',
-          querystring: z.object({ flowRunId: z.string().optional(), lastEventId: z.coerce.number().int().min(0).optional() }),
-          headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }).loose(),
+          summary:
+            'Live events (text/event-stream): flow-run-state, task-run-state, log, event (recorded events, streamed instead of the others when asked for by `name` prefix, e.g. name=weft.); resumes after Last-Event-ID. ' +
+            'With accept: application/json: a page of recorded events, filtered by name prefix, resource, related resource, since/until, afterSeq.',
+          querystring: z.object({ flowRunId: z.string().optional(), lastEventId: z.coerce.number().int().min(0).optional(), ...eventListQuery }),
+          headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional(), accept: z.string().optional() }).loose(),
+          response: { 200: eventPageSchema },
         },
       },
       async (request, reply) => {
+        if (record !== undefined && wantsJson(request.headers.accept)) return listEventPage(record, request.query);
         const only = request.query.flowRunId;
+        const names = queriedNames(request.query);
+        // Recorded events have their own bus: readers of run changes get exactly what they did before.
+        const bus = names.length > 0 && recordedBus !== undefined ? recordedBus : runBus;
         const after = request.headers['last-event-id'] ?? request.query.lastEventId;
         const raw = reply.raw;
         reply.hijack();
@@ -89,10 +107,10 @@ export function eventRoutes(bus: EventBus, closing: AbortSignal): FastifyPluginA
           const first = events[0];
           const last = events.at(-1);
           if (first === undefined || last === undefined || last.id <= sent) return;
-          if (only === undefined && first.id > sent && frames !== undefined) {
+          if (only === undefined && names.length === 0 && first.id > sent && frames !== undefined) {
             write(frames); // the common case: the whole batch, as one shared buffer
           } else {
-            const wanted = events.filter((e) => e.id > sent && (only === undefined || eventFlowRunId(e.event) === only));
+            const wanted = events.filter((e) => e.id > sent && (only === undefined || eventFlowRunId(e.event) === only) && (names.length === 0 || namedAs(e.event, names)));
             if (wanted.length > 0) write(Buffer.concat(wanted.map((e) => e.frame)));
           }
           sent = last.id;

@@ -41,6 +41,8 @@ import type { Artifact, ArtifactFilter, ArtifactPatch, ArtifactRecord, NewArtifa
 import type { Variable, VariableInput, VariableRecord } from '../variables.js';
 import { HttpSecrets } from './http-secrets.js';
 import type { SecretInfo, SecretValues } from '../secrets.js';
+import { eventQuery } from './http-events.js';
+import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from '../events.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from '../limits.js';
 import type { BackfillReport, RemoteBackfill } from '../schedules.js';
 import { HttpPauses } from './http-pauses.js';
@@ -71,7 +73,7 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
  * const store = await HttpStore.open({ url: 'http://127.0.0.1:4200', apiKey: process.env.KEY });
  * const runs = await store.listFlowRuns({ limit: 10 });
  */
-export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill, PauseRecord, ArtifactRecord, VariableRecord, SecretValues {
+export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRecord, RemoteBackfill, PauseRecord, ArtifactRecord, VariableRecord, SecretValues, EventRecord {
   readonly #api: ApiClient;
   readonly #heartbeats: Heartbeats;
   readonly #deployments: DeploymentStore;
@@ -360,6 +362,14 @@ export class HttpStore implements Store, DeploymentStore, WorkPoolAdmin, LimitRe
   }
   readSecretValue(name: string, flowRunId?: string): Promise<string> {
     return this.#secretCall((s) => s.readSecretValue(name, flowRunId));
+  }
+
+  appendEvents(events: readonly WeftEvent[]): Promise<void> {
+    // Behind the run changes sent before: an event emitted after a state change is recorded after it.
+    return this.#change(() => this.#api.request('POST', '/api/v1/events', `record ${events.length} events`, { events }));
+  }
+  listEvents(filter: EventFilter): Promise<StoredEvent[]> {
+    return this.#read(async () => (await this.#api.request<{ items: StoredEvent[] }>('GET', `/api/v1/events?${eventQuery(filter)}`, 'list events')).items);
   }
 
   backfillDeployment(reference: string, from: string, to: string): Promise<BackfillReport> {

@@ -471,6 +471,69 @@ const secrets: Migration = {
 /**
     await db.schema.dropTable('secrets').execute();
   },
+
+/** Events, automations, their trigger windows and firings (issue 17). */
+const eventsAutomations: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    const id = idType(db);
+    await generatedKey(db, db.schema.createTable('events'), 'seq')
+      .addColumn('id', id, (c) => c.notNull().unique())
+      .addColumn('occurred', 'text', notNull)
+      .addColumn('event', id, notNull)
+      .addColumn('resource_id', id, notNull)
+      .addColumn('resource', 'text', notNull)
+      .addColumn('related', 'text', notNull)
+      .addColumn('related_ids', 'text', notNull)
+      .addColumn('payload', 'text', notNull)
+      .execute();
+    await db.schema.createIndex('events_occurred').on('events').column('occurred').execute();
+    await db.schema.createIndex('events_event').on('events').columns(['event', 'occurred']).execute();
+    await db.schema.createIndex('events_resource').on('events').columns(['resource_id', 'occurred']).execute();
+    await db.schema
+      .createTable('automations')
+      .addColumn('id', id, (c) => c.primaryKey())
+      .addColumn('name', 'text', notNull)
+      .addColumn('description', 'text', notNull)
+      .addColumn('enabled', 'integer', notNull)
+      .addColumn('trigger', 'text', notNull)
+      .addColumn('actions', 'text', notNull)
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('updated_at', 'text', notNull)
+      .execute();
+    await db.schema
+      .createTable('automation_windows')
+      .addColumn('automation_id', id, notNull)
+      .addColumn('trigger_path', 'text', notNull)
+      .addColumn('bucket', 'text', notNull)
+      .addColumn('state', 'text', notNull)
+      .addColumn('expires_at', 'text', notNull)
+      .addPrimaryKeyConstraint('automation_windows_pk', ['automation_id', 'trigger_path', 'bucket'])
+      .execute();
+    await db.schema.createIndex('automation_windows_expiry').on('automation_windows').column('expires_at').execute();
+    await db.schema
+      .createTable('automation_firings')
+      .addColumn('id', id, (c) => c.primaryKey())
+      .addColumn('automation_id', id, notNull)
+      .addColumn('idempotency_key', id, (c) => c.notNull().unique())
+      .addColumn('fired_at', 'text', notNull)
+      .addColumn('bucket', 'text', notNull)
+      .addColumn('context', 'text', notNull)
+      .addColumn('actions', 'text', notNull)
+      .addColumn('status', 'text', notNull)
+      .addColumn('next_attempt_at', 'text')
+      .execute();
+    await db.schema.createIndex('automation_firings_automation').on('automation_firings').columns(['automation_id', 'fired_at']).execute();
+    await db.schema.createIndex('automation_firings_due').on('automation_firings').columns(['status', 'next_attempt_at']).execute();
+    await db.schema
+      .createTable('automation_cursors')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('seq', 'bigint', notNull)
+      .addColumn('at', 'text', notNull)
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const table of ['automation_cursors', 'automation_firings', 'automation_windows', 'automations', 'events']) await db.schema.dropTable(table).execute();
+  },
 };
 
 /** Every migration, by name; names sort in the order they apply. */
@@ -490,6 +553,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0014_pause': pause,
   '0015_artifacts_variables': artifactsVariables,
   '0016_secrets': secrets,
+  '0017_events_automations': eventsAutomations,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

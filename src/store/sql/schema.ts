@@ -302,4 +302,63 @@ export interface Database {
   artifacts: ArtifactsTable;
   variables: VariablesTable;
   secrets: SecretsTable;
+  events: EventsTable;
+  automations: AutomationsTable;
+  automation_windows: AutomationWindowsTable;
+  automation_firings: AutomationFiringsTable;
+  automation_cursors: AutomationCursorsTable;
+}
+
+/** One event (migration 0017). `related_ids` is ` id1 id2 … ` (spaces around each) for the related filter; the rest is JSON. */
+export interface EventsTable {
+  seq: Generated<number>;
+  id: string;
+  occurred: string;
+  event: string;
+  resource_id: string;
+  resource: string;
+  related: string;
+  related_ids: string;
+  payload: string;
+}
+
+/** An automation (migration 0017): trigger and actions as JSON; `enabled` is 0/1. */
+export interface AutomationsTable {
+  id: string;
+  name: string;
+  description: string;
+  enabled: number;
+  trigger: string;
+  actions: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The open window of one trigger of an automation, per group (migration 0017); `state` is JSON. */
+export interface AutomationWindowsTable {
+  automation_id: string;
+  trigger_path: string;
+  bucket: string;
+  state: string;
+  expires_at: string;
+}
+
+/** One firing of an automation with its actions' outcomes (migration 0017). */
+export interface AutomationFiringsTable {
+  id: string;
+  automation_id: string;
+  idempotency_key: string;
+  fired_at: string;
+  bucket: string;
+  context: string;
+  actions: string;
+  status: string;
+  next_attempt_at: string | null;
+}
+
+/** How far a reader of the events (the automations service) has got (migration 0017). */
+export interface AutomationCursorsTable {
+  name: string;
+  seq: number | string;
+  at: string;
 }

@@ -66,6 +66,10 @@ import * as variables from './variable-writes.js';
 import type { Variable, VariableInput, VariableRecord } from '../variables.js';
 import * as secrets from './secret-writes.js';
 import type { SealedSecret, SealedSecretRecord, SecretInfo } from '../secrets.js';
+import * as eventWrites from './event-writes.js';
+import * as automationWrites from './automation-writes.js';
+import type { ActionOutcome, AutomationRecord, AutomationRow, AutomationStateChange, FiringRecord, StoredWindow } from '../automations.js';
+import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from '../events.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
@@ -87,7 +91,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -632,6 +636,59 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
 
   async deleteSecret(name: string): Promise<boolean> {
     return this.#run(`delete secret ${name}`, () => secrets.deleteSecret(this.#db, name));
+  }
+
+  async appendEvents(events: readonly WeftEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#run(`append ${events.length} events`, () => writeTransaction(this.#db, (trx) => eventWrites.appendEvents(trx, events)));
+  }
+
+  async listEvents(filter: EventFilter): Promise<StoredEvent[]> {
+    return this.#run('list events', () => eventWrites.listEvents(this.#db, filter));
+  }
+
+  async pruneEvents(before: string): Promise<number> {
+    return this.#run(`delete the events before ${before}`, () => eventWrites.pruneEvents(this.#db, before));
+  }
+
+  async createAutomation(row: AutomationRow): Promise<AutomationRow> {
+    return this.#run(`create automation ${row.name}`, () => automationWrites.createAutomation(this.#db, row));
+  }
+
+  async listAutomations(): Promise<AutomationRow[]> {
+    return this.#run('list automations', () => automationWrites.listAutomations(this.#db));
+  }
+
+  async readAutomation(reference: string): Promise<AutomationRow | undefined> {
+    return this.#run(`read automation ${reference}`, () => automationWrites.readAutomation(this.#db, reference));
+  }
+
+  async setAutomationEnabled(reference: string, enabled: boolean, now: string): Promise<AutomationRow> {
+    return this.#run(`${enabled ? 'enable' : 'disable'} automation ${reference}`, () => automationWrites.setAutomationEnabled(this.#db, reference, enabled, now));
+  }
+
+  async deleteAutomation(reference: string): Promise<boolean> {
+    return this.#run(`delete automation ${reference}`, () => automationWrites.deleteAutomation(this.#db, reference));
+  }
+
+  async loadAutomationState(): Promise<{ cursor: number; windows: StoredWindow[] }> {
+    return this.#run('load the automations\' windows', () => automationWrites.loadAutomationState(this.#db));
+  }
+
+  async commitAutomationState(change: AutomationStateChange): Promise<void> {
+    await this.#run('record the automations\' windows and firings', () => automationWrites.commitAutomationState(this.#db, change, new Date().toISOString()));
+  }
+
+  async listDueFirings(now: string, limit: number): Promise<FiringRecord[]> {
+    return this.#run('list the firings due', () => automationWrites.listDueFirings(this.#db, now, limit));
+  }
+
+  async updateFiring(id: string, actions: readonly ActionOutcome[], status: FiringRecord['status'], nextAttemptAt: string | null): Promise<void> {
+    await this.#run(`record the outcome of firing ${id}`, () => automationWrites.updateFiring(this.#db, id, actions, status, nextAttemptAt));
+  }
+
+  async listFirings(automationId: string, limit: number): Promise<FiringRecord[]> {
+    return this.#run(`list the firings of automation ${automationId}`, () => automationWrites.listFirings(this.#db, automationId, limit));
   }
 
   /** Runs one operation: refused after close, and any driver error becomes a `StoreError`. */

@@ -1,0 +1,83 @@
+/**
+ * Message templates of automations (issue 17), in Liquid (liquidjs: no code execution, bounded
+ * loops and output). The variables are documented in the README and fixed: a template that names
+ * any other is refused when the automation is saved, since it renders against a sample of every
+ * variable with `strictVariables`.
+ *
+ * Variables: `flow_run` (id, name, state, state_name, message, error, parameters, tags, start,
+ * duration), `flow` (name), `deployment` (id, name; empty when the run has none), `event` (event,
+ * occurred, resource, payload), `automation` (id, name), `flow_run_url`.
+ */
+import { Liquid } from 'liquidjs';
+
+/** What a template renders against. */
+export interface TemplateContext {
+  readonly flow_run: {
+    readonly id: string;
+    readonly name: string;
+    readonly state: string;
+    readonly state_name: string;
+    readonly message: string;
+    readonly error: string;
+    readonly parameters: Readonly<Record<string, unknown>>;
+    readonly tags: readonly string[];
+    readonly start: string;
+    readonly duration: string;
+  };
+  readonly flow: { readonly name: string };
+  readonly deployment: { readonly id: string; readonly name: string };
+  readonly event: { readonly event: string; readonly occurred: string; readonly resource: Readonly<Record<string, string>>; readonly payload: Readonly<Record<string, unknown>> };
+  readonly automation: { readonly id: string; readonly name: string };
+  readonly flow_run_url: string;
+}
+
+/** A context with every variable, for checking templates at save time. */
+export const SAMPLE_CONTEXT: TemplateContext = {
+  flow_run: { id: 'id', name: 'name', state: 'FAILED', state_name: 'Failed', message: 'm', error: 'e', parameters: {}, tags: [], start: '', duration: '' },
+  flow: { name: 'flow' },
+  deployment: { id: '', name: '' },
+  event: { event: 'weft.flow-run.Failed', occurred: '', resource: {}, payload: {} },
+  automation: { id: '', name: '' },
+  flow_run_url: 'http://localhost/runs/id',
+};
+
+const liquid = new Liquid({
+  strictVariables: true,
+  strictFilters: true,
+  ownPropertyOnly: true,
+  // Bounds: templates are small and render small messages.
+  parseLimit: 20_000,
+  renderLimit: 200,
+  memoryLimit: 1_000_000,
+});
+
+/** The default notification message: flow, run, state, error, deployment and the run's link. */
+export const DEFAULT_MESSAGE =
+  'Flow run {{ flow.name }}/{{ flow_run.name }} entered state {{ flow_run.state_name }}{% if flow_run.message != "" %}: {{ flow_run.message }}{% endif %}' +
+  '{% if flow_run.error != "" %}\nError: {{ flow_run.error }}{% endif %}' +
+  '{% if deployment.name != "" %}\nDeployment: {{ deployment.name }}{% endif %}' +
+  '\n{{ flow_run_url }}';
+
+/** The default email subject. */
+export const DEFAULT_SUBJECT = 'Weft: flow run {{ flow_run.name }} of {{ flow.name }} is {{ flow_run.state_name }}';
+
+/** Why `template` is refused (it does not parse, or names an unknown variable or filter), or undefined. */
+export function checkTemplate(template: string): string | undefined {
+  try {
+    liquid.parseAndRenderSync(template, SAMPLE_CONTEXT);
+    return undefined;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return `the template is refused (${why}); the variables are flow_run, flow, deployment, event, automation and flow_run_url`;
+  }
+}
+
+/**
+ * Renders `template` against `context`.
+ * @throws Error when it fails at send time (the action is recorded as failed with the reason).
+ * @example
+ * render('{{ flow.name }} failed', context);
+ */
+export function render(template: string, context: TemplateContext): Promise<string> {
+  return liquid.parseAndRender(template, context) as Promise<string>;
+}

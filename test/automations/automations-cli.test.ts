@@ -1,0 +1,48 @@
+/**
+ * `weft notify add` and `weft automations ls | create | disable | enable | delete` on a local record
+ * (real CLI processes over a temp WEFT_HOME).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, startWeft, tempHome } from '../cli/harness.js';
+
+const home = tempHome();
+beforeAll(() => assertBuilt());
+afterAll(() => home.remove());
+
+const weft = (...args: string[]) => startWeft(home.path, args).done;
+
+describe('weft automations and weft notify', { timeout: 120_000 }, () => {
+  it('adds a Slack notification, lists it without its URL, disables, enables and deletes it', async () => {
+    const added = await weft('notify', 'add', '--on', 'Failed,Crashed', '--slack', 'https://hooks.slack.com/services/T0/B0/SECRET', '--tag', 'prod', '--json');
+    expect(added.code, added.stderr).toBe(0);
+    const { id } = JSON.parse(added.stdout) as { id: string };
+    const listed = await weft('automations', 'ls');
+    expect(listed.stdout).toContain('notify on Failed, Crashed tagged prod');
+    expect(listed.stdout).not.toContain('SECRET');
+    const json = await weft('automations', 'ls', '--json');
+    expect(json.stdout).not.toContain('SECRET');
+    const [automation] = JSON.parse(json.stdout) as { trigger: { expect: string[]; matchRelated: unknown } }[];
+    expect(automation?.trigger.expect).toEqual(['weft.flow-run.Failed', 'weft.flow-run.Crashed']);
+    expect((await weft('automations', 'disable', id)).stdout).toContain('disabled');
+    expect((await weft('automations', 'enable', id)).stdout).toContain('enabled');
+    expect((await weft('automations', 'delete', id)).code).toBe(0);
+    expect((await weft('automations', 'ls')).stdout).toContain('No automations');
+  });
+
+  it('creates one from a file, and refuses an empty trigger naming the field (exit 2)', async () => {
+    const good = join(home.path, 'good.json');
+    writeFileSync(good, JSON.stringify({ name: 'late runs', trigger: { type: 'event', expect: ['weft.flow-run.Late'] }, actions: [{ type: 'webhook', url: 'https://example.com/hook' }] }));
+    const created = await weft('automations', 'create', good);
+    expect(created.code, created.stderr).toBe(0);
+    const bad = join(home.path, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ name: 'everything', trigger: { type: 'event' }, actions: [{ type: 'webhook', url: 'https://example.com/hook' }] }));
+    const refused = await weft('automations', 'create', bad);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('trigger.expect');
+    const unknownFlag = await weft('notify', 'add', '--on', 'Failed');
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toContain('--slack');
+  });
+});
