@@ -317,3 +317,15 @@ export class LimitExistsError extends WeftError {
 export class ConcurrencySlotTimeoutError extends WeftError {
   override name = 'ConcurrencySlotTimeoutError';
 }
+
+/**
+ * A resource's cleanup failed (the original error is its `cause`). When the block that used the
+ * resource failed too, the block's error decides the run and this one is attached to it (see
+ * `cleanupErrors`) and logged.
+ */
+export class ResourceCleanupError extends WeftError {
+  override name = 'ResourceCleanupError';
+  constructor(resource: string, cause: unknown) {
+    super(`Cleanup of resource '${resource}' failed: ${cause instanceof Error ? cause.message : String(cause)}. See the '${resource}.cleanup' task run's logs.`, { cause });
+  }
+}

@@ -73,3 +73,4 @@ export type { ResultReference, FlowRunRecord } from './store/records.js';
 
 // `myFlow.serve()` needs the agent and the server: loaded when it is called, not with the package.
 setServeImplementation((value, options) => import('./agent/serve-flow.js').then(({ serveFlow }) => serveFlow(value, options)));
+export { resource, withResource, AcquiredResource, type Resource, type ResourceOptions } from './sdk/resource.js';

@@ -31,6 +31,7 @@ import { randomRunName, renderRunName } from './run-names.js';
 import { returnedState } from './returned-state.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, isState, snapshot, type State } from '../states.js';
 import { stackForPeople } from '../error-detail.js';
+import { decidingError } from './cleanup-errors.js';
 
 /**
  * How a recorded flow run is run: `retry` runs a finished run again as a new attempt (it is
@@ -228,7 +229,8 @@ class FlowRunExecution<O> {
     return Completed(resolveFutures(value, new Map(lazy.map((u, i) => [u.handle, loaded[i]]))));
   }
 
-  private fromError(error: unknown): State {
+  private fromError(thrown: unknown): State {
+    const error = decidingError(thrown);
     const reason: unknown = this.flow.signal.reason;
     if (this.flow.signal.aborted) {
       if (reason instanceof FlowTimeoutError) return Failed(reason, 'TimedOut');
