@@ -202,7 +202,7 @@ describe('examples/github-archive.ts (resources: the cluster chosen by data size
     const show = await runWeftJson<ShowDoc>(home.path, ['runs', 'show', flowRunId, '--json']);
     return show.doc.taskRuns.filter((t) => t.name.startsWith('cluster.')).map((t) => `${t.name} ${t.state.name}`).sort();
   };
-  const expected = { events: 1200, topRepos: expect.any(Array), byType: expect.any(Object) };
+  const expected = { events: 1200, topRepos: expect.any(Array) as unknown, byType: expect.any(Object) as unknown };
 
   it('small data runs on a LocalCluster; setup and cleanup are recorded, no worker is left', async () => {
     const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/github-archive.ts', '--param', 'hours=3', '--param', 'eventsPerHour=400', '--json']);
