@@ -1,0 +1,7 @@
+/**
+ * `weft/tasks`: tasks users otherwise write by hand, each a real task (recorded, retried,
+ * logged, cancellable) that runs in a flow, outside one, or on a cluster's workers.
+ * @example
+ * import { shell, httpRequest } from 'weft/tasks';
+ */
+export { shell, type ShellOptions, type ShellResult } from './shell.js';
