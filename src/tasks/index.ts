@@ -5,3 +5,5 @@
  * import { shell, httpRequest } from 'weft/tasks';
  */
 export { shell, type ShellOptions, type ShellResult } from './shell.js';
+export { httpRequest, type HttpRequestOptions, type HttpResponse } from './http-request.js';
+export { slackMessage, type SlackMessage } from './slack-message.js';
