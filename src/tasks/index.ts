@@ -7,3 +7,4 @@
 export { shell, type ShellOptions, type ShellResult } from './shell.js';
 export { httpRequest, type HttpRequestOptions, type HttpResponse } from './http-request.js';
 export { slackMessage, type SlackMessage } from './slack-message.js';
+export { sqlQuery, type SqlQueryOptions, type SqlQueryResult } from './sql-query.js';
