@@ -8,3 +8,4 @@ export { shell, type ShellOptions, type ShellResult } from './shell.js';
 export { httpRequest, type HttpRequestOptions, type HttpResponse } from './http-request.js';
 export { slackMessage, type SlackMessage } from './slack-message.js';
 export { sqlQuery, type SqlQueryOptions, type SqlQueryResult } from './sql-query.js';
+export { s3Upload, s3Download, s3List, type S3Target, type S3UploadOptions, type S3DownloadOptions, type S3ListOptions, type S3ObjectInfo } from './s3.js';
