@@ -9,3 +9,4 @@ export { httpRequest, type HttpRequestOptions, type HttpResponse } from './http-
 export { slackMessage, type SlackMessage } from './slack-message.js';
 export { sqlQuery, type SqlQueryOptions, type SqlQueryResult } from './sql-query.js';
 export { s3Upload, s3Download, s3List, type S3Target, type S3UploadOptions, type S3DownloadOptions, type S3ListOptions, type S3ObjectInfo } from './s3.js';
+export { sendEmail, type EmailMessage, type EmailReceipt } from './send-email.js';
