@@ -119,7 +119,7 @@ export const sqlQuery = taskIn(fileURLToPath(import.meta.url), { name: 'sql-quer
   const postgres = /^postgres(ql)?:\/\//i.test(database);
   if (postgres && params !== undefined && !Array.isArray(params)) throw new UsageError('sqlQuery() params for Postgres must be an array, bound to $1, $2 …');
   const file = postgres ? '' : database.replace(/^sqlite:(\/\/)?/i, '');
-  const where = postgres ? redactSecrets(database) : isAbsolute(file) ? file : resolve(file);
+  const where = postgres ? redactSecrets(database) : file === ':memory:' || isAbsolute(file) ? file : resolve(file);
   const result = postgres ? await onPostgres(database, sql, params as readonly unknown[] | undefined) : await onSqlite(where, sql, params);
   logger.info('%d row(s) from %s in %d ms', result.rowCount, where, Math.round(performance.now() - started));
   return result;
