@@ -450,3 +450,65 @@ export class AutomationNotFoundError extends WeftError {
 export class NotificationError extends WeftError {
   override name = 'NotificationError';
 }
+
+/**
+ * A resource's cleanup failed (the original error is its `cause`). When the block that used the
+ * resource failed too, the block's error decides the run and this one is attached to it (see
+ * `cleanupErrors`) and logged.
+ */
+export class ResourceCleanupError extends WeftError {
+  override name = 'ResourceCleanupError';
+  constructor(resource: string, cause: unknown) {
+    super(`Cleanup of resource '${resource}' failed: ${cause instanceof Error ? cause.message : String(cause)}. See the '${resource}.cleanup' task run's logs.`, { cause });
+  }
+}
+
+/** A `shell` task's command exited non-zero (or could not start): `exitCode` and the tail of its stderr. */
+export class ShellCommandError extends WeftError {
+  override name = 'ShellCommandError';
+  constructor(
+    message: string,
+    /** The command's exit code (127: not found; 128 + n: killed by signal n). */
+    readonly exitCode: number,
+    /** The last lines of its stderr. */
+    readonly stderrTail: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An `httpRequest` (or `slackMessage`) got a response that is not 2xx (after its retries), or no response. */
+export class HttpRequestError extends WeftError {
+  override name = 'HttpRequestError';
+  constructor(
+    message: string,
+    /** The last response's status; 0 when none came. */
+    readonly status: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An `sqlQuery` statement failed: the database's message, and where in the statement when it says. */
+export class SqlQueryError extends WeftError {
+  override name = 'SqlQueryError';
+  constructor(
+    message: string,
+    /** 1-based character position in the statement, when the database gives one. */
+    readonly position: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An `s3Upload` / `s3Download` / `s3List` failed: a missing bucket or object, refused credentials, an unreachable endpoint. */
+export class S3TaskError extends WeftError {
+  override name = 'S3TaskError';
+}
+
+/** A `sendEmail` was refused by the SMTP server, or the server could not be reached. */
+export class SendEmailError extends WeftError {
+  override name = 'SendEmailError';
+}

@@ -95,3 +95,4 @@ export type { SecretInfo } from './store/secrets.js';
 export { readSecret } from './secrets/read-secret.js';
 export { emitEvent, type EmitEventOptions } from './sdk/emit-event.js';
 export type { WeftEvent, StoredEvent, EventFilter, EventResource, RelatedResource } from './store/events.js';
+export { resource, withResource, AcquiredResource, type Resource, type ResourceOptions } from './sdk/resource.js';

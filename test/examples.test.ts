@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, ROOT, runWeft, runWeftJson, startWeft, tempHome, waitUntil } from './cli/harness.js';
 import { startRedis } from './helpers/redis.js';
@@ -204,4 +206,88 @@ describe('examples/', () => {
     const out = join(ROOT, 'out');
     if (existsSync(out)) rmSync(out, { recursive: true, force: true });
   });
+});
+
+describe('examples/github-archive.ts (resources: the cluster chosen by data size)', () => {
+  const home = tempHome();
+  beforeAll(() => assertBuilt());
+  afterAll(() => home.remove());
+
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const portOpen = (port: number): Promise<boolean> =>
+    new Promise((resolveOpen) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => resolveOpen(!socket.destroy()));
+      socket.once('error', () => resolveOpen(false));
+    });
+  /** Worker pids and the Redis port the `cluster.setup` task run logged. */
+  const setupLog = async (flowRunId: string): Promise<{ pids: number[]; port: number | undefined }> => {
+    const logs = (await runWeft(home.path, ['logs', flowRunId])).stdout;
+    const pids = (/worker pids ([\d ]+)/.exec(logs)?.[1] ?? '').trim().split(' ').map(Number);
+    const port = /redis:\/\/127\.0\.0\.1:(\d+)/.exec(logs)?.[1];
+    return { pids, port: port === undefined ? undefined : Number(port) };
+  };
+  const resourceRuns = async (flowRunId: string) => {
+    const show = await runWeftJson<ShowDoc>(home.path, ['runs', 'show', flowRunId, '--json']);
+    return show.doc.taskRuns.filter((t) => t.name.startsWith('cluster.')).map((t) => `${t.name} ${t.state.name}`).sort();
+  };
+  const expected = { events: 1200, topRepos: expect.any(Array) as unknown, byType: expect.any(Object) as unknown };
+
+  it('small data runs on a LocalCluster; setup and cleanup are recorded, no worker is left', async () => {
+    const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/github-archive.ts', '--param', 'hours=3', '--param', 'eventsPerHour=400', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(doc.result).toMatchObject({ ...expected, cluster: 'local' });
+    expect(await resourceRuns(doc.flowRunId)).toEqual(['cluster.cleanup-0 Completed', 'cluster.setup-0 Completed']);
+    const { pids } = await setupLog(doc.flowRunId);
+    expect(pids).toHaveLength(2);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('large data starts redis-server and Redis workers, and stops them all after the run', async () => {
+    const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/github-archive.ts', '--param', 'hours=3', '--param', 'eventsPerHour=400', '--param', 'largeAbove=1000', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(doc.result).toMatchObject({ ...expected, cluster: 'redis' });
+    expect(await resourceRuns(doc.flowRunId)).toEqual(['cluster.cleanup-0 Completed', 'cluster.setup-0 Completed']);
+    const { pids, port } = await setupLog(doc.flowRunId);
+    expect(pids).toHaveLength(2);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(port).toBeDefined();
+    expect(await portOpen(port!)).toBe(false); // the redis-server it started is gone
+  });
+
+  it('large data on a given Redis leaves none of the run’s keys there, also when the run is cancelled', async () => {
+    const redis = await startRedis();
+    const client = new Redis(redis.url);
+    try {
+      const args = ['run', 'examples/github-archive.ts', '--param', 'hours=3', '--param', 'eventsPerHour=400', '--param', 'largeAbove=1000', '--param', `redisUrl=${redis.url}`, '--json'];
+      const { result, doc } = await runWeftJson<RunDoc>(home.path, args);
+      expect(result.code, result.stderr).toBe(0);
+      expect(doc.result).toMatchObject({ ...expected, cluster: 'redis' });
+      expect((await setupLog(doc.flowRunId)).pids.filter(alive)).toEqual([]);
+      expect(await client.keys('*')).toEqual([]);
+
+      // Cancelled mid-run (SIGTERM): cleanup still runs, once, before the process exits.
+      const long = startWeft(home.path, ['run', 'examples/github-archive.ts', '--param', 'hours=400', '--param', 'eventsPerHour=200000', '--param', `redisUrl=${redis.url}`]);
+      await waitUntil(() => /summarize-archive/.test(long.output.stdout + long.output.stderr), `the ETL to start:\n${long.output.stderr}`, 60_000);
+      long.child.kill('SIGTERM');
+      const stopped = await long.done;
+      expect(stopped.code, stopped.stderr).toBe(143);
+      const runs = await runWeftJson<{ id: string; flowName: string; state: { type: string } }[]>(home.path, ['runs', 'ls', '--flow', 'github-archive', '--json']);
+      const cancelled = runs.doc[0]!;
+      expect(cancelled.state.type).toBe('CANCELLED');
+      expect(await resourceRuns(cancelled.id)).toEqual(['cluster.cleanup-0 Completed', 'cluster.setup-0 Completed']);
+      expect((await setupLog(cancelled.id)).pids.filter(alive)).toEqual([]);
+      expect(await client.keys('*')).toEqual([]);
+    } finally {
+      client.disconnect();
+      await redis.stop();
+    }
+  }, 180_000);
 });

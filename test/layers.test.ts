@@ -32,6 +32,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   engine: 4,
   workers: 5,
   sdk: 6,
+  tasks: 6.5, // the task library (`weft/tasks`): tasks built on the SDK
   server: 7,
   agent: 8,
   'index.ts': 9,

@@ -32,6 +32,7 @@ import { returnedState } from './returned-state.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, isState, snapshot, type State } from '../states.js';
 import { stackForPeople } from '../error-detail.js';
 import { SUSPENDED, isSuspended } from '../store/pauses.js';
+import { decidingError } from './cleanup-errors.js';
 
 /**
  * How a recorded flow run is run: `retry` runs a finished run again as a new attempt (it is
@@ -230,7 +231,8 @@ class FlowRunExecution<O> {
     return Completed(resolveFutures(value, new Map(lazy.map((u, i) => [u.handle, loaded[i]]))));
   }
 
-  private fromError(error: unknown): State {
+  private fromError(thrown: unknown): State {
+    const error = decidingError(thrown);
     const reason: unknown = this.flow.signal.reason;
     if (this.flow.signal.aborted) {
       if (reason instanceof FlowTimeoutError) return Failed(reason, 'TimedOut');

@@ -30,6 +30,7 @@ import { returnedState } from './returned-state.js';
 import { namedArguments } from './parameter-defaults.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from '../states.js';
 import { stackForPeople } from '../error-detail.js';
+import { decidingError } from './cleanup-errors.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
 import { acquireTagSlots } from './tag-limits.js';
@@ -356,7 +357,8 @@ class TaskRunExecution<O> {
     });
   }
 
-  private failure(error: unknown): State {
+  private failure(thrown: unknown): State {
+    const error = decidingError(thrown); // a block's error, not its resources' cleanup error, decides
     if (error instanceof TaskTimeoutError) return Failed(error, 'TimedOut'); // a worker's arrives rebuilt as one
     if (this.flow?.signal.aborted && error === this.flow.signal.reason) return this.cancelled();
     return Failed(error);

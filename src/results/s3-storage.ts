@@ -28,11 +28,32 @@ export interface S3StorageOptions {
   readonly forcePathStyle?: boolean;
 }
 
-type Sdk = typeof AwsS3;
+/** Where an S3-compatible store is and how to sign in: the connection part of {@link S3StorageOptions}. */
+export type S3ConnectionOptions = Omit<S3StorageOptions, 'bucket' | 'prefix'>;
+
+/**
+ * The AWS SDK client configuration for `options`: region `us-east-1` and path-style addressing
+ * when an endpoint is given; otherwise the SDK's own defaults (AWS_REGION, credential chain).
+ * @example
+ * new S3Client(s3ClientConfig({ endpoint: 'http://127.0.0.1:9000' }));
+ */
+export function s3ClientConfig(options: S3ConnectionOptions): S3ClientConfig {
+  const region = options.region ?? (options.endpoint ? 'us-east-1' : undefined);
+  return {
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(region === undefined ? {} : { region }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+  };
+}
+
+/** The AWS SDK's S3 module. */
+export type S3Sdk = typeof AwsS3;
+type Sdk = S3Sdk;
 let sdk: Promise<Sdk> | undefined;
 
-/** The AWS SDK, loaded on first use: it takes about half a second to import, which runs that never touch S3 should not pay. */
-function loadSdk(): Promise<Sdk> {
+/** The AWS SDK, loaded on first use: it takes about half a second to import, which runs that never touch S3 should not pay. @internal */
+export function loadSdk(): Promise<Sdk> {
   sdk ??= import('@aws-sdk/client-s3');
   return sdk;
 }
@@ -69,14 +90,8 @@ export class S3Storage implements ResultStorage {
     }
     this.bucket = options.bucket;
     this.prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
-    const region = options.region ?? (options.endpoint ? 'us-east-1' : undefined);
-    const forcePathStyle = options.forcePathStyle ?? options.endpoint !== undefined;
-    this.config = {
-      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      ...(region === undefined ? {} : { region }),
-      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-      forcePathStyle,
-    };
+    this.config = s3ClientConfig(options);
+    const region = this.config.region as string | undefined;
     const query = new URLSearchParams();
     if (options.endpoint !== undefined) query.set('endpoint', options.endpoint);
     if (region !== undefined) query.set('region', region);

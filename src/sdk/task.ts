@@ -221,3 +221,11 @@ export function task<A extends unknown[], R>(
   if (typeof fn !== 'function') throw new UsageError('task() needs a function: task(fn) or task(options, fn).');
   return build(options, fn as (...args: A) => Awaited<R> | Promise<Awaited<R>>, undefined);
 }
+
+/**
+ * Defines a task whose module is `file` (an absolute path), for tasks a library defines (such
+ * as `weft/tasks`): workers find it by importing that file, as they do a user's module. @internal
+ */
+export function taskIn<A extends unknown[], R>(file: string, options: TaskOptions<A, Awaited<R>> & { readonly name: string }, fn: (...args: A) => R): Task<A, Awaited<R>> {
+  return build(options, fn as (...args: A) => Awaited<R> | Promise<Awaited<R>>, { taskKey: taskKeyFor(options.name, file), module: file });
+}
