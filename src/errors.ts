@@ -317,3 +317,13 @@ export class LimitExistsError extends WeftError {
 export class ConcurrencySlotTimeoutError extends WeftError {
   override name = 'ConcurrencySlotTimeoutError';
 }
+
+/** A task graph has more nodes than can be drawn (`weft visualize`, `weft runs graph`); the message says what to do. */
+export class GraphTooLargeError extends UsageError {
+  override name = 'GraphTooLargeError';
+}
+
+/** A graph could not be rendered as asked (e.g. PNG without Chromium); the message names the alternative. */
+export class GraphRenderError extends WeftError {
+  override name = 'GraphRenderError';
+}

@@ -73,3 +73,6 @@ export type { ResultReference, FlowRunRecord } from './store/records.js';
 
 // `myFlow.serve()` needs the agent and the server: loaded when it is called, not with the package.
 setServeImplementation((value, options) => import('./agent/serve-flow.js').then(({ serveFlow }) => serveFlow(value, options)));
+export { renderGraph } from './visualize/render-graph.js';
+export { GRAPH_FORMATS, type DrawnGraph, type DrawnNode, type DrawnEdge, type GraphFormat } from './visualize/drawn-graph.js';
+export type { SketchOptions } from './engine/flow-sketch.js';

@@ -24,6 +24,7 @@ const madge = createRequire(import.meta.url)('madge') as (path: string, config: 
 const LAYERS: Readonly<Record<string, number>> = {
   '(root)': 0,
   schedules: 0.5, // schedule parsing and run times: shared vocabulary of the store, server, SDK and CLI
+  visualize: 0.6, // drawn task graphs and their renderers (SVG, PNG, DOT, Mermaid): data in, text out
   store: 1,
   results: 2,
   runners: 3,
