@@ -31,6 +31,18 @@ const recorded: DrawnGraph = {
   notes: [],
 };
 
+/** A node's box as Chromium lays it out. */
+interface DrawnBox {
+  readonly id: string;
+  readonly state: string | null;
+  readonly text: string;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly visible: boolean;
+}
+
 describe('graph rendering', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -45,20 +57,19 @@ describe('graph rendering', () => {
     const { page, context, errors } = await openPage(browser);
     await page.setContent(`<!doctype html><html lang="en"><body style="margin:0">${svg}</body></html>`);
     const picture = (await page.locator('svg').boundingBox())!;
-    const nodes = await page.locator('g.node').evaluateAll((gs) =>
-      gs.map((g) => {
-        const box = (g.querySelector('rect:last-of-type') as SVGGraphicsElement).getBoundingClientRect();
-        const text = [...g.querySelectorAll('text')].map((t) => t.textContent).join(' | ');
-        const style = getComputedStyle(g);
-        return { id: g.getAttribute('data-id'), state: g.getAttribute('data-state'), text, x: box.x, y: box.y, width: box.width, height: box.height, visible: style.visibility !== 'hidden' && style.display !== 'none' };
-      }),
-    );
+    // A string: the test's TypeScript has no DOM types.
+    const nodes = await page.evaluate<DrawnBox[]>(`[...document.querySelectorAll('g.node')].map((g) => {
+      const box = g.querySelector('rect:last-of-type').getBoundingClientRect();
+      const style = getComputedStyle(g);
+      return { id: g.getAttribute('data-id'), state: g.getAttribute('data-state'), text: [...g.querySelectorAll('text')].map((t) => t.textContent).join(' | '),
+        x: box.x, y: box.y, width: box.width, height: box.height, visible: style.visibility !== 'hidden' && style.display !== 'none' };
+    })`);
     const edges = await page.locator('path.edge').count();
     await context.close();
     return { picture, nodes, edges, errors };
   }
 
-  function expectLaidOut(nodes: Awaited<ReturnType<typeof open>>['nodes'], picture: { width: number; height: number }): void {
+  function expectLaidOut(nodes: readonly DrawnBox[], picture: { width: number; height: number }): void {
     for (const n of nodes) {
       expect(n.visible, n.text).toBe(true);
       expect(n.width, n.text).toBeGreaterThan(40);
