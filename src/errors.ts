@@ -327,3 +327,16 @@ export class GraphTooLargeError extends UsageError {
 export class GraphRenderError extends WeftError {
   override name = 'GraphRenderError';
 }
+
+/**
+ * An SSH cluster could not start on some hosts: `hosts` names each with the reason (refused the
+ * key, unreachable, lacks Node, lacks the project directory ...); nothing is left running.
+ */
+export class SshClusterError extends WeftError {
+  override name = 'SshClusterError';
+  readonly hosts: ReadonlyArray<{ readonly host: string; readonly reason: string }>;
+  constructor(message: string, hosts: ReadonlyArray<{ readonly host: string; readonly reason: string }>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.hosts = hosts;
+  }
+}

@@ -76,3 +76,5 @@ setServeImplementation((value, options) => import('./agent/serve-flow.js').then(
 export { renderGraph } from './visualize/render-graph.js';
 export { GRAPH_FORMATS, type DrawnGraph, type DrawnNode, type DrawnEdge, type GraphFormat } from './visualize/drawn-graph.js';
 export type { SketchOptions } from './engine/flow-sketch.js';
+export { SshCluster, type SshClusterOptions } from './runners/ssh/ssh-cluster.js';
+export type { RemoteLine } from './runners/ssh/remote-process.js';
