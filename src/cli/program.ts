@@ -18,6 +18,7 @@ import { registerTypeScript } from './typescript-loader.js';
 import type { WorkerCommandOptions } from './worker-command.js';
 import type { VisualizeCommandOptions } from './visualize-command.js';
 import type { GraphOutputOptions } from './graph-output.js';
+import type { ClusterSshOptions } from './cluster-ssh-command.js';
 
 // Every command module is imported by its action, not up front: `weft --help` loads no
 // subsystem, and `weft run` loads no server, S3 client or BullMQ (issue 13 §2).
@@ -356,6 +357,22 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .action(async (address: string, options: { json?: boolean }) => {
       const { clusterInfoCommand } = await import('./cluster-command.js');
       setExitCode(await clusterInfoCommand(address, options));
+    });
+  cluster
+    .command('ssh')
+    .description('Start Redis (or use --redis) and `weft worker` processes on hosts over SSH, stream their output, stop them all on SIGINT/SIGTERM.')
+    .argument('<hosts...>', 'hosts as ssh takes them (name, user@name, ~/.ssh/config alias); Redis starts on the first')
+    .option('--redis <address>', 'use this Redis (redis://… or HOST[:PORT]) instead of starting one')
+    .option('--redis-port <n>', 'port of the Redis started on the first host (default 6379)')
+    .option('--nworkers <n>', 'worker processes per host (default 1)')
+    .option('--concurrency <n>', 'task runs each worker process runs at once (default 32)')
+    .option('--project-dir <dir>', 'the project directory on every host (default: the current directory)')
+    .option('--ssh-config <file>', 'an ssh_config file for the ssh client (ssh -F)')
+    .option('--identity <file>', 'the private key to log in with (ssh -i)')
+    .addHelpText('after', '\nExample:\n  weft cluster ssh node1 node2 node3 --nworkers 4 --project-dir /srv/etl')
+    .action(async (hosts: string[], options: ClusterSshOptions) => {
+      const { clusterSshCommand } = await import('./cluster-ssh-command.js');
+      setExitCode(await clusterSshCommand(hosts, options));
     });
 
   return program;
