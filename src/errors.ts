@@ -512,3 +512,25 @@ export class S3TaskError extends WeftError {
 export class SendEmailError extends WeftError {
   override name = 'SendEmailError';
 }
+/** A task graph has more nodes than can be drawn (`weft visualize`, `weft runs graph`); the message says what to do. */
+export class GraphTooLargeError extends UsageError {
+  override name = 'GraphTooLargeError';
+}
+
+/** A graph could not be rendered as asked (e.g. PNG without Chromium); the message names the alternative. */
+export class GraphRenderError extends WeftError {
+  override name = 'GraphRenderError';
+}
+
+/**
+ * An SSH cluster could not start on some hosts: `hosts` names each with the reason (refused the
+ * key, unreachable, lacks Node, lacks the project directory ...); nothing is left running.
+ */
+export class SshClusterError extends WeftError {
+  override name = 'SshClusterError';
+  readonly hosts: ReadonlyArray<{ readonly host: string; readonly reason: string }>;
+  constructor(message: string, hosts: ReadonlyArray<{ readonly host: string; readonly reason: string }>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.hosts = hosts;
+  }
+}

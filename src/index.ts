@@ -96,3 +96,8 @@ export { readSecret } from './secrets/read-secret.js';
 export { emitEvent, type EmitEventOptions } from './sdk/emit-event.js';
 export type { WeftEvent, StoredEvent, EventFilter, EventResource, RelatedResource } from './store/events.js';
 export { resource, withResource, AcquiredResource, type Resource, type ResourceOptions } from './sdk/resource.js';
+export { renderGraph } from './visualize/render-graph.js';
+export { GRAPH_FORMATS, type DrawnGraph, type DrawnNode, type DrawnEdge, type GraphFormat } from './visualize/drawn-graph.js';
+export type { SketchOptions } from './engine/flow-sketch.js';
+export { SshCluster, type SshClusterOptions } from './runners/ssh/ssh-cluster.js';
+export type { RemoteLine } from './runners/ssh/remote-process.js';

@@ -202,6 +202,15 @@ describe('examples/', () => {
     }
   });
 
+  it('visualize: the ETL is drawn without running (maps with their count) and then runs for real', async () => {
+    const drawn = await runWeft(home.path, ['visualize', 'examples/visualize-example.ts', '--param', 'days=3', '--format', 'mermaid']);
+    expect(drawn.code, drawn.stderr).toBe(0);
+    expect(drawn.stdout).toMatch(/n0\[\["download ×3"\]\][\s\S]*n3\[\["clamp ×\?"\]\][\s\S]*n4 --> n5/);
+    const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/visualize-example.ts', '--param', 'days=3', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(doc.result).toBe('sent: 9 values, total 10');
+  });
+
   afterAll(() => {
     const out = join(ROOT, 'out');
     if (existsSync(out)) rmSync(out, { recursive: true, force: true });

@@ -24,6 +24,7 @@ const madge = createRequire(import.meta.url)('madge') as (path: string, config: 
 const LAYERS: Readonly<Record<string, number>> = {
   '(root)': 0,
   schedules: 0.5, // schedule parsing and run times: shared vocabulary of the store, server, SDK and CLI
+  visualize: 0.6, // drawn task graphs and their renderers (SVG, PNG, DOT, Mermaid): data in, text out
   store: 1,
   secrets: 1.5, // sealing secrets over the store's sealed record, and masking their values: used by runners, engine, server
   automations: 1.5, // automation definitions, trigger windows, templates and notification delivery: above the store's records, below the SDK and server that use them

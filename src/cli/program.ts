@@ -18,6 +18,9 @@ import type { RunsListOptions } from './runs-command.js';
 import type { ServerStartOptions } from './server-command.js';
 import { registerTypeScript } from './typescript-loader.js';
 import type { WorkerCommandOptions } from './worker-command.js';
+import type { VisualizeCommandOptions } from './visualize-command.js';
+import type { GraphOutputOptions } from './graph-output.js';
+import type { ClusterSshOptions } from './cluster-ssh-command.js';
 
 // Every command module is imported by its action, not up front: `weft --help` loads no
 // subsystem, and `weft run` loads no server, S3 client or BullMQ (issue 13 §2).
@@ -60,6 +63,21 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       setExitCode(await runCommand(reference, options));
     });
 
+  program
+    .command('visualize')
+    .description("Draw a flow's task graph without running its tasks (task calls return placeholders; mapped calls are one node with their count).")
+    .argument('<file[:export]>', 'module that defines the flow, relative to the current directory, e.g. flows/etl.ts:etl')
+    .option('-p, --param <key=value>', 'a parameter; the value is parsed as JSON when it parses, else taken as text (repeatable)', collect, [])
+    .option('--params <json>', 'parameters as a JSON object; --param entries override its keys')
+    .option('--format <format>', 'svg, png (needs Chromium), dot or mermaid (default: from --out, else svg)')
+    .option('--out <file>', 'write the graph to this file (default: stdout)')
+    .addHelpText('after', '\nExamples:\n  weft visualize examples/visualize-example.ts --param days=3 --out etl.svg\n  weft visualize flows.ts:etl --format mermaid')
+    .action(async (reference: string, options: VisualizeCommandOptions) => {
+      const { visualizeCommand } = await import('./visualize-command.js');
+      await visualizeCommand(reference, options);
+      setExitCode(EXIT_OK);
+    });
+
   const runs = program.command('runs').description('Recorded flow runs.');
   runs
     .command('ls')
@@ -82,6 +100,17 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .action(async (id: string, options: { json?: boolean }) => {
       const { runsShow } = await import('./runs-command.js');
       await runsShow(id, options);
+      setExitCode(EXIT_OK);
+    });
+  runs
+    .command('graph')
+    .description("Draw a recorded flow run's task graph, coloured by each task run's state (mapped task runs collapsed).")
+    .argument('<id>', 'flow run id, or a unique prefix of at least 4 characters')
+    .option('--format <format>', 'svg, png (needs Chromium), dot or mermaid (default: from --out, else svg)')
+    .option('--out <file>', 'write the graph to this file (default: stdout)')
+    .action(async (id: string, options: GraphOutputOptions) => {
+      const { runsGraph } = await import('./runs-graph-command.js');
+      await runsGraph(id, options);
       setExitCode(EXIT_OK);
     });
   runs
@@ -442,6 +471,22 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .action(async (address: string, options: { json?: boolean }) => {
       const { clusterInfoCommand } = await import('./cluster-command.js');
       setExitCode(await clusterInfoCommand(address, options));
+    });
+  cluster
+    .command('ssh')
+    .description('Start Redis (or use --redis) and `weft worker` processes on hosts over SSH, stream their output, stop them all on SIGINT/SIGTERM.')
+    .argument('<hosts...>', 'hosts as ssh takes them (name, user@name, ~/.ssh/config alias); Redis starts on the first')
+    .option('--redis <address>', 'use this Redis (redis://… or HOST[:PORT]) instead of starting one')
+    .option('--redis-port <n>', 'port of the Redis started on the first host (default 6379)')
+    .option('--nworkers <n>', 'worker processes per host (default 1)')
+    .option('--concurrency <n>', 'task runs each worker process runs at once (default 32)')
+    .option('--project-dir <dir>', 'the project directory on every host (default: the current directory)')
+    .option('--ssh-config <file>', 'an ssh_config file for the ssh client (ssh -F)')
+    .option('--identity <file>', 'the private key to log in with (ssh -i)')
+    .addHelpText('after', '\nExample:\n  weft cluster ssh node1 node2 node3 --nworkers 4 --project-dir /srv/etl')
+    .action(async (hosts: string[], options: ClusterSshOptions) => {
+      const { clusterSshCommand } = await import('./cluster-ssh-command.js');
+      setExitCode(await clusterSshCommand(hosts, options));
     });
 
   return program;

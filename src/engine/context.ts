@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FlowRunState } from './flow-run-state.js';
 import type { LogRecord } from '../store/records.js';
 import type { FlowRunInfo, TaskRunInfo } from '../run-info.js';
+import type { CallSketch } from './call-sketch.js';
 
 export type { FlowRunInfo, TaskRunInfo } from '../run-info.js';
 
@@ -37,6 +38,8 @@ export interface EngineContext {
   readonly logPrints: boolean;
   /** Where this run's logs are recorded (absent: printed only). */
   readonly recorder?: LogSink;
+  /** Visualize mode: task and subflow calls are drawn here instead of running. */
+  readonly sketch?: CallSketch;
 }
 
 /** @internal */

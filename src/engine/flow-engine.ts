@@ -51,6 +51,8 @@ export type RecordedRunMode = 'retry' | 'scheduled';
  */
 export async function runFlow<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: FlowRunRecord, mode: RecordedRunMode = 'retry'): Promise<State> {
   refuseFlowInWorker(def.name);
+  const sketch = currentContext()?.sketch;
+  if (sketch) return sketch.subflow(def.name, raw); // visualize mode: drawn, not run
   const caller = currentContext()?.flow;
   if (!caller || retryOf) return runFlowOnce(def, raw, retryOf, mode);
   // A subflow that completed in an earlier attempt of its parent (a flow retry) is not run again.

@@ -52,6 +52,7 @@ const THIS_PROCESS = processWorkerName();
  */
 export function submitTaskRun<O>(def: TaskDefinition<O>, args: readonly unknown[], call: TaskCallOptions = {}): TaskRunHandle {
   const context = currentContext();
+  if (context?.sketch) return context.sketch.task(def, args, call); // visualize mode: drawn, not run
   const flow = context?.flow;
   const inputs: Inputs = { upstream: [], promises: [], expansions: [] };
   for (const arg of args) collectInputs(arg, inputs);

@@ -17,6 +17,8 @@ import { checkRunOptions } from './option-checks.js';
 import { deployFlow, locateFlow } from './deploy.js';
 import type { DeployOptions } from './deploy.js';
 import type { DeploymentDetail } from '../store/deployments.js';
+import { sketchFlow, type SketchOptions } from '../engine/flow-sketch.js';
+import type { DrawnGraph } from '../visualize/drawn-graph.js';
 
 /** A zod schema of a parameters object. */
 export type ParametersSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
@@ -85,6 +87,15 @@ export interface Flow<P, R> {
    * if (isMain(import.meta)) await report.serve({ cron: '0 9 * * *', timezone: 'Europe/Berlin' });
    */
   serve(options: FlowServeOptions): Promise<void>;
+  /**
+   * Draws the flow's task graph without running its tasks (as Prefect's `flow.visualize()`):
+   * the flow function runs with every task call returning a placeholder at once. Render the
+   * graph with `renderGraph(graph, 'svg' | 'png' | 'dot' | 'mermaid')`; its `notes` say where
+   * the flow's shape depends on task results.
+   * @example
+   * writeFileSync('etl.svg', await renderGraph(await etl.visualize({ day: '2026-11-01' }), 'svg'));
+   */
+  visualize(parameters?: P, options?: SketchOptions): Promise<DrawnGraph>;
 }
 
 const FLOW_BRAND: unique symbol = Symbol.for('weft.flow');
@@ -158,6 +169,7 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
       return deployFlow(result, deploy, location);
     },
     serve: (serveOptions: FlowServeOptions) => serveWithHook(result, serveOptions),
+    visualize: (parameters?: P, sketchOptions?: SketchOptions) => sketchFlow(def, parameters, sketchOptions),
     [FLOW_BRAND]: true,
   };
   const result = Object.assign(callable, methods) as unknown as Flow<P, R>;

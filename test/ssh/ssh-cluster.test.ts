@@ -1,0 +1,93 @@
+/**
+ * SshCluster against a real sshd on loopback: Redis and `weft worker` processes started over
+ * SSH run the seed workload, their output streams back, and close() stops every remote process.
+ * Hosts that refuse the key, lack Node, lack the project directory or cannot be reached are
+ * named with the reason, and nothing is left running.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SshCluster, SshClusterError, type RemoteLine } from '../../src/index.js';
+import { freePort } from '../helpers/free-port.js';
+import { assertBuilt, ROOT, runWeft, runWeftJson, tempHome } from '../cli/harness.js';
+import { startSshd, type TestSshd } from './sshd.js';
+
+/** True while a process with this pid exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids named in the workers' start lines ("… pids 123, 456"). */
+function workerPids(lines: readonly RemoteLine[]): number[] {
+  return lines.flatMap((l) => /pids ([\d, ]+)$/.exec(l.line)?.[1]?.split(',').map((p) => Number(p.trim())) ?? []);
+}
+
+describe('SshCluster', () => {
+  let sshd: TestSshd;
+  const home = tempHome();
+  beforeAll(async () => {
+    assertBuilt();
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    home.remove();
+  });
+
+  it('starts Redis and workers over SSH on two hosts, runs the seed workload on them, and stops them all on close', async () => {
+    const lines: RemoteLine[] = [];
+    const redisPort = await freePort();
+    const cluster = new SshCluster({ hosts: ['good1', 'good2'], nWorkers: 1, concurrency: 8, redisPort, projectDir: ROOT, sshOptions: sshd.sshOptions, onLog: (l) => lines.push(l) });
+    try {
+      await cluster.ready();
+      expect(cluster.address).toBe(`redis://***@127.0.0.1:${redisPort}`);
+      expect(lines.some((l) => l.host === 'good1' && l.role === 'redis' && /Ready to accept connections/.test(l.line))).toBe(true);
+      expect(lines.filter((l) => l.role === 'worker' && /^Weft worker on /.test(l.line)).map((l) => l.host).sort()).toEqual(['good1', 'good2']);
+      expect(lines.some((l) => l.line.includes(cluster.url!.split('@')[0]!.slice('redis://:'.length)))).toBe(false); // the password never reaches a log line
+      const run = await runWeft(home.path, ['run', 'examples/dask-example.ts', '--param', 'n=20', '--json'], { WEFT_TASK_RUNNER: 'cluster', WEFT_CLUSTER_ADDRESS: cluster.url! });
+      expect(run.code, run.stderr).toBe(0);
+      const ran = JSON.parse(run.stdout) as { flowRunId: string; result: number };
+      expect(ran.result).toBe(20 * 19); // sum of (i+1)+(i-1) for i < 20
+      // The cluster's own record of its workers: the two SSH-started processes ran the mapped task runs.
+      const info = await runWeftJson<{ workers: { pid: number; completed: number }[] }>(home.path, ['cluster', 'info', cluster.url!, '--json']);
+      const pids = workerPids(lines);
+      expect(info.doc.workers.map((w) => w.pid).sort()).toEqual([...pids].sort());
+      expect(info.doc.workers.reduce((n, w) => n + w.completed, 0)).toBeGreaterThanOrEqual(60); // inc, dec and add: 20 each
+    } finally {
+      await cluster.close();
+    }
+    for (const pid of workerPids(lines)) expect(alive(pid), `worker ${pid} still running`).toBe(false);
+    expect(() => execFileSync('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: 'pipe' })).toThrow(); // Redis stopped
+  }, 300_000); // ssh sessions, Redis and two workers start slowly on a loaded 2-core machine
+
+  it('names each host that refuses the key, lacks Node or cannot be reached, and starts nothing', async () => {
+    const cluster = new SshCluster({ hosts: ['good1', 'badkey', 'nonode', 'down'], projectDir: ROOT, redisPort: await freePort(), sshOptions: sshd.sshOptions, onLog: () => undefined });
+    const error = await cluster.ready().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SshClusterError);
+    const reasons = Object.fromEntries((error as SshClusterError).hosts.map((h) => [h.host, h.reason]));
+    expect(Object.keys(reasons).sort()).toEqual(['badkey', 'down', 'nonode']);
+    expect(reasons.badkey).toMatch(/^refused the key: .*Permission denied/);
+    expect(reasons.nonode).toMatch(/^lacks Node/);
+    expect(reasons.down).toMatch(/^unreachable: .*Connection refused/);
+    expect((error as Error).message).toMatch(/could not start \(checks\) on 3 of 4 host\(s\): badkey: refused the key.*Nothing was left running/);
+    await cluster.close();
+  }, 120_000);
+
+  it('names the hosts that lack the project directory', async () => {
+    const cluster = new SshCluster({ hosts: ['good1', 'good2'], projectDir: '/nonexistent/weft-project', sshOptions: sshd.sshOptions, onLog: () => undefined });
+    const error = (await cluster.ready().catch((e: unknown) => e)) as SshClusterError;
+    expect(error.hosts.map((h) => h.host)).toEqual(['good1', 'good2']);
+    expect(error.hosts[0]!.reason).toMatch(/^lacks the project directory \(no directory \/nonexistent\/weft-project\)/);
+  }, 120_000);
+
+  it('refuses bad options with what to give instead', () => {
+    expect(() => new SshCluster({ hosts: [] })).toThrow(/1 to 256 hosts/);
+    expect(() => new SshCluster({ hosts: ['-oProxyCommand=x'] })).toThrow(/is not a host name/);
+    expect(() => new SshCluster({ hosts: ['a'], nWorkers: 0 })).toThrow(/nWorkers must be a whole number ≥ 1/);
+    expect(() => new SshCluster({ hosts: ['a'], redis: 'not a host!' })).toThrow(/--redis takes redis:\/\/… or HOST\[:PORT\]/);
+  });
+});
