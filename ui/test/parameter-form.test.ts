@@ -47,6 +47,8 @@ describe('the Custom run form', () => {
     expect([n, who, others]).toEqual(['not a number: ten', 'required: the flow has no default for it', {}]);
     expect(ids).toMatch(/^not valid JSON/);
     expect(Object.keys(readForm(schema, fields, { n: '0', who: 'Ada' }).errors)).toEqual(['n']);
+    // A field out of range is named even while another is missing.
+    expect(Object.keys(readForm(schema, fields, { n: '0', who: '' }).errors).sort()).toEqual(['n', 'who']);
     expect(Object.keys(readForm(schema, fields, { n: '1.5', who: 'Ada' }).errors)).toEqual(['n']);
   });
 

@@ -20,6 +20,9 @@ export interface ParameterField {
   readonly options: readonly string[];
 }
 
+/** How a field's kind reads next to its name. */
+export const KIND_LABELS: Readonly<Record<FieldKind, string>> = { number: 'number', integer: 'whole number', string: 'text', enum: 'choice', boolean: 'yes/no', json: 'JSON' };
+
 /** Text of each field as typed (checkboxes as 'true' / 'false'). */
 export type FormValues = Readonly<Record<string, string>>;
 
@@ -107,8 +110,8 @@ export function readForm(schema: Readonly<Record<string, unknown>>, fields: read
       parameters[field.name] = values[field.name] ?? '';
     }
   }
-  if (Object.keys(errors).length > 0) return { parameters, errors };
-  return { parameters, errors: checkParameters(schema, parameters) };
+  // The schema's refusals of the fields that were read, under this form's own (clearer) messages.
+  return { parameters, errors: { ...checkParameters(schema, parameters), ...errors } };
 }
 
 /**

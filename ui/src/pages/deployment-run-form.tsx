@@ -4,7 +4,7 @@ import type { FormEvent, ReactElement } from 'react';
 import { ApiError, api } from '../api/client.js';
 import type { DeploymentDetail } from '../api/operations-types.js';
 import type { FlowRun } from '../api/types.js';
-import { checkParameters, initialValues, parameterFields, readForm, serverFieldErrors } from '../lib/parameter-form.js';
+import { KIND_LABELS, checkParameters, initialValues, parameterFields, readForm, serverFieldErrors } from '../lib/parameter-form.js';
 import type { FieldErrors, FormValues, ParameterField } from '../lib/parameter-form.js';
 
 /** Largest JSON text the editor sends (the server takes at most 1 MB of parameters). */
@@ -37,7 +37,7 @@ function Field({ field, value, error, onChange }: { readonly field: ParameterFie
     <div className={`form-field${error === undefined ? '' : ' invalid'}`}>
       <label htmlFor={id}>
         {field.name}
-        {field.required ? <span aria-hidden="true"> *</span> : null} <span className="muted">{field.kind}</span>
+        {field.required ? <span aria-hidden="true"> *</span> : null} <span className="muted">{KIND_LABELS[field.kind]}</span>
       </label>
       {input}
       {hint === '' ? null : <small id={`${id}-hint`} className="muted">{hint}</small>}
