@@ -62,6 +62,8 @@ interface RunningRun {
   readonly process: FlowRunProcess;
   /** A cancel (or a crash mark) was seen: the process was asked to stop. */
   stopAsked: boolean;
+  /** Settles once the process exited and its ending was recorded. */
+  ended?: Promise<void>;
 }
 
 /** The reason a run cannot start on this machine, or undefined. */
@@ -177,7 +179,12 @@ export class Agent {
 
   #launch(launch: RunLaunch): void {
     const id = launch.flowRun.id;
-    if (this.#running.has(id)) return;
+    const earlier = this.#running.get(id);
+    if (earlier !== undefined) {
+      // Claimed again (a retry) while the process of its previous execution is still exiting.
+      void earlier.ended?.then(() => this.#launch(launch));
+      return;
+    }
     const reason = cannotStart(launch, this.options.host);
     if (reason !== undefined) {
       this.#emit({ kind: 'run-not-started', runId: id, reason });
@@ -194,7 +201,7 @@ export class Agent {
     const run: RunningRun = { launch, process: child, stopAsked: false };
     this.#running.set(id, run);
     this.#emit({ kind: 'run-started', runId: id, runName: launch.flowRun.name, deployment: launch.deployment?.name ?? null, pid: child.pid });
-    void child.done
+    run.ended = child.done
       .then((exit) => this.#afterExit(run, exit))
       .finally(() => {
         this.#running.delete(id);
@@ -211,6 +218,7 @@ export class Agent {
       this.#emit({ kind: 'run-finished', runId: id, state: current });
       return;
     }
+    if (this.#reopened(run, current)) return;
     const now = new Date().toISOString();
     const ended = howItEnded(exit, run.process.pid);
     const final: StateSnapshot =
@@ -222,6 +230,18 @@ export class Agent {
       const after = await this.#stateOf(id).catch(() => undefined);
       if (after !== undefined) this.#emit({ kind: 'run-finished', runId: id, state: after });
     }
+  }
+
+  /**
+   * True when the run finished and was reopened (a retry) after this process recorded it, so its
+   * unfinished state belongs to a later execution: waiting for an agent (SCHEDULED), claimed
+   * again (a PENDING newer than this launch's claim).
+   * Such a run is not this process's to mark crashed. A later execution already RUNNING elsewhere
+   * before this process was seen to exit is not told apart; its own heartbeats keep it honest.
+   */
+  #reopened(run: RunningRun, current: StateSnapshot): boolean {
+    if (current.type === 'SCHEDULED') return true;
+    return current.type === 'PENDING' && current.timestamp !== run.launch.flowRun.state.timestamp;
   }
 
   async #stateOf(id: string): Promise<StateSnapshot | undefined> {

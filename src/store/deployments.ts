@@ -5,6 +5,8 @@
  * runs created from them. The SQL stores and the HTTP client store implement
  * {@link DeploymentStore}; `hasDeployments(store)` tells whether a store does.
  */
+import { DeploymentParameterError } from '../errors.js';
+import { parameterIssues } from '../parameter-schema.js';
 import type { FlowRunRecord } from './records.js';
 import type { Store } from './store.js';
 
@@ -158,6 +160,23 @@ export interface DeploymentStore {
  */
 export function deploymentLabel(deployment: { readonly flowName: string; readonly name: string }): string {
   return `${deployment.flowName}/${deployment.name}`;
+}
+
+/**
+ * Checks the parameters a schedule's runs will have (the deployment's defaults under the
+ * schedule's own) against the deployment's schema, when it has one: a schedule that could only
+ * create runs refused at their start is refused when it is saved.
+ * @throws DeploymentParameterError naming each field that does not fit.
+ * @example
+ * checkScheduleParameters(deployment, { region: 'eu' });
+ */
+export function checkScheduleParameters(
+  deployment: Pick<DeploymentInput, 'flowName' | 'name' | 'parameters' | 'parameterSchema'>,
+  scheduleParameters: Readonly<Record<string, unknown>>,
+): void {
+  if (deployment.parameterSchema === null) return;
+  const issues = parameterIssues(deployment.parameterSchema, { ...deployment.parameters, ...scheduleParameters });
+  if (issues.length > 0) throw new DeploymentParameterError(deploymentLabel(deployment), issues);
 }
 
 /**

@@ -4,6 +4,7 @@
  * `hasSchedules(store)` tells whether a store does. Times are ISO 8601 strings, as elsewhere.
  */
 import type { StateSnapshot } from '../states.js';
+import type { DeploymentStore } from './deployments.js';
 import type { Store } from './store.js';
 
 /** What the scheduler does with the times a schedule missed while no scheduler ran. */
@@ -94,17 +95,6 @@ export interface LateRuns {
   readonly cancelled: readonly string[];
 }
 
-/** What the schedule routes and backfill need of a deployment. */
-export interface ScheduledDeployment {
-  readonly id: string;
-  readonly flowName: string;
-  readonly name: string;
-  readonly parameters: Readonly<Record<string, unknown>>;
-  readonly tags: readonly string[];
-  readonly workPool: string;
-  readonly workQueue: string | null;
-  readonly paused: boolean;
-}
 
 /** What a backfill did. */
 export interface BackfillReport {
@@ -136,7 +126,7 @@ export interface ScheduleInput {
  * @example
  * const due = await store.listSchedulesToFill(new Date().toISOString(), 500);
  */
-export interface ScheduleStore {
+export interface ScheduleStore extends Pick<DeploymentStore, 'readDeployment'> {
   /** Active schedules of unpaused deployments whose `fillAfter` has come (or never filled), by id after `afterId`. */
   listSchedulesToFill(now: string, limit: number, afterId?: string): Promise<ScheduleToFill[]>;
   /**
@@ -155,11 +145,6 @@ export interface ScheduleStore {
   markLateRuns(before: string, late: StateSnapshot, skipped: StateSnapshot, limit: number): Promise<LateRuns>;
   /** Creates runs, skipping those whose idempotency key exists; returns how many were created. */
   insertScheduledRuns(runs: readonly ScheduledRun[]): Promise<number>;
-  /**
-   * A deployment by id, by `FLOW/NAME`, or by NAME alone when only one flow has a deployment so named.
-   * @throws UsageError when a bare NAME names deployments of several flows.
-   */
-  findDeployment(reference: string): Promise<ScheduledDeployment | undefined>;
   /** The schedules of a deployment, oldest first. */
   listSchedules(deploymentId: string): Promise<ScheduleRecord[]>;
   readSchedule(id: string): Promise<ScheduleRecord | undefined>;
@@ -175,7 +160,6 @@ export interface ScheduleStore {
 
 /** The methods of {@link ScheduleStore}, to check a store for them (and to forward them to the store thread). */
 export const SCHEDULE_STORE_METHODS = [
-  'findDeployment',
   'listSchedulesToFill',
   'writeScheduleFills',
   'removeUnwantedScheduledRuns',
@@ -190,5 +174,5 @@ export const SCHEDULE_STORE_METHODS = [
 
 /** True when `store` keeps schedules (the SQL stores do). */
 export function hasSchedules(store: Store): store is Store & ScheduleStore {
-  return SCHEDULE_STORE_METHODS.every((m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function');
+  return [...SCHEDULE_STORE_METHODS, 'readDeployment'].every((m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function');
 }

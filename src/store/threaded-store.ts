@@ -22,7 +22,7 @@ import type { StoreCall, StoreReply, StoreThreadData, ThreadError, ThreadMethod 
 import type { Heartbeat, HeartbeatRecord, Store } from './store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from './run-owner.js';
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
-import type { LateRuns, ScheduledDeployment, ScheduledRun, ScheduleFill, ScheduleInput, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
+import type { LateRuns, ScheduledRun, ScheduleFill, ScheduleInput, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 import type {
   DeploymentDetail,
   DeploymentInput,
@@ -243,9 +243,6 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   insertScheduledRuns(runs: readonly ScheduledRun[]): Promise<number> {
     return this.call('insertScheduledRuns', runs);
-  }
-  findDeployment(reference: string): Promise<ScheduledDeployment | undefined> {
-    return this.call('findDeployment', reference);
   }
   listSchedules(deploymentId: string): Promise<ScheduleRecord[]> {
     return this.call('listSchedules', deploymentId);

@@ -164,4 +164,18 @@ describe('weft agent start', () => {
     next.child.kill('SIGTERM');
     expect((await next.done).code).toBe(0);
   });
+  it('re-runs a retried run of a pool once, through an agent (the server does not launch it as well)', async () => {
+    const name = await pool();
+    const out = join(scratch, 'retried.txt');
+    const deployment = { id: await insertDeployment(db, { flowName: 'append-run-id', entrypoint: 'test/agent/fixtures/append-flow.ts:appendFlow', projectDir: ROOT, pool: name }), flowName: 'append-run-id', pool: name };
+    const [id] = await insertScheduledRuns(db, deployment, 1, ago(10), () => ({ out }));
+    const running = agent(name);
+    await eventually(async () => (await stateOf(id!)).type === 'COMPLETED', 'the run to complete', 60_000);
+    expect((await call(server.url, 'POST', `/api/v1/flow-runs/${id}/retry`)).status).toBe(200);
+    await eventually(async () => readFileSync(out, 'utf8').trim().split('\n').length >= 2 && (await stateOf(id!)).type === 'COMPLETED', 'the retried run to complete', 60_000);
+    // A second execution (the server's launcher racing the agent) would append within the same seconds.
+    running.child.kill('SIGTERM');
+    expect((await running.done).code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual([id, id]);
+  });
 });

@@ -52,6 +52,23 @@ forEachDatabase((database) => {
     expect(missing.body.message).toContain("no deployment 'no-such'");
   });
 
+  it("refuses a schedule whose parameters do not fit the deployment's schema, naming the field (422)", async () => {
+    const schema = { type: 'object', properties: { n: { type: 'integer' }, region: { type: 'string' } }, required: ['region'] };
+    const typed = await insertDeployment(db, { id: randomUUID(), name: 'typed', parameters: { n: 1 }, parameterSchema: schema });
+    const wrong = await call<{ error: string; message: string }>(server.url, 'POST', `/api/v1/deployments/${typed}/schedules`, { schedule: { interval: 600 }, parameters: { n: 'many', region: 'eu' } });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error).toBe('DeploymentParameterError');
+    expect(wrong.body.message).toContain('n:');
+    const missing = await call<{ message: string }>(server.url, 'POST', `/api/v1/deployments/${typed}/schedules`, { schedule: { interval: 600 } });
+    expect(missing.status).toBe(422);
+    expect(missing.body.message).toContain('region');
+    const created = await call<View>(server.url, 'POST', `/api/v1/deployments/${typed}/schedules`, { schedule: { interval: 600 }, parameters: { region: 'eu' } });
+    expect(created.status).toBe(201);
+    const patched = await call(server.url, 'PATCH', `/api/v1/deployments/${typed}/schedules/${created.body.id}`, { parameters: { n: 'many' } });
+    expect(patched.status).toBe(422);
+    expect((await runsOf(db, typed)).every((r) => JSON.parse(r.parameters).region === 'eu')).toBe(true);
+  });
+
   it('creates a schedule whose runs appear at once; changing, pausing, resuming and deleting it follow through to its runs', async () => {
     const created = await call<View>(server.url, 'POST', `/api/v1/deployments/etl%2Fnightly/schedules`, { schedule: { interval: 600, timezone: 'europe/berlin' }, parameters: { n: 3 } });
     expect(created.status).toBe(201);

@@ -10,7 +10,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RunNotFoundError } from '../../errors.js';
 import { parseSchedule } from '../../schedules/parse-schedule.js';
-import { DEFAULT_CATCH_UP, type CatchUp, type ScheduledDeployment, type ScheduleInput, type ScheduleRecord, type ScheduleStore } from '../../store/schedules.js';
+import { checkScheduleParameters, type DeploymentDetail } from '../../store/deployments.js';
+import { DEFAULT_CATCH_UP, type CatchUp, type ScheduleInput, type ScheduleRecord, type ScheduleStore } from '../../store/schedules.js';
 import type { Clock } from '../clock.js';
 import { backfill } from '../scheduler/backfill.js';
 import type { catchUpInputSchema} from '../schedule-schemas.js';
@@ -25,8 +26,8 @@ export type WakeScheduler = () => void;
 
 /** The schedule routes over `store`. */
 export function deploymentScheduleRoutes(store: ScheduleStore, clock: Clock, wake: WakeScheduler): FastifyPluginAsyncZod {
-  const deploymentOf = async (reference: string): Promise<ScheduledDeployment> => {
-    const deployment = await store.findDeployment(reference);
+  const deploymentOf = async (reference: string): Promise<DeploymentDetail> => {
+    const deployment = await store.readDeployment(reference);
     if (deployment === undefined) throw new RunNotFoundError(`There is no deployment '${reference}'. List deployments with GET /api/v1/deployments.`);
     return deployment;
   };
@@ -66,6 +67,7 @@ export function deploymentScheduleRoutes(store: ScheduleStore, clock: Clock, wak
     app.post('/deployments/:id/schedules', { schema: { tags, summary: 'Add a schedule (cron, interval or RRULE with a time zone); its runs are created at once', params: idParamsSchema, body: scheduleCreateSchema, response: { 201: scheduleViewSchema, ...errors } } }, async (request, reply) => {
       const deployment = await deploymentOf(request.params.id);
       const body = request.body;
+      checkScheduleParameters(deployment, body.parameters ?? {});
       const input: ScheduleInput = { spec: parseSchedule(body.schedule).spec, parameters: body.parameters ?? {}, active: body.active ?? true, catchUp: catchUp(body.catchUp) ?? DEFAULT_CATCH_UP };
       const schedule = await store.createSchedule(randomUUID(), deployment.id, input, now());
       wake();
@@ -79,6 +81,7 @@ export function deploymentScheduleRoutes(store: ScheduleStore, clock: Clock, wak
     app.patch('/deployments/:id/schedules/:scheduleId', { schema: { tags, summary: 'Change a schedule: its unstarted runs are removed and created again from now', params: scheduleParamsSchema, body: scheduleUpdateSchema, response: { 200: scheduleViewSchema, ...errors } } }, async (request) => {
       const schedule = await scheduleOf(request.params.id, request.params.scheduleId);
       const body = request.body;
+      if (body.parameters !== undefined) checkScheduleParameters(await deploymentOf(request.params.id), body.parameters);
       const changed = catchUp(body.catchUp);
       const patch: Partial<ScheduleInput> = {
         ...(body.schedule === undefined ? {} : { spec: parseSchedule(body.schedule).spec }),

@@ -80,14 +80,16 @@ export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRu
       {
         schema: {
           tags: ['flow runs'],
-          summary: "Reopen a finished run as AwaitingRetry; the server re-runs it when the flow's module is on its machine",
+          summary: "Reopen a finished run as AwaitingRetry; an agent of its work pool re-runs it, else the server when the flow's module is on its machine",
           params: idParamsSchema,
           response: { 200: flowRunSchema, ...errors },
         },
       },
       async (request) => {
         const run = await orchestrator.retry(request.params.id, checkRetry);
-        onRetry?.(run);
+        // A run of a work pool is re-run by whichever agent claims it; launching it here as well
+        // would run it twice.
+        if (!run.workPool) onRetry?.(run);
         return run;
       },
     );

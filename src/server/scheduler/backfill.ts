@@ -26,7 +26,7 @@ export async function backfill(store: ScheduleStore, reference: string, from: nu
   if (!(Number.isFinite(from) && Number.isFinite(to)) || from > to) {
     throw new UsageError(`The backfill range is empty: --from (${iso(from)}) must be before --to (${iso(to)}). Give two ISO date-times, e.g. --from 2026-01-01T00:00:00Z --to 2026-01-31T23:59:59Z.`);
   }
-  const deployment = await store.findDeployment(reference);
+  const deployment = await store.readDeployment(reference);
   if (deployment === undefined) throw new RunNotFoundError(`There is no deployment '${reference}'. List deployments with \`weft deployments ls\`.`);
   const schedules = (await store.listSchedules(deployment.id)).filter((s) => scheduleId === undefined || s.id === scheduleId);
   if (schedules.length === 0) {

@@ -10,7 +10,7 @@ import { DeploymentNotFoundError, DeploymentParameterError, OrchestrationRuleErr
 import { parameterIssues } from '../../parameter-schema.js';
 import { parseSchedule } from '../../schedules/parse-schedule.js';
 import type { StateSnapshot } from '../../states.js';
-import { deploymentLabel } from '../deployments.js';
+import { checkScheduleParameters, deploymentLabel } from '../deployments.js';
 import type { DeploymentDetail, DeploymentInput, DeploymentRecord, DeploymentRunFilter, DeploymentRunRequest, SavedDeployment } from '../deployments.js';
 import type { FlowRunRecord } from '../records.js';
 import { deploymentColumns, deploymentRecord, scheduleRecord, scheduleRow } from './deployment-rows.js';
@@ -61,6 +61,7 @@ export async function deleteFutureScheduledRuns(db: Db, deploymentId: string, op
 /** See `DeploymentStore.saveDeployment`. */
 export async function saveDeployment(db: Db, input: DeploymentInput, now: string): Promise<SavedDeployment> {
   checkDefaults(input);
+  for (const schedule of input.schedules ?? []) checkScheduleParameters(input, schedule.parameters ?? {});
   // Each schedule is checked (InvalidScheduleError with the reason and an example) and stored with its defaults filled in.
   const schedules = input.schedules?.map((schedule) => ({ ...schedule, spec: parseSchedule(schedule.spec).spec }));
   const newId = randomUUID();

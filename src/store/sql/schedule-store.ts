@@ -7,8 +7,7 @@
 import { scheduleRecord as deploymentScheduleRecord } from './deployment-rows.js';
 import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { StateSnapshot } from '../../states.js';
-import { UsageError } from '../../errors.js';
-import type { CatchUp, LateRuns, ScheduledDeployment, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleToFill } from '../schedules.js';
+import type { CatchUp, LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleToFill } from '../schedules.js';
 import { DEFAULT_CATCH_UP } from '../schedules.js';
 import type { Database, DeploymentSchedulesTable, DeploymentsTable } from './schema.js';
 import { stateColumns, stateRow } from './rows.js';
@@ -194,30 +193,6 @@ export function markLateRuns(db: Kysely<Database>, before: string, late: StateSn
     };
     return { late: await change(0, late), cancelled: await change(1, skipped) };
   });
-}
-
-/** A deployment by id, `FLOW/NAME` or a NAME that only one flow uses. */
-export async function findDeployment(db: Kysely<Database>, reference: string): Promise<ScheduledDeployment | undefined> {
-  const select = db.selectFrom('deployments').select(['id', 'flow_name', 'name', 'parameters', 'tags', 'work_pool', 'work_queue', 'paused']);
-  let rows = await select.where('id', '=', reference).execute();
-  const slash = reference.indexOf('/');
-  if (rows.length === 0 && slash > 0) rows = await select.where('flow_name', '=', reference.slice(0, slash)).where('name', '=', reference.slice(slash + 1)).execute();
-  if (rows.length === 0) rows = await select.where('name', '=', reference).orderBy('flow_name').limit(5).execute();
-  if (rows.length > 1) {
-    throw new UsageError(`Several flows have a deployment named '${reference}' (${rows.map((r) => `${r.flow_name}/${r.name}`).join(', ')}). Name it as FLOW/NAME.`);
-  }
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  return {
-    id: row.id,
-    flowName: row.flow_name,
-    name: row.name,
-    parameters: JSON.parse(row.parameters) as Record<string, unknown>,
-    tags: JSON.parse(row.tags) as string[],
-    workPool: row.work_pool,
-    workQueue: row.work_queue,
-    paused: Number(row.paused) === 1,
-  };
 }
 
 /** The schedules of a deployment. */

@@ -20,7 +20,7 @@ import type {
 } from '../records.js';
 import type { Heartbeat, HeartbeatRecord, Store } from '../store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from '../run-owner.js';
-import type { LateRuns, ScheduledDeployment, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
+import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
 import * as schedules from './schedule-store.js';
 import type {
   DeploymentDetail,
@@ -412,10 +412,6 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
 
   async insertScheduledRuns(runs: readonly ScheduledRun[]): Promise<number> {
     return this.#run(`create ${runs.length} scheduled runs`, () => schedules.insertScheduledRuns(this.#db, runs));
-  }
-
-  async findDeployment(reference: string): Promise<ScheduledDeployment | undefined> {
-    return this.#run(`find deployment ${reference}`, () => schedules.findDeployment(this.#db, reference));
   }
 
   async listSchedules(deploymentId: string): Promise<ScheduleRecord[]> {
