@@ -79,7 +79,9 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'weft-ui-ops-'));
   server = await startServer(loadSettings({ WEFT_HOME: join(home, 'server'), WEFT_SCHEDULER_INTERVAL_SECONDS: '0.2', WEFT_SCHEDULER_LATE_AFTER_SECONDS: '1' }), { host: '127.0.0.1', port: 0 });
   browser = await launchBrowser();
-  await deploy([`${FLOWS}:report`, '--name', 'weekly-eu', '--cron', '0 9 * * MON', '--timezone', 'Europe/Berlin', '--param', 'region=eu', '--pool', 'etl', '--tag', 'sales']);
+  await deploy([`${FLOWS}:report`, '--name', 'weekly-eu', '--cron', '0 9 * * MON', '--timezone', 'Europe/Berlin', '--param', 'region=eu', '--param', 'recipient=ops@example.com', '--pool', 'etl', '--tag', 'sales']);
+  // On demand only, without the required recipient (a schedule's runs would need it).
+  await deploy([`${FLOWS}:report`, '--name', 'on-demand', '--param', 'region=eu', '--pool', 'etl']);
   await deploy([`${FLOWS}:cleanup`, '--name', 'nightly', '--interval', '1d', '--pool', 'etl']);
   await deploy([`${FLOWS}:cleanup`, '--name', 'gpu-cleanup', '--pool', 'gpu']);
   agent = startWeft(home, ['agent', 'start', '--pool', 'etl'], { WEFT_API_URL: server.url, WEFT_AGENT_HEARTBEAT_INTERVAL_MS: '500' });
@@ -109,7 +111,7 @@ describe('the deployments pages', () => {
     await p.goto(`${server.url}/deployments`);
     const row = p.locator('table.deployments tbody tr').filter({ hasText: 'weekly-eu' });
     await row.getByText('cron "0 9 * * MON" in Europe/Berlin').waitFor();
-    expect(await p.locator('table.deployments tbody tr').count()).toBe(3);
+    expect(await p.locator('table.deployments tbody tr').count()).toBe(4);
     // The next Monday 09:00 in Berlin, shown in the browser's zone (UTC here): 08:00 in winter.
     expect(await row.locator('td').nth(3).textContent()).toMatch(/^\d{4}-\d{2}-\d{2} 0[78]:00:00$/);
     await p.locator('table.deployments tbody tr').filter({ hasText: 'gpu-cleanup' }).getByText('none (runs on demand)').waitFor();
@@ -152,7 +154,7 @@ describe('the deployments pages', () => {
 
   it('Quick run asks for a required parameter; Custom run checks fields in the browser and shows the server 422 at its field', async () => {
     const p = await page([/status of 422/]);
-    const report = await deployment('weekly-eu');
+    const report = await deployment('on-demand');
     await p.goto(`${server.url}/deployments/${report.id}`);
     await p.getByRole('button', { name: 'Quick run' }).click();
     const form = p.getByRole('form', { name: 'Custom run' });
@@ -280,5 +282,36 @@ describe('the limits page', () => {
     await p.getByRole('status').filter({ hasText: 'Deleted github-api.' }).waitFor();
     await p.locator('tr.limit').filter({ hasText: 'github-api' }).waitFor({ state: 'detached' });
     expect((await call('GET', '/limits/github-api')).status).toBe(404);
+  });
+});
+
+describe('the runs list search and phones', () => {
+  it('searches runs by name once typing pauses, not on every keystroke', async () => {
+    const p = await page();
+    const searched: string[] = [];
+    p.on('request', (r) => {
+      const name = new URL(r.url()).searchParams.get('name');
+      if (r.url().includes('/api/v1/flow-runs?') && name !== null) searched.push(name);
+    });
+    await p.goto(`${server.url}/runs`);
+    await p.locator('table.runs tbody tr').first().waitFor();
+    await p.getByRole('searchbox').pressSequentially('cleanup-never-matches');
+    await p.getByText('No flow runs match').waitFor();
+    expect(p.url()).toContain('name=cleanup-never-matches');
+    expect(searched.at(-1)).toBe('cleanup-never-matches');
+    // 21 keystrokes; a search on each would send 21 requests.
+    expect(searched.length).toBeLessThan(21);
+  });
+
+  it('keeps every operations page within a phone screen (390 × 844), light and dark', async () => {
+    const p = await page();
+    await p.setViewportSize({ width: 390, height: 844 });
+    const report = await deployment('weekly-eu');
+    for (const [path, ready] of [['/deployments', 'table.deployments .recent-runs'], [`/deployments/${report.id}`, 'table.schedules'], ['/pools', 'tr.agent'], ['/limits', 'form[aria-label="New limit"]']] as const) {
+      await p.goto(`${server.url}${path}`);
+      await p.locator(ready).first().waitFor();
+      expect(Number(await p.evaluate('document.documentElement.scrollWidth')), `width of ${path}`).toBeLessThanOrEqual(390);
+      await check(p, `phone${path.replace(/\/[0-9a-f-]{36}$/, '-detail').replace(/\//g, '-')}`);
+    }
   });
 });

@@ -54,7 +54,7 @@ function Schedules({ deployment }: { readonly deployment: DeploymentDetail }): R
               </td>
               <td>
                 {!s.active ? <span className="muted">off</span> : deployment.paused ? <span className="muted">deployment paused</span> : (
-                  <ul className="plain">
+                  <ul className="plain nowrap">
                     {s.nextTimes.map((t) => <li key={t}>{formatTime(t)}</li>)}
                   </ul>
                 )}
@@ -99,8 +99,8 @@ function DeploymentRuns({ deployment }: { readonly deployment: DeploymentDetail 
             <tr key={run.id}>
               <td><StateBadge type={run.state.type} name={run.state.name} /></td>
               <td><Link to="/runs/$id" params={{ id: run.id }}>{run.name}</Link></td>
-              <td>{formatTime(run.expectedStartTime ?? null)}</td>
-              <td>{formatTime(run.startTime)}</td>
+              <td className="nowrap">{formatTime(run.expectedStartTime ?? null)}</td>
+              <td className="nowrap">{formatTime(run.startTime)}</td>
               <td>{formatDuration(runDuration(run.startTime, run.endTime))}</td>
               <td><code>{JSON.stringify(run.parameters).slice(0, 120)}</code></td>
             </tr>

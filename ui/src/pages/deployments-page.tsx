@@ -63,7 +63,7 @@ function DeploymentRow({ deployment }: { readonly deployment: Deployment }): Rea
       </td>
       <td>{deployment.flowName}</td>
       <td><ScheduleSummary schedules={schedules.data} /></td>
-      <td>{deployment.paused ? <span className="muted">paused</span> : next === undefined ? <span className="muted">—</span> : formatTime(next)}</td>
+      <td className="nowrap">{deployment.paused ? <span className="muted">paused</span> : next === undefined ? <span className="muted">—</span> : formatTime(next)}</td>
       <td>{deployment.paused ? <span className="pill paused">Paused</span> : <span className="pill">Active</span>}</td>
       <td>{deployment.workPool}</td>
       <td><RecentRuns runs={runs.data} /></td>

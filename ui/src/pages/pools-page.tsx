@@ -87,7 +87,8 @@ function Agents(): ReactElement {
   if (agents.data === undefined) return <p className="muted">Loading…</p>;
   if (agents.data.length === 0) return <Empty>No agent has started. Start one where the project is: <code>./bin/weft.js agent start --pool default</code>.</Empty>;
   return (
-    <div className="scroll-x">
+    // Focusable, so a keyboard can scroll it on a phone (it holds no links or buttons).
+    <div className="scroll-x" tabIndex={0} role="region" aria-label="Agents table">
       <table className="agents">
         <thead>
           <tr>
