@@ -28,6 +28,7 @@ export const workPoolSchema = z.object({
   createdAt: timestamp,
   updatedAt: timestamp,
   scheduledRuns: z.number().int().min(0),
+  lateRuns: z.number().int().min(0).describe('of the scheduled runs, those marked Late'),
   activeRuns: z.number().int().min(0),
 });
 

@@ -21,6 +21,8 @@ export interface WorkPool {
   readonly updatedAt: string;
   /** Its runs in state SCHEDULED (due or not). */
   readonly scheduledRuns: number;
+  /** Of those, the runs marked Late (not started within the grace period after their time). */
+  readonly lateRuns: number;
   /** Its runs claimed and not finished (PENDING, RUNNING, CANCELLING). */
   readonly activeRuns: number;
 }

@@ -82,7 +82,31 @@ const loginRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/login-page.js'), 'LoginPage'),
 });
 
-const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, variablesRoute, loginRoute]);
+const deploymentsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/deployments',
+  component: lazyRouteComponent(() => import('./pages/deployments-page.js'), 'DeploymentsPage'),
+});
+
+const deploymentRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/deployments/$id',
+  component: lazyRouteComponent(() => import('./pages/deployment-page.js'), 'DeploymentPage'),
+});
+
+const poolsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/pools',
+  component: lazyRouteComponent(() => import('./pages/pools-page.js'), 'PoolsPage'),
+});
+
+const limitsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/limits',
+  component: lazyRouteComponent(() => import('./pages/limits-page.js'), 'LimitsPage'),
+});
+
+const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, variablesRoute, loginRoute, deploymentsRoute, deploymentRoute, poolsRoute, limitsRoute]);
 
 /** Makes the router, its links under `basePath` (the server's path prefix). */
 export function makeRouter(basePath: string): ReturnType<typeof createRouter<typeof routeTree>> {

@@ -14,7 +14,7 @@ import { writeTransaction } from './write-transaction.js';
 /** The states of a claimed run that has not finished: it holds one of its pool's slots. */
 export const ACTIVE_STATES = ['PENDING', 'RUNNING', 'CANCELLING'] as const;
 
-function workPool(row: Selectable<WorkPoolsTable>, counts: { scheduled: number; active: number }): WorkPool {
+function workPool(row: Selectable<WorkPoolsTable>, counts: { scheduled: number; late: number; active: number }): WorkPool {
   return {
     name: row.name,
     description: row.description,
@@ -23,6 +23,7 @@ function workPool(row: Selectable<WorkPoolsTable>, counts: { scheduled: number; 
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     scheduledRuns: counts.scheduled,
+    lateRuns: counts.late,
     activeRuns: counts.active,
   };
 }
@@ -38,15 +39,16 @@ async function readPools(db: Kysely<Database>, name?: string): Promise<WorkPool[
   if (rows.length === 0) return [];
   const counts = await db
     .selectFrom('flow_runs')
-    .select((eb) => ['work_pool', 'state_type', eb.fn.countAll<number>().as('n')])
+    .select((eb) => ['work_pool', 'state_type', 'state_name', eb.fn.countAll<number>().as('n')])
     .where('work_pool', 'in', rows.map((r) => r.name))
     .where('state_type', 'in', ['SCHEDULED', ...ACTIVE_STATES])
-    .groupBy(['work_pool', 'state_type'])
+    .groupBy(['work_pool', 'state_type', 'state_name'])
     .execute();
   return rows.map((row) => {
     const of = counts.filter((c) => c.work_pool === row.name);
     const sum = (types: readonly string[]): number => of.filter((c) => types.includes(c.state_type)).reduce((total, c) => total + Number(c.n), 0);
-    return workPool(row, { scheduled: sum(['SCHEDULED']), active: sum(ACTIVE_STATES) });
+    const late = of.filter((c) => c.state_type === 'SCHEDULED' && c.state_name === 'Late').reduce((total, c) => total + Number(c.n), 0);
+    return workPool(row, { scheduled: sum(['SCHEDULED']), late, active: sum(ACTIVE_STATES) });
   });
 }
 

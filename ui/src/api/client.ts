@@ -9,12 +9,19 @@ export class UnauthorizedError extends Error {
   override readonly name = 'UnauthorizedError';
 }
 
-/** The API answered with an error status; `message` is the server's explanation. */
+/** A field the API refused (a 422's `issues`): `field` is e.g. `body.parameters.n` or `n`. */
+export interface ApiIssue {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** The API answered with an error status; `message` is the server's explanation, `issues` the refused fields. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
     readonly status: number,
     message: string,
+    readonly issues: readonly ApiIssue[] = [],
   ) {
     super(message);
   }
@@ -95,7 +102,8 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const body = (await response.json().catch(() => undefined)) as unknown;
   if (!response.ok) {
     const message = typeof body === 'object' && body !== null && 'message' in body ? String((body).message) : `The server answered ${response.status}.`;
-    throw new ApiError(response.status, message);
+    const issues = typeof body === 'object' && body !== null && 'issues' in body && Array.isArray(body.issues) ? (body.issues as ApiIssue[]) : [];
+    throw new ApiError(response.status, message, issues);
   }
   return body as T;
 }

@@ -44,6 +44,9 @@ export function Layout(): ReactElement {
           <Link to="/" activeOptions={{ exact: true }}>Dashboard</Link>
           <Link to="/runs">Runs</Link>
           <Link to="/flows">Flows</Link>
+          <Link to="/deployments">Deployments</Link>
+          <Link to="/pools">Work pools</Link>
+          <Link to="/limits">Limits</Link>
           <Link to="/cluster">Cluster</Link>
           <Link to="/variables">Variables</Link>
         </nav>

@@ -29,3 +29,14 @@ export function formatTime(iso: string | number | null | undefined): string {
 export function formatCount(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f');
 }
+
+/**
+ * A short form of a run id for display: its last 8 characters after `…`. Weft's ids are UUIDv7,
+ * whose first 12 hex digits are the creation time in ms, so runs created together share their
+ * prefix; the end is random, so it tells them apart. Where a name is at hand, pages show the name.
+ * @example
+ * shortId('01938a5e-7c2b-7d40-9a1e-3f6b2c8d9e0f'); // '…2c8d9e0f'
+ */
+export function shortId(id: string): string {
+  return id.length <= 12 ? id : `…${id.slice(-8)}`;
+}

@@ -7,7 +7,7 @@ import { subscribeEvents } from '../api/event-stream.js';
 import type { ClusterStatus, LocalClusterStatus, StateType } from '../api/types.js';
 import { Empty, ErrorMessage } from '../components/messages.js';
 import { StateBadge } from '../components/state-badge.js';
-import { formatTime } from '../lib/format.js';
+import { formatTime, shortId } from '../lib/format.js';
 import { useTitle } from '../lib/use-title.js';
 
 interface StreamEntry {
@@ -47,7 +47,7 @@ function TaskStream(): ReactElement {
       <ol className="plain stream" aria-live="off">
         {entries.map((e) => (
           <li key={e.key}>
-            <span className="muted">{formatTime(e.at)}</span> <StateBadge type={e.type} name={e.name} /> <Link to="/task-runs/$id" params={{ id: e.taskRunId }}>{e.taskRunId.slice(0, 8)}</Link>
+            <span className="muted">{formatTime(e.at)}</span> <StateBadge type={e.type} name={e.name} /> <Link to="/task-runs/$id" params={{ id: e.taskRunId }}>{shortId(e.taskRunId)}</Link>
           </li>
         ))}
       </ol>
@@ -79,7 +79,7 @@ function LocalClusterCard({ cluster }: { readonly cluster: LocalClusterStatus })
         Local cluster <code>{cluster.address}</code>
       </h3>
       <p className="muted">
-        Run by pid {cluster.pid} on {cluster.host} for flow run <Link to="/runs/$id" params={{ id: cluster.flowRunId }}>{cluster.flowRunId.slice(0, 8)}</Link>; reported {formatTime(cluster.reportedAt)}
+        Run by pid {cluster.pid} on {cluster.host} for flow run <Link to="/runs/$id" params={{ id: cluster.flowRunId }}>{shortId(cluster.flowRunId)}</Link>; reported {formatTime(cluster.reportedAt)}
       </p>
       <div className="cards">
         <div className="card"><h4>Workers</h4><p className="big">{cluster.workers.length}</p></div>

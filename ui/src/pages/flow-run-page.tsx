@@ -6,7 +6,7 @@ import { ApiError, api } from '../api/client.js';
 import type { FlowRun, RunGraph } from '../api/types.js';
 import { ErrorMessage } from '../components/messages.js';
 import { StateBadge } from '../components/state-badge.js';
-import { formatDuration, formatTime, runDuration } from '../lib/format.js';
+import { formatDuration, formatTime, runDuration, shortId } from '../lib/format.js';
 import { useLiveInvalidation } from '../lib/use-live.js';
 import { useTitle } from '../lib/use-title.js';
 import { LogsTab } from './flow-run/logs-tab.js';
@@ -93,7 +93,7 @@ export function FlowRunPage(): ReactElement {
         <dt>Attempts</dt><dd>{data.runCount}</dd>
         <dt>Parameters</dt><dd><code>{summarize(data.parameters)}</code></dd>
         <dt>Tags</dt><dd>{data.tags.length === 0 ? '—' : data.tags.map((t) => <span key={t} className="tag">{t}</span>)}</dd>
-        {data.parentFlowRunId === null ? null : (<><dt>Parent</dt><dd><Link to="/runs/$id" params={{ id: data.parentFlowRunId }}>{data.parentFlowRunId.slice(0, 8)}</Link></dd></>)}
+        {data.parentFlowRunId === null ? null : (<><dt>Parent</dt><dd><Link to="/runs/$id" params={{ id: data.parentFlowRunId }}>{shortId(data.parentFlowRunId)}</Link></dd></>)}
         <dt>Id</dt><dd><code>{data.id}</code></dd>
       </dl>
       <div className="toolbar">

@@ -7,9 +7,10 @@ import { STATE_TYPES } from '../api/types.js';
 import type { FlowRunPage, TaskRunCounts } from '../api/types.js';
 import { Empty, ErrorMessage } from '../components/messages.js';
 import { StateBadge, StateCounts } from '../components/state-badge.js';
-import { formatDuration, formatTime, runDuration } from '../lib/format.js';
+import { formatDuration, formatTime, runDuration, shortId } from '../lib/format.js';
 import { RANGES, parseRunsSearch, runsQuery } from '../lib/runs-search.js';
 import type { RunsSearch } from '../lib/runs-search.js';
+import { SEARCH_DEBOUNCE_MS, useDebouncedEffect } from '../lib/use-debounced.js';
 import { useLiveInvalidation } from '../lib/use-live.js';
 import { useTitle } from '../lib/use-title.js';
 
@@ -26,6 +27,10 @@ export function RunsPage(): ReactElement {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [confirming, setConfirming] = useState<'cancel' | 'delete' | undefined>();
   const [outcome, setOutcome] = useState('');
+
+  // The name search runs 250 ms after the last keystroke, not on each one.
+  const [nameText, setNameText] = useState(search.name ?? '');
+  useDebouncedEffect(nameText, (text) => setFilter({ name: text.trim() || undefined }), SEARCH_DEBOUNCE_MS);
 
   const query = runsQuery(search, cursor);
   const runs = useQuery({ queryKey: ['flow-runs', search, cursor], queryFn: () => api<FlowRunPage>(`/v1/flow-runs?${query}`) });
@@ -47,7 +52,7 @@ export function RunsPage(): ReactElement {
         try {
           await api(`/v1/flow-runs/${id}${action === 'cancel' ? '/cancel' : ''}`, { method: action === 'cancel' ? 'POST' : 'DELETE' });
         } catch (error) {
-          failures.push(`${id.slice(0, 8)}: ${error instanceof Error ? error.message : String(error)}`);
+          failures.push(`${shortId(id)}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
       return { action, done: selected.size - failures.length, failures };
@@ -95,7 +100,7 @@ export function RunsPage(): ReactElement {
         </label>
         <label>
           Name
-          <input type="search" defaultValue={search.name ?? ''} onChange={(e) => setFilter({ name: e.target.value || undefined })} />
+          <input type="search" value={nameText} maxLength={200} onChange={(e) => setNameText(e.target.value)} />
         </label>
         <label>
           Created

@@ -5,7 +5,7 @@ import { ApiError, api } from '../api/client.js';
 import type { LogLine, StateRecord, TaskRun } from '../api/types.js';
 import { Empty, ErrorMessage } from '../components/messages.js';
 import { StateBadge } from '../components/state-badge.js';
-import { formatDuration, formatTime, runDuration } from '../lib/format.js';
+import { formatDuration, formatTime, runDuration, shortId } from '../lib/format.js';
 import { useLiveInvalidation } from '../lib/use-live.js';
 import { useTitle } from '../lib/use-title.js';
 
@@ -47,7 +47,7 @@ export function TaskRunPage(): ReactElement {
     <section>
       <p className="crumbs">
         <Link to="/runs">Runs</Link>
-        {t.flowRunId === null ? null : (<> / <Link to="/runs/$id" params={{ id: t.flowRunId }} search={{ tab: 'task-runs' }}>flow run {t.flowRunId.slice(0, 8)}</Link></>)}
+        {t.flowRunId === null ? null : (<> / <Link to="/runs/$id" params={{ id: t.flowRunId }} search={{ tab: 'task-runs' }}>flow run {shortId(t.flowRunId)}</Link></>)}
       </p>
       <h1>
         {t.name} <StateBadge type={t.state.type} name={t.state.name} />
@@ -61,7 +61,7 @@ export function TaskRunPage(): ReactElement {
         <dt>Map index</dt><dd>{t.mapIndex < 0 ? 'not mapped' : t.mapIndex}</dd>
         <dt>Tags</dt><dd>{t.tags.length === 0 ? '—' : t.tags.map((tag) => <span key={tag} className="tag">{tag}</span>)}</dd>
         <dt>Result</dt>
-        <dd>{t.result ? (<><code>{t.result.storage}</code> key <code>{t.result.key}</code> ({t.result.serializer}){t.result.producedBy !== t.id ? <> cached from <Link to="/task-runs/$id" params={{ id: t.result.producedBy }}>{t.result.producedBy.slice(0, 8)}</Link></> : null} — read with <code>./bin/weft.js results get {t.id}</code></>) : 'not persisted'}</dd>
+        <dd>{t.result ? (<><code>{t.result.storage}</code> key <code>{t.result.key}</code> ({t.result.serializer}){t.result.producedBy !== t.id ? <> cached from <Link to="/task-runs/$id" params={{ id: t.result.producedBy }}>{shortId(t.result.producedBy)}</Link></> : null} — read with <code>./bin/weft.js results get {t.id}</code></>) : 'not persisted'}</dd>
         <dt>Cache key</dt><dd>{t.result?.cacheKey === undefined ? <span className="muted">not cached (the task has no cache policy)</span> : <code className="wrap">{t.result.cacheKey}</code>}</dd>
         <dt>Cache expires</dt><dd>{cacheExpiry(t.result)}</dd>
         <dt>Worker</dt><dd>{t.worker ? <code>{t.worker}</code> : <span className="muted">not reported</span>}</dd>
@@ -70,7 +70,7 @@ export function TaskRunPage(): ReactElement {
       <h2>Inputs</h2>
       {t.upstream.length === 0 ? <p className="muted">No upstream task runs (inputs were plain values).</p> : (
         <ul className="plain">
-          {t.upstream.map((u) => <li key={u}><Link to="/task-runs/$id" params={{ id: u }}>{u.slice(0, 8)}</Link></li>)}
+          {t.upstream.map((u) => <li key={u}><Link to="/task-runs/$id" params={{ id: u }}>{shortId(u)}</Link></li>)}
         </ul>
       )}
       <h2>State history</h2>

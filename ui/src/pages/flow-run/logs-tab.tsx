@@ -78,7 +78,7 @@ export function LogsTab({ run }: { readonly run: FlowRun }): ReactElement {
     const url = URL.createObjectURL(new Blob([`${body}\n`], { type: 'text/plain' }));
     const a = document.createElement('a');
     a.href = url;
-    a.download = `${run.name}-${run.id.slice(0, 8)}.log`;
+    a.download = `${run.name}-${run.id.slice(-8)}.log`;
     a.click();
     URL.revokeObjectURL(url);
   };

@@ -59,13 +59,15 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
     ctx.font = '11px system-ui, sans-serif';
     ctx.fillStyle = fg;
     ctx.strokeStyle = style.getPropertyValue('--grid').trim() || '#ccc';
-    for (const t of ticks(shown, plot)) {
-      const x = LABEL_WIDTH + timeToX(shown, plot, t);
+    // Ticks at round durations from the run's start (0 ms, 20 ms, 40 ms …), not at round epoch times.
+    const origin = data?.start ?? limit?.from ?? 0;
+    for (const since of ticks({ from: shown.from - origin, to: shown.to - origin }, plot)) {
+      const x = LABEL_WIDTH + timeToX(shown, plot, origin + since);
       ctx.beginPath();
       ctx.moveTo(x, AXIS - 4);
       ctx.lineTo(x, layout.height);
       ctx.stroke();
-      ctx.fillText(formatDuration(t - (data?.start ?? limit?.from ?? 0)), x + 2, 12);
+      ctx.fillText(since < 0 ? `−${formatDuration(-since)}` : formatDuration(since), x + 2, 12);
     }
     for (const g of layout.groups) ctx.fillText(fitText(ctx, g.name, LABEL_WIDTH - 8), 4, g.y + 12);
     for (const { attempt, y } of layout.rows) {
