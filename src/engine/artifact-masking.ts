@@ -1,18 +1,19 @@
 /**
  * The one place every artifact's text passes before it is stored: markdown, table cells, link
- * URLs and texts, descriptions. Secret masking (issue 16, secrets) hooks in here, so that an
- * artifact that contains a secret's value is stored as `***`.
+ * URLs and texts, descriptions: an artifact that contains a secret's value is stored with `***`.
  */
+import { REDACTED } from '../redact.js';
+import { maskValues } from '../secret-masks.js';
 import type { ArtifactContent } from '../store/artifacts.js';
 
 /**
- * Masks what must not be stored in an artifact's text. Today it gives `text` back as it is; the
- * secrets feature makes it replace registered secret values.
+ * `text` with the value of every secret this process read with `secret()` (and its base64 and
+ * URL-encoded forms) replaced by `***`.
  * @example
- * maskArtifactContent('token abc') // 'token abc' (until a secret 'abc' is registered)
+ * maskArtifactContent('token s3cr3t-value') // 'token ***' once secret() returned 's3cr3t-value'
  */
 export function maskArtifactContent(text: string): string {
-  return text;
+  return maskValues(text, REDACTED);
 }
 
 /** `content` with every string in it passed through {@link maskArtifactContent}. @internal */

@@ -11,11 +11,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorDetail } from '../../src/error-detail.js';
 import { toWireError } from '../../src/error-wire.js';
 import { SecretNotFoundError } from '../../src/errors.js';
-import { ClusterTaskRunner, createRuntime, flow, getRunLogger, LocalCluster, secret, setSecret, task, type WeftRuntime } from '../../src/index.js';
+import { ClusterTaskRunner, createMarkdownArtifact, createRuntime, flow, getRunLogger, LocalCluster, secret, setSecret, task, type WeftRuntime } from '../../src/index.js';
 import { failWithToken, useToken } from './fixtures/secret-tasks.js';
 import { redactSecrets } from '../../src/redact.js';
 import { maskedForms, maskSecretValue } from '../../src/secret-masks.js';
 import { loadSettings } from '../../src/settings.js';
+import type { ArtifactRecord } from '../../src/store/artifacts.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
@@ -80,6 +81,7 @@ describe('secret() in an embedded run', () => {
   const leaky = flow({ name: 'leaky', logPrints: true }, async () => {
     const token = await secret('embedded-token');
     getRunLogger().info(`flow got ${token}`);
+    await createMarkdownArtifact(`# Report\n\nconnected with ${token}`, { key: 'leaky-report' });
     await leak.submit(token).wait();
     return child({ token }); // a subflow's recorded parameters
   });
@@ -103,6 +105,9 @@ describe('secret() in an embedded run', () => {
     expect(states).not.toContain(encodeURIComponent(value));
     const subflow = (await store.listFlowRuns({ limit: 10 })).find((r) => r.flowName === 'child-of-leaky');
     expect(subflow?.parameters).toEqual({ token: '***' });
+    const [artifact] = await (store as unknown as ArtifactRecord).listArtifacts({ key: 'leaky-report' });
+    expect(JSON.stringify(artifact)).not.toContain(value);
+    expect(artifact?.data).toBe('# Report\n\nconnected with ***');
   });
 
   it('is masked in what a LocalCluster worker logs, prints and throws', async () => {

@@ -66,7 +66,7 @@ forEachDatabase((database) => {
     expect(created.status).toBe(201);
     const patched = await call(server.url, 'PATCH', `/api/v1/deployments/${typed}/schedules/${created.body.id}`, { parameters: { n: 'many' } });
     expect(patched.status).toBe(422);
-    expect((await runsOf(db, typed)).every((r) => JSON.parse(r.parameters).region === 'eu')).toBe(true);
+    expect((await runsOf(db, typed)).every((r) => (JSON.parse(r.parameters) as { region?: string }).region === 'eu')).toBe(true);
   });
 
   it('creates a schedule whose runs appear at once; changing, pausing, resuming and deleting it follow through to its runs', async () => {

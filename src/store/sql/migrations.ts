@@ -412,7 +412,7 @@ const pause: Migration = {
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('flow_run_pauses').execute();
-    },
+  },
 };
 
 /**
@@ -442,7 +442,14 @@ const artifactsVariables: Migration = {
       .addColumn('name', id, (c) => c.primaryKey())
       .addColumn('value', 'text', notNull)
       .addColumn('tags', 'text', notNull)
-    },
+      .addColumn('created_at', 'text', notNull)
+      .addColumn('updated_at', 'text', notNull)
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('variables').execute();
+    await db.schema.dropTable('artifacts').execute();
+  },
 };
 
 /**
@@ -463,14 +470,9 @@ const secrets: Migration = {
       .execute();
   },
   async down(db: Kysely<unknown>): Promise<void> {
-    await db.schema.dropTable('variables').execute();
-    await db.schema.dropTable('artifacts').execute();
-    },
-};
-
-/**
     await db.schema.dropTable('secrets').execute();
   },
+};
 
 /** Events, automations, their trigger windows and firings (issue 17). */
 const eventsAutomations: Migration = {
