@@ -49,7 +49,7 @@ import { hasPauses } from '../store/pauses.js';
 import { startPauseExpiry } from './pause-expiry.js';
 import type { PauseExpiry } from './pause-expiry.js';
 import { secretRoutes } from './routes/secrets.js';
-import { secretsOf } from '../secrets/read-secret.js';
+import { readSecret, secretsOf } from '../secrets/read-secret.js';
 import { hasSealedSecrets } from '../store/secrets.js';
 import { randomBytes } from 'node:crypto';
 import { resumeLinkRoutes } from './routes/resume-links.js';
@@ -239,9 +239,13 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   }
   const automationOptions = options.automations ?? { uiUrl: '', allowPrivateUrls: false };
   const store = options.store;
+  const secretSettings = options.secrets;
+  // A `{ "secret": NAME }` in an action (a webhook URL, an SMTP password, a header) is read from the server's secrets when sent.
+  const resolveSecret = secretSettings !== undefined && hasSealedSecrets(store) ? (name: string): Promise<string> => readSecret(store, name, secretSettings) : undefined;
   const automations =
     automationOptions !== false && hasAutomations(store) && hasEvents(store)
       ? startAutomationService({
+          ...(resolveSecret ? { resolveSecret } : {}),
           ...automationOptions,
           store,
           deployments: hasDeployments(store) ? store : undefined,

@@ -42,9 +42,11 @@ interface Running {
 
 async function start(home = mkdtempSync(join(tmpdir(), 'weft-automations-'))): Promise<Running> {
   if (!homes.includes(home)) homes.push(home);
-  const store = (await openStore(loadSettings({ WEFT_HOME: home }))) as Store & HeartbeatRecord & WorkPoolRecord;
+  const settings = loadSettings({ WEFT_HOME: home });
+  const store = (await openStore(settings)) as Store & HeartbeatRecord & WorkPoolRecord;
   const weft = await buildApp({
     store,
+    secrets: settings,
     ui: false,
     scheduler: false,
     clock,
@@ -99,6 +101,19 @@ describe('automations', () => {
     expect(text).not.toContain('untagged-run');
     expect(post?.headers['idempotency-key']).toBeTruthy();
     expect(posts('/slack-1')).toHaveLength(1);
+  });
+
+  it("reads a webhook URL given as { secret } from the server's secrets when it sends, and never shows it", async () => {
+    expect((await call(server.url, 'PUT', '/api/v1/secrets/ops-hook', { value: `${receiver.url}/from-secret` })).status).toBe(200);
+    const created = await call<{ actions: unknown[] }>(server.url, 'POST', '/api/v1/automations', {
+      name: 'hook from a secret',
+      trigger: { type: 'event', expect: ['weft.flow-run.Failed'], matchRelated: { 'weft.resource.id': 'weft.tag.secret-hook' } },
+      actions: [{ type: 'webhook', url: { secret: 'ops-hook' } }],
+    });
+    expect(created.status).toBe(201);
+    expect(JSON.stringify(created.body)).not.toContain('from-secret');
+    await failRun(server.url, { tags: ['secret-hook'] });
+    await eventually(async () => posts('/from-secret').length === 1, 'the post to the URL kept as a secret');
   });
 
   it('three failures in a window fire once', async () => {
