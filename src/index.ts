@@ -94,6 +94,7 @@ export { secret, setSecret, listSecrets, deleteSecret } from './sdk/secrets.js';
 export type { SecretInfo } from './store/secrets.js';
 export { readSecret } from './secrets/read-secret.js';
 export { emitEvent, type EmitEventOptions } from './sdk/emit-event.js';
+export { notify, type NotifyHook, type NotifyOptions } from './sdk/notify.js';
 export type { WeftEvent, StoredEvent, EventFilter, EventResource, RelatedResource } from './store/events.js';
 export { resource, withResource, AcquiredResource, type Resource, type ResourceOptions } from './sdk/resource.js';
 export { renderGraph } from './visualize/render-graph.js';
