@@ -69,6 +69,9 @@ forEachDatabase((database) => {
       for (const route of routes) {
         const path = route.path.replace('{id}', run.id).replace('{name}', run.flowName);
         const isHealth = path === '/api/health';
+        // Resume links are public on purpose: their signed token is the credential (see resume-links.ts),
+        // so without a valid token every spelling must be refused as such (403), never served.
+        const isSignedLink = route.path.startsWith('/api/v1/resume-links/');
         const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : '{}';
         const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
         const methods = route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
@@ -79,6 +82,10 @@ forEachDatabase((database) => {
             if (isHealth) {
               // Public: any spelling the router takes for it may answer, and it tells nothing.
               if (plain && answer.status !== 200) leaks.push(`${method} ${target}: health answered ${answer.status}`);
+              continue;
+            }
+            if (isSignedLink) {
+              if (![400, 401, 403, 404].includes(answer.status) || answer.body.includes(run.id) || (plain && answer.status !== 403)) leaks.push(`${method} ${target} -> ${answer.status} ${answer.body.slice(0, 80)}`);
               continue;
             }
             // Without the key: 401 (or 404/400 for a spelling that matches no route), never data.
