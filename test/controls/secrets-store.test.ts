@@ -12,10 +12,9 @@ import { loadSettings } from '../../src/settings.js';
 import { readSecret, secretsOf } from '../../src/secrets/read-secret.js';
 import { loadSecretKey, secretKeyFile } from '../../src/secrets/secret-key.js';
 import type { SealedSecretRecord } from '../../src/store/secrets.js';
-import { openPostgresStore } from '../../src/store/sql/postgres.js';
 import type { Store } from '../../src/store/store.js';
-import { ThreadedStore } from '../../src/store/threaded-store.js';
 import { usePostgres } from '../helpers/postgres.js';
+import { postgresTestRecord, sqliteTestRecord } from '../helpers/test-records.js';
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
@@ -111,23 +110,10 @@ function vaultSuite(name: string, open: () => Promise<Opened>): void {
   });
 }
 
-vaultSuite('SQLite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'weft-secrets-'));
-  const record = await ThreadedStore.open(join(dir, 'weft.db'), { busyTimeoutMs: 10_000 });
-  return {
-    record,
-    cleanup: async () => {
-      await record.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+vaultSuite('SQLite', () => sqliteTestRecord('secrets'));
 
 const postgres = usePostgres();
-vaultSuite('Postgres', async () => {
-  const record = await openPostgresStore(await postgres().createDatabase());
-  return { record, cleanup: () => record.close() };
-});
+vaultSuite('Postgres', () => postgresTestRecord(() => postgres().createDatabase()));
 
 describe('the secrets key file', () => {
   let home = '';
