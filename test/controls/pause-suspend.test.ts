@@ -30,6 +30,8 @@ describe('suspend() in a deployment run', () => {
   beforeAll(async () => {
     assertBuilt();
     // A short crash timeout: a suspended run, whose process is gone, must not be taken for a crashed one.
+    // The flow-run processes beat well inside it (WEFT_API_HEARTBEAT_INTERVAL_MS below), so a run
+    // that is merely slow on a loaded machine is not taken for a crashed one either.
     server = await startTestServer({ crashTimeoutMs: 1_500 });
     db = openRecordDb({ home: server.home });
     scratch = mkdtempSync(join(tmpdir(), 'weft-suspend-'));
@@ -56,7 +58,7 @@ describe('suspend() in a deployment run', () => {
     const out = join(scratch, 'side-effects.txt');
     const [id] = await insertScheduledRuns(db, deployment, 1, new Date(Date.now() - 1_000).toISOString(), () => ({ out }));
     if (id === undefined) throw new Error('no run inserted');
-    agent = startWeft(server.home, ['agent', 'start', '--pool', 'approvals', '--limit', '1'], { WEFT_API_URL: server.url, WEFT_AGENT_HEARTBEAT_INTERVAL_MS: '300' });
+    agent = startWeft(server.home, ['agent', 'start', '--pool', 'approvals', '--limit', '1'], { WEFT_API_URL: server.url, WEFT_AGENT_HEARTBEAT_INTERVAL_MS: '300', WEFT_API_HEARTBEAT_INTERVAL_MS: '250' });
 
     const suspended = await waitFor(id, (s) => s.type === 'PAUSED', 'PAUSED');
     expect(suspended).toMatchObject({ name: 'Suspended', message: 'Ship it?' });

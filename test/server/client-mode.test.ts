@@ -49,7 +49,8 @@ describe('client mode (WEFT_API_URL)', { timeout: 60_000 }, () => {
     homes.push(embeddedHome, clientHome);
     const args = ['run', 'examples/dask-example.ts', '--param', 'n=25', '--json'];
     const embedded = await runWeftJson<{ flowRunId: string; result: number }>(embeddedHome.path, args);
-    const weft = startWeft(clientHome.path, args, { WEFT_API_URL: server.url });
+    // Beats well inside the short crash timeout, so a slow run on a loaded machine is not taken for a crashed one.
+    const weft = startWeft(clientHome.path, args, { WEFT_API_URL: server.url, WEFT_API_HEARTBEAT_INTERVAL_MS: '100' });
     const result = await weft.done;
     const doc = JSON.parse(result.stdout) as { flowRunId: string; result: number };
     expect(result.code, result.stderr).toBe(0);
