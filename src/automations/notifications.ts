@@ -12,7 +12,6 @@
  */
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import nodemailer from 'nodemailer';
 import { NotificationError } from '../errors.js';
 
 /** How a notification is sent. */
@@ -139,6 +138,8 @@ export async function sendEmail(email: Email, options: SendOptions = {}): Promis
   }
   const secure = url.protocol === 'smtps:';
   const timeout = options.timeoutMs ?? 10_000;
+  // Imported on first use: nodemailer is ~40 modules that every `weft run` would load otherwise.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: url.hostname,
     port: Number(url.port || (secure ? 465 : 587)),
