@@ -160,6 +160,12 @@ const schema = z.object({
     .object({
       /** Recorded events older than this are deleted by the server, in days. */
       retentionDays: z.coerce.number().positive().max(3_650).default(7),
+      /**
+       * Record an event for every task-run state change (what automations on task runs need). Off,
+       * task runs add no events (three per task run otherwise), which roughly halves the recording
+       * cost of a run of many small tasks; flow-run, deployment, pool and user events are kept.
+       */
+      taskRuns: bool.default(true),
     })
     .prefault({}),
   notifications: z
@@ -189,8 +195,8 @@ export interface Settings {
   readonly recording: { readonly flushIntervalMs: number; readonly batchSize: number };
   /** Secrets at rest. Env `WEFT_SECRETS_KEY` (base64 of 32 bytes; empty: the key file `WEFT_HOME/secrets.key`). */
   readonly secrets: { readonly key: string };
-  /** Recorded events. Env `WEFT_EVENTS_RETENTION_DAYS` (default 7). */
-  readonly events: { readonly retentionDays: number };
+  /** Recorded events. Env `WEFT_EVENTS_RETENTION_DAYS` (default 7), `WEFT_EVENTS_TASK_RUNS` (default true). */
+  readonly events: { readonly retentionDays: number; readonly taskRuns: boolean };
   /** Automations' notifications. Env `WEFT_NOTIFICATIONS_ALLOW_PRIVATE_URLS` (default false), `WEFT_NOTIFICATIONS_UI_URL`. */
   readonly notifications: { readonly allowPrivateUrls: boolean; readonly uiUrl: string };
   /** Concurrency and rate limits. Env `WEFT_LIMITS_LEASE_SECONDS`, `WEFT_LIMITS_POLL_MS`, `WEFT_LIMITS_STRICT`. */
@@ -281,6 +287,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_CLUSTER_TLS_KEY_FILE: ['cluster', 'tlsKeyFile'],
   WEFT_SECRETS_KEY: ['secrets', 'key'],
   WEFT_EVENTS_RETENTION_DAYS: ['events', 'retentionDays'],
+  WEFT_EVENTS_TASK_RUNS: ['events', 'taskRuns'],
   WEFT_NOTIFICATIONS_ALLOW_PRIVATE_URLS: ['notifications', 'allowPrivateUrls'],
   WEFT_NOTIFICATIONS_UI_URL: ['notifications', 'uiUrl'],
 };

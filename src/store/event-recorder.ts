@@ -40,6 +40,8 @@ export interface EventRecorderOptions {
   readonly flushMs?: number;
   /** Append as soon as this many are waiting. @default 2_000 */
   readonly batchSize?: number;
+  /** Record `weft.task-run.*` events for task-run state changes. @default true */
+  readonly taskRuns?: boolean;
   /** Told when appending failed (the events stay queued, up to {@link MAX_QUEUED}, and go with the next flush). */
   readonly onError?: (error: unknown) => void;
 }
@@ -151,6 +153,7 @@ export class EventRecorder {
   /** `weft.task-run.<state name>` for each task-run state of a batch (flow-run states of a batch too). */
   batch(batch: RecordBatch): void {
     if (batch.states.length === 0) return;
+    const taskRuns = this.options.taskRuns ?? true;
     const runs = new Map<string, TaskRunRecord>(batch.taskRuns.map((t) => [t.id, t]));
     for (const s of batch.states) {
       const { runId, runKind, worker: _worker, id, ...state } = s;
@@ -158,6 +161,7 @@ export class EventRecorder {
         this.flowRunState(runId, state, id);
         continue;
       }
+      if (!taskRuns) continue;
       const run = runs.get(runId);
       const related: RelatedResource[] = run?.tags.map((tag) => ({ 'weft.resource.id': `weft.tag.${tag}`, 'weft.resource.role': 'tag' })) ?? [];
       this.queue(

@@ -75,7 +75,10 @@ export interface EventFilter {
  * const failed = await store.listEvents({ names: ['weft.flow-run.Failed'] });
  */
 export interface EventRecord {
-  /** Appends events (ignoring any whose id is recorded already: appending is idempotent). */
+  /**
+   * Appends events (ignoring any whose id is recorded already: appending is idempotent). They are
+   * not checked here: whatever takes events from outside checks each with {@link eventProblem} first.
+   */
   appendEvents(events: readonly WeftEvent[]): Promise<void>;
   /** Events matching `filter`. */
   listEvents(filter: EventFilter): Promise<StoredEvent[]>;

@@ -52,9 +52,9 @@ export async function openStore(settings: Settings): Promise<Store> {
   if (/^postgres(ql)?:\/\//i.test(location)) {
     const { openPostgresStore } = await import('./sql/postgres.js'); // pg and Kysely load only for Postgres
     // A password with '/', '?', '#' or '@' that was not percent-encoded still names its host.
-    return withEventRecording(await openPostgresStore(URL.canParse(location) ? location : encodeUrlCredentials(location)), { onError: warnUnrecorded });
+    return withEventRecording(await openPostgresStore(URL.canParse(location) ? location : encodeUrlCredentials(location)), { onError: warnUnrecorded, taskRuns: settings.events.taskRuns });
   }
-  return withEventRecording(await ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs }), { onError: warnUnrecorded });
+  return withEventRecording(await ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs }), { onError: warnUnrecorded, taskRuns: settings.events.taskRuns });
 }
 
 /** Events that could not be appended stay queued and go with the next flush; say so once per failure. */

@@ -10,6 +10,7 @@ import { useTempHome } from '../helpers/temp-home.js';
 import { startTestServer } from '../helpers/weft-server.js';
 import { call, eventually } from '../server/http.js';
 import { buildApp } from '../../src/server/app.js';
+import { createRuntime } from '../../src/engine/runtime.js';
 import { openStore } from '../../src/store/open-store.js';
 import { loadSettings } from '../../src/settings.js';
 import type { Store, HeartbeatRecord } from '../../src/store/store.js';
@@ -65,6 +66,25 @@ describe('recorded events, embedded', () => {
     const store = await temp.store();
     if (!hasEvents(store)) throw new Error('no events');
     expect((await store.listEvents({ resource: 'my.thing' })).map((e) => e.id)).toEqual([given.id]);
+  });
+});
+
+describe('WEFT_EVENTS_TASK_RUNS=false', () => {
+  it('records no task-run events, and still the flow-run ones', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'weft-events-off-'));
+    const rt = createRuntime({ settings: loadSettings({ WEFT_HOME: home, WEFT_EVENTS_TASK_RUNS: 'false', WEFT_LOGGING_CONSOLE_LEVEL: 'CRITICAL' }) });
+    try {
+      const state = await rt.run(() => failing.run({}, { returnState: true }));
+      expect(state.type).toBe('FAILED');
+      const { store } = await rt.client();
+      if (!hasEvents(store)) throw new Error('the embedded store keeps no events');
+      await eventually(async () => (await store.listEvents({ names: ['weft.flow-run.Failed'] })).length === 1, 'the Failed event');
+      expect(await store.listEvents({ names: ['weft.task-run.'] })).toEqual([]);
+      expect(await store.listEvents({ names: ['etl.started'] })).toHaveLength(1);
+    } finally {
+      await rt.close();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 
