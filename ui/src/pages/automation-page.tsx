@@ -6,6 +6,7 @@ import { ApiError, api } from '../api/client.js';
 import type { AutomationDetail, Firing } from '../api/automation-types.js';
 import { Empty, ErrorMessage } from '../components/messages.js';
 import { actionsSummary, triggerSummary } from '../lib/automation-summary.js';
+import { resourcePage } from '../lib/events-search.js';
 import { formatTime } from '../lib/format.js';
 import { useTitle } from '../lib/use-title.js';
 
@@ -15,20 +16,17 @@ const FIRINGS_POLL_MS = 3_000;
 const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {});
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** What a firing was about: the event, and the flow run with a link when there is one. */
+/** What a firing was about: its event, and the resource (a flow run, with a link) the event is about. */
 function FiringSubject({ firing }: { readonly firing: Firing }): ReactElement {
-  const run = record(firing.context['flow_run']);
   const event = record(firing.context['event']);
-  const runId = text(run['id']);
+  const resource = record(event['resource']);
+  const id = text(resource['weft.resource.id']);
+  const page = resourcePage(id);
+  const name = text(resource['weft.resource.name']) || id;
   return (
     <>
       <code>{text(event['event']) || '—'}</code>
-      {runId === '' ? null : (
-        <div>
-          <Link to="/runs/$id" params={{ id: runId }}>{text(run['name']) || runId}</Link>
-          {text(run['error']) === '' ? null : <div className="muted wrap">{text(run['error'])}</div>}
-        </div>
-      )}
+      {id === '' ? null : <div>{page === undefined ? <code className="wrap">{name}</code> : <Link to={page.to} params={{ id: page.id }} title={id}>{name}</Link>}</div>}
     </>
   );
 }
@@ -37,7 +35,7 @@ function FiringSubject({ firing }: { readonly firing: Firing }): ReactElement {
 function Firings({ firings }: { readonly firings: readonly Firing[] }): ReactElement {
   if (firings.length === 0) return <Empty>Not fired yet. It fires when its trigger is met; each firing and its actions&apos; outcomes are listed here.</Empty>;
   return (
-    <div className="scroll-x">
+    <div className="scroll-x" tabIndex={0} role="region" aria-label="Last firings">
       <table className="firings">
         <thead>
           <tr>

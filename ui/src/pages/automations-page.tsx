@@ -50,7 +50,7 @@ export function AutomationsPage(): ReactElement {
         </Empty>
       ) : null}
       {automations.data && automations.data.length > 0 ? (
-        <div className="scroll-x">
+        <div className="scroll-x" tabIndex={0} role="region" aria-label="Automations">
           <table className="automations">
             <thead>
               <tr>
