@@ -53,7 +53,7 @@ async function emit(events: { name: string; occurred: Date; resource?: string }[
 /** A page signed in with the API key (kept in session storage, as the login page does). */
 async function page(ignore: RegExp[] = []): Promise<Page> {
   watched = await openPage(browser, ignore);
-  await watched.context.addInitScript((key) => sessionStorage.setItem('weft-api-key', key), KEY);
+  await watched.context.addInitScript({ content: `sessionStorage.setItem('weft-api-key', ${JSON.stringify(KEY)});` });
   return watched.page;
 }
 
