@@ -57,6 +57,7 @@ import { hasEvents } from '../store/events.js';
 import type { WeftEvent } from '../store/events.js';
 import type { EventRecorder } from '../store/event-recorder.js';
 import { eventRecordRoutes } from './routes/event-records.js';
+import { eventCountRoutes } from './routes/event-counts.js';
 import { startEventRetention } from './event-retention.js';
 import type { EventRetention } from './event-retention.js';
 import { hasAutomations } from '../store/automations.js';
@@ -201,6 +202,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
       await recorder.flush();
     };
     await app.register(eventRecordRoutes(append), { prefix: '/api/v1' });
+    await app.register(eventCountRoutes(eventRecord, options.clock ?? systemClock), { prefix: '/api/v1' });
   }
   const pruneEvents = eventRecord?.pruneEvents?.bind(eventRecord);
   const eventRetention =

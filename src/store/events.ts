@@ -62,6 +62,8 @@ export interface EventFilter {
   readonly until?: string;
   /** Only those recorded after this `seq` (to follow the record). */
   readonly afterSeq?: number;
+  /** Only those recorded before this `seq` (to page back through the record, newest first). */
+  readonly beforeSeq?: number;
   /** Oldest first (`asc`, the default with `afterSeq`) or newest first (`desc`, the default otherwise). */
   readonly order?: 'asc' | 'desc';
   /** At most this many. @default 100 */

@@ -3,6 +3,7 @@
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from '@tanstack/react-router';
 import { z } from 'zod';
 import { Layout } from './components/layout.js';
+import { parseEventsSearch } from './lib/events-search.js';
 import { parseRunsSearch } from './lib/runs-search.js';
 import { NotFoundPage } from './pages/not-found-page.js';
 
@@ -106,7 +107,33 @@ const limitsRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/limits-page.js'), 'LimitsPage'),
 });
 
-const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, variablesRoute, loginRoute, deploymentsRoute, deploymentRoute, poolsRoute, limitsRoute]);
+// Events and automations (issue 17); the events page parses its own filters (lib/events-search.ts).
+const eventsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/events',
+  validateSearch: (raw: Record<string, unknown>) => parseEventsSearch(raw),
+  component: lazyRouteComponent(() => import('./pages/events-page.js'), 'EventsPage'),
+});
+
+const automationsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/automations',
+  component: lazyRouteComponent(() => import('./pages/automations-page.js'), 'AutomationsPage'),
+});
+
+const automationNewRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/automations/new',
+  component: lazyRouteComponent(() => import('./pages/automation-new-page.js'), 'AutomationNewPage'),
+});
+
+const automationRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/automations/$id',
+  component: lazyRouteComponent(() => import('./pages/automation-page.js'), 'AutomationPage'),
+});
+
+const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, variablesRoute, loginRoute, deploymentsRoute, deploymentRoute, poolsRoute, limitsRoute, eventsRoute, automationsRoute, automationNewRoute, automationRoute]);
 
 /** Makes the router, its links under `basePath` (the server's path prefix). */
 export function makeRouter(basePath: string): ReturnType<typeof createRouter<typeof routeTree>> {

@@ -14,7 +14,8 @@ import type { AutomationRecord, AutomationRow, FiringRecord } from '../../store/
 import type { Clock } from '../clock.js';
 import { errorSchema } from '../schemas.js';
 
-const automationSchema = z.object({
+/** An automation as the API shows it (secret values masked). */
+export const automationSchema = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
@@ -24,7 +25,8 @@ const automationSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-const firingSchema = z.object({
+/** One firing of an automation with each action's outcome. */
+export const firingSchema = z.object({
   id: z.string(),
   automationId: z.string(),
   idempotencyKey: z.string(),

@@ -35,6 +35,7 @@ export const eventListQuery = {
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   afterSeq: z.coerce.number().int().min(0).optional(),
+  beforeSeq: z.coerce.number().int().min(0).optional(),
   order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_EVENT_PAGE).optional(),
 };
@@ -56,6 +57,7 @@ export function eventFilter(query: EventListQuery): EventFilter {
     ...(query.since === undefined ? {} : { since: query.since }),
     ...(query.until === undefined ? {} : { until: query.until }),
     ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),
+    ...(query.beforeSeq === undefined ? {} : { beforeSeq: query.beforeSeq }),
     ...(query.order === undefined ? {} : { order: query.order }),
     ...(query.limit === undefined ? {} : { limit: query.limit }),
   };

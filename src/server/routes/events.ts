@@ -64,7 +64,7 @@ export function eventRoutes(runBus: EventBus, closing: AbortSignal, record?: Eve
           tags: ['events'],
           summary:
             'Live events (text/event-stream): flow-run-state, task-run-state, log, event (recorded events, streamed instead of the others when asked for by `name` prefix, e.g. name=weft.); resumes after Last-Event-ID. ' +
-            'With accept: application/json: a page of recorded events, filtered by name prefix, resource, related resource, since/until, afterSeq.',
+            'With accept: application/json: a page of recorded events, filtered by name prefix, resource, related resource, since/until, afterSeq/beforeSeq (page back newest first with beforeSeq = the last seq seen).',
           querystring: z.object({ flowRunId: z.string().optional(), lastEventId: z.coerce.number().int().min(0).optional(), ...eventListQuery }),
           headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional(), accept: z.string().optional() }).loose(),
           response: { 200: eventPageSchema },

@@ -18,6 +18,7 @@ export function eventQuery(filter: EventFilter): string {
   if (filter.since !== undefined) query.set('since', filter.since);
   if (filter.until !== undefined) query.set('until', filter.until);
   if (filter.afterSeq !== undefined) query.set('afterSeq', String(filter.afterSeq));
+  if (filter.beforeSeq !== undefined) query.set('beforeSeq', String(filter.beforeSeq));
   if (filter.order !== undefined) query.set('order', filter.order);
   if (filter.limit !== undefined) query.set('limit', String(filter.limit));
   return query.toString();

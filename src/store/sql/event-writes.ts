@@ -90,6 +90,7 @@ export async function listEvents(db: Kysely<Database>, filter: EventFilter): Pro
   if (filter.since !== undefined) query = query.where('occurred', '>=', iso(filter.since, 'since'));
   if (filter.until !== undefined) query = query.where('occurred', '<', iso(filter.until, 'until'));
   if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
+  if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
   const rows = await query.orderBy('seq', order).limit(limit).execute();
   return rows.map(storedEvent);
 }

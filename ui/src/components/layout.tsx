@@ -47,6 +47,8 @@ export function Layout(): ReactElement {
           <Link to="/deployments">Deployments</Link>
           <Link to="/pools">Work pools</Link>
           <Link to="/limits">Limits</Link>
+          <Link to="/events">Events</Link>
+          <Link to="/automations">Automations</Link>
           <Link to="/cluster">Cluster</Link>
           <Link to="/variables">Variables</Link>
         </nav>
