@@ -82,8 +82,11 @@ export interface AppOptions {
   readonly bodyLimitBytes?: number;
   /** A running flow run silent this long is marked CRASHED, in ms. @default 30_000 */
   readonly crashTimeoutMs?: number;
-  /** Log requests (Fastify's pino logger). @default false */
-  readonly logger?: boolean;
+  /**
+   * Log requests and service errors (Fastify's pino logger): `true` to stdout, or a level and a
+   * stream that receives each JSON line (tests read what the server logged). @default false
+   */
+  readonly logger?: boolean | { readonly level: string; readonly stream: { write(line: string): void } };
   /** The time the services read (crash detection). @default systemClock */
   readonly clock?: Clock;
   /** Called after a run is reopened through the API (the server starts its re-run). */
