@@ -61,6 +61,7 @@ import { startEventRetention } from './event-retention.js';
 import type { EventRetention } from './event-retention.js';
 import { hasAutomations } from '../store/automations.js';
 import { startAutomationService } from './automations/automation-service.js';
+import { eventFlowRunId } from '../automations/firing-context.js';
 import type { AutomationService, AutomationServiceOptions } from './automations/automation-service.js';
 import { automationRoutes } from './routes/automations.js';
 import type { WorkQueueOptions } from './work-queue.js';
@@ -200,7 +201,9 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   if (eventRecord !== undefined) {
     const append = async (events: readonly WeftEvent[]): Promise<void> => {
       if (recorder === undefined) return eventRecord.appendEvents(events);
-      for (const event of events) recorder.queue(event);
+      // An event a client sends about a flow run (or relating to one, as emitEvent() in client mode
+      // does) gets the run's flow, deployment, pool and tags, as the events of an embedded run do.
+      for (const event of events) recorder.queue(event, eventFlowRunId(event));
       await recorder.flush();
     };
     await app.register(eventRecordRoutes(append), { prefix: '/api/v1' });
