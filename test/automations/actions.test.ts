@@ -75,18 +75,27 @@ describe('run-deployment', () => {
     const automationId = await create({
       name: 'rerun billing',
       trigger: failedWith('rerun'),
-      actions: [{ type: 'run-deployment', deployment: 'billing-rerun/on-failure', parameters: { failed_run: '{{ flow_run.name }}', reason: '{{ flow_run.error }}', source: '{{ flow.name }}', batch: 7 } }],
+      actions: [{ type: 'run-deployment', deployment: 'billing-rerun/on-failure', parameters: { failed_run: '{{ flow_run.name }}', reason: '{{ flow_run.error }}', source: '{{ flow.name }}', day: '{{ flow_run.parameters.day }}', batch: 7 } }],
     });
-    await failRun(server.url, clock, { tags: ['rerun'], name: 'broken-billing', flowName: 'billing' }, 'ledger locked');
+    await failRun(server.url, clock, { tags: ['rerun'], name: 'broken-billing', flowName: 'billing', parameters: { day: '2026-10-31' } }, 'ledger locked');
     const [firing] = await settled(automationId);
     expect(firing?.actions[0]).toMatchObject({ type: 'run-deployment', status: 'succeeded' });
     const runs = await call<{ parameters: Record<string, unknown>; state: { type: string }; flowName: string }[]>(server.url, 'GET', `/api/v1/deployments/${deploymentId}/runs`);
     expect(runs.body).toHaveLength(1);
     expect(runs.body[0]?.flowName).toBe('billing-rerun');
     expect(runs.body[0]?.state.type).toBe('SCHEDULED');
-    expect(runs.body[0]?.parameters).toEqual({ day: '2026-11-01', batch: 7, failed_run: 'broken-billing', reason: 'Error: ledger locked', source: 'billing' });
+    expect(runs.body[0]?.parameters).toEqual({ day: '2026-10-31', batch: 7, failed_run: 'broken-billing', reason: 'Error: ledger locked', source: 'billing' });
     await drain();
     expect((await call<unknown[]>(server.url, 'GET', `/api/v1/deployments/${deploymentId}/runs`)).body).toHaveLength(1);
+  });
+
+  it('a parameter template naming a field the run lacks fails the action at send time with the reason', async () => {
+    await call(server.url, 'POST', '/api/v1/deployments', { flowName: 'billing-rerun', name: 'strict', entrypoint: 'flows/billing.ts:rerun' });
+    const automationId = await create({ name: 'rerun with a region', trigger: failedWith('rerun-region'), actions: [{ type: 'run-deployment', deployment: 'billing-rerun/strict', parameters: { region: '{{ flow_run.parameters.region }}' } }] });
+    await failRun(server.url, clock, { tags: ['rerun-region'], parameters: { day: '2026-10-31' } });
+    const [firing] = await settled(automationId);
+    expect(firing?.actions[0]).toMatchObject({ status: 'failed' });
+    expect(firing?.actions[0]?.error).toContain('undefined variable: flow_run.parameters.region');
   });
 
   it('records a firing whose deployment does not exist as failed, naming it', async () => {

@@ -41,7 +41,7 @@ describe('emitEvent in client mode', () => {
     const automation = await call<{ id: string }>(server.url, 'POST', '/api/v1/automations', {
       name: 'orders loaded',
       trigger: { type: 'event', expect: ['warehouse.orders.loaded'], matchRelated: { 'weft.resource.id': 'weft.tag.warehouse' } },
-      actions: [{ type: 'webhook', url: `${receiver.url}/orders`, body: '{"run": {{ flow_run.name | json }}, "payload": {{ event.payload | json }}, "flow": {{ flow.name | json }}}' }],
+      actions: [{ type: 'webhook', url: `${receiver.url}/orders`, body: '{"run": {{ flow_run.name | json }}, "rows": {{ event.payload.rows | json }}, "flow": {{ flow.name | json }}}' }],
     });
     expect(automation.status).toBe(201);
     const load = flow({ name: 'load-orders', tags: ['warehouse'] }, async () => {
@@ -73,7 +73,7 @@ describe('emitEvent in client mode', () => {
     expect(new Set(ids).size).toBe(ids.length);
 
     await eventually(async () => receiver.received.some((r) => r.path === '/orders'), 'the automation’s post');
-    expect(JSON.parse(receiver.received.find((r) => r.path === '/orders')?.body ?? '{}')).toEqual({ run: run.body.name, payload: { rows: 1200 }, flow: 'load-orders' });
+    expect(JSON.parse(receiver.received.find((r) => r.path === '/orders')?.body ?? '{}')).toEqual({ run: run.body.name, rows: 1200, flow: 'load-orders' });
   });
 
   it('an event about another resource relates to the run, its flow and tags, each once', async () => {
