@@ -201,7 +201,7 @@ export async function eventsBenchmarks(options: { n: number; repeats: number; fa
     const base = rate(without);
     const loadedRate = rate(withAutomations);
     const slowdown = (1 - loadedRate / base) * 100;
-    console.log(`\nseed workload in client mode, n=${n} (${taskRuns} task runs, ~${3 * taskRuns} task-run events each), server over SQLite, ${repeats} runs each, alternating`);
+    console.log(`\nseed workload in client mode, n=${n} (${taskRuns} task runs, each with its state events), server over SQLite, ${repeats} runs each, alternating`);
     console.log(`  task runs/s, 0 automations   ${col(base.toFixed(0))}`);
     console.log(`  task runs/s, ${defined.length} automations ${col(loadedRate.toFixed(0))}   ratio ${(loadedRate / base).toFixed(3)}`);
     console.log(`  slowdown                     ${col(slowdown.toFixed(1))} %   ${verdict(slowdown, '<=', 10)}`);
