@@ -9,7 +9,8 @@
  * BENCH_CLI_SIZES (default 1000,10000,100000); BENCH_CLI=0, BENCH_REDIS=0, BENCH_CLUSTER=0 and
  * BENCH_SERVER=0 skip the CLI, the `weft worker` Redis, the cluster and the server parts;
  * BENCH_SCHEDULER=0 skips the scheduler tick (BENCH_SCHEDULER_DEPLOYMENTS, default 10000);
- * BENCH_AGENT=0 skips the agent part (see agent.ts for its own variables).
+ * BENCH_AGENT=0 skips the agent part (see agent.ts for its own variables); BENCH_EVENTS=0 skips the
+ * events and automations part (BENCH_EVENTS_FAILURES, default 30).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,4 +142,9 @@ if (process.env.BENCH_SERVER !== '0') {
 if (process.env.BENCH_SCHEDULER !== '0') {
   const { schedulerBenchmarks } = await import('./scheduler.js');
   await schedulerBenchmarks();
+}
+
+if (process.env.BENCH_EVENTS !== '0') {
+  const { eventsBenchmarks } = await import('./events.js');
+  await eventsBenchmarks({ n, repeats, failures: Number(process.env.BENCH_EVENTS_FAILURES ?? 30) });
 }

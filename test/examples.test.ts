@@ -3,8 +3,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, ROOT, runWeft, runWeftJson, startWeft, tempHome, waitUntil } from './cli/harness.js';
+import { assertBuilt, ROOT, runWeft, runWeftJson, startWeft, tempHome, useTempHome, waitUntil } from './cli/harness.js';
 import { startRedis } from './helpers/redis.js';
+import { startReceiver } from './automations/receiver.js';
 
 interface RunDoc {
   readonly flowRunId: string;
@@ -24,9 +25,8 @@ interface ShowDoc {
 
 // The examples are real flows: the suite runs each through the real CLI, as CI does.
 describe('examples/', () => {
-  const home = tempHome();
+  const home = useTempHome(); // made in beforeAll: a filtered run (-t) leaves no directory behind
   beforeAll(() => assertBuilt());
-  afterAll(() => home.remove());
 
   it('seed workload: inc/dec/add maps and sum give 9900 for n=100, every edge recorded', async () => {
     const { result, doc } = await runWeftJson<RunDoc>(home.path, ['run', 'examples/dask-example.ts', '--param', 'n=100', '--json']);
@@ -102,6 +102,29 @@ describe('examples/', () => {
     const show = await runWeftJson<ShowDoc>(home.path, ['runs', 'show', doc.flowRunId, '--json']);
     const fetches = show.doc.taskRuns.filter((t) => t.name.startsWith('flaky-fetch'));
     expect(fetches.map((t) => t.attempts)).toEqual([3, 3, 3]);
+  });
+
+  it('notify on failure: a failed import posts one Slack message with flow, run, error and link to SLACK_WEBHOOK_URL; a good one none', async () => {
+    const receiver = await startReceiver();
+    try {
+      const env = { SLACK_WEBHOOK_URL: `${receiver.url}/services/T/B/X`, WEFT_NOTIFICATIONS_ALLOW_PRIVATE_URLS: 'true', WEFT_NOTIFICATIONS_UI_URL: 'http://weft.example.com' };
+      const good = await runWeft(home.path, ['run', 'examples/notify-on-failure.ts', '--json'], env);
+      expect(good.code, good.stderr).toBe(0);
+      expect((JSON.parse(good.stdout) as RunDoc).result).toBe('imported 1200 orders');
+      const bad = await runWeft(home.path, ['run', 'examples/notify-on-failure.ts', '--param', 'broken=true', '--json'], env);
+      expect(bad.code).not.toBe(0);
+      const failed = JSON.parse(bad.stdout) as RunDoc;
+      expect(failed.state.type).toBe('FAILED');
+      expect(receiver.received).toHaveLength(1);
+      expect(receiver.received[0]?.path).toBe('/services/T/B/X');
+      const text = (JSON.parse(receiver.received[0]?.body ?? '{}') as { text: string }).text;
+      expect(text).toContain('Flow run nightly-import/');
+      expect(text).toContain('entered state Failed');
+      expect(text).toContain('amount "12,5O" is not a number');
+      expect(text).toContain(`http://weft.example.com/runs/${failed.flowRunId}`);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('daily download: the second run of the day reads the stored download instead of downloading again', async () => {
@@ -218,9 +241,8 @@ describe('examples/', () => {
 });
 
 describe('examples/github-archive.ts (resources: the cluster chosen by data size)', () => {
-  const home = tempHome();
+  const home = useTempHome(); // made in beforeAll: a filtered run (-t) leaves no directory behind
   beforeAll(() => assertBuilt());
-  afterAll(() => home.remove());
 
   const alive = (pid: number): boolean => {
     try {

@@ -8,7 +8,7 @@
  * duration), `flow` (name), `deployment` (id, name; empty when the run has none), `event` (event,
  * occurred, resource, payload), `automation` (id, name), `flow_run_url`.
  */
-import { Liquid } from 'liquidjs';
+import { Drop, Liquid } from 'liquidjs';
 
 /** What a template renders against. */
 export interface TemplateContext {
@@ -31,12 +31,29 @@ export interface TemplateContext {
   readonly flow_run_url: string;
 }
 
+/**
+ * Stands, at save time, for a map whose keys are the user's own (a run's parameters, an event's
+ * payload and resource labels): any field of it may be named, at any depth. A field that is
+ * missing when the notification is sent fails that action with the reason.
+ */
+class AnyFields extends Drop {
+  override liquidMethodMissing(): AnyFields {
+    return new AnyFields();
+  }
+
+  override valueOf(): string {
+    return '';
+  }
+}
+
+const anyFields = new AnyFields() as unknown as Readonly<Record<string, never>>;
+
 /** A context with every variable, for checking templates at save time. */
 export const SAMPLE_CONTEXT: TemplateContext = {
-  flow_run: { id: 'id', name: 'name', state: 'FAILED', state_name: 'Failed', message: 'm', error: 'e', parameters: {}, tags: [], start: '', duration: '' },
+  flow_run: { id: 'id', name: 'name', state: 'FAILED', state_name: 'Failed', message: 'm', error: 'e', parameters: anyFields, tags: [], start: '', duration: '' },
   flow: { name: 'flow' },
   deployment: { id: '', name: '' },
-  event: { event: 'weft.flow-run.Failed', occurred: '', resource: {}, payload: {} },
+  event: { event: 'weft.flow-run.Failed', occurred: '', resource: anyFields, payload: anyFields },
   automation: { id: '', name: '' },
   flow_run_url: 'http://localhost/runs/id',
 };

@@ -62,6 +62,7 @@ import { startEventRetention } from './event-retention.js';
 import type { EventRetention } from './event-retention.js';
 import { hasAutomations } from '../store/automations.js';
 import { startAutomationService } from './automations/automation-service.js';
+import { eventFlowRunId } from '../automations/firing-context.js';
 import type { AutomationService, AutomationServiceOptions } from './automations/automation-service.js';
 import { automationRoutes } from './routes/automations.js';
 import type { WorkQueueOptions } from './work-queue.js';
@@ -83,8 +84,11 @@ export interface AppOptions {
   readonly bodyLimitBytes?: number;
   /** A running flow run silent this long is marked CRASHED, in ms. @default 30_000 */
   readonly crashTimeoutMs?: number;
-  /** Log requests (Fastify's pino logger). @default false */
-  readonly logger?: boolean;
+  /**
+   * Log requests and service errors (Fastify's pino logger): `true` to stdout, or a level and a
+   * stream that receives each JSON line (tests read what the server logged). @default false
+   */
+  readonly logger?: boolean | { readonly level: string; readonly stream: { write(line: string): void } };
   /** The time the services read (crash detection). @default systemClock */
   readonly clock?: Clock;
   /** Called after a run is reopened through the API (the server starts its re-run). */
@@ -198,7 +202,9 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   if (eventRecord !== undefined) {
     const append = async (events: readonly WeftEvent[]): Promise<void> => {
       if (recorder === undefined) return eventRecord.appendEvents(events);
-      for (const event of events) recorder.queue(event);
+      // An event a client sends about a flow run (or relating to one, as emitEvent() in client mode
+      // does) gets the run's flow, deployment, pool and tags, as the events of an embedded run do.
+      for (const event of events) recorder.queue(event, eventFlowRunId(event));
       await recorder.flush();
     };
     await app.register(eventRecordRoutes(append), { prefix: '/api/v1' });

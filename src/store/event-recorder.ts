@@ -75,6 +75,17 @@ function contextRelated(flowRunId: string, context: RunContext | undefined, incl
   return related;
 }
 
+/** Each related resource once (by id and role), the first kept: a client's own flow-run and flow entries meet the run's. */
+function uniqueRelated(related: readonly RelatedResource[]): RelatedResource[] {
+  const seen = new Set<string>();
+  return related.filter((r) => {
+    const key = `${r['weft.resource.role'] ?? ''}\u0000${r['weft.resource.id'] ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 const runContext = (run: FlowRunRecord): RunContext => ({
   name: run.name,
   flowName: run.flowName,
@@ -255,7 +266,7 @@ export class EventRecorder {
       const isRun = event.resource['weft.resource.id'] === `weft.flow-run.${flowRunId}`;
       const context = this.#contexts.get(flowRunId);
       const resource = isRun && context ? { ...event.resource, 'weft.resource.name': context.name } : event.resource;
-      return { ...event, resource, related: [...contextRelated(flowRunId, context, !isRun), ...event.related.filter((r) => isRun || r['weft.resource.role'] !== 'tag')] };
+      return { ...event, resource, related: uniqueRelated([...contextRelated(flowRunId, context, !isRun), ...event.related]) };
     });
   }
 }
