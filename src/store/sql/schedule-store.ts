@@ -119,11 +119,13 @@ export function writeScheduleFills(db: Kysely<Database>, fills: readonly Schedul
     for (let i = 0; i < fills.length; i += FILL_CHUNK) {
       const chunk = fills.slice(i, i + FILL_CHUNK);
       const values = sql.join(chunk.map((f) => sql`(${f.scheduleId}, ${f.readUpdatedAt}, ${f.scheduledUntil}, ${f.fillAfter})`));
-      // VALUES columns are column1… on both SQLite and Postgres.
+      // VALUES columns are column1… on both SQLite and Postgres. `+active` keeps SQLite from
+      // walking the (active, fill_after) index over every schedule and scanning the VALUES for each
+      // (quadratic: minutes per tick at 10 000 schedules); it looks each VALUES row up by id instead.
       const { rows } = await sql<{ id: string }>`
         update deployment_schedules set scheduled_until = v.column3, fill_after = v.column4
         from (values ${values}) as v
-        where deployment_schedules.id = v.column1 and deployment_schedules.updated_at = v.column2 and deployment_schedules.active = 1
+        where deployment_schedules.id = v.column1 and deployment_schedules.updated_at = v.column2 and +deployment_schedules.active = 1
           and exists (select 1 from deployments as d where d.id = deployment_schedules.deployment_id and d.paused = 0)
         returning deployment_schedules.id`.execute(trx);
       const written = new Set(rows.map((r) => r.id));
