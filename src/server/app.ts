@@ -216,7 +216,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
       ? undefined
       : startEventRetention({ pruneEvents }, options.eventRetentionDays ?? 7, options.clock ?? systemClock, (error) => app.log.error({ err: error }, 'pruning old events'));
   await app.register(uiApiRoutes(orchestrator, bus, options.cluster, options.clock), { prefix: '/api/v1' });
-  if (hasDeployments(options.store)) await app.register(deploymentRoutes(options.store, orchestrator, options.clock ?? systemClock), { prefix: '/api/v1' });
+  if (hasDeployments(options.store)) await app.register(deploymentRoutes(options.store, orchestrator, options.clock ?? systemClock, hasSchedules(options.store) ? options.store : undefined), { prefix: '/api/v1' });
   const workQueue = new WorkQueue(options.store, bus, { ...options.workQueue, clock: options.clock ?? systemClock });
   await app.register(workPoolRoutes(options.store, workQueue, closing.signal), { prefix: '/api/v1' });
   await app.register(agentRoutes(options.store, options.clock ?? systemClock), { prefix: '/api/v1' });

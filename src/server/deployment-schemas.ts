@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { deploymentInputSchema, jsonObject, timestampSchema as timestamp } from '../store/deployment-input.js';
+import { scheduleViewSchema } from './schedule-schemas.js';
+import { flowRunSchema } from './schemas.js';
 
 export { deploymentInputSchema } from '../store/deployment-input.js';
 
@@ -26,6 +28,13 @@ export const deploymentSchema = deploymentInputSchema.omit({ schedules: true }).
   updatedAt: timestamp,
 });
 
+/** A deployment in the list; with `summary=true` also its schedules, next run time and latest runs. */
+export const deploymentListItemSchema = deploymentSchema.extend({
+  schedules: z.array(scheduleViewSchema).optional(),
+  nextRunTime: timestamp.nullable().optional().describe('the earliest next time of its active schedules; null when paused or none is active'),
+  recentRuns: z.array(flowRunSchema).optional().describe('its latest runs, latest expected start first'),
+});
+
 /** A deployment with its schedules. */
 export const deploymentDetailSchema = deploymentSchema.extend({ schedules: z.array(deploymentScheduleSchema).readonly() });
 
@@ -46,8 +55,15 @@ export const deploymentRunBodySchema = z.object({
   idempotencyKey: z.string().min(1).max(500).optional(),
 });
 
-/** `?flow=` of the deployment list. */
-export const deploymentListQuerySchema = z.object({ flow: z.string().max(200).optional() });
+/** Most recent runs per deployment the list gives with `summary=true`. */
+export const MAX_SUMMARY_RUNS = 20;
+
+/** `?flow=` of the deployment list; `summary=true` adds each deployment's schedules, next run and `recentRuns` latest runs. */
+export const deploymentListQuerySchema = z.object({
+  flow: z.string().max(200).optional(),
+  summary: z.enum(['true', 'false']).optional().describe("with `true`, each deployment comes with its schedules, its next run time and its latest runs (the deployments page's one request)"),
+  recentRuns: z.coerce.number().int().min(0).max(MAX_SUMMARY_RUNS).default(5).describe(`latest runs per deployment with summary=true (0 to ${MAX_SUMMARY_RUNS})`),
+});
 
 /** `?limit=` of a deployment's runs. */
 export const deploymentRunsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });

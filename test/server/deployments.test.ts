@@ -190,6 +190,27 @@ forEachDatabase((database) => {
       expect((await call(server.url, 'DELETE', `/api/v1/deployments/${deployment.id}`)).status).toBe(404);
     });
 
+    it('lists deployments with their schedules, next run time and latest runs in one answer with summary=true, recentRuns bounded', async () => {
+      const scheduled = await deploy({ flowName: 'summary-flow', schedules: [{ spec: { cron: '0 9 * * *', timezone: 'Europe/Berlin' } }] });
+      const unscheduled = await deploy({ flowName: 'summary-flow' });
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push((await runOf(unscheduled, { scheduledTime: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() })).body);
+      const plain = await call<Deployment[]>(server.url, 'GET', '/api/v1/deployments?flow=summary-flow');
+      expect(plain.body.map((d) => Object.keys(d))).not.toContainEqual(expect.arrayContaining(['recentRuns']));
+      type Summary = Omit<Deployment, 'schedules'> & { schedules: { description: string; nextTimes: string[] }[]; nextRunTime: string | null; recentRuns: Run[] };
+      const answer = await call<Summary[]>(server.url, 'GET', '/api/v1/deployments?flow=summary-flow&summary=true&recentRuns=2');
+      expect(answer.status).toBe(200);
+      const [withSchedule, without] = [scheduled, unscheduled].map((d) => answer.body.find((s) => s.id === d.id)!);
+      expect(withSchedule!.schedules.map((s) => s.description)).toEqual(['cron "0 9 * * *" in Europe/Berlin']);
+      expect(withSchedule!.nextRunTime).toBe(withSchedule!.schedules[0]!.nextTimes[0]);
+      expect(without!.schedules).toEqual([]);
+      expect(without!.nextRunTime).toBeNull();
+      expect(without!.recentRuns.map((r) => r.id)).toEqual([runs[2]!.id, runs[1]!.id]);
+      const tooMany = await call<ErrorAnswer>(server.url, 'GET', '/api/v1/deployments?summary=true&recentRuns=21');
+      expect(tooMany.status).toBe(422);
+      expect(tooMany.body.message).toContain('recentRuns');
+    });
+
     it('documents the deployment routes in the OpenAPI document', async () => {
       const doc = await call<{ paths: Record<string, unknown> }>(server.url, 'GET', '/api/openapi.json');
       expect(Object.keys(doc.body.paths)).toEqual(

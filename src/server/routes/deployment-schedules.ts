@@ -24,6 +24,29 @@ const tags = ['schedules'];
 /** How the routes reach the scheduler: run a tick soon (after a schedule changed). */
 export type WakeScheduler = () => void;
 
+/**
+ * A schedule as the API shows it at `nowMs`: its spec normalized, its description in words and
+ * (while active) its next three times.
+ * @example
+ * scheduleView(await store.readSchedule(id), Date.now()).description // 'every day at 09:00 (Europe/Berlin)'
+ */
+export function scheduleView(schedule: ScheduleRecord, nowMs: number): z.infer<typeof scheduleViewSchema> {
+  const parsed = parseSchedule(schedule.spec);
+  return {
+    id: schedule.id,
+    deploymentId: schedule.deploymentId,
+    schedule: parsed.spec,
+    description: parsed.description,
+    parameters: schedule.parameters,
+    active: schedule.active,
+    catchUp: schedule.catchUp,
+    scheduledUntil: schedule.scheduledUntil,
+    nextTimes: schedule.active ? parsed.next(nowMs, 3).map((t) => new Date(t).toISOString()) : [],
+    createdAt: schedule.createdAt,
+    updatedAt: schedule.updatedAt,
+  };
+}
+
 /** The schedule routes over `store`. */
 export function deploymentScheduleRoutes(store: ScheduleStore, clock: Clock, wake: WakeScheduler): FastifyPluginAsyncZod {
   const deploymentOf = async (reference: string): Promise<DeploymentDetail> => {
@@ -39,22 +62,7 @@ export function deploymentScheduleRoutes(store: ScheduleStore, clock: Clock, wak
     }
     return schedule;
   };
-  const view = (schedule: ScheduleRecord): z.infer<typeof scheduleViewSchema> => {
-    const parsed = parseSchedule(schedule.spec);
-    return {
-      id: schedule.id,
-      deploymentId: schedule.deploymentId,
-      schedule: parsed.spec,
-      description: parsed.description,
-      parameters: schedule.parameters,
-      active: schedule.active,
-      catchUp: schedule.catchUp,
-      scheduledUntil: schedule.scheduledUntil,
-      nextTimes: schedule.active ? parsed.next(clock.now(), 3).map((t) => new Date(t).toISOString()) : [],
-      createdAt: schedule.createdAt,
-      updatedAt: schedule.updatedAt,
-    };
-  };
+  const view = (schedule: ScheduleRecord): z.infer<typeof scheduleViewSchema> => scheduleView(schedule, clock.now());
   const catchUp = (given: z.infer<typeof catchUpInputSchema> | undefined): CatchUp | undefined => (given === undefined ? undefined : { ...DEFAULT_CATCH_UP, ...given });
   const now = (): string => new Date(clock.now()).toISOString();
 

@@ -47,6 +47,33 @@ export function latestTimes(schedule: Schedule, after: number, until: number, ke
   return kept;
 }
 
+/** A schedule's times ahead at one `now`, and the time after the last of them. */
+interface TimesAhead {
+  readonly now: number;
+  readonly limits: FillLimits;
+  readonly ahead: readonly number[];
+  readonly following: number | undefined;
+}
+
+/**
+ * The last times computed per parsed schedule. Schedules with the same spec share one parsed
+ * `Schedule` within a tick (the scheduler caches them by spec), so thousands of deployments on
+ * `0 * * * *` compute their hour of times once per tick instead of once each.
+ */
+const lastTimesAhead = new WeakMap<Schedule, TimesAhead>();
+
+/** The times of `schedule` after `now` that are kept created ahead (at least `minRuns`, within the horizon, at most `maxRuns`). */
+function timesAhead(schedule: Schedule, now: number, limits: FillLimits): TimesAhead {
+  const last = lastTimesAhead.get(schedule);
+  if (last !== undefined && last.now === now && last.limits === limits) return last;
+  let ahead = schedule.next(now, limits.maxRuns, now + limits.horizonMs);
+  if (ahead.length < limits.minRuns) ahead = schedule.next(now, limits.minRuns);
+  const end = ahead[ahead.length - 1];
+  const times: TimesAhead = { now, limits, ahead, following: end === undefined ? undefined : schedule.next(end, 1)[0] };
+  lastTimesAhead.set(schedule, times);
+  return times;
+}
+
 /**
  * The fill of one schedule at `now` (epoch ms).
  * @example
@@ -63,15 +90,13 @@ export function planFill(row: ScheduleToFill, schedule: Schedule, now: number, l
     for (const time of missed) runs.push(makeRun(row, time, 'Late'));
     if (missed.length > 0) last = Math.max(last, missed[missed.length - 1]!);
   }
-  let ahead = schedule.next(now, limits.maxRuns, now + limits.horizonMs);
-  if (ahead.length < limits.minRuns) ahead = schedule.next(now, limits.minRuns);
+  const { ahead, following } = timesAhead(schedule, now, limits);
   for (const time of ahead) if (filledUntil === null || time > filledUntil) runs.push(makeRun(row, time, 'Scheduled'));
   let fillAfter = now + EXHAUSTED_RECHECK_MS;
   if (ahead.length > 0) {
     const end = ahead[ahead.length - 1]!;
     last = Math.max(last, end);
     // More runs are needed once the horizon reaches the time after the last one, or fewer than minRuns remain ahead.
-    const following = schedule.next(end, 1)[0];
     fillAfter = Math.min(following === undefined ? fillAfter : following - limits.horizonMs, ahead[Math.max(0, ahead.length - limits.minRuns)]!);
   }
   return {

@@ -56,6 +56,8 @@ export interface Scheduler {
 
 /** Schedules read and written per transaction. */
 const PAGE = 500;
+/** New runs written per transaction (at most, plus one schedule's). */
+const RUNS_PER_WRITE = 5_000;
 /** Late runs changed per statement. */
 const LATE_PAGE = 1_000;
 /** Parsed schedules kept, by spec text. */
@@ -80,13 +82,22 @@ export async function schedulerTick(
   for (let afterId = ''; ; ) {
     const rows = await store.listSchedulesToFill(nowIso, PAGE, afterId);
     if (rows.length === 0) break;
-    const fills: ScheduleFill[] = [];
+    let fills: ScheduleFill[] = [];
+    let runs = 0;
     for (const row of rows) {
       const schedule = parsed(row, cache, options.onError);
       // A spec that no longer parses (written around parseSchedule) is looked at again in an hour.
-      fills.push(schedule ? planFill(row, schedule, now, options.limits, makeRun) : { scheduleId: row.id, readUpdatedAt: row.updatedAt, scheduledUntil: row.scheduledUntil, fillAfter: new Date(now + 3_600_000).toISOString(), runs: [] });
+      const fill = schedule ? planFill(row, schedule, now, options.limits, makeRun) : { scheduleId: row.id, readUpdatedAt: row.updatedAt, scheduledUntil: row.scheduledUntil, fillAfter: new Date(now + 3_600_000).toISOString(), runs: [] };
+      fills.push(fill);
+      runs += fill.runs.length;
+      // Many new runs (a first fill: an hour of a minute schedule is 60 each) go in several short transactions, so other writers are not held up for seconds.
+      if (runs >= RUNS_PER_WRITE) {
+        created += await store.writeScheduleFills(fills);
+        fills = [];
+        runs = 0;
+      }
     }
-    created += await store.writeScheduleFills(fills);
+    if (fills.length > 0) created += await store.writeScheduleFills(fills);
     schedules += rows.length;
     afterId = rows[rows.length - 1]!.id;
     if (rows.length < PAGE) break;

@@ -5,6 +5,7 @@
  * one state-history row.
  */
 import { scheduleRecord as deploymentScheduleRecord } from './deployment-rows.js';
+import { sql } from 'kysely';
 import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { StateSnapshot } from '../../states.js';
 import type { CatchUp, LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleToFill } from '../schedules.js';
@@ -17,6 +18,8 @@ import { readVariableValues } from './variable-writes.js';
 
 /** Rows per insert statement: ~25 columns each stays under SQLite's and Postgres's bound-variable limits. */
 const CHUNK = 500;
+/** Schedules per UPDATE of their progress (4 bound values each). */
+const FILL_CHUNK = 500;
 
 function scheduleRecord(row: Selectable<DeploymentSchedulesTable>): ScheduleRecord {
   return {
@@ -105,20 +108,28 @@ export function insertScheduledRuns(db: Kysely<Database>, runs: readonly Schedul
   return writeTransaction(db, (trx) => insertRuns(trx, runs));
 }
 
-/** Writes the fills whose schedules did not change since they were read. */
+/**
+ * Writes the fills whose schedules did not change since they were read: one UPDATE … FROM
+ * (VALUES …) per chunk of schedules (not one statement per schedule: on Postgres each is a
+ * round trip), then the runs of the schedules it updated.
+ */
 export function writeScheduleFills(db: Kysely<Database>, fills: readonly ScheduleFill[]): Promise<number> {
   return writeTransaction(db, async (trx) => {
     const runs: ScheduledRun[] = [];
-    for (const fill of fills) {
-      const result = await trx
-        .updateTable('deployment_schedules')
-        .set({ scheduled_until: fill.scheduledUntil, fill_after: fill.fillAfter })
-        .where('id', '=', fill.scheduleId)
-        .where('updated_at', '=', fill.readUpdatedAt)
-        .where('active', '=', 1)
-        .where((eb) => eb.exists(eb.selectFrom('deployments as d').select('d.id').whereRef('d.id', '=', 'deployment_schedules.deployment_id').where('d.paused', '=', 0)))
-        .executeTakeFirst();
-      if (result.numUpdatedRows > 0n) runs.push(...fill.runs);
+    for (let i = 0; i < fills.length; i += FILL_CHUNK) {
+      const chunk = fills.slice(i, i + FILL_CHUNK);
+      const values = sql.join(chunk.map((f) => sql`(${f.scheduleId}, ${f.readUpdatedAt}, ${f.scheduledUntil}, ${f.fillAfter})`));
+      // VALUES columns are column1… on both SQLite and Postgres. `+active` keeps SQLite from
+      // walking the (active, fill_after) index over every schedule and scanning the VALUES for each
+      // (quadratic: minutes per tick at 10 000 schedules); it looks each VALUES row up by id instead.
+      const { rows } = await sql<{ id: string }>`
+        update deployment_schedules set scheduled_until = v.column3, fill_after = v.column4
+        from (values ${values}) as v
+        where deployment_schedules.id = v.column1 and deployment_schedules.updated_at = v.column2 and +deployment_schedules.active = 1
+          and exists (select 1 from deployments as d where d.id = deployment_schedules.deployment_id and d.paused = 0)
+        returning deployment_schedules.id`.execute(trx);
+      const written = new Set(rows.map((r) => r.id));
+      for (const fill of chunk) if (written.has(fill.scheduleId)) runs.push(...fill.runs);
     }
     return insertRuns(trx, runs);
   });
@@ -169,11 +180,16 @@ export function removeUnwantedScheduledRuns(db: Kysely<Database>): Promise<numbe
   });
 }
 
-/** Marks late runs (or cancels them for deployments that skip late runs). */
+/**
+ * Marks late runs (or cancels them for deployments that skip late runs). The due runs are found
+ * by the `flow_runs_due` index, then changed by id; the update re-checks that each is still an
+ * unclaimed `Scheduled` run in a form no index serves (a CASE), since SQLite would otherwise walk
+ * `flow_runs_due` over every SCHEDULED run for each page (seconds per tick with many deployments).
+ */
 export function markLateRuns(db: Kysely<Database>, before: string, late: StateSnapshot, skipped: StateSnapshot, limit: number): Promise<LateRuns> {
   return writeTransaction(db, async (trx) => {
     const change = async (skip: 0 | 1, state: StateSnapshot): Promise<string[]> => {
-      const due = trx
+      const due = await trx
         .selectFrom('flow_runs as f')
         .innerJoin('deployments as d', 'd.id', 'f.deployment_id')
         .select('f.id')
@@ -182,14 +198,15 @@ export function markLateRuns(db: Kysely<Database>, before: string, late: StateSn
         .where('f.expected_start_time', '<', before)
         .where('f.claimed_by', 'is', null)
         .where('d.skip_late_runs', '=', skip)
-        .limit(limit);
+        .limit(limit)
+        .execute();
+      if (due.length === 0) return [];
+      const stillDue = sql<number>`case when state_type = 'SCHEDULED' and state_name = 'Scheduled' and claimed_by is null then 1 else 0 end`;
       const rows = await trx
         .updateTable('flow_runs')
         .set({ ...stateColumns(state), ...(state.type === 'CANCELLED' ? { end_time: state.timestamp } : {}) })
-        .where('id', 'in', due)
-        .where('state_type', '=', 'SCHEDULED')
-        .where('state_name', '=', 'Scheduled')
-        .where('claimed_by', 'is', null)
+        .where('id', 'in', due.map((r) => r.id))
+        .where(stillDue, '=', 1)
         .returning('id')
         .execute();
       if (rows.length > 0) await trx.insertInto('states').values(rows.map(({ id }) => stateRow(id, 'flow', state))).execute();

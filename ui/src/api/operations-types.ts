@@ -1,7 +1,7 @@
 // The API's types of deployments, schedules, work pools, agents and limits, inferred from the
 // server's own zod schemas (never copied by hand).
 import type { z } from 'zod';
-import type { deploymentDetailSchema, deploymentSchema } from '../../../src/server/deployment-schemas.js';
+import type { deploymentDetailSchema, deploymentListItemSchema, deploymentSchema } from '../../../src/server/deployment-schemas.js';
 import type { limitSchema } from '../../../src/server/routes/limits.js';
 import type { scheduleViewSchema } from '../../../src/server/schedule-schemas.js';
 import type { errorSchema } from '../../../src/server/schemas.js';
@@ -9,6 +9,8 @@ import type { agentSchema, workPoolSchema } from '../../../src/server/work-pool-
 
 /** A deployment (without its schedules). */
 export type Deployment = z.infer<typeof deploymentSchema>;
+/** A deployment of the list with `summary=true`: its schedules, next run time and latest runs. */
+export type DeploymentListItem = z.infer<typeof deploymentListItemSchema>;
 /** A deployment with its schedules. */
 export type DeploymentDetail = z.infer<typeof deploymentDetailSchema>;
 /** A schedule as the schedules API shows it: a human description and its next times. */

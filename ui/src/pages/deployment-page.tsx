@@ -12,25 +12,45 @@ import { parameterFields } from '../lib/parameter-form.js';
 import { useLiveInvalidation } from '../lib/use-live.js';
 import { useTitle } from '../lib/use-title.js';
 import { DeploymentRunForm } from './deployment-run-form.js';
+import { ScheduleForm } from './schedule-form.js';
 
 /** Runs the detail page lists. */
 const RECENT_RUNS = 20;
 
-/** The schedules with their descriptions, next times and on/off switches. */
+/** The schedules with their descriptions, next times and on/off switches; each can be edited, and one added. */
 function Schedules({ deployment }: { readonly deployment: DeploymentDetail }): ReactElement {
   const client = useQueryClient();
   const key = ['deployment-schedules', deployment.id];
   const schedules = useQuery({ queryKey: key, queryFn: () => api<ScheduleView[]>(`/v1/deployments/${deployment.id}/schedules`) });
+  // 'new' while adding a schedule, a schedule's id while editing it.
+  const [editing, setEditing] = useState<string | undefined>();
+  const changed = (): void => {
+    void client.invalidateQueries({ queryKey: key });
+    void client.invalidateQueries({ queryKey: ['deployment-runs', deployment.id] });
+    void client.invalidateQueries({ queryKey: ['deployments'] });
+  };
   const toggle = useMutation({
     mutationFn: (s: ScheduleView) => api<ScheduleView>(`/v1/deployments/${deployment.id}/schedules/${s.id}/${s.active ? 'pause' : 'resume'}`, { method: 'POST' }),
-    onSettled: () => {
-      void client.invalidateQueries({ queryKey: key });
-      void client.invalidateQueries({ queryKey: ['deployment-runs', deployment.id] });
-    },
+    onSettled: changed,
   });
+  const done = (): void => {
+    setEditing(undefined);
+    changed();
+  };
   if (schedules.error) return <ErrorMessage error={schedules.error} />;
   if (schedules.data === undefined) return <p className="muted">Loading…</p>;
-  if (schedules.data.length === 0) return <Empty>No schedules: this deployment runs when asked (Quick run, <code>weft deployments run</code>, the API).</Empty>;
+  const adding = editing === 'new' ? <ScheduleForm deployment={deployment} onDone={done} /> : (
+    <button type="button" onClick={() => setEditing('new')}>Add schedule</button>
+  );
+  if (schedules.data.length === 0) {
+    return (
+      <>
+        <Empty>No schedules: this deployment runs when asked (Quick run, <code>weft deployments run</code>, the API).</Empty>
+        {adding}
+      </>
+    );
+  }
+  const edited = schedules.data.find((s) => s.id === editing);
   return (
     <div className="scroll-x">
       {toggle.error ? <ErrorMessage error={toggle.error} /> : null}
@@ -42,6 +62,7 @@ function Schedules({ deployment }: { readonly deployment: DeploymentDetail }): R
             <th scope="col">Parameters</th>
             <th scope="col">Catch-up</th>
             <th scope="col">On</th>
+            <th scope="col"><span className="sr-only">Actions</span></th>
           </tr>
         </thead>
         <tbody>
@@ -67,10 +88,14 @@ function Schedules({ deployment }: { readonly deployment: DeploymentDetail }): R
                   {s.active ? 'on' : 'off'}
                 </label>
               </td>
+              <td>
+                <button type="button" onClick={() => setEditing(s.id)} aria-label={`Edit schedule ${s.description}`}>Edit</button>
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {edited === undefined ? adding : <ScheduleForm key={edited.id} deployment={deployment} schedule={edited} onDone={done} />}
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import type { ReactElement } from 'react';
 import { api } from '../api/client.js';
-import type { Deployment, ScheduleView } from '../api/operations-types.js';
+import type { Deployment, DeploymentListItem, ScheduleView } from '../api/operations-types.js';
 import type { FlowRun } from '../api/types.js';
 import { Empty, ErrorMessage } from '../components/messages.js';
 import { formatTime } from '../lib/format.js';
@@ -51,35 +51,33 @@ export function RecentRuns({ runs }: { readonly runs: readonly FlowRun[] | undef
   );
 }
 
-/** One deployment's row: its schedules and latest runs come from their own endpoints. */
-function DeploymentRow({ deployment }: { readonly deployment: Deployment }): ReactElement {
-  const schedules = useQuery({ queryKey: ['deployment-schedules', deployment.id], queryFn: () => api<ScheduleView[]>(`/v1/deployments/${deployment.id}/schedules`) });
-  const runs = useQuery({ queryKey: ['deployment-runs', deployment.id, RECENT_RUNS], queryFn: () => api<FlowRun[]>(`/v1/deployments/${deployment.id}/runs?limit=${RECENT_RUNS}`) });
-  const next = deployment.paused ? undefined : nextRunTime(schedules.data);
+/** One deployment's row, from the list's summary (no request of its own). */
+function DeploymentRow({ deployment }: { readonly deployment: DeploymentListItem }): ReactElement {
+  const next = deployment.nextRunTime ?? undefined;
   return (
     <tr>
       <td>
         <Link to="/deployments/$id" params={deploymentPath(deployment)}>{deployment.name}</Link>
       </td>
       <td>{deployment.flowName}</td>
-      <td><ScheduleSummary schedules={schedules.data} /></td>
+      <td><ScheduleSummary schedules={deployment.schedules} /></td>
       <td className="nowrap">{deployment.paused ? <span className="muted">paused</span> : next === undefined ? <span className="muted">—</span> : formatTime(next)}</td>
       <td>{deployment.paused ? <span className="pill paused">Paused</span> : <span className="pill">Active</span>}</td>
       <td>{deployment.workPool}</td>
-      <td><RecentRuns runs={runs.data} /></td>
+      <td><RecentRuns runs={deployment.recentRuns} /></td>
     </tr>
   );
 }
 
 /**
  * Every deployment: flow, schedules in words, next run, paused or not, work pool, latest runs.
- * Each row reads its schedules and runs from their own endpoints (a handful of requests per
- * deployment, refetched on run state events at most once a second).
+ * One request (`GET /deployments?summary=true`) gives them all, refetched on run state events
+ * at most once a second.
  */
 export function DeploymentsPage(): ReactElement {
   useTitle('Deployments');
-  const deployments = useQuery({ queryKey: ['deployments'], queryFn: () => api<Deployment[]>('/v1/deployments') });
-  useLiveInvalidation((e) => e.kind === 'flow-run-state', [['deployments'], ['deployment-runs'], ['deployment-schedules']]);
+  const deployments = useQuery({ queryKey: ['deployments', 'summary', RECENT_RUNS], queryFn: () => api<DeploymentListItem[]>(`/v1/deployments?summary=true&recentRuns=${RECENT_RUNS}`) });
+  useLiveInvalidation((e) => e.kind === 'flow-run-state', [['deployments']]);
   return (
     <section>
       <h1>Deployments</h1>

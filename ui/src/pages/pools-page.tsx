@@ -30,7 +30,38 @@ function useNow(): number {
   return now;
 }
 
-/** The work pools with their run counts and a pause/resume switch. */
+/**
+ * A pool's concurrency limit as a small form: a whole number, or empty for no limit. The server
+ * checks it (1 to 100 000); its refusal is shown under the form.
+ */
+function PoolLimitForm({ pool }: { readonly pool: WorkPool }): ReactElement {
+  const client = useQueryClient();
+  const [text, setText] = useState(pool.concurrencyLimit === null ? '' : String(pool.concurrencyLimit));
+  const save = useMutation({
+    mutationFn: (limit: number | string | null) => api<WorkPool>(`/v1/work-pools/${encodeURIComponent(pool.name)}`, { method: 'PATCH', body: JSON.stringify({ concurrencyLimit: limit }) }),
+    onSuccess: (saved) => setText(saved.concurrencyLimit === null ? '' : String(saved.concurrencyLimit)),
+    onSettled: () => void client.invalidateQueries({ queryKey: ['work-pools'] }),
+  });
+  const trimmed = text.trim();
+  const changed = trimmed !== (pool.concurrencyLimit === null ? '' : String(pool.concurrencyLimit));
+  return (
+    <form
+      className="inline-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        // Sent as typed (null when empty, a number when it reads as one, else the text): the server says what a valid limit is.
+        const limit = Number(trimmed);
+        save.mutate(trimmed === '' ? null : Number.isFinite(limit) ? limit : trimmed);
+      }}
+    >
+      <input type="text" inputMode="numeric" size={6} value={text} placeholder="none" onChange={(e) => setText(e.target.value)} aria-label={`Run limit of pool ${pool.name} (empty for none)`} />
+      <button type="submit" disabled={save.isPending || !changed} aria-label={`Save the run limit of pool ${pool.name}`}>Set</button>
+      {save.error ? <ErrorMessage error={save.error} /> : null}
+    </form>
+  );
+}
+
+/** The work pools with their run counts, run limit and a pause/resume switch. */
 function Pools(): ReactElement {
   const client = useQueryClient();
   const pools = useQuery({ queryKey: ['work-pools'], queryFn: () => api<WorkPool[]>('/v1/work-pools') });
@@ -53,6 +84,7 @@ function Pools(): ReactElement {
             <th scope="col">Running</th>
             <th scope="col">Queued</th>
             <th scope="col">Late</th>
+            <th scope="col">Run limit</th>
             <th scope="col">Description</th>
             <th scope="col"><span className="sr-only">Actions</span></th>
           </tr>
@@ -65,6 +97,7 @@ function Pools(): ReactElement {
               <td>{pool.concurrencyLimit === null ? `${pool.activeRuns} (no limit)` : <span className="meter-cell"><meter min={0} max={pool.concurrencyLimit} value={pool.activeRuns} aria-label={`${pool.name}: ${pool.activeRuns} of ${pool.concurrencyLimit} runs`} />{pool.activeRuns} / {pool.concurrencyLimit}</span>}</td>
               <td>{pool.scheduledRuns}</td>
               <td>{pool.lateRuns === 0 ? '0' : <span className="late">{pool.lateRuns}</span>}</td>
+              <td><PoolLimitForm key={String(pool.concurrencyLimit)} pool={pool} /></td>
               <td>{pool.description ?? <span className="muted">—</span>}</td>
               <td>
                 <button type="button" disabled={pause.isPending} onClick={() => pause.mutate(pool)} aria-label={`${pool.paused ? 'Resume' : 'Pause'} pool ${pool.name}`}>
@@ -122,7 +155,7 @@ function Agents(): ReactElement {
   );
 }
 
-/** Work pools (runs queued, late and running against each limit; pause/resume) and their agents. */
+/** Work pools (runs queued, late and running against each limit, which can be set; pause/resume) and their agents. */
 export function PoolsPage(): ReactElement {
   useTitle('Work pools');
   return (
