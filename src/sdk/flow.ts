@@ -32,7 +32,7 @@ export type ParametersSchema = z.ZodType<Record<string, unknown>, Record<string,
  */
 export interface FlowConcurrency<P> {
   /** The key of a run, from its parameters (validated, defaults applied): 1 to 200 characters. */
-  readonly key: (parameters: P) => string;
+  readonly key: NoInfer<(parameters: P) => string>;
   /** Runs at once per key, 1 to 1 000 000. */
   readonly limit: number;
 }

@@ -57,7 +57,7 @@ export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K
  */
 export interface TaskConcurrency<A extends unknown[]> {
   /** The key of a run, from the call's arguments (futures resolved): 1 to 200 characters. */
-  readonly key: (...args: A) => string;
+  readonly key: NoInfer<(...args: A) => string>;
   /** Runs at once per key, 1 to 1 000 000. */
   readonly limit: number;
 }
