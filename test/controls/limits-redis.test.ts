@@ -28,8 +28,8 @@ let server: TestServer;
 let home = '';
 let cluster: RedisCluster;
 let rt: WeftRuntime;
-/** The worker processes inherit the test process's environment: their own key, a short lease, no server of their own. */
-const workerEnv = { WEFT_API_KEY: apiKey, WEFT_LIMITS_LEASE_SECONDS: '2', WEFT_API_URL: undefined };
+/** The worker processes inherit the test process's environment: their own key, a short lease (and job lock, so the killed attempt is run again soon), no server of their own. */
+const workerEnv = { WEFT_API_KEY: apiKey, WEFT_LIMITS_LEASE_SECONDS: '2', WEFT_CLUSTER_LOCK_SECONDS: '3', WEFT_API_URL: undefined };
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
