@@ -242,7 +242,10 @@ export async function acquireSlots(db: Kysely<Database>, request: SlotRequest): 
     const found = new Set(rows.map((r) => r.name));
     const missing = names.filter((n) => !found.has(n));
     const active = rows.filter((r) => Number(r.active) === 1);
-    for (const row of active) {
+    // Shared limits are checked before keyed ones, so a run waits in the shared limit's line
+    // (where keys take turns) rather than in its own key's line, which only its own key shares.
+    const checkOrder = [...active.filter((r) => !isKeyedLimitName(r.name)), ...active.filter((r) => isKeyedLimitName(r.name))];
+    for (const row of checkOrder) {
       const room = await roomIn(trx, row, occupy, now);
       if (!room.ok) return { acquired: false, blockedBy: row.name, retryAt: room.retryAt, missing };
     }
