@@ -1,7 +1,8 @@
 /**
  * Concurrency limits (issue 16): the acquire + release round trip, embedded (SQLite on its
  * thread) and through a server (HTTP long poll), and a wide map of a tagged task under a
- * `tag:` limit of 50 against the same map without a limit, in the same command (the machine is
+ * `tag:` limit of 50 against the same map without a limit, in the same command; a keyed
+ * limit's round trip (its implicit limit made and deleted each time) against a named one's (the machine is
  * shared: compare the ratio). Alone: `npx tsx bench/limits.ts`; BENCH_LIMITS_MAP (default 2000,
  * the issue's figure is 10000) and BENCH_LIMITS_ROUNDS (default 300) size it.
  */
@@ -35,6 +36,21 @@ async function roundTrips(record: LimitRecord, label: string): Promise<number> {
   return ms;
 }
 
+/** Keyed round trips: each acquisition makes the key's implicit limit and its release deletes it. */
+async function keyedRoundTrips(record: LimitRecord): Promise<number> {
+  const slots = new LimitSlots(record, { leaseSeconds: 30, pollMs: 250 });
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    const lease = await slots.acquire([`keyed:task/bench/tenant-${i % 10}`], { holder: { label: 'bench' }, implicitLimit: 1, fairnessKey: `tenant-${i % 10}` });
+    await lease.release();
+    times.push(performance.now() - started);
+  }
+  const ms = median(times);
+  process.stdout.write(`embedded (SQLite), keyed: acquire + release median ${(ms * 1000).toFixed(0)} µs over ${rounds} (makes and deletes the key's limit each time)\n`);
+  return ms;
+}
+
 async function wideMap(home: string, limited: boolean): Promise<number> {
   const rt = createRuntime({ settings: loadSettings({ WEFT_HOME: home, WEFT_LOGGING_CONSOLE_LEVEL: 'CRITICAL', WEFT_LOGGING_LEVEL: 'WARNING' }) });
   const store = (await rt.client()).store as unknown as LimitRecord;
@@ -53,6 +69,8 @@ const dir = mkdtempSync(join(tmpdir(), 'weft-bench-limits-'));
 try {
   const embedded = await ThreadedStore.open(join(dir, 'embedded.db'), { busyTimeoutMs: 30_000 });
   const local = await roundTrips(embedded, 'embedded (SQLite)');
+  const keyed = await keyedRoundTrips(embedded);
+  process.stdout.write(`keyed / named (embedded): ${(keyed / local).toFixed(2)}x\n`);
   await embedded.close();
 
   const server = await startServer(loadSettings({ WEFT_HOME: join(dir, 'server') }), { host: '127.0.0.1', port: 0 });

@@ -5,8 +5,8 @@
  */
 import { setServeImplementation } from './sdk/serve-hook.js';
 
-export { task, type Task, type TaskOptions, type TaskCallOptions, type TaskArgs, type MapArgs, type MapArg, type FutureOr } from './sdk/task.js';
-export { flow, isFlow, type Flow, type FlowOptions, type FlowCallOptions, type ParametersSchema } from './sdk/flow.js';
+export { task, type Task, type TaskOptions, type TaskConcurrency, type TaskCallOptions, type TaskArgs, type MapArgs, type MapArg, type FutureOr } from './sdk/task.js';
+export { flow, isFlow, type Flow, type FlowOptions, type FlowConcurrency, type FlowCallOptions, type ParametersSchema } from './sdk/flow.js';
 export type { FlowServeOptions } from './sdk/serve-hook.js';
 export { retryFlowRun } from './sdk/retry-flow-run.js';
 export { parseSchedule, type Schedule, type ScheduleKind } from './schedules/parse-schedule.js';

@@ -10,6 +10,7 @@ import type { State } from '../states.js';
 import type { ParameterIssue } from '../errors.js';
 import type { TaskRunner } from '../runners/task-runner.js';
 import type { ResultOptions } from './task-definition.js';
+import type { KeyedLimit } from './keyed-limits.js';
 
 /** Options that govern how a flow's runs execute (Prefect 3's, camelCase). */
 export interface FlowRunOptions<Owner = unknown> extends ResultOptions {
@@ -57,4 +58,6 @@ export interface FlowDefinition<Owner = unknown> {
   readonly owner: Owner;
   /** Absolute path of the module that defined the flow (recorded for retries). */
   readonly entrypoint: string | null;
+  /** Its keyed concurrency (`concurrency: { key, limit }`), checked. */
+  readonly keyedLimit?: KeyedLimit | undefined;
 }

@@ -33,6 +33,8 @@ import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, err
 import { stackForPeople } from '../error-detail.js';
 import { SUSPENDED, isSuspended } from '../store/pauses.js';
 import { decidingError } from './cleanup-errors.js';
+import { keyedSlotFor } from './keyed-limits.js';
+import type { SlotLease } from './limit-slots.js';
 
 /**
  * How a recorded flow run is run: `retry` runs a finished run again as a new attempt (it is
@@ -161,12 +163,21 @@ class FlowRunExecution<O> {
     let state: State;
     let stopReports: (() => Promise<void>) | undefined;
     try {
-      this.log(LOG_LEVELS.INFO, `Beginning flow run '${flow.info.name}' for flow '${def.name}' on ${flow.runner.name}`);
-      const planned = flow.runner.name;
-      await flow.runner.start();
-      if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
-      stopReports = reportLocalCluster(flow.runner, this.client.store, flow.info.id);
-      state = await this.attempts();
+      const keyed = await this.keyedSlot();
+      if (keyed !== undefined && !('release' in keyed)) {
+        state = keyed;
+      } else {
+        try {
+          this.log(LOG_LEVELS.INFO, `Beginning flow run '${flow.info.name}' for flow '${def.name}' on ${flow.runner.name}`);
+          const planned = flow.runner.name;
+          await flow.runner.start();
+          if (flow.runner.name !== planned) this.log(LOG_LEVELS.INFO, `Task runs execute on ${flow.runner.name}`);
+          stopReports = reportLocalCluster(flow.runner, this.client.store, flow.info.id);
+          state = await this.attempts();
+        } finally {
+          await keyed?.release().catch((error: unknown) => this.log(LOG_LEVELS.WARNING, `Could not release the keyed concurrency slot (its lease will expire): ${errorMessage(error)}`));
+        }
+      }
     } catch (error) {
       state = Crashed(error);
     } finally {
@@ -182,6 +193,39 @@ class FlowRunExecution<O> {
       state = Crashed(error);
     }
     return this.finish(state);
+  }
+
+  /**
+   * Waits for the run's slot of its keyed concurrency (Pending 'AwaitingConcurrencySlot'
+   * meanwhile); undefined without one, or the final state when it cannot be had (a bad key, a
+   * cancellation while waiting).
+   */
+  private async keyedSlot(): Promise<SlotLease | State | undefined> {
+    const { flow, def } = this;
+    const keyedLimit = def.keyedLimit;
+    if (keyedLimit === undefined) return undefined;
+    try {
+      const slot = keyedSlotFor(keyedLimit, `Flow run '${flow.info.name}'`, [flow.info.parameters]);
+      const limits = this.client.limits;
+      if (!limits) throw new UsageError(`Flow '${def.name}' has keyed concurrency, which needs a record that keeps limits; this runtime's record does not.`);
+      let shown: Promise<void> | undefined;
+      const lease = await limits.acquire([slot.name], {
+        holder: { flowRunId: flow.info.id, taskRunId: null, label: `flow run ${flow.info.name}` },
+        signal: flow.signal,
+        implicitLimit: slot.limit,
+        fairnessKey: slot.key,
+        onWait: () => {
+          const message = `Waiting for a slot of keyed concurrency '${slot.key}' (at most ${slot.limit} runs of '${def.name}' at once per key)`;
+          this.log(LOG_LEVELS.INFO, message);
+          shown = this.setState({ ...Pending(message), name: 'AwaitingConcurrencySlot' });
+          shown.catch(() => undefined); // awaited below, once the slot is had
+        },
+      });
+      await shown; // before the run's Running state, so the record keeps their order
+      return lease;
+    } catch (error) {
+      return this.fromError(error);
+    }
   }
 
   private async attempts(): Promise<State> {

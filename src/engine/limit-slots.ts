@@ -35,6 +35,10 @@ export interface AcquireOptions {
   readonly onMissing?: (names: readonly string[]) => void;
   /** Called when a renewal finds the lease gone (reset, or expired while this process stalled). */
   readonly onLost?: (names: readonly string[]) => void;
+  /** The size of the implicit (`keyed:…`) limits among the names, created on demand (see `SlotRequest.implicitLimit`). */
+  readonly implicitLimit?: number;
+  /** Waiters with different keys take turns (round robin) instead of first come, first served. */
+  readonly fairnessKey?: string;
 }
 
 /** Options of a {@link LimitSlots}. */
@@ -159,12 +163,14 @@ export class LimitSlots {
     const signal = options.signal;
     const waiter = this.#waiters.enter();
     let waited = false;
+    /** The limit this waiter last waited on, when it tried again without being woken (its poll). */
+    let polledOn: string | undefined;
     try {
       for (;;) {
         if (signal?.aborted === true) throw abortReason(signal);
         const now = this.#now();
         const left = deadline - now;
-        const wokenFor = waiter.wokenFor;
+        const wokenFor = waiter.wokenFor ?? polledOn;
         this.#waiters.asking(waiter);
         const answer = await this.record.acquireSlots({
           names,
@@ -172,8 +178,11 @@ export class LimitSlots {
           holder: options.holder,
           leaseSeconds: options.leaseSeconds ?? this.options.leaseSeconds,
           now: new Date(now).toISOString(),
+          ...(options.implicitLimit === undefined ? {} : { implicitLimit: options.implicitLimit }),
+          ...(options.fairnessKey === undefined ? {} : { fairnessKey: options.fairnessKey }),
           ...(remoteWaitMs > 0 ? { waitMs: Math.max(0, Math.min(remoteWaitMs, left)) } : {}),
         });
+        polledOn = undefined;
         if (answer.acquired) {
           if (wokenFor !== undefined) this.#waiters.freed(wokenFor === '' ? undefined : [wokenFor]); // more room may have come free
           return answer;
@@ -186,9 +195,19 @@ export class LimitSlots {
           options.onWait?.(answer.blockedBy);
         }
         if (remoteWaitMs > 0) continue; // the server waited for us
-        this.#waiters.park(waiter, answer.blockedBy, wokenFor === answer.blockedBy);
+        this.#waiters.park(waiter, answer.blockedBy, wokenFor === answer.blockedBy, options.fairnessKey);
         const retryAt = answer.retryAt === null ? Infinity : Date.parse(answer.retryAt) - this.#now();
-        await waiter.wait(Math.max(1, Math.min(left, this.options.pollMs, retryAt + 1)), signal);
+        // Woken by a release here, or at its timer; on its timer only the waiter whose turn is
+        // next looks again (for room freed by other processes, or that appears by itself).
+        for (;;) {
+          const wait = Math.max(1, Math.min(deadline - this.#now(), this.options.pollMs, retryAt + 1));
+          await waiter.wait(wait, signal);
+          if (waiter.wokenFor !== undefined || isAborted(signal) || this.#now() >= deadline) break;
+          if (this.#waiters.isNext(waiter, answer.blockedBy)) {
+            polledOn = answer.blockedBy;
+            break;
+          }
+        }
       }
     } finally {
       this.#waiters.leave(waiter);
@@ -240,6 +259,8 @@ export class LimitSlots {
     this.#waiters.freed(names);
   }
 }
+
+const isAborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
 
 function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;

@@ -11,6 +11,20 @@ import type { TaskRunInfo } from '../run-info.js';
 import { relayLog } from './run-log.js';
 import { maskedValues } from '../secret-masks.js';
 import type { TaskDefinition } from './task-definition.js';
+import { currentRuntime } from './runtime.js';
+
+/** The server a flow run records into, without credentials (workers use their own key); undefined when it records into a database. */
+function serverOfRecord(url: string | undefined): string | undefined {
+  if (url === undefined || url === '') return undefined;
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return undefined;
+  }
+}
 
 /** Runs one attempt through `executor`; never rejects. @internal */
 export function executeRemotely<O>(
@@ -28,6 +42,7 @@ export function executeRemotely<O>(
   const { info, runCount, args } = attempt;
   const who = `Task run '${info.name}'`;
   const masks = maskedValues(); // the worker masks the secrets this process read (secret-masks.ts)
+  const recordUrl = serverOfRecord(currentRuntime().settings.api.url);
   return executor.execute(
     {
       module,
@@ -40,6 +55,7 @@ export function executeRemotely<O>(
       logPrints: options.logPrints ?? flow?.logPrints ?? false,
       ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
       ...(masks.length > 0 ? { masks } : {}),
+      ...(recordUrl !== undefined ? { recordUrl } : {}),
     },
     { signal: flow?.signal, log: (record) => relayLog(record, who, recorder) },
   );

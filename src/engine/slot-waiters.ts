@@ -4,12 +4,19 @@
  * retry all at once on every release); a waiter that got in wakes the next, in case more room
  * came free, and one that found no room goes back to the head of its line. Waiters whose try is
  * in flight when a release happens are woken too, so no release is missed between a try and its wait.
+ *
+ * Fairness: a line is split by the waiters' fairness keys (keyed concurrency gives its key), and
+ * releases go round robin over the keys waiting, oldest waiter first within a key. So a key with
+ * 1 000 waiting runs and a key with one take turns; waiters without a key share one turn, first
+ * come, first served, as before.
  */
 
 /** One waiter: woken, or waiting for a wake, a timer or an abort. */
 export class SlotWaiter {
   /** The limit whose release woke it, since its last try began ('' for a wake of every limit). */
   wokenFor: string | undefined;
+  /** The limit in whose line it is parked, if any. @internal */
+  parkedOn: string | undefined;
   #wake: (() => void) | undefined;
 
   /** Wakes it (records why). */
@@ -38,10 +45,70 @@ export class SlotWaiter {
   }
 }
 
+/** The waiters of one limit: a queue per fairness key, and the keys in the order of their turns. */
+class FairLine {
+  readonly #queues = new Map<string, SlotWaiter[]>();
+  /** Keys with waiters; the first has the next turn. */
+  readonly #turns: string[] = [];
+
+  get empty(): boolean {
+    return this.#turns.length === 0;
+  }
+
+  /** In line under `key`; at the head (and its key's turn next) when it had its turn already. */
+  add(waiter: SlotWaiter, key: string, atHead: boolean): void {
+    const queue = this.#queues.get(key);
+    if (queue === undefined) {
+      this.#queues.set(key, [waiter]);
+      if (atHead) this.#turns.unshift(key);
+      else this.#turns.push(key);
+      return;
+    }
+    if (!atHead) {
+      queue.push(waiter);
+      return;
+    }
+    queue.unshift(waiter);
+    this.#turns.splice(this.#turns.indexOf(key), 1);
+    this.#turns.unshift(key);
+  }
+
+  /** The waiter whose turn is next. */
+  peek(): SlotWaiter | undefined {
+    const key = this.#turns[0];
+    return key === undefined ? undefined : this.#queues.get(key)?.[0];
+  }
+
+  /** The oldest waiter of the key whose turn it is, out of line; that key goes to the back. */
+  next(): SlotWaiter | undefined {
+    const key = this.#turns.shift();
+    if (key === undefined) return undefined;
+    const queue = this.#queues.get(key) as SlotWaiter[];
+    const waiter = queue.shift();
+    if (queue.length === 0) this.#queues.delete(key);
+    else this.#turns.push(key);
+    return waiter;
+  }
+
+  /** Out of line, wherever it is. */
+  remove(waiter: SlotWaiter): void {
+    for (const [key, queue] of this.#queues) {
+      const at = queue.indexOf(waiter);
+      if (at < 0) continue;
+      queue.splice(at, 1);
+      if (queue.length === 0) {
+        this.#queues.delete(key);
+        this.#turns.splice(this.#turns.indexOf(key), 1);
+      }
+      return;
+    }
+  }
+}
+
 /** The lines of waiters of one process, per limit name. */
 export class SlotWaiters {
   readonly #asking = new Set<SlotWaiter>();
-  readonly #lines = new Map<string, SlotWaiter[]>();
+  readonly #lines = new Map<string, FairLine>();
 
   /** A new waiter whose first try is about to begin. */
   enter(): SlotWaiter {
@@ -57,13 +124,29 @@ export class SlotWaiters {
     this.#asking.add(waiter);
   }
 
-  /** Its try found no room on `name`: in line for it (at the head when it had its turn already). */
-  park(waiter: SlotWaiter, name: string, atHead: boolean): void {
+  /**
+   * Its try found no room on `name`: in line for it under its fairness key (at the head, with
+   * the next turn, when it had its turn already).
+   */
+  park(waiter: SlotWaiter, name: string, atHead: boolean, fairnessKey = ''): void {
     this.#asking.delete(waiter);
-    const line = this.#lines.get(name) ?? [];
-    if (atHead) line.unshift(waiter);
-    else line.push(waiter);
-    this.#lines.set(name, line);
+    let line = this.#lines.get(name);
+    if (line === undefined) {
+      line = new FairLine();
+      this.#lines.set(name, line);
+    }
+    line.add(waiter, fairnessKey, atHead);
+    waiter.parkedOn = name;
+  }
+
+  /**
+   * True when `waiter` has the next turn in the line of `name` (or is in no line): only that one
+   * looks again on its timer for room freed elsewhere, so a wide wait does not poll the record
+   * once per waiter, and polling cannot jump the turns.
+   */
+  isNext(waiter: SlotWaiter, name: string): boolean {
+    if (waiter.parkedOn !== name) return true;
+    return this.#lines.get(name)?.peek() === waiter;
   }
 
   /** Slots of `names` came free (undefined: of any limit): wakes the oldest waiter of each, and those asking. */
@@ -71,8 +154,9 @@ export class SlotWaiters {
     for (const waiter of this.#asking) waiter.wake(names?.[0] ?? '');
     for (const name of names ?? [...this.#lines.keys()]) {
       const line = this.#lines.get(name);
-      const first = line?.shift();
-      if (line?.length === 0) this.#lines.delete(name);
+      const first = line?.next();
+      if (line?.empty === true) this.#lines.delete(name);
+      if (first) first.parkedOn = undefined;
       first?.wake(name);
     }
   }
@@ -84,11 +168,11 @@ export class SlotWaiters {
 
   #remove(waiter: SlotWaiter): void {
     this.#asking.delete(waiter);
-    for (const [name, line] of this.#lines) {
-      const at = line.indexOf(waiter);
-      if (at < 0) continue;
-      line.splice(at, 1);
-      if (line.length === 0) this.#lines.delete(name);
-    }
+    const name = waiter.parkedOn;
+    if (name === undefined) return;
+    waiter.parkedOn = undefined;
+    const line = this.#lines.get(name);
+    line?.remove(waiter);
+    if (line?.empty === true) this.#lines.delete(name);
   }
 }

@@ -6,6 +6,7 @@
  * run touches the record only when one of its tags is limited.
  */
 import type { SlotHolder } from '../store/limits.js';
+import type { KeyedSlot } from './keyed-limits.js';
 import type { LimitSlots, SlotLease } from './limit-slots.js';
 
 /** How long the list of existing limit names is trusted, in ms (a new tag limit applies within it). */
@@ -23,12 +24,23 @@ export interface TagSlotOptions {
 }
 
 /**
- * Takes one slot of each `tag:<tag>` limit that exists for `tags`, waiting for room; undefined
- * when none of the tags is limited.
+ * Takes one slot of each `tag:<tag>` limit that exists for `tags`, and of the run's keyed limit
+ * when it has one, all at once, waiting for room (by turns with other keys); undefined when
+ * none of the tags is limited and there is no keyed limit.
  */
-export async function acquireTagSlots(slots: LimitSlots, tags: readonly string[], options: TagSlotOptions): Promise<SlotLease | undefined> {
-  const existing = await slots.existingNames(TAG_LIMITS_REFRESH_MS);
-  const names = tags.map(tagLimitName).filter((name) => existing.has(name));
+export async function acquireTagSlots(slots: LimitSlots, tags: readonly string[], options: TagSlotOptions, keyed?: KeyedSlot): Promise<SlotLease | undefined> {
+  let names: string[] = [];
+  if (tags.length > 0) {
+    const existing = await slots.existingNames(TAG_LIMITS_REFRESH_MS);
+    names = tags.map(tagLimitName).filter((name) => existing.has(name));
+  }
+  if (keyed) names.push(keyed.name);
   if (names.length === 0) return undefined;
-  return slots.acquire(names, { occupy: 1, holder: options.holder, onWait: options.onWait, ...(options.signal ? { signal: options.signal } : {}) });
+  return slots.acquire(names, {
+    occupy: 1,
+    holder: options.holder,
+    onWait: options.onWait,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(keyed ? { implicitLimit: keyed.limit, fairnessKey: keyed.key } : {}),
+  });
 }

@@ -5,6 +5,7 @@
 import type { TaskRunInfo } from '../run-info.js';
 import type { HookOption } from './hooks.js';
 import type { DeclaredParameter } from './parameter-defaults.js';
+import type { KeyedLimit } from './keyed-limits.js';
 import type { RetryDelay } from './retries.js';
 import type { RunNameSpec } from './run-names.js';
 import type { State } from '../states.js';
@@ -77,6 +78,8 @@ export interface TaskDefinition<Owner = unknown> {
   readonly owner: Owner;
   /** The function's source, for the TASK_SOURCE cache policy. */
   readonly source: string;
+  /** Its keyed concurrency (`concurrency: { key, limit }`), checked. */
+  readonly keyedLimit?: KeyedLimit | undefined;
 }
 
 /** Per-call options. @internal */

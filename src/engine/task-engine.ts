@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newRunId } from './ids.js';
-import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError } from '../errors.js';
+import { CancelledError, ForeignFutureError, TaskTimeoutError, UpstreamFailedError, UsageError } from '../errors.js';
 import { processWorkerName, type AttemptExecutor } from '../runners/attempt.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
 import { LOG_LEVELS } from '../log-levels.js';
@@ -34,6 +34,7 @@ import { decidingError } from './cleanup-errors.js';
 import type { TaskCallOptions, TaskDefinition } from './task-definition.js';
 import { TaskRunHandle } from './task-run-handle.js';
 import { acquireTagSlots } from './tag-limits.js';
+import { keyedSlotFor, type KeyedSlot } from './keyed-limits.js';
 import type { SlotLease } from './limit-slots.js';
 
 /**
@@ -215,25 +216,37 @@ class TaskRunExecution<O> {
 
   private dispatch(args: readonly unknown[], hasInputs: boolean, values?: PromiseValues): State | Promise<State> {
     if (this.flow?.signal.aborted) return this.finish(this.cancelled());
-    const tags = this.def.options.tags;
-    if (tags !== undefined && tags.length > 0) return this.withTagSlots(tags, () => this.dispatchNow(args, hasInputs, values));
-    return this.dispatchNow(args, hasInputs, values);
+    const resolved = hasInputs ? args.map((arg) => resolveFutures(arg, values)) : args;
+    const tags = this.def.options.tags ?? [];
+    const keyedLimit = this.def.keyedLimit;
+    if (tags.length === 0 && keyedLimit === undefined) return this.dispatchNow(resolved);
+    let keyed: KeyedSlot | undefined;
+    try {
+      keyed = keyedLimit && keyedSlotFor(keyedLimit, `Task run '${this.handle.name}'`, resolved);
+    } catch (error) {
+      return this.finish(Failed(error));
+    }
+    return this.withSlots(tags, keyed, () => this.dispatchNow(resolved));
   }
 
-  /** Runs `go` holding a slot of each `tag:<tag>` limit of the task's tags (Pending 'AwaitingConcurrencySlot' while it waits). */
-  private async withTagSlots(tags: readonly string[], go: () => State | Promise<State>): Promise<State> {
+  /**
+   * Runs `go` holding a slot of each `tag:<tag>` limit of the task's tags and of its keyed limit
+   * (Pending 'AwaitingConcurrencySlot' while it waits).
+   */
+  private async withSlots(tags: readonly string[], keyed: KeyedSlot | undefined, go: () => State | Promise<State>): Promise<State> {
     let lease: SlotLease | undefined;
     const limits = (await getClient()).limits;
     try {
+      if (keyed && !limits) throw new UsageError(`Task '${this.def.name}' has keyed concurrency, which needs a record that keeps limits; this runtime's record does not.`);
       lease = limits && (await acquireTagSlots(limits, tags, {
         holder: { flowRunId: this.flow?.info.id ?? null, taskRunId: this.handle.id, label: `task run ${this.handle.name}` },
         ...(this.flow ? { signal: this.flow.signal } : {}),
         onWait: (name) => {
-          const message = `Waiting for a slot of concurrency limit '${name}'`;
+          const message = keyed?.name === name ? `Waiting for a slot of keyed concurrency '${keyed.key}' (at most ${keyed.limit} at once per key)` : `Waiting for a slot of concurrency limit '${name}'`;
           this.record({ ...Pending(message), name: 'AwaitingConcurrencySlot' });
           this.log(LOG_LEVELS.INFO, message);
         },
-      }));
+      }, keyed));
     } catch (error) {
       return this.finish(this.flow?.signal.aborted === true ? this.cancelled() : Failed(error));
     }
@@ -244,8 +257,7 @@ class TaskRunExecution<O> {
     }
   }
 
-  private dispatchNow(args: readonly unknown[], hasInputs: boolean, values?: PromiseValues): State | Promise<State> {
-    const resolved = hasInputs ? args.map((arg) => resolveFutures(arg, values)) : args;
+  private dispatchNow(resolved: readonly unknown[]): State | Promise<State> {
     const spec = this.def.options.taskRunName;
     if (spec !== undefined) {
       try {

@@ -29,6 +29,12 @@ export interface AttemptRequest {
    * prints. They travel with the attempt as its arguments do. @default none
    */
   readonly masks?: readonly string[];
+  /**
+   * The Weft server the flow run records into (its API URL, without credentials), when it records
+   * through one: `concurrency()` and `rateLimit()` in the task acquire through it, so a task on a
+   * worker shares slots with the flow run and every other worker. @default none (the worker's own record)
+   */
+  readonly recordUrl?: string;
 }
 
 /**

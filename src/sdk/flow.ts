@@ -14,6 +14,7 @@ import type { State } from '../states.js';
 import { resultOf } from './futures.js';
 import { callerLocation } from './task-identity.js';
 import { checkRunOptions } from './option-checks.js';
+import { keyedLimitOption } from '../engine/keyed-limits.js';
 import { deployFlow, locateFlow } from './deploy.js';
 import type { DeployOptions } from './deploy.js';
 import type { DeploymentDetail } from '../store/deployments.js';
@@ -23,8 +24,26 @@ import type { DrawnGraph } from '../visualize/drawn-graph.js';
 /** A zod schema of a parameters object. */
 export type ParametersSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
 
+/**
+ * Keyed concurrency of a flow: at most `limit` of its runs with the same key at once, keys
+ * taking turns for slots (round robin).
+ * @example
+ * flow({ name: 'onboard', concurrency: { key: ({ tenant }: { tenant: string }) => tenant, limit: 1 } }, onboard);
+ */
+export interface FlowConcurrency<P> {
+  /** The key of a run, from its parameters (validated, defaults applied): 1 to 200 characters. */
+  readonly key: NoInfer<(parameters: P) => string>;
+  /** Runs at once per key, 1 to 1 000 000. */
+  readonly limit: number;
+}
+
 /** Options of `flow()`. */
 export interface FlowOptions<P = Record<string, unknown>, R = unknown> extends FlowRunOptions<Flow<P, R>> {
+  /**
+   * At most `limit` runs at once per key value (`key` of the parameters), with the keys taking
+   * turns; a run waits for its slot Pending (`AwaitingConcurrencySlot`). @default none
+   */
+  readonly concurrency?: FlowConcurrency<P>;
   /** The flow's name. @default the function's name */
   readonly name?: string;
   /** A zod object schema: validates parameters and applies defaults; gives the JSON Schema. */
@@ -144,6 +163,7 @@ function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | 
     validate: validator(name, options.parameters),
     owner: undefined as unknown as Flow<P, R>,
     entrypoint: entrypoint ?? callerLocation()?.file ?? null,
+    keyedLimit: keyedLimitOption(`Flow '${name}'`, 'flow', name, options.concurrency),
   };
   const runOnce = async (parameters: unknown, call: FlowCallOptions = {}): Promise<unknown> => {
     const state = await (call.runtime ? call.runtime.run(() => runFlow(def, parameters)) : runFlow(def, parameters));

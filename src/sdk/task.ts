@@ -17,6 +17,7 @@ import { currentContext } from '../engine/context.js';
 import { callerLocation, taskKeyFor } from './task-identity.js';
 import { checkRunOptions } from './option-checks.js';
 import { registerTask } from '../runners/task-registry.js';
+import { keyedLimitOption } from '../engine/keyed-limits.js';
 
 /**
  * A value, or something that will produce it: a future, a promise (such as an un-awaited
@@ -48,8 +49,26 @@ export type MapArg<T> =
 /** Arguments of `.map()`. */
 export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K]> };
 
+/**
+ * Keyed concurrency of a task: at most `limit` of its runs with the same key at once, keys
+ * taking turns for slots (round robin).
+ * @example
+ * task({ name: 'sync', concurrency: { key: (account: Account) => account.tenant, limit: 2 } }, syncAccount);
+ */
+export interface TaskConcurrency<A extends unknown[]> {
+  /** The key of a run, from the call's arguments (futures resolved): 1 to 200 characters. */
+  readonly key: NoInfer<(...args: A) => string>;
+  /** Runs at once per key, 1 to 1 000 000. */
+  readonly limit: number;
+}
+
 /** Options of `task()`: the run options plus identity. */
 export interface TaskOptions<A extends unknown[] = unknown[], R = unknown> extends TaskRunOptions<Task<A, R>> {
+  /**
+   * At most `limit` runs at once per key value (`key` of the arguments), with the keys taking
+   * turns. @default none
+   */
+  readonly concurrency?: TaskConcurrency<A>;
   /** The task's name; also its identity with its module. @default the function's name */
   readonly name?: string;
   /** Shown in the CLI and UI. */
@@ -140,6 +159,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
     throw new UsageError('A task needs a name: pass { name: "..." } as the first argument of task(), or a named function.');
   }
   checkRunOptions(`Task '${name}'`, { ...options, runName: options.taskRunName, runNameOption: 'taskRunName' });
+  const keyedLimit = keyedLimitOption(`Task '${name}'`, 'task', name, options.concurrency);
   const parameters = declaredParameters(fn);
   const names = parameters.map((p) => p.name);
   if (typeof options.taskRunName === 'string') {
@@ -161,6 +181,7 @@ function build<A extends unknown[], R>(options: TaskOptions<A, R>, fn: (...args:
     parameters,
     owner: undefined as unknown as Task<A, R>,
     source: Function.prototype.toString.call(fn),
+    keyedLimit,
   };
   const waitFor = options.waitFor;
   const submit = (args: readonly unknown[], extraWaitFor?: readonly unknown[], mapIndex?: number): TaskFuture<R> => {

@@ -18,6 +18,17 @@ export const MAX_LIMIT_NAME_LENGTH = 200;
 export const MAX_LIMIT_SLOTS = 1_000_000;
 /** Most names one acquisition may take at once. */
 export const MAX_NAMES_PER_ACQUIRE = 50;
+/**
+ * Names of the implicit limits of keyed concurrency (`concurrency: { key, limit }` on a task or a
+ * flow) start with this: made on demand by the acquisition that needs one, with the size the code
+ * gives, and deleted when their last lease ends. `createLimit` refuses such names.
+ */
+export const KEYED_LIMIT_PREFIX = 'keyed:';
+/** Longest fairness key an acquisition may carry. */
+export const MAX_FAIRNESS_KEY_LENGTH = 500;
+
+/** True for the name of an implicit limit of keyed concurrency. */
+export const isKeyedLimitName = (name: string): boolean => name.startsWith(KEYED_LIMIT_PREFIX);
 
 /** What makes a limit: its name, size, whether it is active, and its decay (a rate limit). */
 export interface LimitDefinition {
@@ -87,6 +98,18 @@ export interface SlotRequest {
    * releases); the SQL record answers at once. @default 0
    */
   readonly waitMs?: number;
+  /**
+   * The size of the implicit limits among `names` (those named `keyed:…`): each is created with
+   * it when missing, and set to it when its size differs (the code decides). Names without the
+   * prefix are never created. @default none (a missing keyed limit is missing like any other)
+   */
+  readonly implicitLimit?: number;
+  /**
+   * Waiters with different fairness keys are let in by turns (round robin over keys) instead of
+   * first come, first served: a key with 1 000 waiting runs does not starve a key with one. Used
+   * by whoever waits (a server for its clients). @default none (one line)
+   */
+  readonly fairnessKey?: string;
 }
 
 /** What an acquisition got. */
@@ -131,13 +154,16 @@ export interface LimitRecord {
   deleteLimit(name: string): Promise<boolean>;
   /** Drops every lease of a limit (and empties a rate limit's bucket); gives how many leases. @throws LimitNotFoundError */
   resetLimit(name: string, now: string): Promise<number>;
-  /** Takes `occupy` slots on every name, or none. Never waits (see `engine/limit-slots.ts`). */
+  /**
+   * Takes `occupy` slots on every name, or none. Never waits (see `engine/limit-slots.ts`). The
+   * implicit limits it names are created first when `implicitLimit` is given.
+   */
   acquireSlots(request: SlotRequest): Promise<SlotAnswer>;
   /** Extends a lease to `now + leaseSeconds`; false when it is gone (expired, reset, released). */
   renewSlotLease(leaseId: string, leaseSeconds: number, now: string): Promise<boolean>;
-  /** Ends a lease; false when it was gone already. */
+  /** Ends a lease (and deletes the implicit limits it leaves without leases); false when it was gone already. */
   releaseSlots(leaseId: string): Promise<boolean>;
-  /** Ends every lease held by flow run `flowRunId` or its task runs (it was cancelled or finished); gives how many. */
+  /** Ends every lease held by flow run `flowRunId` or its task runs (it was cancelled or finished), and the implicit limits they leave idle; gives how many. */
   releaseRunSlots(flowRunId: string): Promise<number>;
 }
 
@@ -152,6 +178,13 @@ export function limitNameProblem(name: string): string | undefined {
   if (name.length > MAX_LIMIT_NAME_LENGTH) return `a limit name is at most ${MAX_LIMIT_NAME_LENGTH} characters (got ${name.length})`;
   if (!/^[A-Za-z0-9_.:/-]+$/.test(name)) return `limit name '${name}' may only hold letters, digits and _ - . : /`;
   return undefined;
+}
+
+/** The reason `implicitLimit` is refused, or undefined when it is fine (absent, or 1 to {@link MAX_LIMIT_SLOTS}). */
+export function implicitLimitProblem(implicitLimit: unknown): string | undefined {
+  if (implicitLimit === undefined) return undefined;
+  if (typeof implicitLimit === 'number' && Number.isInteger(implicitLimit) && implicitLimit >= 1 && implicitLimit <= MAX_LIMIT_SLOTS) return undefined;
+  return `implicitLimit must be a whole number from 1 to ${MAX_LIMIT_SLOTS} (got ${JSON.stringify(implicitLimit) ?? typeof implicitLimit})`;
 }
 
 /**

@@ -16,6 +16,7 @@ import { findTask } from '../runners/task-import.js';
 import { enterWorkerMode } from '../runners/worker-mode.js';
 import type { LogRecord } from '../store/records.js';
 import { maskSecretValue } from '../secret-masks.js';
+import { inRecordOf } from './record-of-attempt.js';
 
 const send = process.send?.bind(process);
 if (!send) throw new Error('weft worker: started without an IPC channel; it is started by a LocalCluster, not by hand.');
@@ -74,15 +75,17 @@ async function runAttempt(message: RunMessage): Promise<void> {
     const args = kept.resolve(message.args);
     if (!args) return post({ type: 'missing', id: message.id });
     const fn = await findTask(message.module, message.taskKey, message.taskName);
-    const out = callTaskFunction(fn, args, {
-      taskRun: message.taskRun,
-      flow: undefined,
-      ...(message.flowRun ? { flowRun: message.flowRun } : {}),
-      signal: controller.signal,
-      recorder: sink,
-      logPrints: message.logPrints,
-      timeoutSeconds: undefined, // the cluster times attempts, and stops a worker that does not let go
-    });
+    const out = inRecordOf(message.recordUrl, () =>
+      callTaskFunction(fn, args, {
+        taskRun: message.taskRun,
+        flow: undefined,
+        ...(message.flowRun ? { flowRun: message.flowRun } : {}),
+        signal: controller.signal,
+        recorder: sink,
+        logPrints: message.logPrints,
+        timeoutSeconds: undefined, // the cluster times attempts, and stops a worker that does not let go
+      }),
+    );
     const value: unknown = out instanceof Promise ? await out : out;
     kept.keep(message.id, value);
     post({ type: 'done', id: message.id, value });

@@ -24,6 +24,7 @@ import { findTask, importTaskModule } from '../runners/task-import.js';
 import { enterWorkerMode } from '../runners/worker-mode.js';
 import { loadSettings } from '../settings.js';
 import { maskSecretValue } from '../secret-masks.js';
+import { inRecordOf } from './record-of-attempt.js';
 import type { LogRecord } from '../store/records.js';
 
 /** The first IPC message a Redis worker receives. */
@@ -88,15 +89,17 @@ async function runJob(job: Job<TaskJob>, _token?: string, signal?: AbortSignal):
     }
     const fn = await findTask(file, data.taskKey, data.taskName);
     const args = await decodeArgs(data.args, settings);
-    const out = callTaskFunction(fn, args, {
-      taskRun: data.taskRun,
-      flow: undefined,
-      ...(data.flowRun ? { flowRun: data.flowRun } : {}),
-      recorder: { log: (record) => logs.push(record) },
-      ...(signal ? { signal } : {}),
-      logPrints: data.logPrints,
-      timeoutSeconds: data.timeoutSeconds,
-    });
+    const out = inRecordOf(data.recordUrl, () =>
+      callTaskFunction(fn, args, {
+        taskRun: data.taskRun,
+        flow: undefined,
+        ...(data.flowRun ? { flowRun: data.flowRun } : {}),
+        recorder: { log: (record) => logs.push(record) },
+        ...(signal ? { signal } : {}),
+        logPrints: data.logPrints,
+        timeoutSeconds: data.timeoutSeconds,
+      }),
+    );
     const result = await encodeValue(out instanceof Promise ? await out : out, data, settings, logs);
     counts.completed++;
     return { ...result, worker: workerName };

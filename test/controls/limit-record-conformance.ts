@@ -131,5 +131,49 @@ export function limitRecordConformance(label: string, open: () => Promise<LimitR
         expect((await record.readLimit('r', now))?.activeSlots).toBe(0);
         await expect(record.resetLimit('ghost', now)).rejects.toBeInstanceOf(LimitNotFoundError);
       }));
+
+    it('makes a keyed limit on demand with the size asked for, resizes it, and deletes it when its last lease ends', () =>
+      using(async (record) => {
+        const now = new Date().toISOString();
+        const name = 'keyed:task/sync/tenant-a';
+        const first = await record.acquireSlots(request([name], now, { implicitLimit: 2 }));
+        expect(first).toMatchObject({ acquired: true, missing: [] });
+        expect(await record.readLimit(name, now)).toMatchObject({ limit: 2, activeSlots: 1 });
+        const second = await record.acquireSlots(request([name], now, { implicitLimit: 2 }));
+        expect(second.acquired).toBe(true);
+        expect(await record.acquireSlots(request([name], now, { implicitLimit: 2 }))).toMatchObject({ acquired: false, blockedBy: name });
+        // the code now says 3: the limit follows it
+        const third = await record.acquireSlots(request([name], now, { implicitLimit: 3 }));
+        expect(third.acquired).toBe(true);
+        expect((await record.readLimit(name, now))?.limit).toBe(3);
+        const ids = [first, second, third].map((a) => (a.acquired ? (a.leaseId ?? '') : ''));
+        expect(await record.releaseSlots(ids[0]!)).toBe(true);
+        expect(await record.releaseSlots(ids[1]!)).toBe(true);
+        expect((await record.readLimit(name, now))?.activeSlots).toBe(1); // still held: kept
+        expect(await record.releaseSlots(ids[2]!)).toBe(true);
+        expect(await record.readLimit(name, now)).toBeUndefined(); // idle: gone
+      }));
+
+    it('takes a keyed limit and a named one all or nothing, and frees the keyed limit with its flow run', () =>
+      using(async (record) => {
+        const now = new Date().toISOString();
+        await record.createLimit({ name: 'shared', limit: 1 }, now);
+        const key = 'keyed:flow/onboard/acme';
+        const held = await record.acquireSlots(request(['shared', key], now, { implicitLimit: 5, holder: { flowRunId: 'run-1', label: 'flow run' } }));
+        expect(held.acquired).toBe(true);
+        expect(await record.acquireSlots(request(['shared', 'keyed:flow/onboard/other'], now, { implicitLimit: 5 }))).toMatchObject({ acquired: false, blockedBy: 'shared' });
+        expect(await record.releaseRunSlots('run-1')).toBeGreaterThan(0);
+        expect(await record.readLimit(key, now)).toBeUndefined();
+        expect((await record.readLimit('shared', now))?.activeSlots).toBe(0);
+      }));
+
+    it('refuses to create a keyed: limit by hand, and a bad implicit size', () =>
+      using(async (record) => {
+        const now = new Date().toISOString();
+        await expect(record.createLimit({ name: 'keyed:task/x/y', limit: 1 }, now)).rejects.toThrow(/keyed concurrency/);
+        await expect(record.acquireSlots(request(['keyed:task/x/y'], now, { implicitLimit: 0 }))).rejects.toThrow(/implicitLimit|greater than or equal|>=/);
+        // without implicitLimit a keyed name is missing like any other, never made
+        expect(await record.acquireSlots(request(['keyed:task/x/y'], now))).toMatchObject({ acquired: true, leaseId: null, missing: ['keyed:task/x/y'] });
+      }));
   });
 }

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { ConcurrencySlotTimeoutError } from '../../src/errors.js';
-import { concurrency, createRuntime } from '../../src/index.js';
+import { concurrency, createRuntime, flow, task } from '../../src/index.js';
+import { maxOverlap } from './overlap.js';
 import { loadSettings } from '../../src/settings.js';
 import { HttpStore } from '../../src/store/http/http-store.js';
 import { forEachDatabase, startTestServer, useTestServer } from '../helpers/weft-server.js';
@@ -81,6 +82,30 @@ forEachDatabase((database) => {
       await rt.close();
     }
   });
+
+  it('bounds a keyed task of a client-mode runtime per key through the server, leaving no keyed limit', async () => {
+    const rt = createRuntime({ settings: loadSettings({ WEFT_HOME: '/nonexistent-weft-home', WEFT_API_URL: server.url, WEFT_LOGGING_CONSOLE_LEVEL: 'CRITICAL' }) });
+    try {
+      const store = (await rt.client()).store as HttpStore;
+      const lines = new Map<string, string[]>();
+      const work = task({ name: 'server-keyed', concurrency: { key: (tenant: string) => tenant, limit: 1 } }, async (tenant: string, i: number) => {
+        const log = lines.get(tenant) ?? [];
+        lines.set(tenant, log);
+        log.push(`start ${i} ${performance.now()}`);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        log.push(`end ${i} ${performance.now()}`);
+        return i;
+      });
+      const tenants = ['acme', 'acme', 'acme', 'acme', 'globex', 'globex'];
+      const keyed = flow({ name: 'server-keyed' }, () => work.map(tenants, tenants.map((_, i) => i)).result());
+      expect(await rt.run(() => keyed({}))).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(maxOverlap(lines.get('acme') ?? [])).toBe(1);
+      expect(maxOverlap(lines.get('globex') ?? [])).toBe(1);
+      expect((await store.listLimits('')).filter((l) => l.name.startsWith('keyed:'))).toEqual([]);
+    } finally {
+      await rt.close();
+    }
+  });
 });
 
 describe('limits API', () => {
@@ -99,6 +124,18 @@ describe('limits API', () => {
       });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { message: string }).message).toContain('letters, digits');
+      const acquireWith = (extra: Record<string, unknown>): Promise<Response> =>
+        fetch(`${server.url}/api/v1/limits/acquire`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer k-limits-1234' },
+          body: JSON.stringify({ names: ['keyed:task/t/k'], occupy: 1, holder: { label: 'x' }, leaseSeconds: 30, ...extra }),
+        });
+      const zero = await acquireWith({ implicitLimit: 0 });
+      expect(zero.status).toBe(422);
+      expect(((await zero.json()) as { message: string }).message).toContain('implicitLimit');
+      const long = await acquireWith({ implicitLimit: 1, fairnessKey: 'k'.repeat(501) });
+      expect(long.status).toBe(422);
+      expect(((await long.json()) as { message: string }).message).toContain('fairnessKey');
     } finally {
       await server.stop();
     }

@@ -203,4 +203,15 @@ describe('type inference across the API', () => {
     expectTypeOf(scaled).toEqualTypeOf<Task<[x: number, factor?: number], number>>();
     typeOnly(() => [scaled(1), scaled(1, 2)]);
   });
+
+  it('types keyed concurrency keys from the task arguments and the flow parameters', () => {
+    const sync = task({ name: 'sync', concurrency: { key: (tenant, id) => `${tenant.toUpperCase()}-${id.toFixed(0)}`, limit: 2 } }, (tenant: string, id: number) => id);
+    expectTypeOf(sync).toEqualTypeOf<Task<[tenant: string, id: number], number>>();
+    // @ts-expect-error a key must be a string
+    task({ name: 'bad-key', concurrency: { key: (n: number) => n, limit: 1 } }, (n: number) => n);
+    // @ts-expect-error the key takes the task's arguments
+    task({ name: 'wrong-arg', concurrency: { key: (n: number) => String(n), limit: 1 } }, (s: string) => s);
+    const onboard = flow({ name: 'onboard', concurrency: { key: ({ tenant }) => tenant, limit: 1 } }, ({ tenant }: { tenant: string }) => tenant.length);
+    expectTypeOf(onboard).toEqualTypeOf<Flow<{ tenant: string }, number>>();
+  });
 });

@@ -184,6 +184,7 @@ export class LocalCluster implements Cluster {
       ...(request.flowRun ? { flowRun: request.flowRun } : {}),
       logPrints: request.logPrints,
       ...(request.masks ? { masks: request.masks } : {}),
+      ...(request.recordUrl ? { recordUrl: request.recordUrl } : {}),
     });
     const seconds = request.timeoutSeconds;
     if (seconds !== undefined && attempt.timer === undefined) {

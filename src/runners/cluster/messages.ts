@@ -20,6 +20,8 @@ export interface RunMessage {
   readonly logPrints: boolean;
   /** Secret values to mask in what the worker sends back (see AttemptRequest.masks). */
   readonly masks?: readonly string[];
+  /** The flow run's server, for the task's limits (see AttemptRequest.recordUrl). */
+  readonly recordUrl?: string;
 }
 
 /** Abort the signal of an attempt (cancellation, timeout). */

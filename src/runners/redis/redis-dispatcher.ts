@@ -197,6 +197,7 @@ export class RedisDispatcher {
         ...(request.flowRun ? { flowRun: request.flowRun } : {}),
         logPrints: request.logPrints,
         ...(request.masks ? { masks: request.masks } : {}),
+        ...(request.recordUrl ? { recordUrl: request.recordUrl } : {}),
         ...(request.timeoutSeconds !== undefined ? { timeoutSeconds: request.timeoutSeconds } : {}),
       };
     } catch (error) {

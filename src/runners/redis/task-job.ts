@@ -31,6 +31,8 @@ export interface TaskJob {
   readonly timeoutSeconds?: number;
   /** Secret values to mask in the job's logs and error (see AttemptRequest.masks). */
   readonly masks?: readonly string[];
+  /** The flow run's server, for the task's limits (see AttemptRequest.recordUrl). */
+  readonly recordUrl?: string;
 }
 
 /** A job's return value. Task errors are results too: BullMQ failures mean the worker was lost. */

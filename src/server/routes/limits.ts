@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LimitNotFoundError, RequestBodyError } from '../../errors.js';
 import type { LimitSlots } from '../../engine/limit-slots.js';
-import { MAX_LIMIT_NAME_LENGTH, MAX_LIMIT_SLOTS, MAX_NAMES_PER_ACQUIRE } from '../../store/limits.js';
+import { MAX_FAIRNESS_KEY_LENGTH, MAX_LIMIT_NAME_LENGTH, MAX_LIMIT_SLOTS, MAX_NAMES_PER_ACQUIRE } from '../../store/limits.js';
 import type { LimitRecord } from '../../store/limits.js';
 import type { Clock } from '../clock.js';
 import { errorSchema } from '../schemas.js';
@@ -54,6 +54,8 @@ const acquireSchema = z
     holder: z.object({ flowRunId: id.nullable().optional(), taskRunId: id.nullable().optional(), label: z.string().max(500) }),
     leaseSeconds: z.number().positive().max(3_600),
     waitMs: z.number().int().min(0).max(MAX_ACQUIRE_WAIT_MS).optional(),
+    implicitLimit: z.number().int().min(1).max(MAX_LIMIT_SLOTS).optional(),
+    fairnessKey: z.string().max(MAX_FAIRNESS_KEY_LENGTH).optional(),
   })
   .strict();
 const answerSchema = z.union([
@@ -103,12 +105,13 @@ export function limitRoutes(record: LimitRecord, slots: LimitSlots, clock: Clock
     });
 
     app.post('/limits/acquire', { schema: { tags, summary: 'Take slots of several limits, all or nothing; waits up to waitMs for room', body: acquireSchema, response: { 200: answerSchema, ...errors } } }, async (request, reply) => {
-      const { names, occupy, holder, leaseSeconds, waitMs } = request.body;
+      const { names, occupy, holder, leaseSeconds, waitMs, implicitLimit, fairnessKey } = request.body;
       const gone = new AbortController();
       const onClose = (): void => gone.abort();
       reply.raw.once('close', onClose); // the client went away (or the server closes): stop waiting for it
       try {
-        return await slots.answer(names, { occupy, holder, leaseSeconds, signal: gone.signal }, waitMs ?? 0);
+        const keyed = { ...(implicitLimit === undefined ? {} : { implicitLimit }), ...(fairnessKey === undefined ? {} : { fairnessKey }) };
+        return await slots.answer(names, { occupy, holder, leaseSeconds, signal: gone.signal, ...keyed }, waitMs ?? 0);
       } finally {
         reply.raw.off('close', onClose);
       }

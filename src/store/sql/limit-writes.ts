@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { LimitExistsError, LimitNotFoundError, UsageError } from '../../errors.js';
-import { limitNameProblem, limitValuesProblem } from '../limits.js';
+import { implicitLimitProblem, isKeyedLimitName, KEYED_LIMIT_PREFIX, limitNameProblem, limitValuesProblem } from '../limits.js';
 import type { LimitDefinition, LimitHolder, LimitInfo, LimitPatch, SlotAnswer, SlotRequest } from '../limits.js';
 import { isSqlite } from './dialect.js';
 import type { ConcurrencyLimitsTable, Database } from './schema.js';
@@ -87,6 +87,9 @@ export async function listLimits(db: Kysely<Database>, at: string, only?: string
 /** Creates a limit. */
 export async function createLimit(db: Kysely<Database>, definition: LimitDefinition, at: string): Promise<LimitInfo> {
   checkName(definition.name);
+  if (isKeyedLimitName(definition.name)) {
+    throw new UsageError(`Invalid limit: names starting '${KEYED_LIMIT_PREFIX}' belong to keyed concurrency (\`concurrency: { key, limit }\` on a task or flow), which makes and sizes them itself; choose another name.`);
+  }
   checkValues(definition);
   const now = iso(at);
   await writeTransaction(db, async (trx) => {
@@ -157,6 +160,48 @@ async function lockLimits(trx: Kysely<Database>, names: readonly string[]): Prom
   return isSqlite(trx) ? query.execute() : query.forUpdate().execute();
 }
 
+/**
+ * Locks the rows of `names`, creating the implicit limits `keyed` (size `size`) that are missing
+ * and resizing those whose size differs. On Postgres a concurrent release may delete a keyed
+ * limit between its insert and the lock (it had no lease then): it is inserted again, since each
+ * statement sees what committed before it.
+ */
+async function lockWithKeyed(trx: Kysely<Database>, names: readonly string[], keyed: readonly string[], size: number, now: string): Promise<LimitRow[]> {
+  for (let tries = 0; ; tries++) {
+    await trx
+      .insertInto('concurrency_limits')
+      .values(keyed.map((name) => ({ name, slots: size, active: 1, slot_decay_per_second: null, bucket_level: 0, bucket_at: null, created_at: now, updated_at: now })))
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const rows = await lockLimits(trx, names);
+    const found = new Set(rows.map((r) => r.name));
+    if (keyed.some((name) => !found.has(name)) && tries < 3) continue;
+    const resized = rows.filter((r) => isKeyedLimitName(r.name) && keyed.includes(r.name) && Number(r.slots) !== size);
+    if (resized.length > 0) {
+      await trx.updateTable('concurrency_limits').set({ slots: size, updated_at: now }).where('name', 'in', resized.map((r) => r.name)).execute();
+      return rows.map((r) => (resized.includes(r) ? { ...r, slots: size } : r));
+    }
+    return rows;
+  }
+}
+
+/**
+ * Deletes those of `names` that are implicit limits of keyed concurrency and have no lease left
+ * (their rows locked first, so an acquisition that just took one is seen).
+ */
+async function dropIdleKeyedLimits(db: Kysely<Database>, names: readonly string[]): Promise<void> {
+  const keyed = [...new Set(names.filter(isKeyedLimitName))];
+  if (keyed.length === 0) return;
+  await writeTransaction(db, async (trx) => {
+    const rows = await lockLimits(trx, keyed);
+    if (rows.length === 0) return;
+    const held = await trx.selectFrom('limit_leases').select('limit_name').distinct().where('limit_name', 'in', rows.map((r) => r.name)).execute();
+    const busy = new Set(held.map((h) => h.limit_name));
+    const idle = rows.map((r) => r.name).filter((name) => !busy.has(name));
+    if (idle.length > 0) await trx.deleteFrom('concurrency_limits').where('name', 'in', idle).execute();
+  });
+}
+
 /** One limit's verdict: room, or blocked with when room may appear by itself. */
 async function roomIn(trx: Kysely<Database>, row: LimitRow, occupy: number, now: string): Promise<{ ok: true } | { ok: false; retryAt: string | null }> {
   if (occupy > Number(row.slots)) {
@@ -187,13 +232,20 @@ export async function acquireSlots(db: Kysely<Database>, request: SlotRequest): 
   if (!(request.leaseSeconds > 0)) throw new UsageError(`leaseSeconds must be above 0 (got ${String(request.leaseSeconds)}).`);
   const names = [...new Set(request.names)];
   for (const name of names) checkName(name);
+  const implicit = request.implicitLimit;
+  const implicitProblem = implicitLimitProblem(implicit);
+  if (implicitProblem !== undefined) throw new UsageError(`Invalid acquisition: ${implicitProblem}.`);
+  const keyed = implicit === undefined ? [] : names.filter(isKeyedLimitName);
   const now = iso(request.now);
   return writeTransaction(db, async (trx) => {
-    const rows = await lockLimits(trx, names);
+    const rows = keyed.length === 0 ? await lockLimits(trx, names) : await lockWithKeyed(trx, names, keyed, implicit as number, now);
     const found = new Set(rows.map((r) => r.name));
     const missing = names.filter((n) => !found.has(n));
     const active = rows.filter((r) => Number(r.active) === 1);
-    for (const row of active) {
+    // Shared limits are checked before keyed ones, so a run waits in the shared limit's line
+    // (where keys take turns) rather than in its own key's line, which only its own key shares.
+    const checkOrder = [...active.filter((r) => !isKeyedLimitName(r.name)), ...active.filter((r) => isKeyedLimitName(r.name))];
+    for (const row of checkOrder) {
       const room = await roomIn(trx, row, occupy, now);
       if (!room.ok) return { acquired: false, blockedBy: row.name, retryAt: room.retryAt, missing };
     }
@@ -238,14 +290,16 @@ export async function renewSlotLease(db: Kysely<Database>, leaseId: string, leas
   return result.numUpdatedRows > 0n;
 }
 
-/** Ends a lease. */
+/** Ends a lease, and deletes the implicit keyed limits it leaves idle. */
 export async function releaseSlots(db: Kysely<Database>, leaseId: string): Promise<boolean> {
-  const result = await db.deleteFrom('limit_leases').where('lease_id', '=', leaseId).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  const ended = await db.deleteFrom('limit_leases').where('lease_id', '=', leaseId).returning('limit_name').execute();
+  await dropIdleKeyedLimits(db, ended.map((r) => r.limit_name));
+  return ended.length > 0;
 }
 
-/** Ends every lease of a flow run and its task runs. */
+/** Ends every lease of a flow run and its task runs, and deletes the implicit keyed limits they leave idle. */
 export async function releaseRunSlots(db: Kysely<Database>, flowRunId: string): Promise<number> {
-  const result = await db.deleteFrom('limit_leases').where('flow_run_id', '=', flowRunId).executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const ended = await db.deleteFrom('limit_leases').where('flow_run_id', '=', flowRunId).returning('limit_name').execute();
+  await dropIdleKeyedLimits(db, ended.map((r) => r.limit_name));
+  return ended.length;
 }
