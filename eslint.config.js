@@ -2,8 +2,9 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  // flows/ holds the user's own flows (README, "Using Weft from your own project"), not Weft's code.
-  { ignores: ['dist/**', 'node_modules/**', 'flows/**', 'coverage/**', 'bin/**', 'eslint.config.js', 'vitest.config.ts'] },
+  // flows/ holds the user's own flows (README, "Using Weft from your own project"), not Weft's code;
+  // bin/ and scripts/ are plain JavaScript run by Node as they are (the launcher, the build's bundling step).
+  { ignores: ['dist/**', 'node_modules/**', 'flows/**', 'coverage/**', 'bin/**', 'scripts/**', 'eslint.config.js', 'vitest.config.ts'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
