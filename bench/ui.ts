@@ -45,6 +45,7 @@ function weftRun(target: string, params: readonly string[]): { done: Promise<str
 }
 
 const browser = await launchBrowser();
+let stopLive = (): void => undefined;
 try {
   process.stderr.write(`seeding dask-example n=${n} through the server…\n`);
   const seedOut = await weftRun(`${seedFile}:daskExample`, [`n=${n}`]).done;
@@ -92,11 +93,13 @@ try {
     const byState = counts[id] ?? {};
     return (byState['COMPLETED'] ?? 0) + (byState['FAILED'] ?? 0);
   };
+  stopLive = wide.kill;
+  // Its 100 000 Pending task runs reach the server first, in batches: wait for the first finished ones.
   let liveId = '';
-  for (const deadline = Date.now() + 120_000; liveId === '' || (await finished(liveId)) < 100; ) {
-    if (Date.now() > deadline) throw new Error('the live map did not start within 120 s');
+  for (const deadline = Date.now() + 600_000; liveId === '' || (await finished(liveId)) === 0; ) {
+    if (Date.now() > deadline) throw new Error('the live map had no finished task run after 600 s');
     liveId = (await runOf()).id;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1000));
   }
   // Baseline: the same run streaming, no page open: what the bench process (server ingest + bus) spends per event anyway.
   const baselineSeconds = Math.max(5, Math.round(liveSeconds / 4));
@@ -151,6 +154,7 @@ try {
   console.log(`  page live JS heap (after GC)  ${Math.max(...samples).toFixed(1).padStart(7)} MB max   (target <= 300); last 30 s ${half.map((mb) => mb.toFixed(1)).join(', ')} MB -> growth ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB; ${nodes} DOM nodes`);
   console.log(`  stream messages (events)      ${pageEvents.toString().padStart(7)}   bench process CPU per event: ${pagePer.toFixed(1)} us with the page reading the stream, ${basePer.toFixed(1)} us without it (${baseEvents} events in ${baselineSeconds} s) -> the stream costs ${(pagePer - basePer).toFixed(1)} us per message (ratio ${(pagePer / basePer).toFixed(2)})`);
 } finally {
+  stopLive(); // also when the bench fails: no flow-run process is left writing to a closed server
   await browser.close();
   await server.close();
   rmSync(home, { recursive: true, force: true });
