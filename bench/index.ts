@@ -10,7 +10,8 @@
  * BENCH_SERVER=0 skip the CLI, the `weft worker` Redis, the cluster and the server parts;
  * BENCH_SCHEDULER=0 skips the scheduler tick (BENCH_SCHEDULER_DEPLOYMENTS, default 10000);
  * BENCH_AGENT=0 skips the agent part (see agent.ts for its own variables); BENCH_EVENTS=0 skips the
- * events and automations part (BENCH_EVENTS_FAILURES, default 30).
+ * events and automations part (BENCH_EVENTS_FAILURES, default 30); BENCH_RESOURCES=0 skips
+ * resources and `shell` (BENCH_RESOURCES_N, default 500; BENCH_SHELL_N, default 1000).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,6 +127,15 @@ if (process.env.BENCH_AGENT !== '0') {
     latencyN: Number(process.env.BENCH_AGENT_LATENCY_N ?? 12),
     throughputN: Number(process.env.BENCH_AGENT_THROUGHPUT_N ?? 30),
     limit: Number(process.env.BENCH_AGENT_LIMIT ?? 8),
+  });
+}
+
+if (process.env.BENCH_RESOURCES !== '0') {
+  const { resourcesBenchmarks } = await import('./resources.js');
+  await resourcesBenchmarks({
+    repeats,
+    uses: Number(process.env.BENCH_RESOURCES_N ?? 500),
+    commands: Number(process.env.BENCH_SHELL_N ?? 1000),
   });
 }
 

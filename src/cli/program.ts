@@ -377,12 +377,12 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
   program
     .command('worker')
     .description('Worker processes that take task runs from a Redis cluster. Start it in the project directory.')
-    .argument('<address>', 'the cluster: redis://[user:password@]host:port[/db][?queue=name], or rediss:// for TLS')
+    .argument('<address>', "the cluster: redis://[user:password@]host:port[/db][?queue=name], or rediss:// for TLS; '-' reads it from stdin's first line (keeps a password out of `ps`)")
     .option('--nworkers <n>', "worker processes, or 'auto' for one per core (default auto)")
     .option('--concurrency <n>', 'task runs each process runs at once (default 32; 1 for CPU-bound tasks)')
     .option('--import <module...>', 'modules every worker imports before taking work')
     .option('--memory-limit-mb <n>', 'restart a worker process above this much memory (default: total / nworkers)')
-    .addHelpText('after', '\nExamples:\n  weft worker redis://127.0.0.1:6379\n  weft worker redis://:s3cret@redis.internal:6379 --nworkers 4 --concurrency 8 --import flows/etl.ts')
+    .addHelpText('after', '\nExamples:\n  weft worker redis://127.0.0.1:6379\n  weft worker redis://:s3cret@redis.internal:6379 --nworkers 4 --concurrency 8 --import flows/etl.ts\n  printf \'%s\\n\' "$REDIS_URL" | weft worker -   # the password stays out of the process list')
     .action(async (address: string, options: WorkerCommandOptions) => {
       await registerTypeScript(); // workers import the project's task modules
       const { workerCommand } = await import('./worker-command.js'); // BullMQ loads only for cluster commands

@@ -1,5 +1,5 @@
 /**
- * `weft worker redis://HOST:PORT`: worker processes on this machine that take task runs from a
+ * `weft worker redis://HOST:PORT` (or `weft worker -`, the address on stdin): worker processes on this machine that take task runs from a
  * Redis cluster's queue (the `dask-worker tcp://…` of Weft). Start it in the project directory,
  * so task modules resolve as they do for the flow. Runs until SIGINT/SIGTERM, which let running
  * attempts finish.
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 import { isRedisAddress, parseRedisAddress } from '../runners/redis/redis-address.js';
 import { checkRedis } from '../runners/redis/redis-check.js';
 import { DEFAULT_WORKER_CONCURRENCY, startRedisWorkerPool } from '../runners/redis/redis-worker-pool.js';
@@ -24,6 +25,26 @@ export interface WorkerCommandOptions {
   readonly memoryLimitMb?: string;
 }
 
+/** The longest address `weft worker -` reads from stdin. */
+const MAX_STDIN_ADDRESS = 4096;
+
+/**
+ * The address on stdin's first line, for `weft worker -`: a Redis password given so never appears
+ * in the process list (`ps` shows every user's command lines). SshCluster starts workers so.
+ */
+async function addressFromStdin(): Promise<string> {
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin as AsyncIterable<string>) {
+    text += chunk;
+    if (text.includes('\n') || text.length > MAX_STDIN_ADDRESS) break;
+  }
+  const line = text.split('\n')[0]!.trim();
+  if (line.length > MAX_STDIN_ADDRESS) throw new UsageError(`weft worker - reads the Redis address from stdin's first line, at most ${MAX_STDIN_ADDRESS} characters; it was longer.`);
+  if (line === '') throw new UsageError("weft worker - reads the Redis address from stdin's first line, which was empty: e.g. printf '%s\\n' \"$ADDRESS\" | weft worker -");
+  return line;
+}
+
 function count(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -32,12 +53,14 @@ function count(value: string | undefined, fallback: number, flag: string): numbe
 }
 
 /**
- * Runs workers until a signal; resolves with the exit code.
+ * Runs workers until a signal; resolves with the exit code. `given` is the Redis address, or `-`
+ * to read it from stdin's first line (keeps its password out of the process list).
  * @example
  * await workerCommand('redis://127.0.0.1:6379', { nworkers: 'auto', concurrency: '4' });
  */
-export async function workerCommand(url: string, options: WorkerCommandOptions): Promise<ExitCode> {
-  if (!isRedisAddress(url)) throw new UsageError(`weft worker needs a Redis address such as redis://127.0.0.1:6379 (or rediss:// for TLS), not '${url}'.`);
+export async function workerCommand(given: string, options: WorkerCommandOptions): Promise<ExitCode> {
+  const url = given === '-' ? await addressFromStdin() : given;
+  if (!isRedisAddress(url)) throw new UsageError(`weft worker needs a Redis address such as redis://127.0.0.1:6379 (or rediss:// for TLS)${given === '-' ? ' on stdin' : ''}, not '${redactSecrets(url)}'.`);
   const cwd = process.cwd();
   if (!existsSync(join(cwd, 'package.json'))) {
     throw new UsageError(`weft worker must start in the project directory (the one with package.json), where task modules resolve as they do for the flow; ${cwd} has no package.json.`);

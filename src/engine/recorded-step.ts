@@ -5,9 +5,10 @@
  * and, when asked, not stopped by the run's cancellation. Resource setup and cleanup are steps.
  */
 import { stackForPeople } from '../error-detail.js';
+import { CancelledError } from '../errors.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import type { BatchRecorder } from '../store/batch-recorder.js';
-import { Completed, Failed, Pending, Running, type State } from '../states.js';
+import { Cancelled, Completed, Failed, Pending, Running, type State } from '../states.js';
 import type { TaskRunInfo } from '../run-info.js';
 import { getClient } from './client.js';
 import type { EngineContext } from './context.js';
@@ -87,13 +88,16 @@ export class RecordedStep {
         });
         state = Completed(value);
       } catch (error) {
-        state = Failed(error, error instanceof Error && error.name === 'TaskTimeoutError' ? 'TimedOut' : 'Failed');
+        // Stopped by its run's cancellation: Cancelled, as a task run stopped so is.
+        state = error instanceof CancelledError ? Cancelled(error.message, error) : Failed(error, error instanceof Error && error.name === 'TaskTimeoutError' ? 'TimedOut' : 'Failed');
       }
       h.endTime = state.timestamp;
       this.record(state);
       if (state.type === 'FAILED') {
         const stack = stackForPeople(state.error);
         this.log(LOG_LEVELS.ERROR, `Finished in state ${state.name}: ${state.message ?? ''}${stack ? `\n${stack}` : ''}`);
+      } else if (state.type === 'CANCELLED') {
+        this.log(LOG_LEVELS.INFO, `Finished in state Cancelled: ${state.message ?? ''}`);
       }
       if (!this.flow) await this.recorder?.flush();
     } finally {

@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SshCluster, SshClusterError, type RemoteLine } from '../../src/index.js';
+import { ClusterTaskRunner, createRuntime, flow, SshCluster, SshClusterError, UsageError, type RemoteLine } from '../../src/index.js';
+import { loadSettings } from '../../src/settings.js';
 import { freePort } from '../helpers/free-port.js';
 import { assertBuilt, ROOT, runWeft, runWeftJson, tempHome } from '../cli/harness.js';
 import { startSshd, type TestSshd } from './sshd.js';
@@ -47,7 +48,15 @@ describe('SshCluster', () => {
       expect(cluster.address).toBe(`redis://***@127.0.0.1:${redisPort}`);
       expect(lines.some((l) => l.host === 'good1' && l.role === 'redis' && /Ready to accept connections/.test(l.line))).toBe(true);
       expect(lines.filter((l) => l.role === 'worker' && /^Weft worker on /.test(l.line)).map((l) => l.host).sort()).toEqual(['good1', 'good2']);
-      expect(lines.some((l) => l.line.includes(cluster.url!.split('@')[0]!.slice('redis://:'.length)))).toBe(false); // the password never reaches a log line
+      const password = cluster.url!.split('@')[0]!.slice('redis://:'.length);
+      expect(password.length).toBeGreaterThan(10);
+      expect(lines.some((l) => l.line.includes(password))).toBe(false); // the password never reaches a log line
+      // Nor any command line on the hosts: read every process's argv as `ps` shows it, through the sshd.
+      const ps = execFileSync('ssh', [...sshd.sshOptions, 'good2', 'ps -ww -eo pid,args'], { encoding: 'utf8' });
+      const weftWorkers = ps.split('\n').filter((l) => /bin\/weft\.js worker /.test(l));
+      expect(weftWorkers, ps).toHaveLength(2); // one `weft worker` per host: we looked at the right processes
+      expect(weftWorkers.every((l) => / worker - --nworkers 1 /.test(l)), weftWorkers.join('\n')).toBe(true);
+      expect(ps.includes(password), 'the Redis password is in a command line').toBe(false);
       const run = await runWeft(home.path, ['run', 'examples/dask-example.ts', '--param', 'n=20', '--json'], { WEFT_TASK_RUNNER: 'cluster', WEFT_CLUSTER_ADDRESS: cluster.url! });
       expect(run.code, run.stderr).toBe(0);
       const ran = JSON.parse(run.stdout) as { flowRunId: string; result: number };
@@ -89,6 +98,25 @@ describe('SshCluster', () => {
     expect(error.hosts.map((h) => h.host)).toEqual(['good1', 'good2']);
     expect(error.hosts[0]!.reason).toMatch(/^lacks the project directory \(no directory \/nonexistent\/weft-project\)/);
   }, 120_000);
+
+  it('refuses scale() and adapt() with a UsageError, also as a clusterClass with adaptOptions, starting nothing', async () => {
+    const cluster = new SshCluster({ hosts: ['good1'], sshOptions: sshd.sshOptions, onLog: () => undefined });
+    const scaled = await cluster.scale(4).catch((e: unknown) => e);
+    expect(scaled).toBeInstanceOf(UsageError);
+    expect((scaled as Error).message).toMatch(/^SshCluster cannot scale to 4: it runs nWorkers per host as started\. Start it with the nWorkers and hosts you need\.$/);
+    expect(() => cluster.adapt({ minimum: 1, maximum: 4 })).toThrow(UsageError);
+    expect(() => cluster.adapt({ minimum: 1, maximum: 4 })).toThrow(/SshCluster does not adapt/);
+    await cluster.close();
+    const lines: RemoteLine[] = [];
+    const runner = new ClusterTaskRunner({ clusterClass: SshCluster, clusterOptions: { hosts: ['good1'], sshOptions: sshd.sshOptions, onLog: (l) => lines.push(l) }, adaptOptions: { minimum: 1, maximum: 4 } });
+    const adaptive = flow({ name: 'ssh-adaptive', taskRunner: runner }, () => 1);
+    const rt = createRuntime({ settings: loadSettings({ WEFT_HOME: home.path, WEFT_LOGGING_CONSOLE_LEVEL: 'CRITICAL' }) });
+    const error = await rt.run(() => adaptive({})).catch((e: unknown) => e);
+    await rt.close();
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/SshCluster does not adapt/);
+    expect(lines).toEqual([]); // no ssh session was opened
+  });
 
   it('refuses bad options with what to give instead', () => {
     expect(() => new SshCluster({ hosts: [] })).toThrow(/1 to 256 hosts/);

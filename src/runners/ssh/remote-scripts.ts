@@ -40,12 +40,15 @@ export function checkScript(projectDir: string): string {
   ].join('\n');
 }
 
-/** Starts `weft worker` with the Redis URL read from stdin's first line. */
+/**
+ * Starts `weft worker` with the Redis URL read from stdin's first line, handed on through a pipe
+ * (`weft worker -`; printf is a shell builtin, so the URL is in no process's arguments).
+ */
 export function workerScript(projectDir: string, nWorkers: number, concurrency: number): string {
   return [
     checkScript(projectDir),
     'IFS= read -r url',
-    supervised(`node "$W" worker "$url" --nworkers ${nWorkers} --concurrency ${concurrency}`),
+    supervised(`printf '%s\\n' "$url" | node "$W" worker - --nworkers ${nWorkers} --concurrency ${concurrency}`),
   ].join('\n');
 }
 

@@ -24,7 +24,8 @@ export function LoginPage(): ReactElement {
       await navigate({ to: search.redirect ?? '/' });
     } catch (error) {
       setApiKey('');
-      setReason(error instanceof UnauthorizedError ? error.message : error instanceof Error ? error.message : String(error));
+      // The server's own message tells a command-line client which variable to set; a person here types the key.
+      setReason(error instanceof UnauthorizedError ? "The API key is wrong: enter the value of the server's WEFT_SERVER_API_KEY." : error instanceof Error ? error.message : String(error));
     } finally {
       setBusy(false);
     }
@@ -42,7 +43,7 @@ export function LoginPage(): ReactElement {
       <form onSubmit={(e) => void submit(e)}>
         <label htmlFor="api-key">API key</label>
         <input id="api-key" type="password" autoComplete="current-password" value={key} onChange={(e) => setKey(e.target.value)} required />
-        <button type="submit" disabled={busy || key.trim() === ''}>
+        <button type="submit" className="primary" disabled={busy || key.trim() === ''}>
           Sign in
         </button>
       </form>
