@@ -20,6 +20,9 @@ import { isSuspended } from '../store/pauses.js';
 
 const isRefusal = (value: StateSnapshot | RuleRefusal): value is RuleRefusal => 'rule' in value;
 
+/** A run that no process runs: suspended, or waiting (SCHEDULED) for an agent to claim it. */
+const hasNoProcess = (state: { readonly type: string; readonly name: string }): boolean => isSuspended(state) || state.type === 'SCHEDULED';
+
 /**
  * Applies flow-run changes for the API.
  * @example
@@ -72,7 +75,9 @@ export class Orchestrator {
 
   async #apply(id: string, state: StateSnapshot, patch?: FlowRunPatch): Promise<void> {
     await this.store.setFlowRunState(id, state, patch);
-    if (isFinal(state)) {
+    if (isFinal(state) || hasNoProcess(state)) {
+      // No process runs it now: a heartbeat heard from the one that ran it before must not have
+      // the next execution (claimed, PENDING until its process reports) judged silent.
       this.heartbeats.delete(id);
       this.#adopted.delete(id);
       this.#unflushed.delete(id);
@@ -142,7 +147,8 @@ export class Orchestrator {
   /** Notes that the process running `id` is alive; gives its current state (a cancel shows here). */
   async heartbeat(id: string): Promise<StateSnapshot> {
     const run = await this.#current(id);
-    if (!isFinal(run.state)) this.#beat(id);
+    // A late beat of a process that suspended its run (or whose run waits for an agent again) is not noted.
+    if (!isFinal(run.state) && !hasNoProcess(run.state)) this.#beat(id);
     return run.state;
   }
 
@@ -194,7 +200,7 @@ export class Orchestrator {
       if ((this.heartbeats.get(id) ?? lastSeen) !== lastSeen) return;
       const run = await this.store.readFlowRun(id);
       // A suspended run (or one resumed and waiting for an agent) has no process to hear from.
-      if (run !== undefined && !isFinal(run.state) && !isSuspended(run.state) && run.state.type !== 'SCHEDULED') {
+      if (run !== undefined && !isFinal(run.state) && !hasNoProcess(run.state)) {
         const now = new Date(this.clock.now()).toISOString();
         const silent = this.#crashMessage(id, lastSeen);
         const final: StateSnapshot =

@@ -17,6 +17,8 @@ import { call } from '../server/http.js';
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 
+const CRASH_TIMEOUT_MS = 5_000;
+
 interface RunBody {
   state: { type: string; name: string; message?: string };
 }
@@ -29,10 +31,11 @@ describe('suspend() in a deployment run', () => {
 
   beforeAll(async () => {
     assertBuilt();
-    // A short crash timeout: a suspended run, whose process is gone, must not be taken for a crashed one.
-    // The flow-run processes beat well inside it (WEFT_API_HEARTBEAT_INTERVAL_MS below), so a run
-    // that is merely slow on a loaded machine is not taken for a crashed one either.
-    server = await startTestServer({ crashTimeoutMs: 1_500 });
+    // A crash timeout the test waits out while the run is suspended: a suspended run, whose process
+    // is gone, must not be taken for a crashed one. It is 5 s, not less, and the flow-run processes
+    // beat every 250 ms (WEFT_API_HEARTBEAT_INTERVAL_MS below), so a live run whose process a loaded
+    // machine stalls for a few seconds is not taken for a crashed one either.
+    server = await startTestServer({ crashTimeoutMs: CRASH_TIMEOUT_MS });
     db = openRecordDb({ home: server.home });
     scratch = mkdtempSync(join(tmpdir(), 'weft-suspend-'));
   });
@@ -61,11 +64,14 @@ describe('suspend() in a deployment run', () => {
     agent = startWeft(server.home, ['agent', 'start', '--pool', 'approvals', '--limit', '1'], { WEFT_API_URL: server.url, WEFT_AGENT_HEARTBEAT_INTERVAL_MS: '300', WEFT_API_HEARTBEAT_INTERVAL_MS: '250' });
 
     const suspended = await waitFor(id, (s) => s.type === 'PAUSED', 'PAUSED');
+    const suspendedAt = Date.now();
     expect(suspended).toMatchObject({ name: 'Suspended', message: 'Ship it?' });
     // Its process exits; the agent's only slot runs another run of the pool meanwhile.
     const otherOut = join(scratch, 'other.txt');
     const [other] = await insertScheduledRuns(db, deployment, 1, new Date().toISOString(), () => ({ out: otherOut, suspendIt: false }));
     await waitFor(other ?? '', (s) => s.type === 'COMPLETED', 'COMPLETED');
+    // Past the crash timeout (and a crash check after it), the run is still Suspended.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, suspendedAt + CRASH_TIMEOUT_MS + 1_500 - Date.now())));
     expect((await call<RunBody>(server.url, 'GET', `/api/v1/flow-runs/${id}`)).body.state.name).toBe('Suspended');
     expect(readFileSync(out, 'utf8')).toBe('before\n');
 
@@ -77,7 +83,7 @@ describe('suspend() in a deployment run', () => {
 
     await waitFor(id, (s) => s.type === 'COMPLETED' || s.type === 'FAILED' || s.type === 'CRASHED', 'finished');
     const run = await call<RunBody & { runCount: number }>(server.url, 'GET', `/api/v1/flow-runs/${id}`);
-    expect(run.body.state.type).toBe('COMPLETED');
+    expect(run.body.state.type, `ended ${run.body.state.name}: ${run.body.state.message ?? ''}`).toBe('COMPLETED');
     expect(readFileSync(out, 'utf8')).toBe('before\nafter true ana\n'); // `before` ran once: reused from its persisted result
     const result = (await db.selectFrom('task_runs').select(['name', 'state_name']).where('flow_run_id', '=', id).execute()).map((t) => t.state_name);
     expect(result).toContain('Completed');
