@@ -71,7 +71,7 @@ const liquid = new Liquid({
 /** The default notification message: flow, run, state, error, deployment and the run's link. */
 export const DEFAULT_MESSAGE =
   'Flow run {{ flow.name }}/{{ flow_run.name }} entered state {{ flow_run.state_name }}{% if flow_run.message != "" %}: {{ flow_run.message }}{% endif %}' +
-  '{% if flow_run.error != "" %}\nError: {{ flow_run.error }}{% endif %}' +
+  '{% if flow_run.error != "" %}\n{{ flow_run.error }}{% endif %}' + // the error reads 'Name: message' already
   '{% if deployment.name != "" %}\nDeployment: {{ deployment.name }}{% endif %}' +
   '\n{{ flow_run_url }}';
 
