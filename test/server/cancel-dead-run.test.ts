@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/server/app.js';
 import type { WeftApp } from '../../src/server/app.js';
 import type { Clock } from '../../src/server/clock.js';
+import type { StateType } from '../../src/state-types.js';
 import { ThreadedStore } from '../../src/store/threaded-store.js';
 import { at, flowRun, state, taskRun, taskState } from '../store/record-builders.js';
 import { call } from './http.js';
@@ -63,5 +64,35 @@ describe('a run cancelled while its process is dead', () => {
     expect(task.body.state.type).toBe('CANCELLED');
 
     expect((await call<{ state: { type: string } }>(url, 'GET', `/api/v1/flow-runs/${silent.id}`)).body.state.type).toBe('CRASHED');
+  });
+});
+
+// A suspended run's process is gone: a beat it sent late must not have the run's next execution
+// (claimed by an agent, PENDING until its process reports) judged silent and marked CRASHED.
+const stateOf = async (id: string): Promise<string> => (await call<{ state: { type: string } }>(url, 'GET', `/api/v1/flow-runs/${id}`)).body.state.type;
+const move = async (id: string, type: StateType, name: string, n: number): Promise<void> => {
+  const answer = await call(url, 'POST', `/api/v1/flow-runs/${id}/state`, { state: state(type, name, at(n)) });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+};
+
+describe('a suspended run executed again', () => {
+  it('is not marked CRASHED for the silence of the process that suspended it', async () => {
+    const run = flowRun();
+    expect((await call(url, 'POST', '/api/v1/flow-runs', run)).status).toBe(201);
+    await move(run.id, 'RUNNING', 'Running', 1); // counts as a heartbeat
+    await move(run.id, 'PAUSED', 'Suspended', 2);
+    expect((await call(url, 'POST', `/api/v1/flow-runs/${run.id}/heartbeat`)).status).toBe(200); // a late beat of the exiting process
+    await move(run.id, 'SCHEDULED', 'Resuming', 3);
+    await move(run.id, 'PENDING', 'Pending', 4); // claimed by an agent; its process has not reported yet
+
+    clock.time += CRASH_TIMEOUT_MS + 1_000;
+    await weft.crashDetector.checkNow();
+    expect(await stateOf(run.id)).toBe('PENDING');
+
+    // The new execution's process reports, then goes silent: that silence is judged.
+    await move(run.id, 'RUNNING', 'Running', 5);
+    clock.time += CRASH_TIMEOUT_MS + 1_000;
+    await weft.crashDetector.checkNow();
+    expect(await stateOf(run.id)).toBe('CRASHED');
   });
 });
