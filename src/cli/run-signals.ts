@@ -25,7 +25,7 @@ export interface RunStop {
 export interface RunStopWatch {
   /** The first stop received, if any. */
   readonly stopped: RunStop | undefined;
-  /** Stops listening and polling (call it once the run has ended). */
+  /** Stops polling, and listening unless a stop came (call it once the run has ended). */
   close(): void;
 }
 
@@ -37,6 +37,15 @@ export interface RunStopOptions {
   readonly pollMs?: number;
   /** Called once, at the first stop (before the run is cancelled). */
   readonly onStop?: (stop: RunStop) => void;
+  /**
+   * A signal repeated within this many ms of the first is the same stop, not a second one. GNU
+   * `timeout` sends its signal to weft and then to its whole process group, and a terminal's
+   * Ctrl-C reaches weft and the launcher that may pass it on, so one stop often arrives twice.
+   * @default 1000
+   */
+  readonly repeatWindowMs?: number;
+  /** The clock the repeat window is measured with. @default Date.now */
+  readonly now?: () => number;
 }
 
 const SIGNAL_CODES = { SIGINT: EXIT_SIGINT, SIGTERM: EXIT_SIGTERM, SIGHUP: EXIT_SIGHUP } as const;
@@ -67,7 +76,8 @@ function launcherGone(launcher: number): boolean {
 /**
  * Listens for SIGINT, SIGTERM and SIGHUP and watches the launcher; at the first of them, cancels
  * the flow runs of this process (again every `pollMs` until `close()`, so a run that was still
- * being created when the stop came is cancelled too). A second signal exits at once.
+ * being created when the stop came is cancelled too). A second signal, a second or more after the
+ * first, exits at once; one that arrives sooner is the first one delivered twice (see `repeatWindowMs`).
  * @example
  * const stops = watchRunStops();
  * try { await flow.run(params); } finally { stops.close(); }
@@ -75,11 +85,15 @@ function launcherGone(launcher: number): boolean {
  */
 export function watchRunStops(options: RunStopOptions = {}): RunStopWatch {
   const pollMs = options.pollMs ?? 250;
+  const repeatWindowMs = options.repeatWindowMs ?? 1000;
+  const now = options.now ?? Date.now;
   let stopped: RunStop | undefined;
+  let stoppedAt = 0;
   let cancelling: NodeJS.Timeout | undefined;
   const stop = (next: RunStop): void => {
     if (stopped) return;
     stopped = next;
+    stoppedAt = now();
     options.onStop?.(next);
     const cancel = (): void => void cancelActiveFlowRuns(next.reason);
     cancel();
@@ -87,7 +101,10 @@ export function watchRunStops(options: RunStopOptions = {}): RunStopWatch {
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     const exitCode = SIGNAL_CODES[signal as keyof typeof SIGNAL_CODES];
-    if (stopped) process.exit(exitCode); // a second signal: stop now
+    if (stopped) {
+      if (now() - stoppedAt < repeatWindowMs) return; // the first stop, delivered twice
+      process.exit(exitCode); // a second signal: stop now
+    }
     stop({ reason: `Cancelled by ${signal}.`, exitCode });
   };
   for (const signal of Object.keys(SIGNAL_CODES)) process.on(signal, onSignal);
@@ -107,7 +124,9 @@ export function watchRunStops(options: RunStopOptions = {}): RunStopWatch {
       return stopped;
     },
     close: () => {
-      for (const signal of Object.keys(SIGNAL_CODES)) process.off(signal, onSignal);
+      // Once stopped, the listeners stay: the process is about to print the run and exit, and a
+      // late copy of the stop's signal must not kill it first (the default action) with nothing printed.
+      if (!stopped) for (const signal of Object.keys(SIGNAL_CODES)) process.off(signal, onSignal);
       clearInterval(watching);
       clearInterval(cancelling);
     },

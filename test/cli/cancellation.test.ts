@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, fixture, runWeftJson, startWeft, tempHome, waitUntil } from './harness.js';
 
@@ -40,4 +41,17 @@ describe('signals during weft run', { timeout: 60_000 }, () => {
       expect(states).toEqual({ 'quick-0': 'COMPLETED', 'hang-0': 'CANCELLED', 'hang-1': 'CANCELLED' });
     });
   }
+
+  it('takes a SIGTERM delivered twice at once (as `timeout` sends it to weft and its process group) as one stop, and prints the Cancelled run', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const weft = startWeft(home.path, ['run', fixture('hanging-flow.ts')]);
+    await waitUntil(() => weft.output.stderr.includes('HANG-STARTED 0') && weft.output.stderr.includes('HANG-STARTED 1'), 'both hanging task runs to start');
+    weft.child.kill('SIGTERM');
+    await sleep(50); // after the first is handled: sent at once, the kernel would merge the two
+    weft.child.kill('SIGTERM');
+    const result = await weft.done;
+    expect(result.code, result.stderr).toBe(143);
+    expect(result.stdout).toContain('finished in state Cancelled: Cancelled by SIGTERM.');
+  });
 });
