@@ -38,6 +38,7 @@ import type {
 } from './deployments.js';
 import type { Artifact, ArtifactFilter, ArtifactPatch, ArtifactRecord, NewArtifact } from './artifacts.js';
 import type { Variable, VariableInput, VariableRecord } from './variables.js';
+import type { StateTypeCounts, TaskRunCountRecord } from './task-run-counts.js';
 import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
@@ -62,7 +63,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord, TaskRunCountRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -165,6 +166,9 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   listTaskRuns(flowRunId: string): Promise<TaskRunWithUpstream[]> {
     return this.call('listTaskRuns', flowRunId);
+  }
+  countTaskRunsByState(flowRunIds: readonly string[]): Promise<Record<string, StateTypeCounts>> {
+    return this.call('countTaskRunsByState', flowRunIds);
   }
   readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined> {
     return this.call('readTaskRun', id);

@@ -60,6 +60,27 @@ describe('SqlStore on SQLite', () => {
     }
   });
 
+  it('counts task runs by state per flow run from the (flow_run_id, state_type) index, reading no task-run row', async () => {
+    const file = join(dir, 'weft.db');
+    const store = await openSqliteStore(file, { busyTimeoutMs: BUSY_TIMEOUT_MS });
+    const [a, b, empty] = [flowRun(), flowRun(), flowRun()];
+    for (const run of [a, b, empty]) await store.createFlowRun(run);
+    const of = (run: typeof a, type: 'COMPLETED' | 'FAILED' | 'RUNNING', i: number) => taskRun(run.id, { name: `t-${i}`, dynamicKey: String(i), mapIndex: i, state: state(type, type, at(5)) });
+    const runs = [...Array.from({ length: 5 }, (_, i) => of(a, 'COMPLETED', i)), of(a, 'FAILED', 5), of(b, 'RUNNING', 0)];
+    await store.write({ taskRuns: runs, edges: [], states: [], logs: [] });
+    expect(await store.countTaskRunsByState([a.id, b.id, empty.id, 'unknown'])).toEqual({ [a.id]: { COMPLETED: 5, FAILED: 1 }, [b.id]: { RUNNING: 1 } });
+    await store.write({ taskRuns: [{ ...of(b, 'COMPLETED', 0), id: runs[6]?.id ?? '' }], edges: [], states: [], logs: [] });
+    expect(await store.countTaskRunsByState([b.id])).toEqual({ [b.id]: { COMPLETED: 1 } });
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const plan = db.prepare("explain query plan select flow_run_id, state_type, count(*) from task_runs where flow_run_id in (?, ?) group by flow_run_id, state_type").all('x', 'y') as { detail: string }[];
+      expect(plan.map((p) => p.detail).join('; ')).toMatch(/USING COVERING INDEX task_runs_flow_run_state/);
+    } finally {
+      db.close();
+    }
+  });
+
   it('reopens an existing database without migrating it again', async () => {
     const file = join(dir, 'weft.db');
     const run = flowRun();

@@ -82,6 +82,22 @@ forEachDatabase((database) => {
       expect((await call(server.url, 'GET', '/api/v1/task-run-counts')).status).toBe(422);
     });
 
+    it("counts a running run's task runs anew at every poll, and exactly once it has finished", async () => {
+      const run = flowRun({ state: state('RUNNING', 'Running', at(1)), startTime: at(1) });
+      expect((await call(server.url, 'POST', '/api/v1/flow-runs', run)).status).toBe(201);
+      const pending = Array.from({ length: 30 }, (_, i) => taskRun(run.id, { name: `inc-${i}`, dynamicKey: String(i), mapIndex: i, state: state('PENDING', 'Pending', at(2)) }));
+      await call(server.url, 'POST', '/api/v1/records', { taskRuns: pending, edges: [], states: [], logs: [] });
+      const counts = async (): Promise<unknown> => (await call<TaskRunCounts>(server.url, 'GET', `/api/v1/task-run-counts?flowRunIds=${run.id},${run.id}`)).body;
+      expect(await counts()).toEqual({ [run.id]: { PENDING: 30 } });
+      const done = pending.slice(0, 12).map((t) => ({ ...t, state: state('COMPLETED', 'Completed', at(3)), endTime: at(3) }));
+      await call(server.url, 'POST', '/api/v1/records', { taskRuns: done, edges: [], states: [], logs: [] });
+      expect(await counts()).toEqual({ [run.id]: { PENDING: 18, COMPLETED: 12 } });
+      const rest = pending.slice(12).map((t, i) => ({ ...t, state: i === 0 ? state('FAILED', 'Failed', at(4)) : state('COMPLETED', 'Completed', at(4)), endTime: at(4) }));
+      await call(server.url, 'POST', '/api/v1/records', { taskRuns: rest, edges: [], states: [], logs: [] });
+      expect((await call(server.url, 'POST', `/api/v1/flow-runs/${run.id}/state`, { state: state('FAILED', 'Failed', at(5)) })).status).toBeLessThan(300);
+      expect(await counts()).toEqual({ [run.id]: { COMPLETED: 29, FAILED: 1 } });
+    });
+
     it('aggregates flow runs of a range by state into buckets, with the latest failed', async () => {
       const now = Date.now();
       const iso = (ago: number): string => new Date(now - ago).toISOString();

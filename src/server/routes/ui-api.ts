@@ -11,6 +11,7 @@ import { RunNotFoundError, UsageError } from '../../errors.js';
 import type { Settings } from '../../settings.js';
 import type { StateType } from '../../states.js';
 import type { FlowRunRecord, TaskRunWithUpstream } from '../../store/records.js';
+import { hasTaskRunCounts } from '../../store/task-run-counts.js';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.js';
 import type { EventBus } from '../event-bus.js';
@@ -55,6 +56,7 @@ const brief = (run: FlowRunRecord): { id: string; name: string; flowName: string
  */
 export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: Pick<Settings, 'cluster'> | undefined, clock: Clock = systemClock): FastifyPluginAsyncZod {
   const { store } = orchestrator;
+  const countOf = hasTaskRunCounts(store) ? (ids: readonly string[]) => store.countTaskRunsByState(ids) : undefined;
   return (app) => {
     const stats = new LiveStats(bus);
     const clusterReader = new ClusterStatusReader(cluster);
@@ -117,19 +119,25 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
 
     app.get('/task-run-counts', { schema: { tags: ['ui'], summary: 'Task-run counts by state type of up to 200 flow runs (`flowRunIds` comma-separated)', querystring: taskRunCountsQuerySchema, response: { 200: taskRunCountsSchema, ...errors } } }, async (request) => {
       const answer: Record<string, Record<string, number>> = {};
-      for (const id of request.query.flowRunIds) {
+      const runs: { asked: string; run: FlowRunRecord }[] = [];
+      for (const id of new Set(request.query.flowRunIds)) {
         const cached = finishedCounts.get(id);
-        if (cached !== undefined) {
-          answer[id] = cached;
-          continue;
+        if (cached !== undefined) answer[id] = cached;
+        else {
+          const run = await store.readFlowRun(id);
+          if (run !== undefined) runs.push({ asked: id, run });
         }
-        const run = await store.readFlowRun(id);
-        if (run === undefined) continue;
-        const counts: Record<string, number> = {};
-        for (const taskRun of await store.listTaskRuns(run.id)) counts[taskRun.state.type] = (counts[taskRun.state.type] ?? 0) + 1;
-        answer[id] = counts;
+      }
+      if (runs.length === 0) return answer;
+      // The SQL stores count in the database, from an index; another store lists the task runs.
+      const counted = countOf === undefined ? undefined : await countOf(runs.map((r) => r.run.id));
+      for (const { asked, run } of runs) {
+        let counts: Record<string, number> = {};
+        if (counted !== undefined) counts = counted[run.id] ?? {};
+        else for (const taskRun of await store.listTaskRuns(run.id)) counts[taskRun.state.type] = (counts[taskRun.state.type] ?? 0) + 1;
+        answer[asked] = counts;
         if (FINAL.has(run.state.type)) {
-          finishedCounts.set(id, counts);
+          finishedCounts.set(asked, counts);
           if (finishedCounts.size > 500) finishedCounts.delete(finishedCounts.keys().next().value ?? '');
         }
       }

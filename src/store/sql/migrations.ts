@@ -538,6 +538,23 @@ const eventsAutomations: Migration = {
   },
 };
 
+/**
+ * 0018: the task runs' flow-run index also holds their state type, so the UI's task-run counts by
+ * state (`group by state_type` of one flow run) are read from the index alone, not from every
+ * row of a 30 000-task-run run. It replaces the single-column index (same number of indexes to
+ * write; lookups by flow run use its first column).
+ */
+const taskRunStateIndex: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createIndex('task_runs_flow_run_state').on('task_runs').columns(['flow_run_id', 'state_type']).execute();
+    await db.schema.dropIndex('task_runs_flow_run_id').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createIndex('task_runs_flow_run_id').on('task_runs').column('flow_run_id').execute();
+    await db.schema.dropIndex('task_runs_flow_run_state').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -556,6 +573,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0015_artifacts_variables': artifactsVariables,
   '0016_secrets': secrets,
   '0017_events_automations': eventsAutomations,
+  '0018_task_run_state_index': taskRunStateIndex,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { RunNotFoundError, UsageError, WeftError } from '../../errors.js';
-import type { StateSnapshot } from '../../states.js';
+import type { StateSnapshot, StateType } from '../../states.js';
 import { STATE_TYPES, isFinal } from '../../states.js';
 import type {
   FlowRunFilter,
@@ -70,6 +70,7 @@ import * as eventWrites from './event-writes.js';
 import * as automationWrites from './automation-writes.js';
 import type { ActionOutcome, AutomationRecord, AutomationRow, AutomationStateChange, FiringRecord, StoredWindow } from '../automations.js';
 import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from '../events.js';
+import type { StateTypeCounts, TaskRunCountRecord } from '../task-run-counts.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
@@ -91,7 +92,7 @@ function prefixEnd(prefix: string): string {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord, TaskRunCountRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -278,6 +279,26 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
         return rows.map((row) => ({ ...taskRunRecord(row), upstream: upstream.get(row.id) ?? [] }));
       }),
     );
+  }
+
+  async countTaskRunsByState(flowRunIds: readonly string[]): Promise<Record<string, StateTypeCounts>> {
+    if (flowRunIds.length === 0) return {};
+    return this.#run(`count the task runs of ${flowRunIds.length} flow runs by state`, async () => {
+      // Grouped on the (flow_run_id, state_type) index: no task-run row is read.
+      const rows = await this.#db
+        .selectFrom('task_runs')
+        .select((eb) => ['flow_run_id', 'state_type', eb.fn.countAll().as('n')])
+        .where('flow_run_id', 'in', [...flowRunIds])
+        .groupBy(['flow_run_id', 'state_type'])
+        .execute();
+      const counts: Record<string, StateTypeCounts> = {};
+      for (const row of rows) {
+        if (row.flow_run_id === null) continue;
+        const of = (counts[row.flow_run_id] ??= {});
+        of[row.state_type as StateType] = Number(row.n);
+      }
+      return counts;
+    });
   }
 
   async readTaskRun(id: string): Promise<TaskRunWithUpstream | undefined> {
