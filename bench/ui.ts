@@ -6,6 +6,8 @@
  *    of a 100 000-wide map that keeps running through the whole window (bench/workloads/
  *    ui-live-map.ts paces it; the bench says when the run was not running at the end), target
  *    ≤ 300 MB and no growth over the last 30 s;
+ * 1b. timeline navigation on that run: the time from a zoom (wheel) or pan (drag) step to its
+ *    redrawn frame (two animation frames later), medians over 20 steps;
  * 3. server time per UI poll (graph, timeline, task-run counts, dashboard), and this process's CPU
  *    per event-stream message with the page reading the stream against the same run without it.
  * Env: BENCH_REPEATS (5), BENCH_N (10000), BENCH_UI_WIDE_N (100000), BENCH_UI_LIVE_SECONDS (60),
@@ -33,6 +35,10 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const home = mkdtempSync(join(tmpdir(), 'weft-bench-ui-'));
 const server = await startServer(loadSettings({ WEFT_HOME: join(home, 'server') }), { host: '127.0.0.1', port: 0 });
 
+/** The `weft run` processes still running (teardown waits for them, then kills them). */
+const children = new Set<Promise<string>>();
+const kills = new Map<Promise<string>, () => void>();
+
 function weftRun(target: string, params: readonly string[]): { done: Promise<string>; kill: () => void } {
   const child = spawn(process.execPath, [join(root, 'bin/weft.js'), 'run', target, ...params.flatMap((p) => ['--param', p])], {
     cwd: root,
@@ -41,7 +47,14 @@ function weftRun(target: string, params: readonly string[]): { done: Promise<str
   });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-  return { done: new Promise((resolve) => child.once('close', () => resolve(out))), kill: () => child.kill('SIGINT') };
+  const done = new Promise<string>((resolve) => child.once('close', () => resolve(out)));
+  children.add(done);
+  kills.set(done, () => child.kill('SIGKILL'));
+  void done.then(() => {
+    children.delete(done);
+    kills.delete(done);
+  });
+  return { done, kill: () => child.kill('SIGINT') };
 }
 
 const browser = await launchBrowser();
@@ -64,6 +77,31 @@ try {
     await page.waitForFunction("(document.querySelector('.timeline canvas')?.width ?? 0) > 0");
     timelineMs.push(performance.now() - start);
   }
+  // Zoom and pan on the drawn timeline: each step is a wheel (or a drag move) on the canvas, timed
+  // in the page until two animation frames later (the frame that shows it has been drawn).
+  // (The in-page code is text: this project's Node types have no DOM.)
+  const stepMs = (kind: 'zoom' | 'pan'): Promise<number[]> =>
+    page.evaluate(`(async (kind) => {
+      const canvas = document.querySelector('.timeline canvas');
+      if (canvas === null) throw new Error('no timeline canvas');
+      const rect = canvas.getBoundingClientRect();
+      const at = { clientX: rect.left + rect.width * 0.6, clientY: rect.top + 40, bubbles: true };
+      const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+      const times = [];
+      if (kind === 'pan') canvas.dispatchEvent(new MouseEvent('mousedown', at));
+      for (let i = 0; i < 20; i++) {
+        const start = performance.now();
+        if (kind === 'zoom') canvas.dispatchEvent(new WheelEvent('wheel', { ...at, deltaY: i < 10 ? -100 : 100 }));
+        else canvas.dispatchEvent(new MouseEvent('mousemove', { ...at, clientX: at.clientX + (i < 10 ? -15 : 15) * (i + 1) }));
+        await frames();
+        times.push(performance.now() - start);
+      }
+      // Released far from where the drag ended, so it is no click (a click opens a task run).
+      if (kind === 'pan') canvas.dispatchEvent(new MouseEvent('mouseup', { ...at, clientX: at.clientX + 400 }));
+      return times;
+    })(${JSON.stringify(kind)})`);
+  const zoomMs = await stepMs('zoom');
+  const panMs = await stepMs('pan');
   const timeCall = async (path: string): Promise<number> => {
     const times: number[] = [];
     for (let i = 0; i < repeats * 2; i++) {
@@ -136,8 +174,7 @@ try {
   const { state: stateAfter } = await runOf();
   const nodes = await domNodes();
   off();
-  wide.kill();
-  await wide.done;
+  wide.kill(); // teardown waits for it (bounded)
   const half = samples.slice(Math.floor(samples.length / 2));
   const perEvent = (cpu: NodeJS.CpuUsage, n: number): number => (n === 0 ? NaN : (cpu.user + cpu.system) / n);
   const basePer = perEvent(baseCpu, baseEvents);
@@ -148,6 +185,7 @@ try {
   console.log(`Web UI benchmarks — ${repeats} runs each, medians; seed n=${n} (${3 * n + 1} task runs)`);
   console.log(`  navigation -> graph drawn     ${median(graphMs).toFixed(0).padStart(7)} ms   (target <= 1500; first, uncached: ${graphMs[0]?.toFixed(0) ?? '-'} ms)`);
   console.log(`  navigation -> timeline drawn  ${median(timelineMs).toFixed(0).padStart(7)} ms   (target <= 1500; first: ${timelineMs[0]?.toFixed(0) ?? '-'} ms)`);
+  console.log(`  timeline zoom step -> drawn   ${median(zoomMs).toFixed(1).padStart(7)} ms   pan step -> drawn ${median(panMs).toFixed(1)} ms (medians of 20; a frame is ~16.7 ms)`);
   console.log(`  server per poll: graph ${polls.graph.toFixed(1)} ms, timeline ${polls.timeline.toFixed(1)} ms, task-run counts ${polls.counts.toFixed(1)} ms, dashboard ${polls.dashboard.toFixed(1)} ms`);
   console.log(`live ${wideN}-wide map, ${window.toFixed(0)} s with the run page open`);
   console.log(`  the run during the window     ${doneAfter - doneBefore} task runs finished (${((doneAfter - doneBefore) / window).toFixed(0)}/s), ${doneAfter} of ${wideN} by its end; ${stillRunning ? 'still RUNNING at the end' : `NOT running at the end (${stateAfter}): the figures below cover less than the window`}`);
@@ -155,7 +193,33 @@ try {
   console.log(`  stream messages (events)      ${pageEvents.toString().padStart(7)}   bench process CPU per event: ${pagePer.toFixed(1)} us with the page reading the stream, ${basePer.toFixed(1)} us without it (${baseEvents} events in ${baselineSeconds} s) -> the stream costs ${(pagePer - basePer).toFixed(1)} us per message (ratio ${(pagePer / basePer).toFixed(2)})`);
 } finally {
   stopLive(); // also when the bench fails: no flow-run process is left writing to a closed server
-  await browser.close();
-  await server.close();
+  await teardown();
+}
+
+/**
+ * Closes the browser and the server, each given `ms` (a close that hangs — Chromium stuck on a
+ * page, an SSE stream the server waits on — is reported and skipped), then removes the temp home
+ * and exits: the bench never hangs at shutdown.
+ */
+async function teardown(ms = 15_000): Promise<void> {
+  const bounded = async (what: string, close: () => Promise<unknown>): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+    try {
+      if ((await Promise.race([close(), late])) === 'late') process.stderr.write(`teardown: ${what} did not close within ${ms} ms; going on\n`);
+    } catch (error) {
+      process.stderr.write(`teardown: closing ${what} failed: ${String(error)}\n`);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  for (const done of children) {
+    await bounded('a weft run process (SIGINT)', () => done);
+    if (children.has(done)) kills.get(done)?.();
+  }
+  await bounded('the browser', () => browser.close());
+  await bounded('the server', () => server.close());
   rmSync(home, { recursive: true, force: true });
+  // Whatever still holds the event loop (a child's pipe, a socket a hung close left open) must not keep the bench alive.
+  process.exit(process.exitCode ?? 0);
 }
