@@ -7,6 +7,8 @@ import { visibleRange } from '../src/components/virtual-list.js';
 import { nodeLabel } from '../src/lib/graph-labels.js';
 import { parseRunsSearch, runsQuery } from '../src/lib/runs-search.js';
 import { arrangeTimeline, groupLabel } from '../src/lib/timeline-rows.js';
+import type { TimelineRow } from '../src/lib/timeline-rows.js';
+import { inDrawingOrder, visibleBars } from '../src/lib/timeline-bars.js';
 import type { TimelineAttempt } from '../src/api/types.js';
 import { packLanes, panWindow, ticks, timeToX, xToTime, zoomWindow } from '../src/lib/time-scale.js';
 
@@ -108,5 +110,32 @@ describe('timeline rows', () => {
     // inc-0 then add-0 ran one after the other on worker-2: one lane.
     expect(y['inc-0']).toBe(y['add-0']);
     expect(groupLabel(attempts[0] as TimelineAttempt, 'task')).toBe('inc');
+  });
+});
+
+describe('timeline bars as drawn', () => {
+  const bar = (name: string, y: number, start: number, end: number | null, state: TimelineAttempt['state'] = 'COMPLETED'): TimelineRow => ({ y, attempt: { taskRunId: name, name, taskKey: 'f.ts:t', attempt: 1, start, end, state, worker: null } });
+
+  it('leaves out the bars outside the window and maps the rest to plot pixels with a 1 px gap', () => {
+    const rows = inDrawingOrder([bar('late', 0, 500, 600), bar('b', 0, 100, 200), bar('a', 0, 0, 50), bar('c', 14, 150, null, 'RUNNING')]);
+    expect(rows.map((r) => r.attempt.name)).toEqual(['a', 'b', 'late', 'c']);
+    const drawn = visibleBars(rows, { from: 100, to: 300 }, 200, 250);
+    expect([...drawn]).toEqual([
+      ['COMPLETED', [0, 0, 99]],
+      ['RUNNING', [50, 14, 99]], // running: up to "now" (250)
+    ]);
+  });
+
+  it('merges the bars of one lane and state that share pixels, not bars a pixel apart or of another state or lane', () => {
+    // 30 000 bars of 1 ms, back to back, in a 300 px plot: one rectangle per lane.
+    const many = Array.from({ length: 30_000 }, (_, i) => bar(`t-${i}`, (i % 2) * 14, Math.floor(i / 2), Math.floor(i / 2) + 1));
+    const merged = visibleBars(inDrawingOrder(many), { from: 0, to: 15_000 }, 300, 0).get('COMPLETED') ?? [];
+    expect(merged).toHaveLength(2 * 3);
+    expect(merged[2]).toBeGreaterThan(299); // the whole plot, the last bar's 1 px minimum included
+    expect(merged[2]).toBeLessThanOrEqual(301);
+    // Zoomed in, bars wider than a pixel stay apart (each with its gap); a failed one is its own rectangle.
+    const apart = visibleBars(inDrawingOrder([bar('x', 0, 0, 10), bar('y', 0, 10, 20), bar('z', 0, 20, 30, 'FAILED')]), { from: 0, to: 30 }, 300, 0);
+    expect(apart.get('COMPLETED')).toEqual([0, 0, 99, 100, 0, 99]);
+    expect(apart.get('FAILED')).toEqual([200, 0, 99]);
   });
 });

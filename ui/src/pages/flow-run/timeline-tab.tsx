@@ -11,6 +11,7 @@ import { Empty, ErrorMessage } from '../../components/messages.js';
 import { formatDuration } from '../../lib/format.js';
 import { panWindow, ticks, timeToX, xToTime, zoomWindow } from '../../lib/time-scale.js';
 import { arrangeTimeline, TIMELINE_SIZES, type TimelineGroup } from '../../lib/timeline-rows.js';
+import { inDrawingOrder, visibleBars } from '../../lib/timeline-bars.js';
 import type { TimeWindow } from '../../lib/time-scale.js';
 import { useLiveInvalidation } from '../../lib/use-live.js';
 
@@ -24,60 +25,76 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
   const timeline = useQuery({ queryKey: ['timeline', run.id], queryFn: () => api<Timeline>(`/v1/flow-runs/${run.id}/timeline`) });
   useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['timeline', run.id]], 2000);
   const data = timeline.data;
-  const now = Date.now();
+  // "Now" for running attempts is taken once per answer, so a re-render (a zoom step) does not move bars.
+  const now = useMemo(() => (data === undefined ? 0 : Date.now()), [data]);
   const limit = useMemo<TimeWindow | undefined>(() => {
     if (data === undefined || data.attempts.length === 0) return undefined;
     let from = data.start ?? Infinity;
     let to = data.end ?? -Infinity;
     for (const a of data.attempts) {
       from = Math.min(from, a.start);
-      to = Math.max(to, a.end ?? Date.now());
+      to = Math.max(to, a.end ?? now);
     }
     const pad = Math.max(1, (to - from) * 0.02);
     return { from: from - pad, to: to + pad };
-  }, [data]);
+  }, [data, now]);
   const [window, setWindow] = useState<TimeWindow | undefined>();
   const shown = window ?? limit;
-  const layout = useMemo(() => (data === undefined ? undefined : arrangeTimeline(data.attempts, group, now)), [data, group]);
+  const layout = useMemo(() => (data === undefined ? undefined : arrangeTimeline(data.attempts, group, now)), [data, group, now]);
+  const ordered = useMemo(() => inDrawingOrder(layout?.rows ?? []), [layout]);
+  const summary = useMemo(() => {
+    const retried = new Map<string, number>();
+    const taskRunIds = new Set<string>();
+    for (const a of data?.attempts ?? []) {
+      taskRunIds.add(a.taskRunId);
+      if (a.attempt > 1) retried.set(a.name, Math.max(retried.get(a.name) ?? 0, a.attempt));
+    }
+    return { retried, taskRuns: taskRunIds.size };
+  }, [data]);
   const canvas = useRef<HTMLCanvasElement>(null);
   const drag = useRef<number | undefined>(undefined);
 
+  // Drawn at most once per animation frame: wheel and drag steps that arrive within one frame
+  // draw once, with the last window. Only the bars inside the window are drawn, merged per pixel.
   useEffect(() => {
     const element = canvas.current;
     if (element === null || layout === undefined || shown === undefined) return;
-    const ratio = globalThis.devicePixelRatio || 1;
-    const width = element.clientWidth;
-    element.width = width * ratio;
-    element.height = layout.height * ratio;
-    const ctx = element.getContext('2d');
-    if (ctx === null) return;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    const style = getComputedStyle(element);
-    const fg = style.color;
-    const plot = width - LABEL_WIDTH;
-    ctx.clearRect(0, 0, width, layout.height);
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.fillStyle = fg;
-    ctx.strokeStyle = style.getPropertyValue('--grid').trim() || '#ccc';
-    // Ticks at round durations from the run's start (0 ms, 20 ms, 40 ms …), not at round epoch times.
-    const origin = data?.start ?? limit?.from ?? 0;
-    for (const since of ticks({ from: shown.from - origin, to: shown.to - origin }, plot)) {
-      const x = LABEL_WIDTH + timeToX(shown, plot, origin + since);
+    const frame = requestAnimationFrame(() => {
+      const ratio = globalThis.devicePixelRatio || 1;
+      const width = element.clientWidth;
+      // Resizing the canvas reallocates it: only when its size changes.
+      if (element.width !== Math.round(width * ratio)) element.width = Math.round(width * ratio);
+      if (element.height !== Math.round(layout.height * ratio)) element.height = Math.round(layout.height * ratio);
+      const ctx = element.getContext('2d');
+      if (ctx === null) return;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const style = getComputedStyle(element);
+      const plot = width - LABEL_WIDTH;
+      ctx.clearRect(0, 0, width, layout.height);
+      ctx.font = '11px system-ui, sans-serif';
+      ctx.fillStyle = style.color;
+      ctx.strokeStyle = style.getPropertyValue('--grid').trim() || '#ccc';
+      // Ticks at round durations from the run's start (0 ms, 20 ms, 40 ms …), not at round epoch times.
+      const origin = data?.start ?? limit?.from ?? 0;
       ctx.beginPath();
-      ctx.moveTo(x, AXIS - 4);
-      ctx.lineTo(x, layout.height);
+      for (const since of ticks({ from: shown.from - origin, to: shown.to - origin }, plot)) {
+        const x = LABEL_WIDTH + timeToX(shown, plot, origin + since);
+        ctx.moveTo(x, AXIS - 4);
+        ctx.lineTo(x, layout.height);
+        ctx.fillText(since < 0 ? `−${formatDuration(-since)}` : formatDuration(since), x + 2, 12);
+      }
       ctx.stroke();
-      ctx.fillText(since < 0 ? `−${formatDuration(-since)}` : formatDuration(since), x + 2, 12);
-    }
-    for (const g of layout.groups) ctx.fillText(fitText(ctx, g.name, LABEL_WIDTH - 8), 4, g.y + 12);
-    for (const { attempt, y } of layout.rows) {
-      const x0 = Math.max(0, timeToX(shown, plot, attempt.start));
-      const x1 = Math.min(plot, timeToX(shown, plot, attempt.end ?? now));
-      if (x1 < 0 || x0 > plot) continue;
-      ctx.fillStyle = style.getPropertyValue(`--state-${attempt.state.toLowerCase()}`).trim() || '#999';
-      ctx.fillRect(LABEL_WIDTH + x0, y + 1, Math.max(1, x1 - x0 - 1), LANE - 2);
-    }
-  }, [layout, shown, limit, now, data]);
+      for (const g of layout.groups) ctx.fillText(fitText(ctx, g.name, LABEL_WIDTH - 8), 4, g.y + 12);
+      for (const [state, rects] of visibleBars(ordered, shown, plot, now)) {
+        ctx.fillStyle = style.getPropertyValue(`--state-${state.toLowerCase()}`).trim() || '#999';
+        ctx.beginPath();
+        for (let i = 0; i < rects.length; i += 3) ctx.rect(LABEL_WIDTH + (rects[i] ?? 0), (rects[i + 1] ?? 0) + 1, rects[i + 2] ?? 0, LANE - 2);
+        ctx.fill();
+      }
+      element.dataset.drawn = String(Number(element.dataset.drawn ?? 0) + 1); // frames drawn (tests and bench:ui wait for it)
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [layout, ordered, shown, limit, now, data]);
 
   if (timeline.error) return <ErrorMessage error={timeline.error} />;
   if (data === undefined) return <p className="muted">Loading…</p>;
@@ -86,9 +103,7 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
   const plotWidth = (): number => (canvas.current?.clientWidth ?? 800) - LABEL_WIDTH;
   const zoom = (factor: number, at = (shown.from + shown.to) / 2): void => setWindow(zoomWindow(shown, factor, at, limit));
   const pan = (share: number): void => setWindow(panWindow(shown, (shown.to - shown.from) * share, limit));
-  const retried = new Map<string, number>();
-  for (const a of data.attempts) if (a.attempt > 1) retried.set(a.name, Math.max(retried.get(a.name) ?? 0, a.attempt));
-  const taskRuns = new Set(data.attempts.map((a) => a.taskRunId)).size;
+  const { retried, taskRuns } = summary;
 
   return (
     <>
