@@ -9,6 +9,7 @@ import { parseRunsSearch, runsQuery } from '../src/lib/runs-search.js';
 import { arrangeTimeline, groupLabel } from '../src/lib/timeline-rows.js';
 import type { TimelineRow } from '../src/lib/timeline-rows.js';
 import { inDrawingOrder, visibleBars } from '../src/lib/timeline-bars.js';
+import { pacedInterval } from '../src/lib/use-live.js';
 import type { TimelineAttempt } from '../src/api/types.js';
 import { packLanes, panWindow, ticks, timeToX, xToTime, zoomWindow } from '../src/lib/time-scale.js';
 
@@ -137,5 +138,13 @@ describe('timeline bars as drawn', () => {
     const apart = visibleBars(inDrawingOrder([bar('x', 0, 0, 10), bar('y', 0, 10, 20), bar('z', 0, 20, 30, 'FAILED')]), { from: 0, to: 30 }, 300, 0);
     expect(apart.get('COMPLETED')).toEqual([0, 0, 99, 100, 0, 99]);
     expect(apart.get('FAILED')).toEqual([200, 0, 99]);
+  });
+});
+
+describe('live refetch pacing', () => {
+  it('refetches a view at its base interval while it is quick to fetch, ten times its fetch time when it is slow, at most every 30 s', () => {
+    expect(pacedInterval(1500, 40)).toBe(1500);
+    expect(pacedInterval(1500, 420)).toBe(4500);
+    expect(pacedInterval(2000, 60_000)).toBe(30_000);
   });
 });

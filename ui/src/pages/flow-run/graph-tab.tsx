@@ -12,7 +12,7 @@ import { stateColor } from '../../components/state-badge.js';
 import { nodeLabel } from '../../lib/graph-labels.js';
 import { layoutGraph } from '../../lib/graph-layout.js';
 import type { GraphLayout } from '../../lib/graph-layout.js';
-import { useLiveInvalidation } from '../../lib/use-live.js';
+import { pacedInterval, useLiveInvalidation } from '../../lib/use-live.js';
 
 /** Above this many nodes the graph is drawn on a canvas. */
 export const CANVAS_THRESHOLD = 400;
@@ -58,12 +58,21 @@ function drawCanvas(canvas: HTMLCanvasElement, layout: GraphLayout, graph: RunGr
 export default function GraphTab({ run, expand }: { readonly run: FlowRun; readonly expand: string | undefined }): ReactElement {
   const navigate = useNavigate({ from: '/runs/$id' });
   const expanded = useMemo(() => (expand === undefined || expand === '' ? [] : expand.split(',')), [expand]);
+  const [fetchMs, setFetchMs] = useState(0);
   const graph = useQuery({
     queryKey: ['graph', run.id, expand ?? ''],
-    queryFn: () => api<RunGraph>(`/v1/flow-runs/${run.id}/graph?expand=${encodeURIComponent(expand ?? '')}`),
+    queryFn: async () => {
+      const start = performance.now();
+      try {
+        return await api<RunGraph>(`/v1/flow-runs/${run.id}/graph?expand=${encodeURIComponent(expand ?? '')}`);
+      } finally {
+        setFetchMs(performance.now() - start);
+      }
+    },
     placeholderData: keepPreviousData,
   });
-  useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['graph', run.id]], 1500);
+  // A big running run's graph is rebuilt from all its task runs: refetched less often the longer that takes.
+  useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['graph', run.id]], pacedInterval(1500, fetchMs));
   const labels = useMemo(() => new Map((graph.data?.nodes ?? []).map((n) => [n.id, nodeLabel(n)])), [graph.data]);
   const layout = useMemo(() => (graph.data === undefined ? undefined : layoutGraph(graph.data, labels)), [graph.data, labels]);
   const [view, setView] = useState<View>({ x: 0, y: 0, k: 1 });

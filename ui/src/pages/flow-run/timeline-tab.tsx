@@ -13,7 +13,7 @@ import { panWindow, ticks, timeToX, xToTime, zoomWindow } from '../../lib/time-s
 import { arrangeTimeline, TIMELINE_SIZES, type TimelineGroup } from '../../lib/timeline-rows.js';
 import { inDrawingOrder, visibleBars } from '../../lib/timeline-bars.js';
 import type { TimeWindow } from '../../lib/time-scale.js';
-import { useLiveInvalidation } from '../../lib/use-live.js';
+import { pacedInterval, useLiveInvalidation } from '../../lib/use-live.js';
 
 const { lane: LANE, axis: AXIS } = TIMELINE_SIZES;
 const LABEL_WIDTH = 170;
@@ -22,8 +22,20 @@ const LABEL_WIDTH = 170;
 export default function TimelineTab({ run, group }: { readonly run: FlowRun; readonly group: TimelineGroup }): ReactElement {
   const navigate = useNavigate();
   const setGroup = (next: TimelineGroup): void => void navigate({ to: '/runs/$id', params: { id: run.id }, search: (prev) => ({ ...prev, tab: 'timeline' as const, ...(next === 'worker' ? { group: 'worker' as const } : { group: undefined }) }) });
-  const timeline = useQuery({ queryKey: ['timeline', run.id], queryFn: () => api<Timeline>(`/v1/flow-runs/${run.id}/timeline`) });
-  useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['timeline', run.id]], 2000);
+  const [fetchMs, setFetchMs] = useState(0);
+  const timeline = useQuery({
+    queryKey: ['timeline', run.id],
+    queryFn: async () => {
+      const start = performance.now();
+      try {
+        return await api<Timeline>(`/v1/flow-runs/${run.id}/timeline`);
+      } finally {
+        setFetchMs(performance.now() - start);
+      }
+    },
+  });
+  // Every attempt of the run is read again: refetched less often the longer that takes.
+  useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['timeline', run.id]], pacedInterval(2000, fetchMs));
   const data = timeline.data;
   // "Now" for running attempts is taken once per answer, so a re-render (a zoom step) does not move bars.
   const now = useMemo(() => (data === undefined ? 0 : Date.now()), [data]);
