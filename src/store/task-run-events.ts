@@ -140,6 +140,8 @@ const MAX_CONTEXTS = 10_000;
  */
 export class RunContexts {
   readonly #known = new Map<string, RunContext>();
+  /** The related resources of a task run's events, by flow run and task tags: one shared array for all the events of a run's untagged tasks. */
+  readonly #related = new Map<string, readonly RelatedResource[]>();
 
   constructor(private readonly read: (flowRunId: string) => Promise<FlowRunRecord | undefined>) {}
 
@@ -153,6 +155,18 @@ export class RunContexts {
       if (this.#known.size >= MAX_CONTEXTS) this.#known.delete(this.#known.keys().next().value as string);
       this.#known.set(flowRunId, runContext(run));
     }
-    return derived.map(({ event, flowRunId }) => (flowRunId ? withRunContext(event, flowRunId, this.#known.get(flowRunId)) : event));
+    return derived.map(({ event, flowRunId }) => {
+      if (!flowRunId) return event;
+      const context = this.#known.get(flowRunId);
+      if (context === undefined) return withRunContext(event, flowRunId, context);
+      const key = `${flowRunId}\u0000${event.related.map((r) => r['weft.resource.id'] ?? '').join('\u0000')}`;
+      let related = this.#related.get(key);
+      if (related === undefined) {
+        related = withRunContext(event, flowRunId, context).related;
+        if (this.#related.size >= MAX_CONTEXTS) this.#related.delete(this.#related.keys().next().value as string);
+        this.#related.set(key, related);
+      }
+      return { ...event, related };
+    });
   }
 }
