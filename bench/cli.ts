@@ -63,8 +63,8 @@ function printChecks(runs: readonly SeedRun[]): void {
   }
 }
 
-/** Runs the CLI benchmarks and prints their figures. */
-export async function cliBenchmarks(options: { repeats: number; sizes: readonly number[]; redisN: number; redis: boolean }): Promise<void> {
+/** Runs the CLI benchmarks and prints their figures (`startup: false` leaves out the start-up figures). */
+export async function cliBenchmarks(options: { repeats: number; sizes: readonly number[]; redisN: number; redis: boolean; startup?: boolean }): Promise<void> {
   const { repeats, sizes } = options;
   process.stderr.write('weft run (CLI child processes):\n');
   const perTaskUs = new Map<number, number>();
@@ -100,7 +100,7 @@ export async function cliBenchmarks(options: { repeats: number; sizes: readonly 
     console.log(`  per-task-run cost, n=${Math.max(...sizes)} vs n=${Math.min(...sizes)}: ${ratio.toFixed(2)}x   ${verdict(Number(ratio.toFixed(2)), '<=', 1.2)}`);
   }
 
-  await startupBenchmark(Math.max(options.repeats, 5));
+  if (options.startup ?? true) await startupBenchmark(Math.max(options.repeats, 5));
 
   const inProcess = perTaskUs.get(options.redisN);
   if (options.redis) await redisWorkersBenchmark(repeats, options.redisN, inProcess === undefined ? undefined : 1e6 / inProcess);

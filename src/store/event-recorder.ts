@@ -14,18 +14,10 @@ import { randomUUID } from 'node:crypto';
 import type { StateSnapshot } from '../states.js';
 import type { DeploymentStore, SavedDeployment } from './deployments.js';
 import type { EventRecord, RelatedResource, WeftEvent } from './events.js';
-import type { FlowRunRecord, RecordBatch, TaskRunRecord } from './records.js';
+import type { FlowRunRecord, RecordBatch } from './records.js';
 import type { Store } from './store.js';
+import { runContext, stateEventName, statePayload, taskRunStateEvents, withRunContext, withStateIds, type RunContext } from './task-run-events.js';
 import type { WorkPool, WorkPoolPatch } from './work-pools.js';
-
-/** What a run's events relate to, read once per flow run. */
-interface RunContext {
-  readonly name: string;
-  readonly flowName: string;
-  readonly tags: readonly string[];
-  readonly deploymentId: string | null;
-  readonly workPool: string | null;
-}
 
 /** An event waiting for its flow run's context, or complete. */
 interface Queued {
@@ -42,6 +34,12 @@ export interface EventRecorderOptions {
   readonly batchSize?: number;
   /** Record `weft.task-run.*` events for task-run state changes. @default true */
   readonly taskRuns?: boolean;
+  /**
+   * The store writes a batch's `weft.task-run.*` events itself, with the batch (a
+   * {@link ThreadedStore} opened with `taskRunEvents`): the recorder does not append them, it
+   * only hands them to its listeners. Set by {@link withEventRecording} from the store. @default false
+   */
+  readonly storeWritesTaskRuns?: boolean;
   /** Told when appending failed (the events stay queued, up to {@link MAX_QUEUED}, and go with the next flush). */
   readonly onError?: (error: unknown) => void;
 }
@@ -50,49 +48,6 @@ export interface EventRecorderOptions {
 export const MAX_QUEUED = 100_000;
 /** Flow runs whose context is kept. */
 const MAX_CONTEXTS = 10_000;
-/** Longest state message or error text copied into an event. */
-const MAX_TEXT = 4_000;
-
-const cut = (text: string | undefined): string | undefined => (text === undefined ? undefined : text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);
-
-/** The payload of a state-change event: the state, and its error's name and message. */
-function statePayload(state: StateSnapshot): Record<string, unknown> {
-  return {
-    state: { type: state.type, name: state.name, message: cut(state.message) ?? null, timestamp: state.timestamp },
-    ...(state.error === undefined ? {} : { error: { name: state.error.name, message: cut(state.error.message) ?? '' } }),
-  };
-}
-
-/** Resources a flow run's event relates to. */
-function contextRelated(flowRunId: string, context: RunContext | undefined, includeRun: boolean): RelatedResource[] {
-  const related: RelatedResource[] = [];
-  if (includeRun) related.push({ 'weft.resource.id': `weft.flow-run.${flowRunId}`, 'weft.resource.role': 'flow-run', ...(context ? { 'weft.resource.name': context.name } : {}) });
-  if (context === undefined) return related;
-  related.push({ 'weft.resource.id': `weft.flow.${context.flowName}`, 'weft.resource.role': 'flow', 'weft.resource.name': context.flowName });
-  if (context.deploymentId) related.push({ 'weft.resource.id': `weft.deployment.${context.deploymentId}`, 'weft.resource.role': 'deployment' });
-  if (context.workPool) related.push({ 'weft.resource.id': `weft.work-pool.${context.workPool}`, 'weft.resource.role': 'work-pool', 'weft.resource.name': context.workPool });
-  for (const tag of context.tags) related.push({ 'weft.resource.id': `weft.tag.${tag}`, 'weft.resource.role': 'tag' });
-  return related;
-}
-
-/** Each related resource once (by id and role), the first kept: a client's own flow-run and flow entries meet the run's. */
-function uniqueRelated(related: readonly RelatedResource[]): RelatedResource[] {
-  const seen = new Set<string>();
-  return related.filter((r) => {
-    const key = `${r['weft.resource.role'] ?? ''}\u0000${r['weft.resource.id'] ?? ''}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-const runContext = (run: FlowRunRecord): RunContext => ({
-  name: run.name,
-  flowName: run.flowName,
-  tags: run.tags,
-  deploymentId: run.deploymentId ?? null,
-  workPool: run.workPool ?? null,
-});
 
 /**
  * Queues events and appends them in batches.
@@ -152,7 +107,7 @@ export class EventRecorder {
       {
         id: id ?? randomUUID(),
         occurred: state.timestamp,
-        event: `weft.flow-run.${state.name.replace(/[^A-Za-z0-9_-]/g, '')}`,
+        event: stateEventName('flow', state),
         resource: { 'weft.resource.id': `weft.flow-run.${flowRunId}`, 'weft.state-type': state.type, 'weft.state-name': state.name },
         related: [],
         payload: statePayload(state),
@@ -161,37 +116,34 @@ export class EventRecorder {
     );
   }
 
-  /** `weft.task-run.<state name>` for each task-run state of a batch (flow-run states of a batch too). */
+  /**
+   * `weft.task-run.<state name>` for each task-run state of a batch (flow-run states of a batch
+   * too). When the store writes a batch's task-run events itself (`storeWritesTaskRuns`), they are
+   * only handed to the listeners, and built only when there are some.
+   */
   batch(batch: RecordBatch): void {
     if (batch.states.length === 0) return;
-    const taskRuns = this.options.taskRuns ?? true;
-    const runs = new Map<string, TaskRunRecord>(batch.taskRuns.map((t) => [t.id, t]));
     for (const s of batch.states) {
-      const { runId, runKind, worker: _worker, id, ...state } = s;
-      if (runKind === 'flow') {
-        this.flowRunState(runId, state, id);
-        continue;
-      }
-      if (!taskRuns) continue;
-      const run = runs.get(runId);
-      const related: RelatedResource[] = run?.tags.map((tag) => ({ 'weft.resource.id': `weft.tag.${tag}`, 'weft.resource.role': 'tag' })) ?? [];
-      this.queue(
-        {
-          id: id ?? randomUUID(),
-          occurred: state.timestamp,
-          event: `weft.task-run.${state.name.replace(/[^A-Za-z0-9_-]/g, '')}`,
-          resource: {
-            'weft.resource.id': `weft.task-run.${runId}`,
-            ...(run ? { 'weft.resource.name': run.name, 'weft.task-key': run.taskKey } : {}),
-            'weft.state-type': state.type,
-            'weft.state-name': state.name,
-          },
-          related,
-          payload: statePayload(state),
-        },
-        run?.flowRunId ?? null,
-      );
+      if (s.runKind !== 'flow') continue;
+      const { runId, runKind: _kind, worker: _worker, id, ...state } = s;
+      this.flowRunState(runId, state, id);
     }
+    if (!(this.options.taskRuns ?? true)) return;
+    if (this.options.storeWritesTaskRuns !== true) {
+      for (const { event, flowRunId } of taskRunStateEvents(batch)) this.queue(event, flowRunId);
+      return;
+    }
+    if (this.#listeners.size === 0) return;
+    const written = taskRunStateEvents(batch);
+    if (written.length === 0) return;
+    this.#flushing = this.#flushing.then(async () => {
+      try {
+        const events = await this.#complete(written);
+        for (const listener of this.#listeners) listener(events);
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    });
   }
 
   /** `weft.deployment.created|updated|paused|resumed|deleted`. */
@@ -261,13 +213,7 @@ export class EventRecorder {
         if (run?.id === id) this.knowRun(run);
       }),
     );
-    return queued.map(({ event, flowRunId }) => {
-      if (!flowRunId) return event;
-      const isRun = event.resource['weft.resource.id'] === `weft.flow-run.${flowRunId}`;
-      const context = this.#contexts.get(flowRunId);
-      const resource = isRun && context ? { ...event.resource, 'weft.resource.name': context.name } : event.resource;
-      return { ...event, resource, related: uniqueRelated([...contextRelated(flowRunId, context, !isRun), ...event.related]) };
-    });
+    return queued.map(({ event, flowRunId }) => (flowRunId ? withRunContext(event, flowRunId, this.#contexts.get(flowRunId)) : event));
   }
 }
 
@@ -282,7 +228,8 @@ export type EventfulStore<S> = S & { readonly events: EventRecorder };
  * store.events.onAppended((events) => console.log(events.length));
  */
 export function withEventRecording<S extends Store & EventRecord>(store: S, options: EventRecorderOptions = {}): EventfulStore<S> {
-  const events = new EventRecorder(store, options);
+  const storeWritesTaskRuns = (store as { readonly writesTaskRunEvents?: boolean }).writesTaskRunEvents === true;
+  const events = new EventRecorder(store, { ...options, storeWritesTaskRuns });
   const deployments = store as Partial<DeploymentStore>;
   const wrapped: Record<string, (...args: never[]) => unknown> = {
     createFlowRun: async (run: FlowRunRecord) => {
@@ -295,8 +242,10 @@ export function withEventRecording<S extends Store & EventRecord>(store: S, opti
       events.flowRunState(id, state);
     },
     write: async (batch: RecordBatch) => {
-      await store.write(batch);
-      events.batch(batch);
+      // The store derives the task-run events' ids from the states' ids, as the listeners' copies do.
+      const written = storeWritesTaskRuns ? withStateIds(batch) : batch;
+      await store.write(written);
+      events.batch(written);
     },
     close: async () => {
       await events.flush();

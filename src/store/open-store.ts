@@ -54,7 +54,7 @@ export async function openStore(settings: Settings): Promise<Store> {
     // A password with '/', '?', '#' or '@' that was not percent-encoded still names its host.
     return withEventRecording(await openPostgresStore(URL.canParse(location) ? location : encodeUrlCredentials(location)), { onError: warnUnrecorded, taskRuns: settings.events.taskRuns });
   }
-  return withEventRecording(await ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs }), { onError: warnUnrecorded, taskRuns: settings.events.taskRuns });
+  return withEventRecording(await ThreadedStore.open(sqliteFile(location), { busyTimeoutMs: settings.database.busyTimeoutMs, taskRunEvents: settings.events.taskRuns }), { onError: warnUnrecorded, taskRuns: settings.events.taskRuns });
 }
 
 /** Events that could not be appended stay queued and go with the next flush; say so once per failure. */

@@ -31,6 +31,8 @@ import type { SealedSecretRecord } from './secrets.js';
 export interface StoreThreadData {
   readonly file: string;
   readonly busyTimeoutMs: number;
+  /** The store appends the task-run events of the batches it writes (`SqlStoreOptions.taskRunEvents`). */
+  readonly taskRunEvents?: boolean;
 }
 
 /** The methods the thread serves. @internal */
@@ -241,7 +243,7 @@ async function serve(): Promise<void> {
   const data = workerData as StoreThreadData;
   let store: SqliteStore;
   try {
-    store = await openSqliteStore(data.file, { busyTimeoutMs: data.busyTimeoutMs });
+    store = await openSqliteStore(data.file, { busyTimeoutMs: data.busyTimeoutMs, taskRunEvents: data.taskRunEvents === true });
   } catch (error) {
     port.postMessage({ ready: false, error: toThreadError(error) });
     return;

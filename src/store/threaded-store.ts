@@ -68,7 +68,17 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
 
-  private constructor(private readonly worker: Worker) {
+  /**
+   * Whether the thread's store writes the `weft.task-run.*` events of each batch with it (opened
+   * with `taskRunEvents`); `withEventRecording` then leaves them out of what it appends.
+   */
+  readonly writesTaskRunEvents: boolean;
+
+  private constructor(
+    private readonly worker: Worker,
+    taskRunEvents: boolean,
+  ) {
+    this.writesTaskRunEvents = taskRunEvents;
     // Calls are answered in the order they were posted, so a reply that could not cross the
     // boundary (it arrives as `messageerror`, or as a `lost` reply from the thread) belongs to
     // the oldest call still waiting, and every call older than an arriving reply lost its own.
@@ -97,9 +107,13 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
     worker.unref(); // idle, the thread does not keep the process alive; a call in flight does
   }
 
-  /** Starts the thread and opens (and migrates) the SQLite file there. */
-  static async open(file: string, options: { busyTimeoutMs: number }): Promise<ThreadedStore> {
-    const worker = startThread({ file, busyTimeoutMs: options.busyTimeoutMs });
+  /**
+   * Starts the thread and opens (and migrates) the SQLite file there. With `taskRunEvents`, the
+   * thread derives and appends each written batch's task-run events itself (see `writesTaskRunEvents`).
+   */
+  static async open(file: string, options: { busyTimeoutMs: number; taskRunEvents?: boolean }): Promise<ThreadedStore> {
+    const taskRunEvents = options.taskRunEvents === true;
+    const worker = startThread({ file, busyTimeoutMs: options.busyTimeoutMs, taskRunEvents });
     const ready = await new Promise<Ready>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -108,7 +122,7 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
       await worker.terminate();
       throw revive(ready.error ?? { name: 'StoreError', message: `Could not open the record at ${file}.` });
     }
-    return new ThreadedStore(worker);
+    return new ThreadedStore(worker, taskRunEvents);
   }
 
   /** Forgets a settled call; idle, the thread no longer keeps the process alive. */

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { UsageError } from '../../errors.js';
 import { MAX_EVENT_PAGE, resourceId } from '../events.js';
-import type { EventFilter, StoredEvent, WeftEvent } from '../events.js';
+import type { EventFilter, RelatedResource, StoredEvent, WeftEvent } from '../events.js';
 import { ChunkedInsert } from './chunked-insert.js';
 import type { Database, EventsTable } from './schema.js';
 
@@ -42,15 +42,28 @@ function iso(at: string, field: string): string {
   return new Date(ms).toISOString();
 }
 
+/** The stored forms of a related list, kept per array: the task-run events of a run share one (see `RunContexts`). */
+const relatedText = new WeakMap<readonly RelatedResource[], { readonly json: string; readonly ids: string }>();
+
+function storedRelated(related: readonly RelatedResource[]): { readonly json: string; readonly ids: string } {
+  let text = relatedText.get(related);
+  if (text === undefined) {
+    text = { json: JSON.stringify(related), ids: ` ${related.map(resourceId).join(' ')} ` };
+    relatedText.set(related, text);
+  }
+  return text;
+}
+
 function eventRow(event: WeftEvent): EventRow {
+  const related = storedRelated(event.related);
   return {
     id: event.id,
     occurred: iso(event.occurred, 'occurred'),
     event: event.event,
     resource_id: resourceId(event.resource),
     resource: JSON.stringify(event.resource),
-    related: JSON.stringify(event.related),
-    related_ids: ` ${event.related.map(resourceId).join(' ')} `,
+    related: related.json,
+    related_ids: related.ids,
     payload: JSON.stringify(event.payload),
   };
 }

@@ -67,6 +67,7 @@ import type { Variable, VariableInput, VariableRecord } from '../variables.js';
 import * as secrets from './secret-writes.js';
 import type { SealedSecret, SealedSecretRecord, SecretInfo } from '../secrets.js';
 import * as eventWrites from './event-writes.js';
+import { RunContexts } from '../task-run-events.js';
 import * as automationWrites from './automation-writes.js';
 import type { ActionOutcome, AutomationRecord, AutomationRow, AutomationStateChange, FiringRecord, StoredWindow } from '../automations.js';
 import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from '../events.js';
@@ -86,6 +87,17 @@ function prefixEnd(prefix: string): string {
   return head + String.fromCodePoint(last + 1);
 }
 
+/** Options of a {@link SqlStore}. */
+export interface SqlStoreOptions {
+  /**
+   * `write()` appends the `weft.task-run.*` event of each task-run state of its batch (issue 17),
+   * in the same transaction as the states, instead of an `EventRecorder` appending them
+   * (the store then answers `writesTaskRunEvents`). The store thread of the embedded record uses
+   * it, so a big run's events never cross the thread boundary. @default false
+   */
+  readonly taskRunEvents?: boolean;
+}
+
 /**
  * `Store` over any Kysely instance whose database has run `migrateToLatest`.
  * @example
@@ -98,14 +110,22 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
   #closed = false;
 
   readonly #inserts = batchInserts();
+  /** Set when `write()` appends the `weft.task-run.*` events of its batches (see {@link SqlStoreOptions}). */
+  readonly #taskRunEvents: RunContexts | undefined;
 
   /**
    * @param db A Kysely instance over a migrated database; the store owns it and destroys it on `close()`.
    * @param where The database file or URL (for error messages) and the writers' lock wait.
    */
-  constructor(db: Kysely<Database>, where: StoreLocation) {
+  constructor(db: Kysely<Database>, where: StoreLocation, options: SqlStoreOptions = {}) {
     this.#db = db;
     this.#where = where;
+    this.#taskRunEvents = options.taskRunEvents === true ? new RunContexts((id) => this.readFlowRun(id)) : undefined;
+  }
+
+  /** Whether `write()` appends the task-run events of its batches ({@link SqlStoreOptions.taskRunEvents}). */
+  get writesTaskRunEvents(): boolean {
+    return this.#taskRunEvents !== undefined;
   }
 
   async createFlowRun(run: FlowRunRecord): Promise<void> {
@@ -168,17 +188,23 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
       .sort((a, b) => compare(a.task_run_id, b.task_run_id) || compare(a.upstream_id, b.upstream_id));
     const stateRows = states.map((s) => ({ ...stateRow(s.runId, s.runKind, s), client_id: s.id ?? null })).sort((a, b) => compare(a.run_id, b.run_id));
     const logRows = logs.map(logRow);
-    await this.#run(`write a batch of ${taskRunRows.length} task runs, ${states.length} states and ${logs.length} logs`, () =>
-      isSqlite(this.#db)
-        ? writeTransaction(this.#db, async (trx) => {
-            await this.#inserts.taskRuns.execute(trx, taskRunRows);
-            await this.#inserts.edges.execute(trx, edgeRows);
-            await this.#inserts.states.execute(trx, stateRows);
-            await this.#inserts.logs.execute(trx, logRows);
-          })
-        : // Postgres: one statement, one round trip (see postgres-writes.ts).
-          writeBatchOnPostgres(this.#db, { taskRuns: taskRunRows, edges: edgeRows, states: stateRows, logs: logRows }),
-    );
+    // The task-run events go with their states: in the same transaction on SQLite.
+    const events = this.#taskRunEvents === undefined ? [] : await this.#taskRunEvents.taskRunEvents(batch);
+    await this.#run(`write a batch of ${taskRunRows.length} task runs, ${states.length} states and ${logs.length} logs`, async () => {
+      if (isSqlite(this.#db)) {
+        await writeTransaction(this.#db, async (trx) => {
+          await this.#inserts.taskRuns.execute(trx, taskRunRows);
+          await this.#inserts.edges.execute(trx, edgeRows);
+          await this.#inserts.states.execute(trx, stateRows);
+          await this.#inserts.logs.execute(trx, logRows);
+          await eventWrites.appendEvents(trx, events);
+        });
+        return;
+      }
+      // Postgres: one statement, one round trip (see postgres-writes.ts).
+      await writeBatchOnPostgres(this.#db, { taskRuns: taskRunRows, edges: edgeRows, states: stateRows, logs: logRows });
+      if (events.length > 0) await writeTransaction(this.#db, (trx) => eventWrites.appendEvents(trx, events));
+    });
   }
 
   async readFlowRun(id: string): Promise<FlowRunRecord | undefined> {

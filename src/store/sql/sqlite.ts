@@ -11,7 +11,7 @@ import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrations.js';
 import { WeftSqliteDialect } from './sqlite-dialect.js';
 import type { Database as Schema } from './schema.js';
-import { SqlStore } from './sql-store.js';
+import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 import { StatementCache } from './statement-cache.js';
 import { storeFailure } from './store-failure.js';
 import type { StoreLocation } from './store-failure.js';
@@ -20,6 +20,8 @@ import type { StoreLocation } from './store-failure.js';
 export interface SqliteStoreOptions {
   /** How long a writer waits for another process's write lock, in ms (settings.database.busyTimeoutMs). */
   readonly busyTimeoutMs: number;
+  /** `write()` appends the task-run events of its batches (see `SqlStoreOptions.taskRunEvents`). @default false */
+  readonly taskRunEvents?: boolean;
 }
 
 const IN_MEMORY = ':memory:';
@@ -51,8 +53,8 @@ function connect(file: string, busyTimeoutMs: number): Database.Database {
 export class SqliteStore extends SqlStore {
   readonly #groups: GroupCommit;
 
-  constructor(db: Kysely<Schema>, where: StoreLocation, groups: GroupCommit) {
-    super(db, where);
+  constructor(db: Kysely<Schema>, where: StoreLocation, groups: GroupCommit, options: SqlStoreOptions = {}) {
+    super(db, where, options);
     this.#groups = groups;
   }
 
@@ -81,7 +83,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions)
     const groups = new GroupCommit(sqlite);
     kysely = new Kysely<Schema>({ dialect: new WeftSqliteDialect({ database: new StatementCache(sqlite) }, groups) });
     await migrateToLatest(kysely, options);
-    return new SqliteStore(kysely, where, groups);
+    return new SqliteStore(kysely, where, groups, { taskRunEvents: options.taskRunEvents === true });
   } catch (cause) {
     await kysely?.destroy().catch(() => undefined);
     throw storeFailure('open the database', where, cause);
