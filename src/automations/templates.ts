@@ -8,7 +8,11 @@
  * duration), `flow` (name), `deployment` (id, name; empty when the run has none), `event` (event,
  * occurred, resource, payload), `automation` (id, name), `flow_run_url`.
  */
-import { Drop, Liquid } from 'liquidjs';
+import { createRequire } from 'node:module';
+import type * as LiquidJs from 'liquidjs';
+import type { Liquid } from 'liquidjs';
+
+type LiquidModule = typeof LiquidJs;
 
 /** What a template renders against. */
 export interface TemplateContext {
@@ -32,41 +36,51 @@ export interface TemplateContext {
 }
 
 /**
- * Stands, at save time, for a map whose keys are the user's own (a run's parameters, an event's
- * payload and resource labels): any field of it may be named, at any depth. A field that is
- * missing when the notification is sent fails that action with the reason.
+ * The Liquid engine and the save-time sample context, made on first use: liquidjs is one large
+ * CommonJS file, and every `import 'weft'` (a `weft run`) would otherwise pay for loading it
+ * (issue 13 §2). liquidjs has no `exports` map, so `require` gives the same module an import would.
  */
-class AnyFields extends Drop {
-  override liquidMethodMissing(): AnyFields {
-    return new AnyFields();
-  }
+let engine: { readonly liquid: Liquid; readonly sample: TemplateContext } | undefined;
 
-  override valueOf(): string {
-    return '';
+function liquidEngine(): { readonly liquid: Liquid; readonly sample: TemplateContext } {
+  if (engine) return engine;
+  const { Drop, Liquid: LiquidEngine } = createRequire(import.meta.url)('liquidjs') as LiquidModule;
+  /**
+   * Stands, at save time, for a map whose keys are the user's own (a run's parameters, an event's
+   * payload and resource labels): any field of it may be named, at any depth. A field that is
+   * missing when the notification is sent fails that action with the reason.
+   */
+  class AnyFields extends Drop {
+    override liquidMethodMissing(): AnyFields {
+      return new AnyFields();
+    }
+
+    override valueOf(): string {
+      return '';
+    }
   }
+  const anyFields = new AnyFields() as unknown as Readonly<Record<string, never>>;
+  /** A context with every variable, for checking templates at save time. */
+  const sample: TemplateContext = {
+    flow_run: { id: 'id', name: 'name', state: 'FAILED', state_name: 'Failed', message: 'm', error: 'e', parameters: anyFields, tags: [], start: '', duration: '' },
+    flow: { name: 'flow' },
+    deployment: { id: '', name: '' },
+    event: { event: 'weft.flow-run.Failed', occurred: '', resource: anyFields, payload: anyFields },
+    automation: { id: '', name: '' },
+    flow_run_url: 'http://localhost/runs/id',
+  };
+  const liquid = new LiquidEngine({
+    strictVariables: true,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    // Bounds: templates are small and render small messages.
+    parseLimit: 20_000,
+    renderLimit: 200,
+    memoryLimit: 1_000_000,
+  });
+  engine = { liquid, sample };
+  return engine;
 }
-
-const anyFields = new AnyFields() as unknown as Readonly<Record<string, never>>;
-
-/** A context with every variable, for checking templates at save time. */
-export const SAMPLE_CONTEXT: TemplateContext = {
-  flow_run: { id: 'id', name: 'name', state: 'FAILED', state_name: 'Failed', message: 'm', error: 'e', parameters: anyFields, tags: [], start: '', duration: '' },
-  flow: { name: 'flow' },
-  deployment: { id: '', name: '' },
-  event: { event: 'weft.flow-run.Failed', occurred: '', resource: anyFields, payload: anyFields },
-  automation: { id: '', name: '' },
-  flow_run_url: 'http://localhost/runs/id',
-};
-
-const liquid = new Liquid({
-  strictVariables: true,
-  strictFilters: true,
-  ownPropertyOnly: true,
-  // Bounds: templates are small and render small messages.
-  parseLimit: 20_000,
-  renderLimit: 200,
-  memoryLimit: 1_000_000,
-});
 
 /** The default notification message: flow, run, state, error, deployment and the run's link. */
 export const DEFAULT_MESSAGE =
@@ -81,7 +95,8 @@ export const DEFAULT_SUBJECT = 'Weft: flow run {{ flow_run.name }} of {{ flow.na
 /** Why `template` is refused (it does not parse, or names an unknown variable or filter), or undefined. */
 export function checkTemplate(template: string): string | undefined {
   try {
-    liquid.parseAndRenderSync(template, SAMPLE_CONTEXT);
+    const { liquid, sample } = liquidEngine();
+    liquid.parseAndRenderSync(template, sample);
     return undefined;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
@@ -96,5 +111,5 @@ export function checkTemplate(template: string): string | undefined {
  * render('{{ flow.name }} failed', context);
  */
 export function render(template: string, context: TemplateContext): Promise<string> {
-  return liquid.parseAndRender(template, context) as Promise<string>;
+  return liquidEngine().liquid.parseAndRender(template, context) as Promise<string>;
 }

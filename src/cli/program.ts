@@ -59,6 +59,12 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--json', 'print exactly one JSON document {flowRunId, state, result} on stdout')
     .addHelpText('after', '\nExamples:\n  weft run examples/dask-example.ts --param n=100\n  weft run flows.ts:etl --params \'{"day": "2026-11-01"}\' --json')
     .action(async (reference: string, options: RunCommandOptions) => {
+      // Bad parameters exit 2 before the record is touched; good ones let the record open (its
+      // thread boots, migrations are checked) while the rest of `weft run` and the flow load.
+      const { buildParameters } = await import('./parse-params.js');
+      buildParameters(options.params, options.param);
+      const { getClient } = await import('../engine/client.js');
+      getClient().catch(() => undefined); // a failure to open is reported when the run needs it
       const { runCommand } = await import('./run-command.js');
       setExitCode(await runCommand(reference, options));
     });

@@ -20,7 +20,7 @@ import { loadFlow } from './load-flow.js';
 import { writeErr, writeOut } from './output.js';
 import { describeParameters } from './parameter-help.js';
 import { buildParameters } from './parse-params.js';
-import { createProgressDisplay, type ProgressDisplay } from './progress-display.js';
+import type { ProgressDisplay } from './progress-display.js';
 import { guardStdout, type StdoutGuard } from './stdout-guard.js';
 import { TaskRunTally } from './task-run-tally.js';
 import { checkParameterNames } from './unknown-parameters.js';
@@ -97,6 +97,8 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
   const guard: StdoutGuard | undefined = options.json ? guardStdout() : undefined;
   try {
     const watched = await prepare();
+    // The display (cli-progress) is loaded only when shown: `--json` runs do without it.
+    const progress = options.json ? undefined : await import('./progress-display.js');
     const tally = new TaskRunTally();
     let top: ObservedFlowRun | undefined;
     const stopObserving = observeRuns({
@@ -105,7 +107,7 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
       },
       taskRunState: (_run, state, previous) => tally.change(state.type, previous?.type),
     });
-    const display: ProgressDisplay | undefined = options.json ? undefined : createProgressDisplay({ label: watched.label, counts: () => tally.counts() });
+    const display: ProgressDisplay | undefined = progress?.createProgressDisplay({ label: watched.label, counts: () => tally.counts() });
     // Stay alive until the run ends, even while its code only awaits promises (no timers or
     // sockets): the run then waits for its work or a signal, instead of the process exiting.
     const keepAlive = setInterval(() => undefined, 2 ** 30);

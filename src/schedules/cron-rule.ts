@@ -3,7 +3,7 @@
  * clock of the schedule's zone (croner itself runs at UTC offset 0, so the host's `TZ` never
  * enters), then mapped to instants by Weft's DST rule.
  */
-import { Cron } from 'croner';
+import { cronClass } from './schedule-libraries.js';
 import type { WallClockRule } from './occurrences.js';
 
 /**
@@ -14,7 +14,7 @@ import type { WallClockRule } from './occurrences.js';
  * const rule = cronRule('0 9 * * 1-5', 'Europe/Berlin', true);
  */
 export function cronRule(expression: string, zone: string, dayOr: boolean): WallClockRule {
-  const cron = new Cron(expression, { utcOffset: 0, mode: '5-or-6-parts', domAndDow: !dayOr, paused: true });
+  const cron = new (cronClass())(expression, { utcOffset: 0, mode: '5-or-6-parts', domAndDow: !dayOr, paused: true });
   return {
     zone,
     nextWallClock(wallMs) {

@@ -3,8 +3,8 @@
  * Weft. It checks the shape, the expression and the time zone, fills in the defaults, and gives a
  * `Schedule` that lists run times. Refusals are `InvalidScheduleError`s with the reason and an example.
  */
-import { Temporal } from 'temporal-polyfill';
 import { InvalidScheduleError } from '../errors.js';
+import { temporal } from './schedule-libraries.js';
 import { cronRule } from './cron-rule.js';
 import { intervalRule } from './interval-rule.js';
 import { nextOccurrences, type WallClockRule } from './occurrences.js';
@@ -82,7 +82,7 @@ export function parseSchedule(input: unknown): Schedule {
     const text = (parsed.data as { rrule: string }).rrule.trim();
     let parsedRule: ReturnType<typeof rruleRule>;
     try {
-      parsedRule = rruleRule(text, Temporal.PlainDateTime.from(DEFAULT_START).toZonedDateTime(zone));
+      parsedRule = rruleRule(text, temporal().PlainDateTime.from(DEFAULT_START).toZonedDateTime(zone));
     } catch (cause) {
       return fail(`rrule: ${errorText(cause)}`, cause);
     }
@@ -113,8 +113,8 @@ function kindOf(input: unknown): ScheduleKind {
 function parseAnchor(text: string, zone: string): number | undefined {
   try {
     const ms = /(Z|[+-]\d\d(:?\d\d)?)$/i.test(text.trim())
-      ? Temporal.Instant.from(text.trim()).epochMilliseconds
-      : instantOfWallClock(Temporal.PlainDateTime.from(text.trim()).toZonedDateTime('UTC').epochMilliseconds, zone);
+      ? temporal().Instant.from(text.trim()).epochMilliseconds
+      : instantOfWallClock(temporal().PlainDateTime.from(text.trim()).toZonedDateTime('UTC').epochMilliseconds, zone);
     const year = new Date(ms).getUTCFullYear();
     return year >= YEARS[0] && year <= YEARS[1] ? ms : undefined;
   } catch {

@@ -4,7 +4,7 @@
  * so an RRULE treats DST changes the same way a cron schedule does (RFC 5545 alone would drop a
  * skipped local time).
  */
-import { RRuleTemporal } from 'rrule-temporal';
+import { rruleClass } from './schedule-libraries.js';
 import type { Temporal } from 'temporal-polyfill';
 import type { WallClockRule } from './occurrences.js';
 
@@ -23,6 +23,7 @@ export interface ParsedRRule extends WallClockRule {
  */
 export function rruleRule(text: string, defaultStart: Temporal.ZonedDateTime): ParsedRRule {
   const hasStart = /(^|\n)\s*DTSTART/i.test(text);
+  const RRuleTemporal = rruleClass();
   const rule = new RRuleTemporal({ rruleString: text, tzid: defaultStart.timeZoneId, ...(hasStart ? {} : { dtstart: defaultStart }) });
   const { dtstart, until, rDate, exDate, ...options } = rule.options();
   const zone = dtstart.timeZoneId;

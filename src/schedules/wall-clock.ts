@@ -12,7 +12,7 @@
  * were UTC. Temporal (temporal-polyfill) does the zone arithmetic from its own time zone data, so
  * nothing here depends on the host's `TZ`.
  */
-import { Temporal } from 'temporal-polyfill';
+import { temporal } from './schedule-libraries.js';
 
 /**
  * The local date and time at `instantMs` in `zone`, as floating milliseconds.
@@ -21,7 +21,7 @@ import { Temporal } from 'temporal-polyfill';
  */
 export function wallClockAt(instantMs: number, zone: string): number {
   if (zone === 'UTC') return instantMs;
-  const zoned = Temporal.Instant.fromEpochMilliseconds(instantMs).toZonedDateTimeISO(zone);
+  const zoned = temporal().Instant.fromEpochMilliseconds(instantMs).toZonedDateTimeISO(zone);
   return instantMs + zoned.offsetNanoseconds / 1e6;
 }
 
@@ -34,10 +34,10 @@ export function wallClockAt(instantMs: number, zone: string): number {
  */
 export function instantOfWallClock(wallMs: number, zone: string): number {
   if (zone === 'UTC') return wallMs;
-  const local = Temporal.Instant.fromEpochMilliseconds(wallMs).toZonedDateTimeISO('UTC').toPlainDateTime();
+  const local = temporal().Instant.fromEpochMilliseconds(wallMs).toZonedDateTimeISO('UTC').toPlainDateTime();
   // 'compatible': a repeated time resolves to its earlier occurrence, a skipped one to a time after the gap.
   const zoned = local.toZonedDateTime(zone, { disambiguation: 'compatible' });
-  if (Temporal.PlainDateTime.compare(zoned.toPlainDateTime(), local) === 0) return zoned.epochMilliseconds;
+  if (temporal().PlainDateTime.compare(zoned.toPlainDateTime(), local) === 0) return zoned.epochMilliseconds;
   // In a gap: run at the transition itself (the first instant after the skipped local times).
   const transition = zoned.add({ milliseconds: 1 }).getTimeZoneTransition('previous');
   return transition ? transition.epochMilliseconds : zoned.epochMilliseconds;
@@ -49,7 +49,7 @@ export function instantOfWallClock(wallMs: number, zone: string): number {
  */
 export function canonicalTimeZone(name: string): string | undefined {
   try {
-    return new Temporal.ZonedDateTime(0n, name).timeZoneId;
+    return new (temporal().ZonedDateTime)(0n, name).timeZoneId;
   } catch {
     return undefined;
   }

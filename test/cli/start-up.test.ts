@@ -62,4 +62,12 @@ describe('weft loads subsystems only for the commands that need them', { timeout
     const loaded = packagesLoaded(result.stderr);
     for (const heavy of ['tsx', 'fastify', '@aws-sdk/client-s3', 'bullmq', 'ioredis', 'pg', 'dist/server']) expect(loaded.has(heavy), heavy).toBe(false);
   });
+
+  it('`weft run --json` of a flow without schedules or notifications loads no Liquid, date library or progress bar', async () => {
+    const result = await runWeft(home.path, ['run', fixture('noop.ts'), '--json'], env);
+    expect(result.code).toBe(0);
+    const loaded = packagesLoaded(result.stderr);
+    expect(loaded.has('dist/schedules')).toBe(true); // `import 'weft'` reaches parseSchedule, which loads its libraries on first use
+    for (const lazy of ['liquidjs', 'temporal-polyfill', 'croner', 'rrule-temporal', 'cli-progress']) expect(loaded.has(lazy), lazy).toBe(false);
+  });
 });
