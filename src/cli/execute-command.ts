@@ -107,7 +107,9 @@ export async function readAssignment(input: AsyncIterable<string | Buffer>): Pro
  * const code = await executeAssignedCommand({});
  */
 export async function executeAssignedCommand(options: { readonly json?: boolean }): Promise<ExitCode> {
-  await Promise.all([getClient(), registerTypeScript()]);
+  // A record that cannot be opened now (a server that is down) is opened again once the run
+  // arrives, as a process started then would: a warm process must not die of an outage it idles through.
+  await Promise.all([getClient().catch(() => undefined), registerTypeScript()]);
   const assignment = await readAssignment(process.stdin.setEncoding('utf8'));
   if (assignment === undefined) return EXIT_OK;
   try {
