@@ -127,6 +127,7 @@ if (process.env.BENCH_AGENT !== '0') {
     latencyN: Number(process.env.BENCH_AGENT_LATENCY_N ?? 12),
     throughputN: Number(process.env.BENCH_AGENT_THROUGHPUT_N ?? 30),
     limit: Number(process.env.BENCH_AGENT_LIMIT ?? 8),
+    warm: Number(process.env.BENCH_AGENT_WARM ?? 4),
   });
 }
 

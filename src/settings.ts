@@ -148,6 +148,8 @@ const schema = z.object({
       heartbeatIntervalMs: int(10).default(2_000),
       /** How long a cancelled run's process has to stop after SIGTERM before it is killed, in ms. */
       killGraceMs: int(0).default(10_000),
+      /** How many booted `weft runs execute` processes an agent keeps waiting for a run (one per free slot at most), so a due run starts without waiting for Node; 0 starts each when its run is claimed. */
+      warmProcesses: int(0).max(64).default(4),
     })
     .prefault({}),
   secrets: z
@@ -225,8 +227,8 @@ export interface Settings {
     readonly timeoutMs: number;
     readonly retryMs: number;
   };
-  /** `weft agent start`. Env `WEFT_AGENT_HEARTBEAT_INTERVAL_MS`, `WEFT_AGENT_KILL_GRACE_MS`. */
-  readonly agent: { readonly heartbeatIntervalMs: number; readonly killGraceMs: number };
+  /** `weft agent start`. Env `WEFT_AGENT_HEARTBEAT_INTERVAL_MS`, `WEFT_AGENT_KILL_GRACE_MS`, `WEFT_AGENT_WARM_PROCESSES`. */
+  readonly agent: { readonly heartbeatIntervalMs: number; readonly killGraceMs: number; readonly warmProcesses: number };
   /** `weft server start`. Env `WEFT_SERVER_HOST`, `WEFT_SERVER_PORT`, `WEFT_SERVER_API_KEY`, `WEFT_SERVER_CRASH_TIMEOUT_MS`, `WEFT_SERVER_BODY_LIMIT_BYTES`, `WEFT_SERVER_PROJECT_DIRS`, `WEFT_SERVER_PATH_PREFIX`. */
   readonly server: {
     readonly host: string;
@@ -260,6 +262,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_API_RETRY_MS: ['api', 'retryMs'],
   WEFT_AGENT_HEARTBEAT_INTERVAL_MS: ['agent', 'heartbeatIntervalMs'],
   WEFT_AGENT_KILL_GRACE_MS: ['agent', 'killGraceMs'],
+  WEFT_AGENT_WARM_PROCESSES: ['agent', 'warmProcesses'],
   WEFT_SERVER_HOST: ['server', 'host'],
   WEFT_SERVER_PORT: ['server', 'port'],
   WEFT_SERVER_API_KEY: ['server', 'apiKey'],

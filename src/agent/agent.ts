@@ -1,7 +1,9 @@
 /**
  * A flow-run agent (`weft agent start --pool NAME`): claims due runs of its work pool (a long
  * poll, so a run starts within about a second of its time), runs each in its own `weft runs
- * execute` process in the deployment's project directory, and beats. A beat's answer carries
+ * execute` process in the deployment's project directory, and beats. It keeps a few processes
+ * warm (booted, waiting on stdin for a run), one per free slot up to `warmProcesses`, so a due
+ * run does not wait for Node and Weft to start; each still runs one run and exits. A beat's answer carries
  * the states of its runs: a run cancelled (or marked crashed) through the server has its process
  * stopped. A process that exits while its run is unfinished leaves the run CRASHED (or CANCELLED
  * if a cancel was asked), with how it ended. `stop()` drains: no new claims, the runs finish.
@@ -45,6 +47,11 @@ export interface AgentOptions {
   readonly heartbeatIntervalMs?: number;
   /** How long a stopped run's process has after SIGTERM before SIGKILL, in ms. @default 10_000 */
   readonly killGraceMs?: number;
+  /**
+   * How many booted processes to keep waiting for a run (at most one per free slot); 0 starts
+   * each run's process when the run is claimed. @default 4
+   */
+  readonly warmProcesses?: number;
   /** How long one claim waits for a due run, in ms. @default 30_000 */
   readonly claimWaitMs?: number;
   /** Receives what the agent does. @default dropped */
@@ -55,6 +62,10 @@ export interface AgentOptions {
 
 /** Runs claimed when the agent has no limit of its own, per claim. */
 const UNLIMITED_BATCH = 50;
+/** Warm processes kept by default (each an idle Node process of some 50 MB). */
+const DEFAULT_WARM = 4;
+/** The longest wait before replacing a warm process that exited without a run (it may fail to boot), in ms. */
+const WARM_RETRY_MAX_MS = 60_000;
 /** How long the agent keeps trying to record a run's end while the server is away, in ms. */
 const RECORD_BUDGET_MS = 10 * 60_000;
 
@@ -99,6 +110,11 @@ export class Agent {
   readonly #stopping = new AbortController();
   #slotFreed: () => void = () => undefined;
   #agent: AgentRecord | undefined;
+  /** Booted processes waiting for a run, oldest first. */
+  readonly #warm: FlowRunProcess[] = [];
+  /** No warm process is started before this time (after one exited without a run). */
+  #warmRetryAt = 0;
+  #warmPauseMs = 0;
 
   constructor(private readonly options: AgentOptions) {}
 
@@ -121,6 +137,7 @@ export class Agent {
     const agent = await connection.register({ name, workPool: pool, host, pid: process.pid, runLimit: limit });
     this.#agent = agent;
     this.#emit({ kind: 'started', agent });
+    this.#refillWarm();
     const beat = setInterval(() => void this.#beat(false), this.options.heartbeatIntervalMs ?? 2_000);
     try {
       await this.#claimLoop(agent.id);
@@ -128,6 +145,7 @@ export class Agent {
       while (this.#running.size > 0) await new Promise<void>((resolveSlot) => (this.#slotFreed = resolveSlot));
     } finally {
       clearInterval(beat);
+      this.#releaseWarm();
     }
     await this.#beat(true);
     this.#emit({ kind: 'stopped' });
@@ -136,6 +154,7 @@ export class Agent {
   /** Drains: claims nothing more; `run()` resolves once the running runs have finished. */
   stop(): void {
     this.#stopping.abort();
+    this.#releaseWarm();
     this.#slotFreed();
   }
 
@@ -193,21 +212,55 @@ export class Agent {
       void this.#record(id, failed).then((recorded) => recorded && this.#emit({ kind: 'run-finished', runId: id, state: failed }));
       return;
     }
-    const child = FlowRunProcess.start({
-      runId: id,
-      cwd: launch.deployment?.projectDir ?? process.cwd(),
-      env: this.options.env,
-      ...(this.options.output ? { output: this.options.output } : {}),
-    });
+    const cwd = launch.deployment?.projectDir ?? process.cwd();
+    const warm = this.#warm.shift();
+    const child = warm?.assign(id, cwd) ? warm : FlowRunProcess.start({ runId: id, cwd, ...this.#processOptions() });
+    if (child === warm) this.#warmPauseMs = 0;
+    else warm?.release();
     const run: RunningRun = { launch, process: child, stopAsked: false };
     this.#running.set(id, run);
+    this.#refillWarm();
     this.#emit({ kind: 'run-started', runId: id, runName: launch.flowRun.name, deployment: launch.deployment?.name ?? null, pid: child.pid });
     run.ended = child.done
       .then((exit) => this.#afterExit(run, exit))
       .finally(() => {
         this.#running.delete(id);
+        this.#refillWarm();
         this.#slotFreed();
       });
+  }
+
+  #processOptions(): { env: NodeJS.ProcessEnv; output?: (text: string, stream: 'stdout' | 'stderr') => void } {
+    return { env: this.options.env, ...(this.options.output ? { output: this.options.output } : {}) };
+  }
+
+  /** How many warm processes to keep now: one per free slot, up to `warmProcesses`; none once stopping. */
+  #warmTarget(): number {
+    if (this.#stopping.signal.aborted) return 0;
+    const max = this.options.warmProcesses ?? DEFAULT_WARM;
+    const free = this.options.limit === null ? max : this.options.limit - this.#running.size;
+    return Math.max(0, Math.min(max, free));
+  }
+
+  /** Starts warm processes up to the target; one that exits without a run is replaced after a growing pause. */
+  #refillWarm(): void {
+    while (this.#warm.length < this.#warmTarget() && Date.now() >= this.#warmRetryAt) {
+      const child = FlowRunProcess.warm(this.#processOptions());
+      this.#warm.push(child);
+      void child.done.then(() => {
+        const at = this.#warm.indexOf(child);
+        if (at < 0) return; // it was given a run, or let go
+        this.#warm.splice(at, 1);
+        this.#warmPauseMs = Math.min(Math.max(this.#warmPauseMs * 2, 1_000), WARM_RETRY_MAX_MS);
+        this.#warmRetryAt = Date.now() + this.#warmPauseMs;
+        setTimeout(() => this.#refillWarm(), this.#warmPauseMs).unref();
+      });
+    }
+  }
+
+  /** Lets every warm process go (each exits). */
+  #releaseWarm(): void {
+    for (const child of this.#warm.splice(0)) child.release();
   }
 
   /** Records how a run ended when its process left it unfinished; reports its final state. */

@@ -1,10 +1,13 @@
 /**
  * One flow run's process: `weft runs execute ID` in the run's project directory, started by an
- * agent. Its own process group, so a Ctrl-C at the agent's terminal (which drains the agent)
+ * agent. Or a warm one: `weft runs execute -`, started ahead in the agent's directory, which boots
+ * Node and Weft and then waits on its stdin for the run to execute and its project directory (it
+ * changes into it before anything else), so a due run does not wait for a process to start. Its own process group, so a Ctrl-C at the agent's terminal (which drains the agent)
  * does not cancel the runs; the agent stops it on a cancel with SIGTERM (the run records itself
  * Cancelled) and SIGKILL after a grace period.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/weft.js', import.meta.url));
@@ -21,13 +24,17 @@ export interface FlowRunExit {
   readonly spawnError?: Error;
 }
 
-/** Options of {@link FlowRunProcess.start}. */
-export interface FlowRunProcessOptions {
-  readonly runId: string;
-  readonly cwd: string;
+/** Options of {@link FlowRunProcess.warm}. */
+export interface WarmFlowRunProcessOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Receives the process's output as it comes (the agent prints it). @default dropped */
   readonly output?: (text: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/** Options of {@link FlowRunProcess.start}. */
+export interface FlowRunProcessOptions extends WarmFlowRunProcessOptions {
+  readonly runId: string;
+  readonly cwd: string;
 }
 
 /**
@@ -55,18 +62,53 @@ export class FlowRunProcess {
     });
   }
 
-  /** Starts the process. */
+  /** Starts the process of one run. */
   static start(options: FlowRunProcessOptions): FlowRunProcess {
-    const child = spawn(process.execPath, [BIN, 'runs', 'execute', options.runId], {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return FlowRunProcess.#spawn([options.runId], options.cwd, 'ignore', options);
+  }
+
+  /**
+   * Starts a warm process (in the agent's directory): it runs nothing until {@link assign}
+   * gives it a run, and exits quietly after {@link release}.
+   * @example
+   * const ready = FlowRunProcess.warm({ env });
+   * // later, when a run is due:
+   * if (!ready.assign(runId, '/srv/project')) FlowRunProcess.start({ runId, cwd: '/srv/project', env });
+   */
+  static warm(options: WarmFlowRunProcessOptions): FlowRunProcess {
+    const warm = FlowRunProcess.#spawn(['-'], process.cwd(), 'pipe', options);
+    warm.child.stdin?.on('error', () => undefined); // a process that died: its exit tells why
+    return warm;
+  }
+
+  static #spawn(args: readonly string[], cwd: string, stdin: 'ignore' | 'pipe', options: WarmFlowRunProcessOptions): FlowRunProcess {
+    const child = spawn(process.execPath, [BIN, 'runs', 'execute', ...args], { cwd, env: options.env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
     const { output } = options;
     child.stdout?.setEncoding('utf8').on('data', (text: string) => output?.(text, 'stdout'));
     child.stderr?.on('data', (text: string) => output?.(text, 'stderr'));
     return new FlowRunProcess(child);
+  }
+
+  /** True once the process has exited (or could not start). */
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined;
+  }
+
+  /**
+   * Gives a warm process its run and the directory to run it in, and closes its stdin (so the
+   * flow reads end-of-input there, as a process started for its run does); false when the
+   * process has already exited (start one for the run instead).
+   */
+  assign(runId: string, cwd: string): boolean {
+    const stdin = this.child.stdin;
+    if (this.exited || stdin === null || !stdin.writable) return false;
+    stdin.end(`${JSON.stringify({ runId, cwd: resolve(cwd) })}\n`);
+    return true;
+  }
+
+  /** Lets a warm process go without a run: it exits. */
+  release(): void {
+    this.child.stdin?.end();
   }
 
   /** The process id (undefined when it could not start). */

@@ -123,6 +123,7 @@ async function runAgent(request: ServeRequest, url: string, pool: string): Promi
     env: environmentWith({ ...settingsEnvironment(settings), WEFT_API_URL: url, WEFT_API_KEY: settings.api.url === '' ? settings.server.apiKey : settings.api.key, WEFT_DATABASE_URL: '' }),
     heartbeatIntervalMs: settings.agent.heartbeatIntervalMs,
     killGraceMs: settings.agent.killGraceMs,
+    warmProcesses: settings.agent.warmProcesses,
     ...(request.onEvent ? { onEvent: request.onEvent } : {}),
     ...(request.output ? { output: request.output } : {}),
   });

@@ -69,6 +69,7 @@ export async function agentStartCommand(options: AgentStartOptions): Promise<Exi
     env: environmentWith({ ...settingsEnvironment(settings), WEFT_API_URL: settings.api.url, WEFT_API_KEY: settings.api.key, WEFT_DATABASE_URL: '' }),
     heartbeatIntervalMs: settings.agent.heartbeatIntervalMs,
     killGraceMs: settings.agent.killGraceMs,
+    warmProcesses: settings.agent.warmProcesses,
     onEvent: print,
     // The runs' own output goes to the agent's output (their logs are also recorded).
     ...(options.json ? {} : { output: (text: string, stream: 'stdout' | 'stderr') => void (stream === 'stdout' ? writeOut(text) : writeErr(text)) }),

@@ -6,6 +6,10 @@
  * directory missing on this machine, its module gone or not exporting the flow) is recorded
  * FAILED with the reason, so a schedule's failures show in the record instead of only on this
  * machine's terminal.
+ *
+ * `weft runs execute -` is the warm form an agent keeps ready: it boots (Weft, the record's
+ * client, the TypeScript loader), then reads one line `{"runId","cwd"}` from stdin, changes into
+ * `cwd` and executes that run as above; at end of input without a line it exits 0.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,8 +20,9 @@ import { FlowLoadError, RunNotFoundError, StoreError, UsageError } from '../erro
 import { flowDefinition } from '../sdk/flow.js';
 import type { StateSnapshot } from '../states.js';
 import type { RunLaunch } from '../store/work-pools.js';
-import { EXIT_FAILED, type ExitCode } from './exit-codes.js';
+import { EXIT_FAILED, EXIT_OK, type ExitCode } from './exit-codes.js';
 import { loadFlow } from './load-flow.js';
+import { registerTypeScript } from './typescript-loader.js';
 import { writeErr } from './output.js';
 import { watchRun } from './run-command.js';
 
@@ -54,6 +59,65 @@ async function failBeforeStart(store: { setFlowRunState(id: string, state: State
   const detail = errorDetail(error);
   const state: StateSnapshot = { type: 'FAILED', name: 'Failed', message: error.message, timestamp: now, ...(detail ? { error: detail } : {}) };
   await store.setFlowRunState(id, state, { startTime: now, endTime: now });
+}
+
+/** The most a warm process reads from stdin for its run, in characters. */
+const ASSIGNMENT_LIMIT = 8_192;
+
+/** What a warm process is given on stdin: the run to execute and the directory to execute it in. */
+export interface RunAssignment {
+  readonly runId: string;
+  readonly cwd: string;
+}
+
+/**
+ * Reads a warm process's assignment (one JSON line) from `input`; undefined at end of input
+ * without one (the agent let the process go).
+ * @throws UsageError for a line that is too long or not `{"runId": string, "cwd": string}`.
+ * @example
+ * const assignment = await readAssignment(process.stdin);
+ */
+export async function readAssignment(input: AsyncIterable<string | Buffer>): Promise<RunAssignment | undefined> {
+  let text = '';
+  for await (const chunk of input) {
+    text += String(chunk);
+    if (text.includes('\n') || text.length > ASSIGNMENT_LIMIT) break;
+  }
+  const line = text.split('\n')[0] ?? '';
+  if (line.trim() === '') return undefined;
+  const bad = (why: string): UsageError =>
+    new UsageError(`weft runs execute - reads one line {"runId": "…", "cwd": "/path/to/project"} from stdin (at most ${ASSIGNMENT_LIMIT} characters); ${why}.`);
+  if (line.length > ASSIGNMENT_LIMIT) throw bad('the line is longer');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw bad('the line is not JSON');
+  }
+  const { runId, cwd } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  if (typeof runId !== 'string' || runId === '' || typeof cwd !== 'string' || cwd === '') throw bad('runId and cwd must be non-empty strings');
+  return { runId, cwd };
+}
+
+/**
+ * The warm form (`weft runs execute -`): boots what every run needs, waits for its assignment on
+ * stdin, then executes it in its directory; exit code 0 when let go without one.
+ * @throws as {@link executeCommand}; UsageError for a bad assignment.
+ * @example
+ * const code = await executeAssignedCommand({});
+ */
+export async function executeAssignedCommand(options: { readonly json?: boolean }): Promise<ExitCode> {
+  // A record that cannot be opened now (a server that is down) is opened again once the run
+  // arrives, as a process started then would: a warm process must not die of an outage it idles through.
+  await Promise.all([getClient().catch(() => undefined), registerTypeScript()]);
+  const assignment = await readAssignment(process.stdin.setEncoding('utf8'));
+  if (assignment === undefined) return EXIT_OK;
+  try {
+    process.chdir(assignment.cwd);
+  } catch (cause) {
+    throw new FlowLoadError(`Cannot change into the project directory ${assignment.cwd}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+  return executeCommand(assignment.runId, options);
 }
 
 /**

@@ -180,11 +180,11 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
   runs
     .command('execute')
     .description("Run a flow run that was created ahead (a deployment's scheduled run) in its deployment's project directory, with its recorded parameters. `weft agent` starts one per run.")
-    .argument('<id>', 'flow run id')
+    .argument('<id>', 'flow run id, or - to boot first and then read {"runId", "cwd"} as one JSON line from stdin (how `weft agent` keeps a process ready)')
     .option('--json', 'print exactly one JSON document {flowRunId, state, result} on stdout')
     .action(async (id: string, options: { json?: boolean }) => {
-      const { executeCommand } = await import('./execute-command.js');
-      setExitCode(await executeCommand(id, options));
+      const { executeAssignedCommand, executeCommand } = await import('./execute-command.js');
+      setExitCode(await (id === '-' ? executeAssignedCommand(options) : executeCommand(id, options)));
     });
 
   program

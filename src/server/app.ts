@@ -71,6 +71,9 @@ import { variableRoutes } from './routes/variables.js';
 import { hasArtifacts } from '../store/artifacts.js';
 import { hasVariables } from '../store/variables.js';
 
+/** A running flow run silent this long is marked CRASHED when the options name no timeout, in ms. */
+const DEFAULT_CRASH_TIMEOUT_MS = 30_000;
+
 /** Options of `buildApp`. */
 export interface AppOptions {
   /**
@@ -189,7 +192,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
         })
       : undefined;
   await app.register(flowRoutes(options.store), { prefix: '/api/v1' });
-  await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry), { prefix: '/api/v1' });
+  await app.register(flowRunRoutes(orchestrator, options.onRetry, options.checkRetry, options.crashTimeoutMs ?? DEFAULT_CRASH_TIMEOUT_MS), { prefix: '/api/v1' });
   await app.register(taskRunRoutes(orchestrator), { prefix: '/api/v1' });
   const eventRecord = hasEvents(options.store) ? options.store : undefined;
   const recorder = (options.store as { readonly events?: EventRecorder }).events;
@@ -266,7 +269,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   if (hasAutomations(store)) await app.register(automationRoutes(store, options.clock ?? systemClock, () => automations?.reload()), { prefix: '/api/v1' });
   const uiServed = options.ui !== false && uiRoutes(app, { authRequired: (options.apiKey ?? '') !== '', ...options.ui });
 
-  const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? 30_000, (error) => app.log.error({ err: error }, 'crash detector'));
+  const detector = startCrashDetector(orchestrator, options.crashTimeoutMs ?? DEFAULT_CRASH_TIMEOUT_MS, (error) => app.log.error({ err: error }, 'crash detector'));
   let closed: Promise<void> | undefined;
   return {
     app,

@@ -170,5 +170,8 @@ export const errorSchema = z.object({
   issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
 });
 
-/** The answer to a heartbeat: the run's current state, so the client learns of a cancel. */
-export const heartbeatReplySchema = z.object({ state: stateSchema });
+/** The answer to a heartbeat: the run's current state, so the client learns of a cancel, and the server's crash timeout, so it beats often enough. */
+export const heartbeatReplySchema = z.object({
+  state: stateSchema,
+  crashTimeoutMs: z.number().int().optional().describe('a run silent this long is marked Crashed: beat well within it (a client beats at least three times within it)'),
+});

@@ -5,6 +5,7 @@
  */
 import type { StateSnapshot } from '../states.js';
 import type { DeploymentStore } from './deployments.js';
+import type { FlowRunRecord } from './records.js';
 import type { Store } from './store.js';
 
 /** What the scheduler does with the times a schedule missed while no scheduler ran. */
@@ -121,6 +122,14 @@ export interface ScheduleInput {
   readonly catchUp: CatchUp;
 }
 
+/** The schedules and latest runs of a list of deployments (see `readDeploymentActivity`). */
+export interface DeploymentActivity {
+  /** Their schedules, oldest first. */
+  readonly schedules: readonly ScheduleRecord[];
+  /** The latest runs of each, latest expected start first. */
+  readonly runs: readonly FlowRunRecord[];
+}
+
 /**
  * Schedules and scheduled runs in the record.
  * @example
@@ -147,6 +156,11 @@ export interface ScheduleStore extends Pick<DeploymentStore, 'readDeployment'> {
   insertScheduledRuns(runs: readonly ScheduledRun[]): Promise<number>;
   /** The schedules of a deployment, oldest first. */
   listSchedules(deploymentId: string): Promise<ScheduleRecord[]>;
+  /**
+   * The schedules of every deployment (or of those of one flow) and the latest `recentRuns` runs
+   * of each, in a constant number of queries (the deployment list's summary).
+   */
+  readDeploymentActivity(filter: { readonly flowName?: string }, recentRuns: number): Promise<DeploymentActivity>;
   readSchedule(id: string): Promise<ScheduleRecord | undefined>;
   createSchedule(id: string, deploymentId: string, input: ScheduleInput, now: string): Promise<ScheduleRecord>;
   /**
@@ -166,6 +180,7 @@ export const SCHEDULE_STORE_METHODS = [
   'markLateRuns',
   'insertScheduledRuns',
   'listSchedules',
+  'readDeploymentActivity',
   'readSchedule',
   'createSchedule',
   'updateSchedule',

@@ -26,7 +26,7 @@ import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from './events.
 import type { LimitDefinition, LimitInfo, LimitPatch, LimitRecord, SlotAnswer, SlotRequest } from './limits.js';
 import type { ExpiredPause, PauseInfo, PauseRecord, PauseRequest, ResumeRequest } from './pauses.js';
 import type { SealedSecret, SealedSecretRecord, SecretInfo } from './secrets.js';
-import type { LateRuns, ScheduledRun, ScheduleFill, ScheduleInput, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
+import type { DeploymentActivity, LateRuns, ScheduledRun, ScheduleFill, ScheduleInput, ScheduleRecord, ScheduleStore, ScheduleToFill } from './schedules.js';
 import type {
   DeploymentDetail,
   DeploymentInput,
@@ -337,6 +337,9 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   }
   listSchedules(deploymentId: string): Promise<ScheduleRecord[]> {
     return this.call('listSchedules', deploymentId);
+  }
+  readDeploymentActivity(filter: { readonly flowName?: string }, recentRuns: number): Promise<DeploymentActivity> {
+    return this.call('readDeploymentActivity', filter, recentRuns);
   }
   readSchedule(id: string): Promise<ScheduleRecord | undefined> {
     return this.call('readSchedule', id);

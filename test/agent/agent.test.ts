@@ -3,7 +3,7 @@
  * (counted by the flow's own side effect), crash and cancel of the flow's process, a missing
  * project directory, a pool that does not exist, and draining on SIGTERM.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -27,6 +27,21 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** The warm `weft runs execute -` processes whose parent is `parent` (read from /proc). */
+const warmChildren = (parent: number): number[] =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === parent && readFileSync(`/proc/${pid}/cmdline`, 'utf8').endsWith('\0runs\0execute\0-\0');
+      } catch {
+        return false; // exited meanwhile
+      }
+    })
+    .map(Number);
 
 describe('weft agent start', () => {
   let server: TestServer;
@@ -109,6 +124,30 @@ describe('weft agent start', () => {
     await eventually(() => Promise.resolve(!alive(cancelledPid!)), 'the cancelled run\'s process to exit', 30_000);
     running.child.kill('SIGTERM');
     expect((await running.done).code).toBe(0);
+  });
+
+  it('gives a due run to a process it booted before the run existed, one warm process per free slot', async () => {
+    const name = await pool();
+    const running = agent(name, ['--limit', '2']);
+    const agentPid = running.child.pid!;
+    let warm: number[] = [];
+    await eventually(() => Promise.resolve((warm = warmChildren(agentPid)).length === 2), 'two warm processes', 60_000);
+    const deployment = { id: await insertDeployment(db, { flowName: 'waiting', entrypoint: 'test/agent/fixtures/waiting-flow.ts:waitingFlow', projectDir: ROOT, pool: name }), flowName: 'waiting', pool: name };
+    const pidFile = join(scratch, 'warm.pid');
+    const [id] = await insertScheduledRuns(db, deployment, 1, ago(10), () => ({ pidFile }));
+    await eventually(() => Promise.resolve(existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== ''), 'the flow to start', 60_000);
+    const runPid = Number(readFileSync(pidFile, 'utf8'));
+    expect(warm).toContain(runPid);
+    expect(warmChildren(agentPid).filter((pid) => pid !== runPid)).toHaveLength(1); // one slot is free
+    // A warm process's run is cancelled (its process stopped) as any other.
+    expect((await call(server.url, 'POST', `/api/v1/flow-runs/${id}/cancel`)).status).toBe(200);
+    await eventually(async () => (await stateOf(id!)).type === 'CANCELLED', 'the run to be Cancelled', 30_000);
+    await eventually(() => Promise.resolve(!alive(runPid)), "the run's process to exit", 30_000);
+    await eventually(() => Promise.resolve(warmChildren(agentPid).length === 2), 'the freed slot to get a warm process again', 60_000);
+    const left = warmChildren(agentPid);
+    running.child.kill('SIGTERM');
+    expect((await running.done).code).toBe(0);
+    await eventually(() => Promise.resolve(left.every((pid) => !alive(pid))), 'the warm processes to exit with the agent', 30_000);
   });
 
   it('fails a run whose project directory is missing, with the reason, and goes on with the next', async () => {

@@ -211,6 +211,34 @@ forEachDatabase((database) => {
       expect(tooMany.body.message).toContain('recentRuns');
     });
 
+    it('summarizes many deployments (read for all at once) exactly as reading each one: its own schedules and latest runs', async () => {
+      const flowName = 'many-summary-flow';
+      const deployments: Deployment[] = [];
+      for (let i = 0; i < 8; i++) {
+        const schedules = i % 3 === 0 ? [] : [{ spec: { cron: `${i} 9 * * *`, timezone: 'UTC' } }, ...(i % 2 === 0 ? [{ spec: { interval: 3600 + i } }] : [])];
+        const deployment = await deploy({ flowName, schedules });
+        deployments.push(deployment);
+        // Runs due on interleaved days, so one deployment's latest runs are not another's.
+        for (let r = 0; r < i % 4; r++) await runOf(deployment, { scheduledTime: new Date(Date.UTC(2026, 1, 1 + r * 8 + i)).toISOString() });
+      }
+      await deploy({ flowName: 'another-flow' });
+      type Summary = Omit<Deployment, 'schedules'> & { schedules: { id: string; description: string }[]; recentRuns: Run[] };
+      const answer = await call<Summary[]>(server.url, 'GET', `/api/v1/deployments?flow=${flowName}&summary=true&recentRuns=2`);
+      expect(answer.status).toBe(200);
+      expect(answer.body.map((d) => d.id).sort()).toEqual(deployments.map((d) => d.id).sort());
+      for (const deployment of deployments) {
+        const summary = answer.body.find((d) => d.id === deployment.id)!;
+        const own = await call<Run[]>(server.url, 'GET', `/api/v1/deployments/${deployment.id}/runs?limit=2`);
+        expect(summary.recentRuns.map((r) => r.id), deployment.name).toEqual(own.body.map((r) => r.id));
+        expect(summary.recentRuns.every((r) => r.deploymentId === deployment.id)).toBe(true);
+        expect(summary.schedules.map((s) => s.id)).toEqual(deployment.schedules.map((s) => s.id));
+      }
+      const noRuns = await call<Summary[]>(server.url, 'GET', `/api/v1/deployments?flow=${flowName}&summary=true&recentRuns=0`);
+      expect(noRuns.body.every((d) => d.recentRuns.length === 0)).toBe(true);
+      const all = await call<Summary[]>(server.url, 'GET', '/api/v1/deployments?summary=true');
+      expect(all.body.filter((d) => d.flowName === flowName).map((d) => d.recentRuns.length).sort()).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+    });
+
     it('documents the deployment routes in the OpenAPI document', async () => {
       const doc = await call<{ paths: Record<string, unknown> }>(server.url, 'GET', '/api/openapi.json');
       expect(Object.keys(doc.body.paths)).toEqual(

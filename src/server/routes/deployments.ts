@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DeploymentNotFoundError } from '../../errors.js';
 import { randomRunName } from '../../engine/run-names.js';
 import type { DeploymentDetail, DeploymentRecord, DeploymentStore } from '../../store/deployments.js';
-import type { ScheduleStore } from '../../store/schedules.js';
+import type { DeploymentActivity, ScheduleStore } from '../../store/schedules.js';
 import type { Clock } from '../clock.js';
 import type { Orchestrator } from '../orchestrator.js';
 import {
@@ -28,16 +28,24 @@ import { scheduleView } from './deployment-schedules.js';
 
 const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema, 503: errorSchema };
 const tags = ['deployments'];
-/** Deployments summarized at once by the list's `summary=true`. */
-const SUMMARY_CONCURRENCY = 8;
+/** `items` grouped by `key`, each group in the items' order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group === undefined) groups.set(key(item), [item]);
+    else group.push(item);
+  }
+  return groups;
+}
 
 /**
  * The deployment routes over `store`; new runs are announced on the orchestrator's bus.
- * `schedulesOf` gives the list's `summary=true` each deployment's schedules (none without it).
+ * `schedulesOf` gives the list's `summary=true` the deployments' schedules and latest runs (none without it).
  * @example
  * await app.register(deploymentRoutes(store, orchestrator, clock, store), { prefix: '/api/v1' });
  */
-export function deploymentRoutes(store: DeploymentStore, orchestrator: Orchestrator, clock: Clock, schedulesOf?: Pick<ScheduleStore, 'listSchedules'>): FastifyPluginAsyncZod {
+export function deploymentRoutes(store: DeploymentStore, orchestrator: Orchestrator, clock: Clock, schedulesOf?: Pick<ScheduleStore, 'readDeploymentActivity'>): FastifyPluginAsyncZod {
   const now = (): string => new Date(clock.now()).toISOString();
   const find = async (reference: string): Promise<DeploymentDetail> => {
     const found = await store.readDeployment(reference);
@@ -46,23 +54,17 @@ export function deploymentRoutes(store: DeploymentStore, orchestrator: Orchestra
     }
     return found;
   };
-  /** Each deployment with its schedules, next run time and latest runs, read a few deployments at a time. */
-  const summarize = async (list: readonly DeploymentRecord[], recentRuns: number): Promise<z.infer<typeof deploymentListItemSchema>[]> => {
+  /** Each deployment with its schedules, next run time and latest runs: read for all of them at once (a constant number of queries). */
+  const summarize = async (list: readonly DeploymentRecord[], filter: { readonly flowName?: string }, recentRuns: number): Promise<z.infer<typeof deploymentListItemSchema>[]> => {
     const at = clock.now();
-    const summaries: z.infer<typeof deploymentListItemSchema>[] = [];
-    for (let i = 0; i < list.length; i += SUMMARY_CONCURRENCY) {
-      summaries.push(
-        ...(await Promise.all(
-          list.slice(i, i + SUMMARY_CONCURRENCY).map(async (deployment) => {
-            const [schedules, runs] = await Promise.all([schedulesOf ? schedulesOf.listSchedules(deployment.id) : Promise.resolve([]), recentRuns === 0 ? Promise.resolve([]) : store.listDeploymentRuns(deployment.id, { limit: recentRuns })]);
-            const views = schedules.map((s) => scheduleView(s, at));
-            const next = deployment.paused ? undefined : views.flatMap((v) => v.nextTimes).sort()[0];
-            return { ...deployment, schedules: views, nextRunTime: next ?? null, recentRuns: runs };
-          }),
-        )),
-      );
-    }
-    return summaries;
+    const activity: DeploymentActivity = schedulesOf ? await schedulesOf.readDeploymentActivity(filter, recentRuns) : { schedules: [], runs: [] };
+    const schedulesBy = groupBy(activity.schedules, (s) => s.deploymentId);
+    const runsBy = groupBy(activity.runs, (r) => r.deploymentId ?? '');
+    return list.map((deployment) => {
+      const views = (schedulesBy.get(deployment.id) ?? []).map((s) => scheduleView(s, at));
+      const next = deployment.paused ? undefined : views.flatMap((v) => v.nextTimes).sort()[0];
+      return { ...deployment, schedules: views, nextRunTime: next ?? null, recentRuns: runsBy.get(deployment.id) ?? [] };
+    });
   };
   return (app) => {
     app.post('/deployments', { schema: { tags, summary: 'Create a deployment, or update the one with the same flow and name (201 created, 200 updated)', body: deploymentInputSchema, response: { 200: savedDeploymentSchema, 201: savedDeploymentSchema, ...errors } } }, async (request, reply) => {
@@ -75,9 +77,10 @@ export function deploymentRoutes(store: DeploymentStore, orchestrator: Orchestra
       '/deployments',
       { schema: { tags, summary: 'List deployments by flow name, then name (with summary=true: each with its schedules, next run time and latest runs)', querystring: deploymentListQuerySchema, response: { 200: z.array(deploymentListItemSchema), ...errors } } },
       async (request) => {
-        const list = await store.listDeployments(request.query.flow === undefined ? {} : { flowName: request.query.flow });
+        const filter = request.query.flow === undefined ? {} : { flowName: request.query.flow };
+        const list = await store.listDeployments(filter);
         if (request.query.summary !== 'true') return list;
-        return summarize(list, request.query.recentRuns);
+        return summarize(list, filter, request.query.recentRuns);
       },
     );
 

@@ -28,8 +28,8 @@ const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url'
 const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema, 503: errorSchema };
 const notFound = (id: string): RunNotFoundError => new RunNotFoundError(`There is no flow run ${id}. List runs with GET /api/v1/flow-runs.`);
 
-/** The flow-run routes, over `orchestrator`. */
-export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRunRecord) => void, checkRetry?: (run: FlowRunRecord) => void): FastifyPluginAsyncZod {
+/** The flow-run routes, over `orchestrator`; heartbeat answers carry `crashTimeoutMs` when given. */
+export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRunRecord) => void, checkRetry?: (run: FlowRunRecord) => void, crashTimeoutMs?: number): FastifyPluginAsyncZod {
   const { store } = orchestrator;
   return (app) => {
     app.post('/flow-runs', { schema: { tags: ['flow runs'], summary: 'Record a new flow run', body: flowRunSchema, response: { 201: flowRunSchema, ...errors } } }, async (request, reply) => {
@@ -96,6 +96,7 @@ export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRu
 
     app.post('/flow-runs/:id/heartbeat', { schema: { tags: ['flow runs'], summary: 'The flow-run process is alive; answers the current state', params: idParamsSchema, response: { 200: heartbeatReplySchema, ...errors } } }, async (request) => ({
       state: await orchestrator.heartbeat(request.params.id),
+      ...(crashTimeoutMs === undefined ? {} : { crashTimeoutMs }),
     }));
 
     app.get('/flow-runs/:id/task-runs', { schema: { tags: ['task runs'], summary: 'Task runs of a flow run with their upstream edges, in creation order', params: idParamsSchema, response: { 200: z.array(taskRunWithUpstreamSchema), ...errors } } }, async (request) =>

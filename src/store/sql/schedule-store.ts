@@ -21,7 +21,8 @@ const CHUNK = 500;
 /** Schedules per UPDATE of their progress (4 bound values each). */
 const FILL_CHUNK = 500;
 
-function scheduleRecord(row: Selectable<DeploymentSchedulesTable>): ScheduleRecord {
+/** A schedule row as the schedules module's record. */
+export function scheduleRecord(row: Selectable<DeploymentSchedulesTable>): ScheduleRecord {
   return {
     ...deploymentScheduleRecord(row),
     catchUp: row.catch_up === null ? DEFAULT_CATCH_UP : { ...DEFAULT_CATCH_UP, ...(JSON.parse(row.catch_up) as Partial<CatchUp>) },

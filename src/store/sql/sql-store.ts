@@ -20,7 +20,7 @@ import type {
 } from '../records.js';
 import type { Heartbeat, HeartbeatRecord, Store } from '../store.js';
 import type { OwnedRun, RunOwner, RunOwnerRecord } from '../run-owner.js';
-import type { LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
+import type { DeploymentActivity, LateRuns, ScheduleFill, ScheduleInput, ScheduledRun, ScheduleRecord, ScheduleStore, ScheduleToFill } from '../schedules.js';
 import * as schedules from './schedule-store.js';
 import type {
   DeploymentDetail,
@@ -33,6 +33,7 @@ import type {
 } from '../deployments.js';
 import * as deployments from './deployment-store.js';
 import { batchInserts } from './batch-inserts.js';
+import { readDeploymentActivity } from './deployment-activity.js';
 import { isSqlite } from './dialect.js';
 import { flowSummaries } from './flow-summaries.js';
 import { createFlowRunOnPostgres, setFlowRunStateOnPostgres, writeBatchOnPostgres } from './postgres-writes.js';
@@ -476,6 +477,10 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
 
   async listSchedules(deploymentId: string): Promise<ScheduleRecord[]> {
     return this.#run(`list the schedules of deployment ${deploymentId}`, () => schedules.listSchedules(this.#db, deploymentId));
+  }
+
+  async readDeploymentActivity(filter: { readonly flowName?: string }, recentRuns: number): Promise<DeploymentActivity> {
+    return this.#run('read the schedules and latest runs of the deployments', () => readDeploymentActivity(this.#db, filter, recentRuns));
   }
 
   async readSchedule(id: string): Promise<ScheduleRecord | undefined> {
