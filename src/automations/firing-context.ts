@@ -27,6 +27,7 @@ function duration(run: FlowRunRecord): string {
  * The template context of a firing.
  * @example
  * const context = firingContext(event, run, deployment, 'http://weft.example.com', automation);
+ * @param resumeUrl the page of a signed link to the run's waiting pause ('' when it waits on none)
  */
 export function firingContext(
   event: WeftEvent,
@@ -34,6 +35,7 @@ export function firingContext(
   deployment: DeploymentDetail | undefined,
   uiUrl: string,
   automation: { readonly id: string; readonly name: string },
+  resumeUrl = '',
 ): TemplateContext {
   const base = uiUrl.replace(/\/+$/, '');
   const error = run?.state.error;
@@ -49,6 +51,7 @@ export function firingContext(
       tags: run?.tags ?? [],
       start: run?.startTime ?? '',
       duration: run === undefined ? '' : duration(run),
+      resume_url: resumeUrl,
     },
     flow: { name: run?.flowName ?? '' },
     deployment: { id: deployment?.id ?? '', name: deployment === undefined ? '' : `${deployment.flowName}/${deployment.name}` },

@@ -5,7 +5,8 @@
  * variable with `strictVariables`.
  *
  * Variables: `flow_run` (id, name, state, state_name, message, error, parameters, tags, start,
- * duration), `flow` (name), `deployment` (id, name; empty when the run has none), `event` (event,
+ * duration, resume_url: a signed single-use link to approve or reject the run's waiting pause, empty
+ * unless the run is paused), `flow` (name), `deployment` (id, name; empty when the run has none), `event` (event,
  * occurred, resource, payload), `automation` (id, name), `flow_run_url`.
  */
 import { createRequire } from 'node:module';
@@ -27,6 +28,8 @@ export interface TemplateContext {
     readonly tags: readonly string[];
     readonly start: string;
     readonly duration: string;
+    /** The page of a signed, single-use link that resumes or rejects the run's waiting pause; '' when it waits on none. */
+    readonly resume_url: string;
   };
   readonly flow: { readonly name: string };
   readonly deployment: { readonly id: string; readonly name: string };
@@ -62,7 +65,7 @@ function liquidEngine(): { readonly liquid: Liquid; readonly sample: TemplateCon
   const anyFields = new AnyFields() as unknown as Readonly<Record<string, never>>;
   /** A context with every variable, for checking templates at save time. */
   const sample: TemplateContext = {
-    flow_run: { id: 'id', name: 'name', state: 'FAILED', state_name: 'Failed', message: 'm', error: 'e', parameters: anyFields, tags: [], start: '', duration: '' },
+    flow_run: { id: 'id', name: 'name', state: 'FAILED', state_name: 'Failed', message: 'm', error: 'e', parameters: anyFields, tags: [], start: '', duration: '', resume_url: 'http://localhost/resume/token' },
     flow: { name: 'flow' },
     deployment: { id: '', name: '' },
     event: { event: 'weft.flow-run.Failed', occurred: '', resource: anyFields, payload: anyFields },

@@ -54,6 +54,7 @@ async function contextOf(flow: { readonly name: string }, run: FlowRunInfo, stat
       tags: [],
       start: '',
       duration: '',
+      resume_url: '', // signed by a server only: an automation's notification carries it
     },
     flow: { name: flow.name },
     deployment: { id: '', name: '' },

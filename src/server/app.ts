@@ -52,7 +52,7 @@ import { secretRoutes } from './routes/secrets.js';
 import { readSecret, secretsOf } from '../secrets/read-secret.js';
 import { hasSealedSecrets } from '../store/secrets.js';
 import { randomBytes } from 'node:crypto';
-import { resumeLinkRoutes } from './routes/resume-links.js';
+import { resumeLinkRoutes, resumePageUrl, signPauseLink } from './routes/resume-links.js';
 import { hasEvents } from '../store/events.js';
 import type { WeftEvent } from '../store/events.js';
 import type { EventRecorder } from '../store/event-recorder.js';
@@ -237,9 +237,10 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
     await app.register(deploymentScheduleRoutes(options.store, options.clock ?? systemClock, wake), { prefix: '/api/v1' });
   }
   let pauseExpiry: PauseExpiry | undefined;
+  const linkSecret = options.resumeLinkSecret ?? randomBytes(32);
   if (hasPauses(options.store)) {
     await app.register(pauseRoutes(options.store, bus, options.clock ?? systemClock), { prefix: '/api/v1' });
-    const linkOptions = { secret: options.resumeLinkSecret ?? randomBytes(32), clock: options.clock ?? systemClock, pathPrefix: options.ui === false ? '' : (options.ui?.pathPrefix ?? '') };
+    const linkOptions = { secret: linkSecret, clock: options.clock ?? systemClock, pathPrefix: options.ui === false ? '' : (options.ui?.pathPrefix ?? '') };
     await app.register(resumeLinkRoutes(options.store, bus, linkOptions), { prefix: '/api/v1' });
     pauseExpiry = startPauseExpiry(options.store, bus, { clock: options.clock ?? systemClock, onError: (error) => app.log.error({ err: error }, 'pause expiry') });
   }
@@ -253,10 +254,18 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   const secretSettings = options.secrets;
   // A `{ "secret": NAME }` in an action (a webhook URL, an SMTP password, a header) is read from the server's secrets when sent.
   const resolveSecret = secretSettings !== undefined && hasSealedSecrets(store) ? (name: string): Promise<string> => readSecret(store, name, secretSettings) : undefined;
+  // `flow_run.resume_url` in a notification: a signed link to the paused run's page of its waiting pause.
+  const resumeUrl = hasPauses(store)
+    ? async (flowRunId: string, uiUrl: string): Promise<string> => {
+        const link = await signPauseLink(store, linkSecret, (options.clock ?? systemClock).now(), flowRunId);
+        return link === undefined ? '' : resumePageUrl(uiUrl, link.token);
+      }
+    : undefined;
   const automations =
     automationOptions !== false && hasAutomations(store) && hasEvents(store)
       ? startAutomationService({
           ...(resolveSecret ? { resolveSecret } : {}),
+          ...(resumeUrl ? { resumeUrl } : {}),
           ...automationOptions,
           store,
           deployments: hasDeployments(store) ? store : undefined,

@@ -54,7 +54,7 @@ function listFiles(dir: string): string[] {
 }
 
 /** Paths the UI's router handles (see ui/src/router.tsx). */
-const CLIENT_ROUTES = ['/runs', '/runs/*', '/task-runs/*', '/flows', '/cluster', '/login', '/artifacts/*', '/variables', '/deployments', '/deployments/*', '/pools', '/limits', '/events', '/automations', '/automations/*'] as const;
+const CLIENT_ROUTES = ['/runs', '/runs/*', '/task-runs/*', '/flows', '/cluster', '/login', '/artifacts/*', '/variables', '/secrets', '/resume/*', '/deployments', '/deployments/*', '/pools', '/limits', '/events', '/automations', '/automations/*'] as const;
 
 const publicRoute = { config: { public: true }, schema: { hide: true } } as const;
 

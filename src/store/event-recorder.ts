@@ -15,6 +15,7 @@ import type { StateSnapshot } from '../states.js';
 import type { DeploymentStore, SavedDeployment } from './deployments.js';
 import type { EventRecord, RelatedResource, WeftEvent } from './events.js';
 import type { FlowRunRecord, RecordBatch } from './records.js';
+import type { PauseRecord, PauseRequest, ResumeRequest } from './pauses.js';
 import type { Store } from './store.js';
 import { runContext, stateEventName, statePayload, taskRunStateEvents, withRunContext, withStateIds, type RunContext } from './task-run-events.js';
 import type { WorkPool, WorkPoolPatch } from './work-pools.js';
@@ -292,6 +293,35 @@ export function withEventRecording<S extends Store & EventRecord>(store: S, opti
       const done = await crash(id, owner, crashed);
       if (done) events.flowRunState(id, crashed);
       return done;
+    };
+  }
+  // A pause moves its run to PAUSED, a resolution or a timeout moves it on, in the pause record's
+  // own transaction: each is a flow-run state event too (so an automation can fire on Paused and
+  // carry the run's resume link).
+  const paused = store as Partial<Pick<PauseRecord, 'openPause' | 'resumePause' | 'expirePauses'>>;
+  if (paused.openPause && paused.resumePause && paused.expirePauses) {
+    const open = paused.openPause.bind(store);
+    const resume = paused.resumePause.bind(store);
+    const expire = paused.expirePauses.bind(store);
+    const stateNow = async (flowRunId: string, when: (state: StateSnapshot) => boolean): Promise<void> => {
+      const run = await store.readFlowRun(flowRunId);
+      if (run !== undefined && when(run.state)) events.flowRunState(flowRunId, run.state);
+    };
+    wrapped.openPause = async (request: PauseRequest) => {
+      const pause = await open(request);
+      // A re-executed flow that finds its pause resolved does not pause again: no event then.
+      if (pause.status === 'waiting') await stateNow(request.flowRunId, (state) => state.type === 'PAUSED' && state.timestamp === pause.createdAt);
+      return pause;
+    };
+    wrapped.resumePause = async (request: ResumeRequest) => {
+      const pause = await resume(request);
+      await stateNow(request.flowRunId, (state) => state.type !== 'PAUSED');
+      return pause;
+    };
+    wrapped.expirePauses = async (now: string) => {
+      const expired = await expire(now);
+      for (const e of expired) if (e.runState) events.flowRunState(e.flowRunId, e.runState);
+      return expired;
     };
   }
   const scheduled = store as Partial<{ markLateRuns(before: string, late: StateSnapshot, skipped: StateSnapshot, limit: number): Promise<{ late: readonly string[]; cancelled: readonly string[] }> }>;

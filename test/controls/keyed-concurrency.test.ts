@@ -4,19 +4,26 @@
  * options. The record-level behaviour (implicit limits made and deleted, on SQLite, Postgres and
  * through a server) is in limit-record-conformance.ts.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { keyedLimitName } from '../../src/engine/keyed-limits.js';
 import { UsageError } from '../../src/errors.js';
 import { createRuntime, flow, getRunContext, task, type WeftRuntime } from '../../src/index.js';
 import { loadSettings } from '../../src/settings.js';
 import type { LimitRecord } from '../../src/store/limits.js';
 import type { Store } from '../../src/store/store.js';
+import { waitUntil } from '../runners/process-helpers.js';
 import { maxOverlap } from './overlap.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 let home = '';
 let rt: WeftRuntime;
@@ -140,5 +147,36 @@ describe('keyed concurrency on a flow', () => {
     const waited = await Promise.all(recorded.map(async (r) => (await store.listLogs(r.id)).some((l) => l.message.includes("Waiting for a slot of keyed concurrency 'acme'"))));
     expect(waited.filter(Boolean).length).toBeGreaterThanOrEqual(1);
     expect(await keyedLimits()).toEqual([]);
+  });
+});
+
+describe('keyed concurrency across processes', () => {
+  it("gives a SIGKILLed sole holder's key back when its lease expires, leaving no keyed limit behind", async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'slot-holder.ts'), 'hold-keyed', 'acme'], {
+      cwd: join(here, '..', '..'),
+      env: { ...process.env, WEFT_HOME: home, WEFT_LIMITS_LEASE_SECONDS: '1', WEFT_LOGGING_CONSOLE_LEVEL: 'CRITICAL' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const name = keyedLimitName('task', 'keyed-holder', 'acme');
+    try {
+      await waitUntil(() => output.includes('held acme'), `the holder to take its keyed slot (output: ${output})`, 40);
+      expect((await store.readLimit(name, now()))?.activeSlots).toBe(1);
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      // Nobody asks for that key again: once the dead holder's lease has expired, its limit is gone.
+      let left = await keyedLimits();
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline && left.includes(name); await sleep(100)) left = await keyedLimits();
+      expect(left).not.toContain(name);
+      expect(await store.readLimit(name, now())).toBeUndefined();
+      // And the key is free for the next run of that task.
+      const again = task({ name: 'keyed-holder', concurrency: { key: (key: string) => key, limit: 1 } }, (key: string) => key);
+      expect(await rt.run(() => flow({ name: 'keyed-after-kill' }, () => again('acme'))({}))).toBe('acme');
+      expect(await keyedLimits()).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

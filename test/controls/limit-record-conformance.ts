@@ -110,6 +110,19 @@ export function limitRecordConformance(label: string, open: () => Promise<LimitR
         expect((await record.acquireSlots(request(['one'], at(51)))).acquired).toBe(true);
       }));
 
+    it('drops a keyed limit once every lease on it has expired unreleased (its holder died)', () =>
+      using(async (record, callerClock) => {
+        if (!callerClock) return; // the server's clock decides there; covered by keyed-concurrency's SIGKILL test
+        const name = 'keyed:task/lapse/acme';
+        const held = await record.acquireSlots(request([name], at(0), { implicitLimit: 1 }));
+        expect(held.acquired).toBe(true);
+        expect((await record.readLimit(name, at(29)))?.holders).toHaveLength(1);
+        expect((await record.listLimits(at(29))).map((l) => l.name)).toContain(name);
+        expect((await record.listLimits(at(31))).map((l) => l.name)).not.toContain(name);
+        expect(await record.readLimit(name, at(31))).toBeUndefined();
+        expect((await record.acquireSlots(request([name], at(31), { implicitLimit: 1 }))).acquired).toBe(true);
+      }));
+
     it('drains a rate limit at its decay rate', () =>
       using(async (record, callerClock) => {
         if (!callerClock) return;

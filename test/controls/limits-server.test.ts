@@ -108,6 +108,49 @@ forEachDatabase((database) => {
   });
 });
 
+describe('keyed fairness through the server', () => {
+  // KNOWN BUG, found by this test: through the server the lone 'small' run goes 21st (first come,
+  // first served), not within the first grants as embedded (keyed-concurrency.test.ts). Suspects: the
+  // release route wakes every line (`slots.wake()` without names, routes/limits.ts), and a client
+  // whose long poll ends re-enters the server's line at the back. `it.fails` until it is fixed: then
+  // this fails, and becomes `it`.
+  it.fails('lets a key with one waiting run in within the first grants, while another client has many of another key waiting', async () => {
+    const server = await startTestServer();
+    // Two client-mode runtimes: the server is the only party both wait at, so the turns are its own.
+    const client = (): ReturnType<typeof createRuntime> => createRuntime({ settings: loadSettings({ WEFT_HOME: '/nonexistent-weft-home', WEFT_API_URL: server.url, WEFT_LOGGING_CONSOLE_LEVEL: 'CRITICAL' }) });
+    const big = client();
+    const small = client();
+    try {
+      const store = (await big.client()).store as HttpStore;
+      await store.createLimit({ name: 'tag:server-turns', limit: 1 }, new Date().toISOString());
+      const order: string[] = [];
+      const work = task({ name: 'server-tenant-work', tags: ['server-turns'], concurrency: { key: (tenant: string) => tenant, limit: 100 } }, async (tenant: string, i: number) => {
+        order.push(`${tenant}-${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return i;
+      });
+      const many = big.run(() => flow({ name: 'server-fair-big' }, () => work.map('big', Array.from({ length: 20 }, (_, i) => i)).result())({}));
+      // Every 'big' run is in line (or running) before 'small' asks: none is still in its first Pending state.
+      let tried = false;
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !tried; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        const [run] = await store.listFlowRuns({ flowName: 'server-fair-big', limit: 1 });
+        const runs = run === undefined ? [] : await store.listTaskRuns(run.id);
+        tried = runs.length === 20 && runs.every((r) => r.state.name !== 'Pending');
+      }
+      expect(tried).toBe(true);
+      expect(await small.run(() => flow({ name: 'server-fair-small' }, () => work('small', 0))({}))).toBe(0);
+      expect(await many).toHaveLength(20);
+      expect(order).toHaveLength(21);
+      // First come, first served would run it 21st; by turns it goes right after the run in hand and the one next in line.
+      expect(order.indexOf('small-0')).toBeLessThanOrEqual(3);
+    } finally {
+      await big.close();
+      await small.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('limits API', () => {
   it('needs the API key on every limit route and lists them in the OpenAPI document', async () => {
     const server = await startTestServer({ apiKey: 'k-limits-1234' });

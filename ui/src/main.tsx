@@ -5,6 +5,7 @@ import { RouterProvider } from '@tanstack/react-router';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { UnauthorizedError, UnreachableError, apiKey, loadUiSettings } from './api/client.js';
+import { isPublicPath } from './components/layout.js';
 import { makeRouter } from './router.js';
 import './styles.css';
 
@@ -36,7 +37,7 @@ async function start(): Promise<void> {
       },
     },
   });
-  if (settings.authRequired && apiKey() === '') {
+  if (settings.authRequired && apiKey() === '' && !isPublicPath(window.location.pathname)) {
     await router.navigate({ to: '/login', search: { redirect: window.location.pathname.slice(settings.basePath.length - 1) + window.location.search } });
   }
   root.render(

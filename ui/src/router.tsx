@@ -133,7 +133,20 @@ const automationRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/automation-page.js'), 'AutomationPage'),
 });
 
-const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, variablesRoute, loginRoute, deploymentsRoute, deploymentRoute, poolsRoute, limitsRoute, eventsRoute, automationsRoute, automationNewRoute, automationRoute]);
+const secretsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/secrets',
+  component: lazyRouteComponent(() => import('./pages/secrets-page.js'), 'SecretsPage'),
+});
+
+// A resume link's page: public (the signed token is the credential), shown without the navigation.
+const resumeLinkRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/resume/$token',
+  component: lazyRouteComponent(() => import('./pages/resume-link-page.js'), 'ResumeLinkPage'),
+});
+
+const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, variablesRoute, secretsRoute, resumeLinkRoute, loginRoute, deploymentsRoute, deploymentRoute, poolsRoute, limitsRoute, eventsRoute, automationsRoute, automationNewRoute, automationRoute]);
 
 /** Makes the router, its links under `basePath` (the server's path prefix). */
 export function makeRouter(basePath: string): ReturnType<typeof createRouter<typeof routeTree>> {

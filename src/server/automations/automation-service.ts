@@ -39,6 +39,8 @@ export interface AutomationServiceOptions {
   /** The web UI's base URL, for `flow_run_url` (a function when known only once the server listens). */
   readonly uiUrl: string | (() => string);
   readonly allowPrivateUrls: boolean;
+  /** The page of a signed link that resumes a paused run's waiting pause (`flow_run.resume_url`), given the UI's base URL; '' when it waits on none. @default none: always '' */
+  readonly resumeUrl?: (flowRunId: string, uiUrl: string) => Promise<string>;
   /** A secret's value by name. @default refuses: no secrets are available */
   readonly resolveSecret?: (name: string) => Promise<string>;
   /** Waits before the 2nd, 3rd … attempt of a failed action, in ms; its length + 1 is the most attempts. @default [1_000, 5_000, 30_000, 120_000] */
@@ -180,7 +182,9 @@ export function startAutomationService(options: AutomationServiceOptions): Autom
     const runId = eventFlowRunId(event);
     const run = runId === undefined ? undefined : await store.readFlowRun(runId);
     const deployment = run?.deploymentId ? await options.deployments?.readDeployment(run.deploymentId) : undefined;
-    return firingContext(event, run, deployment, typeof options.uiUrl === 'string' ? options.uiUrl : options.uiUrl(), automation);
+    const uiUrl = typeof options.uiUrl === 'string' ? options.uiUrl : options.uiUrl();
+    const resumeUrl = run?.state.type === 'PAUSED' && options.resumeUrl !== undefined ? await options.resumeUrl(run.id, uiUrl) : '';
+    return firingContext(event, run, deployment, uiUrl, automation, resumeUrl);
   }
 
   async function deliver(firing: FiringRecord): Promise<void> {

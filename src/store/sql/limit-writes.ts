@@ -74,9 +74,41 @@ function limitInfo(row: LimitRow, holders: readonly LimitHolder[], now: string):
   };
 }
 
-/** Every limit (or those named), by name, with live holders. */
+/**
+ * Deletes the implicit keyed limits (all of them, or `only`) that have no live lease at `now`,
+ * with their expired leases: a keyed limit whose holders died (SIGKILL) without releasing would
+ * otherwise stay listed after its leases ran out, since only a release drops one. Candidates are
+ * read first (no write when there are none), then locked and checked again, so an acquisition
+ * that has just taken one is seen.
+ */
+async function dropLapsedKeyedLimits(db: Kysely<Database>, now: string, only?: string): Promise<void> {
+  if (only !== undefined && !isKeyedLimitName(only)) return;
+  let query = db
+    .selectFrom('concurrency_limits')
+    .select('name')
+    .where('name', 'like', `${KEYED_LIMIT_PREFIX}%`)
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('limit_leases').select('limit_leases.lease_id').whereRef('limit_leases.limit_name', '=', 'concurrency_limits.name').where('limit_leases.expires_at', '>', now))),
+    );
+  if (only !== undefined) query = query.where('name', '=', only);
+  const lapsed = (await query.execute()).map((r) => r.name);
+  if (lapsed.length === 0) return;
+  await writeTransaction(db, async (trx) => {
+    const rows = await lockLimits(trx, lapsed);
+    if (rows.length === 0) return;
+    const live = await trx.selectFrom('limit_leases').select('limit_name').distinct().where('limit_name', 'in', rows.map((r) => r.name)).where('expires_at', '>', now).execute();
+    const busy = new Set(live.map((l) => l.limit_name));
+    const idle = rows.map((r) => r.name).filter((name) => !busy.has(name));
+    if (idle.length === 0) return;
+    await trx.deleteFrom('limit_leases').where('limit_name', 'in', idle).execute();
+    await trx.deleteFrom('concurrency_limits').where('name', 'in', idle).execute();
+  });
+}
+
+/** Every limit (or those named), by name, with live holders; keyed limits whose leases all expired are dropped first. */
 export async function listLimits(db: Kysely<Database>, at: string, only?: string): Promise<LimitInfo[]> {
   const now = iso(at);
+  await dropLapsedKeyedLimits(db, now, only);
   let query = db.selectFrom('concurrency_limits').selectAll().orderBy('name');
   if (only !== undefined) query = query.where('name', '=', only);
   const rows = await query.execute();

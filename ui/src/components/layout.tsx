@@ -1,4 +1,4 @@
-import { Link, Outlet } from '@tanstack/react-router';
+import { Link, Outlet, useRouterState } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
 import { apiKey, onReachability, setApiKey, uiSettings } from '../api/client.js';
@@ -26,13 +26,33 @@ function ReachabilityBanner(): ReactElement | null {
   );
 }
 
-/** The frame of every page: navigation, theme switch, the unreachable banner. */
+/** True on a resume link's page, which a person without the API key opens (see `isPublicPath`). */
+function usePublicPage(): boolean {
+  return useRouterState({ select: (state) => isPublicPath(state.location.pathname) });
+}
+
+/** Paths of the pages shown without the API key: a resume link's (its signed token is the credential). */
+export function isPublicPath(pathname: string): boolean {
+  return /(^|\/)resume\/[^/]+$/.test(pathname);
+}
+
+/** The frame of every page: navigation, theme switch, the unreachable banner; a public page gets none of them. */
 export function Layout(): ReactElement {
   const [theme, setTheme] = useState<Theme>(initialTheme);
   useEffect(() => {
     document.documentElement.dataset['theme'] = theme;
     localStorage.setItem('weft-theme', theme);
   }, [theme]);
+  const publicPage = usePublicPage();
+  if (publicPage) {
+    return (
+      <div className="app">
+        <main>
+          <Outlet />
+        </main>
+      </div>
+    );
+  }
   const signedIn = uiSettings().authRequired && apiKey() !== '';
   return (
     <div className="app">
@@ -51,6 +71,7 @@ export function Layout(): ReactElement {
           <Link to="/automations">Automations</Link>
           <Link to="/cluster">Cluster</Link>
           <Link to="/variables">Variables</Link>
+          <Link to="/secrets">Secrets</Link>
         </nav>
         <span className="spacer" />
         {signedIn ? (

@@ -10,7 +10,8 @@ import type { pauseSchema } from '../../../../src/server/routes/pauses.js';
 import { api } from '../../api/client.js';
 import type { FlowRun } from '../../api/types.js';
 
-type Pause = z.infer<typeof pauseSchema>;
+/** A pause as the API shows it. */
+export type Pause = z.infer<typeof pauseSchema>;
 
 interface FieldSchema {
   readonly type?: string | readonly string[];
@@ -50,8 +51,14 @@ function valueOf(text: string, kind: Kind): unknown {
   return text;
 }
 
-function ResumeForm({ run, pause }: { readonly run: FlowRun; readonly pause: Pause }): ReactElement {
-  const client = useQueryClient();
+/** What the form sends: `{ input }` (or `{}` without a schema) to resume, `{ reject }` to reject; resolves with the pause as it is then. */
+export type PauseResolutionSender = (body: Record<string, unknown>) => Promise<Pause>;
+
+/**
+ * The Resume form of a waiting pause, generated from its input schema, with Reject and a reason;
+ * `sendResolution` takes the body to the server (the run's resume route, or a signed link's).
+ */
+export function PauseForm({ pause, sendResolution, onResolved, resumeLabel = 'Resume' }: { readonly pause: Pause; readonly sendResolution: PauseResolutionSender; readonly onResolved?: (pause: Pause) => void; readonly resumeLabel?: string }): ReactElement {
   const properties = (pause.inputSchema?.properties ?? {}) as Record<string, FieldSchema>;
   const required = new Set((pause.inputSchema?.required ?? []) as string[]);
   const fields = Object.entries(properties).map(([name, field]) => ({ name, field, kind: kindOf(field) }));
@@ -59,11 +66,10 @@ function ResumeForm({ run, pause }: { readonly run: FlowRun; readonly pause: Pau
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState('');
   const send = useMutation({
-    mutationFn: (body: Record<string, unknown>) => api<Pause>(`/v1/flow-runs/${encodeURIComponent(run.id)}/resume`, { method: 'POST', body: JSON.stringify({ key: pause.key, ...body }) }),
-    onSuccess: () => {
+    mutationFn: sendResolution,
+    onSuccess: (resolved) => {
       setProblem('');
-      void client.invalidateQueries({ queryKey: ['flow-run', run.id] });
-      void client.invalidateQueries({ queryKey: ['pauses', run.id] });
+      onResolved?.(resolved);
     },
     onError: (error) => setProblem(error instanceof Error ? error.message : String(error)),
   });
@@ -110,7 +116,7 @@ function ResumeForm({ run, pause }: { readonly run: FlowRun; readonly pause: Pau
         </label>
       ))}
       <div className="toolbar">
-        <button type="submit" className="primary" disabled={send.isPending}>Resume</button>
+        <button type="submit" className="primary" disabled={send.isPending}>{resumeLabel}</button>
         <input type="text" aria-label="Reason to reject" placeholder="Reason to reject" value={reason} maxLength={2000} onChange={(e) => setReason(e.target.value)} />
         <button type="button" className="danger" disabled={send.isPending || reason.trim() === ''} onClick={() => send.mutate({ reject: reason })}>Reject</button>
       </div>
@@ -124,6 +130,12 @@ export function PausePanel({ run }: { readonly run: FlowRun }): ReactElement | n
   const paused = run.state.type === 'PAUSED';
   const pauses = useQuery({ queryKey: ['pauses', run.id, run.state.timestamp], queryFn: () => api<Pause[]>(`/v1/flow-runs/${encodeURIComponent(run.id)}/pauses`), enabled: paused });
   const waiting = pauses.data?.find((p) => p.status === 'waiting');
+  const client = useQueryClient();
   if (!paused || waiting === undefined) return null;
-  return <ResumeForm key={waiting.id} run={run} pause={waiting} />;
+  const sendResolution: PauseResolutionSender = (body) => api<Pause>(`/v1/flow-runs/${encodeURIComponent(run.id)}/resume`, { method: 'POST', body: JSON.stringify({ key: waiting.key, ...body }) });
+  const onResolved = (): void => {
+    void client.invalidateQueries({ queryKey: ['flow-run', run.id] });
+    void client.invalidateQueries({ queryKey: ['pauses', run.id] });
+  };
+  return <PauseForm key={waiting.id} pause={waiting} sendResolution={sendResolution} onResolved={onResolved} />;
 }
