@@ -148,7 +148,10 @@ describe('the web UI', () => {
     await facts.getByText('Cache key').waitFor();
     expect(await facts.locator('dt:text-is("Cache key") + dd code').textContent()).toMatch(/^\S{8,}$/);
     const expires = Date.parse((await facts.locator('dt:text-is("Cache expires") + dd').textContent()) ?? '');
-    expect(Number.isNaN(expires) ? 'not a time' : expires).toBeGreaterThan(Date.now() + 3_500_000);
+    // An hour after the task run completed: after its flow run was created, before now.
+    const createdAt = Date.parse(seeded('cached').createdAt);
+    expect(Number.isNaN(expires) ? 'not a time' : expires).toBeGreaterThanOrEqual(createdAt + 3_600_000 - 1_000); // shown to the second
+    expect(expires).toBeLessThanOrEqual(Date.now() + 3_600_000);
     await facts.locator('dt:text-is("Worker") + dd code').waitFor();
     await check(p, 'task-run-cached');
   });
