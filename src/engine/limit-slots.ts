@@ -5,7 +5,7 @@
  * - until a holder in this process releases (waiters here are woken at once, no back-off);
  * - until the time the record says room appears by itself (a lease expires, a bucket drains);
  * - through a server, the server does the waiting and wakes its waiters on every release it
- *   serves; recording straight into a database shared with other processes, a waiter also looks
+ *   serves (after a first try that answers at once, so a refusal is shown while the run waits); recording straight into a database shared with other processes, a waiter also looks
  *   again every `pollMs` for slots those processes freed.
  *
  * A held lease is renewed every third of its length while the holder lives; released on
@@ -170,7 +170,9 @@ export class LimitSlots {
         if (signal?.aborted === true) throw abortReason(signal);
         const now = this.#now();
         const left = deadline - now;
-        const wokenFor = waiter.wokenFor ?? polledOn;
+        // The line whose turn it holds: given by a release there, or taken on its timer. A wake while
+        // its try was in flight (`wokenFor` alone) only makes it try again, and passes nothing on.
+        const turn = waiter.turnFor ?? polledOn;
         this.#waiters.asking(waiter);
         const answer = await this.record.acquireSlots({
           names,
@@ -180,22 +182,24 @@ export class LimitSlots {
           now: new Date(now).toISOString(),
           ...(options.implicitLimit === undefined ? {} : { implicitLimit: options.implicitLimit }),
           ...(options.fairnessKey === undefined ? {} : { fairnessKey: options.fairnessKey }),
-          ...(remoteWaitMs > 0 ? { waitMs: Math.max(0, Math.min(remoteWaitMs, left)) } : {}),
+          // The first try at a server does not wait there: a refusal comes back at once, so the
+          // run shows it is waiting (AwaitingConcurrencySlot, onWait) before the long poll begins.
+          ...(remoteWaitMs > 0 ? { waitMs: waited ? Math.max(0, Math.min(remoteWaitMs, left)) : 0 } : {}),
         });
         polledOn = undefined;
         if (answer.acquired) {
-          if (wokenFor !== undefined) this.#waiters.freed(wokenFor === '' ? undefined : [wokenFor]); // more room may have come free
+          if (turn !== undefined) this.#waiters.freed([turn]); // more room may have come free
           return answer;
         }
-        // A wake for a limit this try did not stop on is passed on to the next in that line.
-        if (wokenFor !== undefined && wokenFor !== answer.blockedBy) this.#waiters.freed(wokenFor === '' ? undefined : [wokenFor]);
+        // A turn in a line this try did not stop on is passed on to the next in that line.
+        if (turn !== undefined && turn !== answer.blockedBy) this.#waiters.freed([turn]);
         if (left <= 0) return answer;
         if (!waited) {
           waited = true;
           options.onWait?.(answer.blockedBy);
         }
         if (remoteWaitMs > 0) continue; // the server waited for us
-        this.#waiters.park(waiter, answer.blockedBy, wokenFor === answer.blockedBy, options.fairnessKey);
+        this.#waiters.park(waiter, answer.blockedBy, turn === answer.blockedBy, options.fairnessKey);
         const retryAt = answer.retryAt === null ? Infinity : Date.parse(answer.retryAt) - this.#now();
         // Woken by a release here, or at its timer; on its timer only the waiter whose turn is
         // next looks again (for room freed by other processes, or that appears by itself).

@@ -15,13 +15,19 @@
 export class SlotWaiter {
   /** The limit whose release woke it, since its last try began ('' for a wake of every limit). */
   wokenFor: string | undefined;
+  /**
+   * The limit whose line gave it the turn, since its last try began: it must pass the turn on if
+   * it does not use it. Unset for a wake while its try was in flight (that only means: try again).
+   */
+  turnFor: string | undefined;
   /** The limit in whose line it is parked, if any. @internal */
   parkedOn: string | undefined;
   #wake: (() => void) | undefined;
 
-  /** Wakes it (records why). */
-  wake(name: string): void {
+  /** Wakes it (records why); `turn`: it was given the turn in the line of `name`. */
+  wake(name: string, turn = false): void {
     this.wokenFor ??= name;
+    if (turn) this.turnFor ??= name;
     this.#wake?.();
   }
 
@@ -121,6 +127,7 @@ export class SlotWaiters {
   asking(waiter: SlotWaiter): void {
     this.#remove(waiter);
     waiter.wokenFor = undefined;
+    waiter.turnFor = undefined;
     this.#asking.add(waiter);
   }
 
@@ -157,7 +164,7 @@ export class SlotWaiters {
       const first = line?.next();
       if (line?.empty === true) this.#lines.delete(name);
       if (first) first.parkedOn = undefined;
-      first?.wake(name);
+      first?.wake(name, true);
     }
   }
 
