@@ -5,6 +5,7 @@
  * schema: a bad field is refused (exit 2, naming it) and the run stays paused.
  */
 import { getClient } from '../engine/client.js';
+import type { ResumeLink } from '../store/http/http-pauses.js';
 import { UsageError } from '../errors.js';
 import { hasPauses, MAX_PAUSE_INPUT_BYTES } from '../store/pauses.js';
 import type { PauseResolution } from '../store/pauses.js';
@@ -56,7 +57,8 @@ export async function resumeCommand(id: string, options: ResumeOptions): Promise
 
 /**
  * `weft runs resume-link ID`: prints a signed, single-use link that resumes the run's waiting
- * pause without the API key (for a message to the person who approves). Needs a server.
+ * pause without the API key (for a message to the person who approves): the web page first, then
+ * the API address. Needs a server.
  * @throws UsageError without WEFT_API_URL, or for a bad --expires-in.
  * @example
  * await resumeLinkCommand('3f2a9c', { expiresIn: '3600' });
@@ -67,10 +69,15 @@ export async function resumeLinkCommand(id: string, options: { readonly key?: st
     throw new UsageError(`--expires-in is a number of seconds above 0 and at most ${30 * 86_400} (30 days); got '${options.expiresIn ?? ''}'.`);
   }
   const { store } = await getClient();
-  const signer = store as Partial<{ createResumeLink(flowRunId: string, o: { key?: string; expiresInSeconds?: number }): Promise<{ url: string; expiresAt: string; key: string }> }>;
+  const signer = store as Partial<{ createResumeLink(flowRunId: string, o: { key?: string; expiresInSeconds?: number }): Promise<ResumeLink> }>;
   if (typeof signer.createResumeLink !== 'function') throw new UsageError('Resume links are signed by a Weft server: set WEFT_API_URL to one (`weft server start`).');
   const run = await findFlowRun(store, id);
   const link = await signer.createResumeLink(run.id, { ...(options.key === undefined ? {} : { key: options.key }), ...(seconds === undefined ? {} : { expiresInSeconds: seconds }) });
   if (options.json) return writeOut(`${JSON.stringify(link, null, 2)}\n`);
-  return writeOut(`${link.url}\n(resumes pause '${link.key}' of flow run '${run.name}' once, until ${link.expiresAt}; POST {"input": …} or {"reject": "why"} to it)\n`);
+  // The page first: it is what a person is sent; the API address is for scripts.
+  return writeOut(
+    `${link.pageUrl}\n` +
+      `(a page that resumes or rejects pause '${link.key}' of flow run '${run.name}' once, until ${link.expiresAt}, without the API key;\n` +
+      ` scripts POST {"input": …} or {"reject": "why"} to ${link.url})\n`,
+  );
 }

@@ -17,7 +17,7 @@ interface RunJson {
   state: { type: string; name: string };
 }
 
-function resumeSuite(label: string, env: () => Record<string, string>): void {
+function resumeSuite(label: string, env: () => Record<string, string>, serverUrl?: () => string): void {
   describe(label, () => {
     const home = useTempHome();
     const weft = (...args: string[]): ReturnType<typeof runWeft> => runWeft(home.path, args, env());
@@ -67,6 +67,33 @@ function resumeSuite(label: string, env: () => Record<string, string>): void {
       const done = await running.done;
       expect(JSON.parse(done.stdout)).toMatchObject({ result: { rejected: 'numbers look wrong' } });
     });
+
+    if (serverUrl === undefined) {
+      it('refuses to sign a resume link without a server (exit 2, saying how to get one)', async () => {
+        const link = await weft('runs', 'resume-link', '3f2a9c');
+        expect(link.code).toBe(2);
+        expect(link.stderr).toContain('set WEFT_API_URL');
+      });
+      return;
+    }
+
+    it('signs a resume link: prints the page to send a person first, and its API address resumes the run without the key', async () => {
+      const running = startWeft(home.path, ['run', 'test/controls/fixtures/approval-flow.ts', '--json'], env());
+      const id = await pausedId();
+      const tooLong = await weft('runs', 'resume-link', id, '--expires-in', '99999999');
+      expect(tooLong.code).toBe(2);
+      expect(tooLong.stderr).toContain('--expires-in');
+      const link = await weft('runs', 'resume-link', id, '--expires-in', '600');
+      expect(link.code, link.stderr).toBe(0);
+      const [page] = link.stdout.split('\n');
+      expect(page).toMatch(new RegExp(`^${serverUrl()}/resume/[\\w-]+\\.[\\w-]+$`));
+      const api = /POST .* to (\S+)\)$/m.exec(link.stdout)?.[1] ?? '';
+      expect(api).toBe(`${serverUrl()}/api/v1/resume-links/${page?.split('/resume/')[1] ?? ''}`);
+      const resumed = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { approved: true } }) });
+      expect(resumed.status).toBe(200);
+      const done = await running.done;
+      expect(JSON.parse(done.stdout)).toMatchObject({ flowRunId: id, state: { type: 'COMPLETED' }, result: { approved: true, copies: 2 } });
+    });
   });
 }
 
@@ -78,5 +105,5 @@ describe('through a server', () => {
     server = await startTestServer();
   });
   afterAll(async () => server?.stop());
-  resumeSuite('client mode', () => ({ WEFT_API_URL: server?.url ?? '' }));
+  resumeSuite('client mode', () => ({ WEFT_API_URL: server?.url ?? '' }), () => server?.url ?? '');
 });

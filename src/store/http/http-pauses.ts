@@ -13,6 +13,8 @@ const enc = encodeURIComponent;
 export interface ResumeLink {
   /** Open it (GET shows the pause) or POST `{ input }` / `{ reject }` to it: no API key needed. */
   readonly url: string;
+  /** The page a person opens in a browser to approve or reject (no API key needed). */
+  readonly pageUrl: string;
   readonly token: string;
   readonly flowRunId: string;
   readonly key: string;
