@@ -115,6 +115,7 @@ try {
   const polls = {
     graph: await timeCall(`/api/v1/flow-runs/${id}/graph`),
     timeline: await timeCall(`/api/v1/flow-runs/${id}/timeline`),
+    timelineColumns: await timeCall(`/api/v1/flow-runs/${id}/timeline?format=columns`),
     counts: await timeCall(`/api/v1/task-run-counts?flowRunIds=${id}`),
     dashboard: await timeCall('/api/v1/dashboard'),
   };
@@ -187,7 +188,7 @@ try {
   console.log(`  navigation -> graph drawn     ${median(graphMs).toFixed(0).padStart(7)} ms   (target <= 1500; first, uncached: ${graphMs[0]?.toFixed(0) ?? '-'} ms)`);
   console.log(`  navigation -> timeline drawn  ${median(timelineMs).toFixed(0).padStart(7)} ms   (target <= 1500; first: ${timelineMs[0]?.toFixed(0) ?? '-'} ms)`);
   console.log(`  timeline zoom step -> drawn   ${median(zoomMs).toFixed(1).padStart(7)} ms   pan step -> drawn ${median(panMs).toFixed(1)} ms (medians of 20; a frame is ~16.7 ms)`);
-  console.log(`  server per poll: graph ${polls.graph.toFixed(1)} ms, timeline ${polls.timeline.toFixed(1)} ms, task-run counts ${polls.counts.toFixed(1)} ms, dashboard ${polls.dashboard.toFixed(1)} ms`);
+  console.log(`  server per poll: graph ${polls.graph.toFixed(1)} ms, timeline ${polls.timeline.toFixed(1)} ms (as columns, what the UI reads: ${polls.timelineColumns.toFixed(1)} ms, ratio ${(polls.timelineColumns / polls.timeline).toFixed(2)}), task-run counts ${polls.counts.toFixed(1)} ms, dashboard ${polls.dashboard.toFixed(1)} ms`);
   console.log(`live ${wideN}-wide map, ${window.toFixed(0)} s with the run page open`);
   console.log(`  the run during the window     ${doneAfter - doneBefore} task runs finished (${((doneAfter - doneBefore) / window).toFixed(0)}/s), ${doneAfter} of ${wideN} by its end; ${stillRunning ? 'still RUNNING at the end' : `NOT running at the end (${stateAfter}): the figures below cover less than the window`}`);
   console.log(`  page live JS heap (after GC)  ${Math.max(...samples).toFixed(1).padStart(7)} MB max   (target <= 300); last 30 s ${half.map((mb) => mb.toFixed(1)).join(', ')} MB -> growth ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB; ${nodes} DOM nodes`);

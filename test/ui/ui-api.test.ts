@@ -8,7 +8,7 @@ import { startServer } from '../../src/server/start-server.js';
 import { forEachDatabase, startTestServer, useTestServer } from '../helpers/weft-server.js';
 import { call } from '../server/http.js';
 import { at, flowRun, state, taskRun, taskState } from '../store/record-builders.js';
-import type { ClusterStatus, Dashboard, LocalClusterStatus, RunGraph, TaskRunCounts, Timeline } from '../../src/server/ui/ui-schemas.js';
+import type { ClusterStatus, Dashboard, LocalClusterStatus, RunGraph, TaskRunCounts, Timeline, TimelineColumns } from '../../src/server/ui/ui-schemas.js';
 import { LocalClusterBoard } from '../../src/server/ui/local-clusters.js';
 import type { TaskRunRecord } from '../../src/store/records.js';
 
@@ -72,6 +72,24 @@ forEachDatabase((database) => {
         ['flaky-0', 1, ms(at(10)), ms(at(100)), 'FAILED', 'worker-1@host-b:21'],
         ['flaky-0', 2, ms(at(200)), ms(at(300)), 'COMPLETED', 'worker-2@host-b:22'],
       ]);
+
+      // The UI's compact answer: the same attempts, as tables and parallel arrays of ms from the run's start.
+      const columns = await call<TimelineColumns>(server.url, 'GET', `/api/v1/flow-runs/${run.id}/timeline?format=columns`);
+      expect(columns.status).toBe(200);
+      const c = columns.body;
+      expect(c).toMatchObject({ flowRunId: run.id, start: ms(at(0)), end: ms(at(1000)), origin: ms(at(0)), taskRunIds: [once.id, twice.id], names: ['once-0', 'flaky-0'] });
+      expect(c.taskRunKeys.map((k) => c.taskKeys[k])).toEqual([once.taskKey, 'flow.ts:flaky']);
+      const decoded = c.attempts.taskRun.map((r, i) => {
+        const worker = c.attempts.worker[i] ?? -1;
+        const end = c.attempts.end[i] ?? null;
+        return [c.names[r], c.attempts.attempt[i], c.origin + (c.attempts.start[i] ?? NaN), end === null ? null : c.origin + end, c.states[c.attempts.state[i] ?? -1], worker < 0 ? null : c.workers[worker]];
+      });
+      expect(decoded).toEqual(timeline.body.attempts.map((a) => [a.name, a.attempt, a.start, a.end, a.state, a.worker]));
+      expect(c.states).toEqual(['COMPLETED', 'FAILED']);
+      const bad = await call<{ message: string }>(server.url, 'GET', `/api/v1/flow-runs/${run.id}/timeline?format=csv`);
+      expect(bad.status).toBeGreaterThanOrEqual(400);
+      expect(bad.status).toBeLessThan(500);
+      expect(JSON.stringify(bad.body)).toContain('format');
     });
 
     it('counts task runs by state per flow run and answers 404 for an unknown run', async () => {

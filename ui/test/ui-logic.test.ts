@@ -6,6 +6,7 @@ import type { ServerEvent } from '../src/api/event-stream.js';
 import { visibleRange } from '../src/components/virtual-list.js';
 import { nodeLabel } from '../src/lib/graph-labels.js';
 import { parseRunsSearch, runsQuery } from '../src/lib/runs-search.js';
+import { fromColumns } from '../src/lib/timeline-columns.js';
 import { arrangeTimeline, groupLabel } from '../src/lib/timeline-rows.js';
 import type { TimelineRow } from '../src/lib/timeline-rows.js';
 import { inDrawingOrder, visibleBars } from '../src/lib/timeline-bars.js';
@@ -111,6 +112,34 @@ describe('timeline rows', () => {
     // inc-0 then add-0 ran one after the other on worker-2: one lane.
     expect(y['inc-0']).toBe(y['add-0']);
     expect(groupLabel(attempts[0] as TimelineAttempt, 'task')).toBe('inc');
+  });
+});
+
+describe('timeline columns', () => {
+  it('turns tables and ms offsets back into attempts, a running one with no end and no worker', () => {
+    const timeline = fromColumns({
+      flowRunId: 'run',
+      start: 1_000,
+      end: null,
+      origin: 1_000,
+      taskRunIds: ['a', 'b'],
+      names: ['inc-0', 'flaky-0'],
+      taskRunKeys: [0, 1],
+      taskKeys: ['f.ts:inc', 'f.ts:flaky'],
+      workers: ['w@h:1'],
+      states: ['COMPLETED', 'FAILED', 'RUNNING'],
+      attempts: { taskRun: [0, 1, 1], attempt: [1, 1, 2], start: [0, 5, 30], end: [10, 20, null], state: [0, 1, 2], worker: [0, 0, -1] },
+    });
+    expect(timeline).toEqual({
+      flowRunId: 'run',
+      start: 1_000,
+      end: null,
+      attempts: [
+        { taskRunId: 'a', name: 'inc-0', taskKey: 'f.ts:inc', attempt: 1, start: 1_000, end: 1_010, state: 'COMPLETED', worker: 'w@h:1' },
+        { taskRunId: 'b', name: 'flaky-0', taskKey: 'f.ts:flaky', attempt: 1, start: 1_005, end: 1_020, state: 'FAILED', worker: 'w@h:1' },
+        { taskRunId: 'b', name: 'flaky-0', taskKey: 'f.ts:flaky', attempt: 2, start: 1_030, end: null, state: 'RUNNING', worker: null },
+      ],
+    });
   });
 });
 

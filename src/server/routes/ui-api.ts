@@ -21,7 +21,7 @@ import { ClusterStatusReader } from '../ui/cluster-status.js';
 import { LocalClusterBoard } from '../ui/local-clusters.js';
 import { LiveStats } from '../ui/live-stats.js';
 import { collapseGraph } from '../ui/run-graph.js';
-import { buildTimeline } from '../ui/run-timeline.js';
+import { buildTimeline, buildTimelineColumns } from '../ui/run-timeline.js';
 import {
   clusterStatusSchema,
   dashboardQuerySchema,
@@ -32,6 +32,8 @@ import {
   runGraphSchema,
   taskRunCountsQuerySchema,
   taskRunCountsSchema,
+  timelineColumnsSchema,
+  timelineQuerySchema,
   timelineSchema,
 } from '../ui/ui-schemas.js';
 
@@ -111,9 +113,11 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
       return reply.type(JSON_TYPE).send(json as never);
     });
 
-    app.get('/flow-runs/:id/timeline', { schema: { tags: ['ui'], summary: "A flow run's task-run attempts with start and end (epoch ms), for the Gantt timeline", params: idParamsSchema, response: { 200: timelineSchema, ...errors } } }, async (request, reply) => {
+    app.get('/flow-runs/:id/timeline', { schema: { tags: ['ui'], summary: "A flow run's task-run attempts with start and end (epoch ms), for the Gantt timeline; `format=columns` gives them as parallel arrays (what the UI reads)", params: idParamsSchema, querystring: timelineQuerySchema, response: { 200: z.union([timelineSchema, timelineColumnsSchema]), ...errors } } }, async (request, reply) => {
       const run = await readRun(request.params.id);
-      const json = await view(run, 'timeline', (taskRuns) => buildTimeline(store, run.id, run.startTime, run.endTime, taskRuns));
+      const columns = request.query.format === 'columns';
+      const build = columns ? buildTimelineColumns : buildTimeline;
+      const json = await view(run, `timeline:${request.query.format}`, (taskRuns) => build(store, run.id, run.startTime, run.endTime, taskRuns));
       return reply.type(JSON_TYPE).send(json as never);
     });
 

@@ -7,7 +7,8 @@
  */
 import type { StateRecord, TaskRunWithUpstream } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
-import type { Timeline, TimelineAttempt } from './ui-schemas.js';
+import type { StateType } from '../../states.js';
+import type { Timeline, TimelineAttempt, TimelineColumns } from './ui-schemas.js';
 
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 
@@ -55,4 +56,59 @@ export async function buildTimeline(store: Store, flowRunId: string, start: stri
     }
   }
   return { flowRunId, start: ms(start), end: ms(end), attempts };
+}
+
+/** Index of each distinct value in `list`, added on first sight. */
+class Table<T> {
+  readonly list: T[] = [];
+  private readonly index = new Map<T, number>();
+  of(value: T): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(value);
+      this.index.set(value, i);
+    }
+    return i;
+  }
+}
+
+/**
+ * Builds the timeline of a flow run's task runs in columns (see `timelineColumnsSchema`): the same
+ * attempts as {@link buildTimeline}, in the same order, written straight into arrays.
+ * @example
+ * const columns = await buildTimelineColumns(store, id, start, end, await store.listTaskRuns(id));
+ */
+export async function buildTimelineColumns(store: Store, flowRunId: string, start: string | null, end: string | null, taskRuns: readonly TaskRunWithUpstream[]): Promise<TimelineColumns> {
+  const runStart = ms(start);
+  let origin = runStart ?? Infinity;
+  if (runStart === null) for (const run of taskRuns) if (run.startTime !== null) origin = Math.min(origin, Date.parse(run.startTime));
+  if (!Number.isFinite(origin)) origin = 0;
+  const taskKeys = new Table<string>();
+  const workers = new Table<string>();
+  const states = new Table<StateType>();
+  const out: TimelineColumns = { flowRunId, start: runStart, end: ms(end), origin, taskRunIds: [], names: [], taskRunKeys: [], taskKeys: taskKeys.list, workers: workers.list, states: states.list, attempts: { taskRun: [], attempt: [], start: [], end: [], state: [], worker: [] } };
+  const a = out.attempts;
+  const push = (index: number, attempt: number, from: number, to: number | null, state: StateType, worker: string | null): void => {
+    a.taskRun.push(index);
+    a.attempt.push(attempt);
+    a.start.push(from - origin);
+    a.end.push(to === null ? null : to - origin);
+    a.state.push(states.of(state));
+    a.worker.push(worker === null ? -1 : workers.of(worker));
+  };
+  for (const run of taskRuns) {
+    const from = ms(run.startTime);
+    if (run.runCount <= 1 && from === null) continue;
+    const index = out.taskRunIds.length;
+    out.taskRunIds.push(run.id);
+    out.names.push(run.name);
+    out.taskRunKeys.push(taskKeys.of(run.taskKey));
+    if (run.runCount > 1) {
+      for (const t of attemptsFromStates(run, await store.listStates(run.id))) push(index, t.attempt, t.start, t.end, t.state, t.worker);
+    } else if (from !== null) {
+      push(index, 1, from, ms(run.endTime), run.state.type, run.state.type === 'RUNNING' ? null : (run.worker ?? null));
+    }
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { flowRunPageSchema, flowRunSchema, flowSummarySchema, logSchema, stateRecordSchema, taskRunWithUpstreamSchema } from '../../../src/server/schemas.js';
 import type { StateType } from '../../../src/state-types.js';
 
-export type { ClusterStatus, Dashboard, GraphEdge, GraphNode, LocalClusterStatus, RunGraph, TaskRunCounts, Timeline, TimelineAttempt } from '../../../src/server/ui/ui-schemas.js';
+export type { ClusterStatus, Dashboard, GraphEdge, GraphNode, LocalClusterStatus, RunGraph, TaskRunCounts, Timeline, TimelineAttempt, TimelineColumns } from '../../../src/server/ui/ui-schemas.js';
 export type { UiSettings } from '../../../src/server/ui-assets.js';
 export type { StateType };
 

@@ -6,10 +6,11 @@ import { useNavigate } from '@tanstack/react-router';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { api } from '../../api/client.js';
-import type { FlowRun, Timeline } from '../../api/types.js';
+import type { FlowRun, TimelineColumns } from '../../api/types.js';
 import { Empty, ErrorMessage } from '../../components/messages.js';
 import { formatDuration } from '../../lib/format.js';
 import { panWindow, ticks, timeToX, xToTime, zoomWindow } from '../../lib/time-scale.js';
+import { fromColumns } from '../../lib/timeline-columns.js';
 import { arrangeTimeline, TIMELINE_SIZES, type TimelineGroup } from '../../lib/timeline-rows.js';
 import { inDrawingOrder, visibleBars } from '../../lib/timeline-bars.js';
 import type { TimeWindow } from '../../lib/time-scale.js';
@@ -28,7 +29,7 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
     queryFn: async () => {
       const start = performance.now();
       try {
-        return await api<Timeline>(`/v1/flow-runs/${run.id}/timeline`);
+        return fromColumns(await api<TimelineColumns>(`/v1/flow-runs/${run.id}/timeline?format=columns`));
       } finally {
         setFetchMs(performance.now() - start);
       }
