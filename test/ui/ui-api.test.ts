@@ -87,9 +87,8 @@ forEachDatabase((database) => {
       expect(decoded).toEqual(timeline.body.attempts.map((a) => [a.name, a.attempt, a.start, a.end, a.state, a.worker]));
       expect(c.states).toEqual(['COMPLETED', 'FAILED']);
       const bad = await call<{ message: string }>(server.url, 'GET', `/api/v1/flow-runs/${run.id}/timeline?format=csv`);
-      expect(bad.status).toBeGreaterThanOrEqual(400);
-      expect(bad.status).toBeLessThan(500);
-      expect(JSON.stringify(bad.body)).toContain('format');
+      expect(bad.status).toBe(422); // as every query that fails its schema, naming the field
+      expect(bad.body.message).toContain('querystring.format');
     });
 
     it('counts task runs by state per flow run and answers 404 for an unknown run', async () => {
