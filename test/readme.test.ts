@@ -97,6 +97,8 @@ describe('README examples', () => {
       } finally {
         rmSync(home, { recursive: true, force: true });
       }
-    });
+      // Some examples start processes (a served flow's runs, a cluster's workers): on a machine
+      // busy with the rest of the suite they can take well over a minute.
+    }, 180_000);
   });
 });

@@ -106,9 +106,14 @@ export class FlowRunProcess {
     return true;
   }
 
-  /** Lets a warm process go without a run: it exits. */
+  /**
+   * Lets a warm process go without a run: it exits at once. It holds no run, so it is stopped
+   * (SIGTERM) rather than left to finish booting only to read the end of its input: an agent
+   * that stops on a busy machine does not wait for, or pay for, boots nobody needs.
+   */
   release(): void {
     this.child.stdin?.end();
+    if (!this.exited) this.child.kill('SIGTERM');
   }
 
   /** The process id (undefined when it could not start). */
