@@ -282,6 +282,20 @@ describe('the limits page', () => {
     await p.getByRole('status').filter({ hasText: 'Deleted github-api.' }).waitFor();
     await p.locator('tr.limit').filter({ hasText: 'github-api' }).waitFor({ state: 'detached' });
     expect((await call('GET', '/limits/github-api')).status).toBe(404);
+
+    // A keyed limit (made by the acquisition that needs it) is listed like a named one while it exists.
+    const keyed = await call<{ acquired: boolean; leaseId: string }>('POST', '/limits/acquire', {
+      names: ['keyed:task/load/eu'],
+      occupy: 1,
+      implicitLimit: 2,
+      holder: { flowRunId: run?.id, label: 'load-eu' },
+      leaseSeconds: 600,
+    });
+    expect(keyed.body.acquired).toBe(true);
+    await p.reload();
+    const row = p.locator('tr.limit').filter({ hasText: 'keyed:task/load/eu' });
+    await row.getByText('1 / 2').waitFor();
+    await row.getByRole('link', { name: 'load-eu' }).waitFor();
   });
 });
 
