@@ -22,6 +22,20 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The lines of `ps -eo pid,ppid,args` output whose process descends from `root`. */
+function sshdDescendants(ps: string, root: number): string[] {
+  const rows = ps.split('\n').flatMap((line) => {
+    const m = /^\s*(\d+)\s+(\d+)\s/.exec(line);
+    return m ? [{ pid: Number(m[1]), ppid: Number(m[2]), line }] : [];
+  });
+  const parent = new Map(rows.map((r) => [r.pid, r.ppid]));
+  const descends = (pid: number): boolean => {
+    for (let at = parent.get(pid), hops = 0; at !== undefined && hops < 64; at = parent.get(at), hops++) if (at === root) return true;
+    return false;
+  };
+  return rows.filter((r) => descends(r.pid)).map((r) => r.line);
+}
+
 /** Pids named in the workers' start lines ("… pids 123, 456"). */
 function workerPids(lines: readonly RemoteLine[]): number[] {
   return lines.flatMap((l) => /pids ([\d, ]+)$/.exec(l.line)?.[1]?.split(',').map((p) => Number(p.trim())) ?? []);
@@ -52,8 +66,9 @@ describe('SshCluster', () => {
       expect(password.length).toBeGreaterThan(10);
       expect(lines.some((l) => l.line.includes(password))).toBe(false); // the password never reaches a log line
       // Nor any command line on the hosts: read every process's argv as `ps` shows it, through the sshd.
-      const ps = execFileSync('ssh', [...sshd.sshOptions, 'good2', 'ps -ww -eo pid,args'], { encoding: 'utf8' });
-      const weftWorkers = ps.split('\n').filter((l) => /bin\/weft\.js worker /.test(l));
+      const ps = execFileSync('ssh', [...sshd.sshOptions, 'good2', 'ps -ww -eo pid,ppid,args'], { encoding: 'utf8' });
+      // Only this sshd's descendants: other tests running at the same time start `weft worker`s of their own.
+      const weftWorkers = sshdDescendants(ps, sshd.pid).filter((l) => /bin\/weft\.js worker /.test(l));
       expect(weftWorkers, ps).toHaveLength(2); // one `weft worker` per host: we looked at the right processes
       expect(weftWorkers.every((l) => / worker - --nworkers 1 /.test(l)), weftWorkers.join('\n')).toBe(true);
       expect(ps.includes(password), 'the Redis password is in a command line').toBe(false);

@@ -19,6 +19,8 @@ export interface TestSshd {
   readonly sshOptions: readonly string[];
   readonly port: number;
   readonly dir: string;
+  /** The sshd's pid: the processes it started for a session descend from it. */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -97,6 +99,7 @@ export async function startSshd(): Promise<TestSshd> {
     sshOptions: ['-F', join(dir, 'ssh_config')],
     port,
     dir,
+    pid: child.pid ?? -1,
     stop: async () => {
       if (child.exitCode === null) {
         const done = new Promise((resolve) => child.once('exit', resolve));
