@@ -17,6 +17,7 @@ import type { Clock } from './clock.js';
 import { deploymentScheduleRoutes } from './routes/deployment-schedules.js';
 import { startCrashDetector } from './crash-detector.js';
 import type { CrashDetector } from './crash-detector.js';
+import { serializeRequest } from './request-log.js';
 import { errorHandler } from './error-replies.js';
 import { EventBus } from './event-bus.js';
 import { useBoundedJsonParser } from './json-body.js';
@@ -155,7 +156,9 @@ export interface WeftApp {
  */
 export async function buildApp(options: AppOptions): Promise<WeftApp> {
   const bodyLimit = options.bodyLimitBytes ?? 64 * 1024 * 1024;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1_000 } /* resume-link tokens */ }).withTypeProvider<ZodTypeProvider>();
+  // Request lines never hold a resume-link token or a secret query parameter (request-log.ts).
+  const logger = options.logger === true ? { serializers: { req: serializeRequest } } : options.logger === undefined || options.logger === false ? false : { ...options.logger, serializers: { req: serializeRequest } };
+  const app = Fastify({ logger, bodyLimit, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1_000 } /* resume-link tokens */ }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(bodyLimit));
