@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { HeartbeatRecord, Store } from '../store/store.js';
 import type { WorkPoolRecord } from '../store/work-pools.js';
 import { requireApiKey } from './auth.js';
+import { requireLoopbackHost } from './host-check.js';
 import type { Clock } from './clock.js';
 import { deploymentScheduleRoutes } from './routes/deployment-schedules.js';
 import { startCrashDetector } from './crash-detector.js';
@@ -110,6 +111,11 @@ export interface AppOptions {
   readonly scheduler?: Settings['scheduler'] | false;
   /** The secret resume links are signed with (see `resume-links.ts`). @default random bytes: links die with the app */
   readonly resumeLinkSecret?: Buffer;
+  /**
+   * Answer only requests whose Host is a loopback name or one of these (the DNS-rebinding guard
+   * of a loopback server without an API key, see host-check.ts); unset: any Host. @default undefined
+   */
+  readonly allowedHosts?: readonly string[];
   /** How agents' claims wait (see `work-queue.ts`). @default {} */
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
   /** Where the secrets key is (`WEFT_SECRETS_KEY`, else `home/secrets.key`); unset serves no secret routes. @default none */
@@ -163,6 +169,7 @@ export async function buildApp(options: AppOptions): Promise<WeftApp> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(bodyLimit));
   useBoundedJsonParser(app);
+  if (options.allowedHosts !== undefined) requireLoopbackHost(app, options.allowedHosts);
   requireApiKey(app, options.apiKey ?? '');
 
   await app.register(swagger, {
