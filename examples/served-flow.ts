@@ -1,5 +1,5 @@
 // A flow that runs by itself on a schedule, from one process, with no server to start:
-//   npx weft serve examples/served-flow.ts --interval 60 --param out=/tmp/report.txt
+//   ./bin/weft.js serve examples/served-flow.ts --interval 60 --param out=/tmp/report.txt
 // or run this file (`npx tsx examples/served-flow.ts`), which serves it with `report.serve()`.
 // Each run appends one line to `out`; Ctrl-C stops serving (running runs finish first).
 import { appendFileSync } from 'node:fs';

@@ -116,6 +116,8 @@ const schema = z.object({
       pathPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'a path such as /weft (no trailing slash), or empty').default(''),
       /** The secret resume links are signed with; empty: a random key kept in WEFT_HOME/resume-link.key. */
       resumeLinkSecret: z.string().default(''),
+      /** Host names (comma-separated) a loopback server without an API key answers besides loopback ones (a reverse proxy's name). */
+      allowedHosts: z.string().default(''),
     })
     .prefault({}),
   limits: z
@@ -241,6 +243,8 @@ export interface Settings {
     readonly pathPrefix: string;
     /** Env `WEFT_SERVER_RESUME_LINK_SECRET`. @default '' (a key file under WEFT_HOME) */
     readonly resumeLinkSecret: string;
+    /** Env `WEFT_SERVER_ALLOWED_HOSTS`: more Host names a loopback server without an API key answers. @default '' */
+    readonly allowedHosts: string;
   };
 }
 
@@ -271,6 +275,7 @@ const ENV_KEYS: Record<string, readonly [string, string]> = {
   WEFT_SERVER_PROJECT_DIRS: ['server', 'projectDirs'],
   WEFT_SERVER_PATH_PREFIX: ['server', 'pathPrefix'],
   WEFT_SERVER_RESUME_LINK_SECRET: ['server', 'resumeLinkSecret'],
+  WEFT_SERVER_ALLOWED_HOSTS: ['server', 'allowedHosts'],
   WEFT_SCHEDULER_INTERVAL_SECONDS: ['scheduler', 'intervalSeconds'],
   WEFT_SCHEDULER_LATE_AFTER_SECONDS: ['scheduler', 'lateAfterSeconds'],
   WEFT_RESULTS_DEFAULT_STORAGE: ['results', 'defaultStorage'],

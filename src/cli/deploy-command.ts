@@ -6,6 +6,7 @@ import { COLLISION_STRATEGIES } from '../store/deployments.js';
 import type { CollisionStrategy, DeploymentDetail } from '../store/deployments.js';
 import { deployFlow } from '../sdk/deploy.js';
 import { UsageError } from '../errors.js';
+import { parameterIssues } from '../parameter-schema.js';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import { loadFlow } from './load-flow.js';
 import { writeOut } from './output.js';
@@ -40,6 +41,16 @@ function collision(text: string): CollisionStrategy {
   throw new UsageError(`--collision '${text}' is not a collision strategy: use ${COLLISION_STRATEGIES.join(' or ')}.`);
 }
 
+/**
+ * ` --param NAME=…` for each parameter a run must give because neither the deployment nor the
+ * flow's schema has a value for it (`weft deployments run` without them is refused); '' when none.
+ */
+function requiredParams(deployment: DeploymentDetail): string {
+  if (deployment.parameterSchema === null) return '';
+  const missing = new Set(parameterIssues(deployment.parameterSchema, deployment.parameters).map((issue) => issue.path.split('.')[0] ?? issue.path));
+  return [...missing].map((name) => ` --param ${name}=…`).join('');
+}
+
 /** The text `weft deploy` prints for `deployment`. */
 function describe(deployment: DeploymentDetail): string {
   const label = `${deployment.flowName}/${deployment.name}`;
@@ -47,7 +58,7 @@ function describe(deployment: DeploymentDetail): string {
   return (
     `Deployment '${label}' (${deployment.id}) saved: ${deployment.entrypoint} in ${deployment.projectDir ?? '(the agent\'s directory)'}, ` +
     `work pool '${deployment.workPool}', ${schedules}.\n` +
-    `Run it with: weft deployments run ${label}\n` +
+    `Run it with: weft deployments run ${label}${requiredParams(deployment)}\n` +
     `Start an agent for it with: weft agent start --pool ${deployment.workPool}\n`
   );
 }

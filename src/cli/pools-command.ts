@@ -1,5 +1,5 @@
 /**
- * `weft pools ls | create NAME | pause NAME | resume NAME` (each with `--json`): the work pools
+ * `weft pools ls | create NAME | set-limit NAME N|none | pause NAME | resume NAME` (each with `--json`): the work pools
  * agents claim flow runs from, in the record the settings point at (the server with
  * WEFT_API_URL, else the local SQLite file or Postgres).
  */
@@ -87,4 +87,17 @@ export async function poolsCreate(name: string, options: PoolCreateOptions): Pro
 export async function poolsSetPaused(name: string, paused: boolean, options: { readonly json?: boolean }): Promise<void> {
   const pool = await (await admin()).updateWorkPool(poolName(name), { paused });
   await print(pool, options.json, paused ? `Paused work pool '${pool.name}': its runs wait until \`weft pools resume ${pool.name}\`.` : `Resumed work pool '${pool.name}'.`);
+}
+
+/**
+ * Sets (a whole number) or removes (`none`) a work pool's limit on its runs at once, e.g. of a pool
+ * that `weft deploy --pool NAME` created without one.
+ * @throws WorkPoolNotFoundError when there is no such pool; UsageError for a bad limit.
+ * @example
+ * await poolsSetLimit('etl', '4', {});
+ */
+export async function poolsSetLimit(name: string, limit: string, options: { readonly json?: boolean }): Promise<void> {
+  const concurrencyLimit = limit === 'none' ? null : (parseLimit(limit, 'The limit (or none)') ?? null);
+  const pool = await (await admin()).updateWorkPool(poolName(name), { concurrencyLimit });
+  await print(pool, options.json, pool.concurrencyLimit === null ? `Work pool '${pool.name}' has no limit now.` : `Work pool '${pool.name}' runs at most ${pool.concurrencyLimit} of its runs at once.`);
 }

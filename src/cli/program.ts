@@ -419,6 +419,18 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       await poolsCreate(name, options);
       setExitCode(EXIT_OK);
     });
+  pools
+    .command('set-limit')
+    .description("Set a work pool's limit on its runs at once, over all its agents, or remove it with `none`.")
+    .argument('<name>', 'pool name')
+    .argument('<limit>', 'a whole number from 1 to 100000, or none')
+    .option('--json', 'print the pool as JSON')
+    .addHelpText('after', '\nExamples:\n  weft pools set-limit etl 4\n  weft pools set-limit etl none')
+    .action(async (name: string, limit: string, options: { json?: boolean }) => {
+      const { poolsSetLimit } = await import('./pools-command.js');
+      await poolsSetLimit(name, limit, options);
+      setExitCode(EXIT_OK);
+    });
   for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
     pools
       .command(verb)

@@ -10,6 +10,8 @@ import { observeRuns, type ObservedFlowRun } from '../engine/observers.js';
 import type { State } from '../states.js';
 import { LOG_LEVELS } from '../log-levels.js';
 import { errorDetail, stackForPeople, type ErrorDetail } from '../error-detail.js';
+import { REDACTED } from '../redact.js';
+import { maskValues } from '../secret-masks.js';
 import { loadSettings } from '../settings.js';
 import { ParameterValidationError, UnserializableResultError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
@@ -137,7 +139,8 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
     const apiUrl = loadSettings().api.url;
     if (apiUrl !== '' && top !== undefined) await writeOut(`View at ${apiUrl.replace(/\/+$/, '')}/runs/${top.id}\n`); // the server's web UI
     if (state.type === 'COMPLETED' && state.result !== undefined) {
-      await writeOut(`Result: ${inspect(state.result, { depth: 6, maxArrayLength: 100, colors: process.stdout.isTTY })}\n`);
+      // Printed like a log line: a secret the run read (secret()) shows as ***. `--json` gives the value as it is.
+      await writeOut(`Result: ${maskValues(inspect(state.result, { depth: 6, maxArrayLength: 100, colors: process.stdout.isTTY }), REDACTED)}\n`);
     }
     if (state.error instanceof ParameterValidationError && watched.parametersSchema) {
       const lines = describeParameters(watched.parametersSchema);

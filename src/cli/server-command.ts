@@ -40,7 +40,7 @@ export async function serverStartCommand(options: ServerStartOptions): Promise<E
   if (server.uiServed) await writeOut(`Web UI: ${server.url}/\n`);
   await writeOut(`Record: ${server.database}\n`);
   if (settings.server.apiKey !== '') await writeOut('Auth: API key required (Authorization: Bearer <WEFT_SERVER_API_KEY>)\n');
-  else if (isLoopback(host)) await writeOut('Auth: none — listening on loopback only; set WEFT_SERVER_API_KEY to serve other hosts\n');
+  else if (isLoopback(host)) await writeOut('Auth: none — listening on loopback only, answering only loopback Host names (WEFT_SERVER_ALLOWED_HOSTS adds more); set WEFT_SERVER_API_KEY to serve other hosts\n');
   else await writeErr(`WARNING: serving ${host} WITHOUT an API key (--allow-no-auth): anyone who reaches this port can read and change every run.\n`);
   await writeOut(`Clients: export WEFT_API_URL=${server.url}\n`);
 

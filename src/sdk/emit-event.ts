@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { getClient } from '../engine/client.js';
 import { getRunContext } from '../engine/context.js';
 import { UsageError } from '../errors.js';
+import { REDACTED } from '../redact.js';
+import { maskValues } from '../secret-masks.js';
 import type { EventRecorder } from '../store/event-recorder.js';
 import { eventProblem, hasEvents } from '../store/events.js';
 import type { EventResource, RelatedResource, WeftEvent } from '../store/events.js';
@@ -24,6 +26,16 @@ export interface EmitEventOptions {
   readonly payload?: Readonly<Record<string, unknown>>;
   /** When it happened. @default now */
   readonly occurred?: Date;
+}
+
+/** `labels` with every secret value read in this process replaced by `***`. */
+function maskLabels<L extends Readonly<Record<string, string>>>(labels: L): L {
+  return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, typeof v === 'string' ? maskValues(v, REDACTED) : v])) as L;
+}
+
+/** `payload` as the JSON it is recorded as, every secret value read in this process in its strings replaced by `***`. */
+function maskPayload(payload: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(payload), (_key, value: unknown) => (typeof value === 'string' ? maskValues(value, REDACTED) : value)) as Record<string, unknown>;
 }
 
 /**
@@ -46,7 +58,15 @@ export async function emitEvent(event: string, options: EmitEventOptions = {}): 
   if (resource === undefined) throw new UsageError(`emitEvent('${event}') outside a flow run needs a resource: emitEvent('${event}', { resource: 'my.thing' }).`);
   const related: RelatedResource[] = [...(options.related ?? [])];
   if (taskRun && resource['weft.resource.id'] !== `weft.task-run.${taskRun.id}`) related.push({ 'weft.resource.id': `weft.task-run.${taskRun.id}`, 'weft.resource.role': 'task-run', 'weft.resource.name': taskRun.name });
-  const recorded: WeftEvent = { id: randomUUID(), occurred: (options.occurred ?? new Date()).toISOString(), event, resource, related, payload: options.payload ?? {} };
+  // Secret values this process read (secret()) are recorded as ***, as in logs, states and artifacts.
+  const recorded: WeftEvent = {
+    id: randomUUID(),
+    occurred: (options.occurred ?? new Date()).toISOString(),
+    event,
+    resource: maskLabels(resource),
+    related: related.map(maskLabels),
+    payload: options.payload === undefined ? {} : maskPayload(options.payload),
+  };
   const problem = eventProblem(recorded);
   if (problem !== undefined) throw new UsageError(`emitEvent: ${problem}.`);
   const { store } = await getClient();

@@ -13,10 +13,12 @@ import { z } from 'zod';
 import type { HeartbeatRecord, Store } from '../store/store.js';
 import type { WorkPoolRecord } from '../store/work-pools.js';
 import { requireApiKey } from './auth.js';
+import { requireLoopbackHost } from './host-check.js';
 import type { Clock } from './clock.js';
 import { deploymentScheduleRoutes } from './routes/deployment-schedules.js';
 import { startCrashDetector } from './crash-detector.js';
 import type { CrashDetector } from './crash-detector.js';
+import { serializeRequest } from './request-log.js';
 import { errorHandler } from './error-replies.js';
 import { EventBus } from './event-bus.js';
 import { useBoundedJsonParser } from './json-body.js';
@@ -109,6 +111,11 @@ export interface AppOptions {
   readonly scheduler?: Settings['scheduler'] | false;
   /** The secret resume links are signed with (see `resume-links.ts`). @default random bytes: links die with the app */
   readonly resumeLinkSecret?: Buffer;
+  /**
+   * Answer only requests whose Host is a loopback name or one of these (the DNS-rebinding guard
+   * of a loopback server without an API key, see host-check.ts); unset: any Host. @default undefined
+   */
+  readonly allowedHosts?: readonly string[];
   /** How agents' claims wait (see `work-queue.ts`). @default {} */
   readonly workQueue?: Omit<WorkQueueOptions, 'clock'>;
   /** Where the secrets key is (`WEFT_SECRETS_KEY`, else `home/secrets.key`); unset serves no secret routes. @default none */
@@ -155,11 +162,14 @@ export interface WeftApp {
  */
 export async function buildApp(options: AppOptions): Promise<WeftApp> {
   const bodyLimit = options.bodyLimitBytes ?? 64 * 1024 * 1024;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1_000 } /* resume-link tokens */ }).withTypeProvider<ZodTypeProvider>();
+  // Request lines never hold a resume-link token or a secret query parameter (request-log.ts).
+  const logger = options.logger === true ? { serializers: { req: serializeRequest } } : options.logger === undefined || options.logger === false ? false : { ...options.logger, serializers: { req: serializeRequest } };
+  const app = Fastify({ logger, bodyLimit, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1_000 } /* resume-link tokens */ }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(bodyLimit));
   useBoundedJsonParser(app);
+  if (options.allowedHosts !== undefined) requireLoopbackHost(app, options.allowedHosts);
   requireApiKey(app, options.apiKey ?? '');
 
   await app.register(swagger, {

@@ -102,6 +102,8 @@ export async function startServer(settings: Settings, options: StartServerOption
     scheduler: settings.scheduler,
     secrets: settings,
     resumeLinkSecret: resumeLinkSecret(settings.home, settings.server.resumeLinkSecret),
+    // Without a key, only a loopback listener is allowed (above): it refuses other Host names (DNS rebinding).
+    ...(apiKey === '' && isLoopback(host) ? { allowedHosts: settings.server.allowedHosts.split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
     eventRetentionDays: settings.events.retentionDays,
     automations: {
       // The port is known once listening (port 0 picks a free one).

@@ -63,6 +63,15 @@ describe('weft deploy (embedded record)', () => {
     expect(parse<unknown[]>(listed.stdout)).toEqual([]);
   });
 
+  it('prints a run command that gives the required parameters the deployment leaves to each run', async () => {
+    const open = await runWeft(home.path, ['deploy', fixture('deployable.ts'), '--name', 'open-day']);
+    expect(open.code, open.stderr).toBe(0);
+    expect(open.stdout).toContain('Run it with: weft deployments run report/open-day --param day=…\n');
+    const given = await runWeft(home.path, ['deploy', fixture('deployable.ts'), '--name', 'fixed-day', '--param', 'day=monday']);
+    expect(given.code, given.stderr).toBe(0);
+    expect(given.stdout).toContain('Run it with: weft deployments run report/fixed-day\n');
+  });
+
   it('deploys a flow with its schema, runs it with parameters over the defaults, pauses, resumes and deletes it', async () => {
     const deployed = await runWeft(home.path, ['deploy', fixture('deployable.ts'), '--name', 'nightly', '--param', 'day=2026-11-01', '--interval', '1h', '--concurrency', '2', '--collision', 'cancel-new', '--json']);
     expect(deployed.code, deployed.stderr).toBe(0);

@@ -41,6 +41,13 @@ describe('weft run', { timeout: 60_000 }, () => {
     expect(result.stderr).toContain('31/31 task runs finished');
   });
 
+  it('prints a secret the run read as *** in the result line', async () => {
+    const result = await runWeft(home(), ['run', fixture('secret-result.ts')]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Result: { dsn: 'etl:***@db', length: 15 }");
+    expect(result.stdout + result.stderr).not.toContain('rt-9f8e7d6c5b4a');
+  });
+
   it('shows a live progress bar on a terminal, with log lines and user prints above it', async () => {
     const seed = await runWeftOnTerminal(home(), ['run', 'examples/dask-example.ts', '--param', 'n=10']);
     expect(seed.code, seed.stdout).toBe(0);

@@ -11,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorDetail } from '../../src/error-detail.js';
 import { toWireError } from '../../src/error-wire.js';
 import { SecretNotFoundError } from '../../src/errors.js';
-import { ClusterTaskRunner, createMarkdownArtifact, createRuntime, flow, getRunLogger, LocalCluster, secret, setSecret, task, type WeftRuntime } from '../../src/index.js';
+import { ClusterTaskRunner, createMarkdownArtifact, createRuntime, emitEvent, flow, getRunLogger, LocalCluster, secret, setSecret, task, type WeftRuntime } from '../../src/index.js';
 import { failWithToken, useToken } from './fixtures/secret-tasks.js';
 import { redactSecrets } from '../../src/redact.js';
 import { maskedForms, maskSecretValue } from '../../src/secret-masks.js';
 import { loadSettings } from '../../src/settings.js';
 import type { ArtifactRecord } from '../../src/store/artifacts.js';
+import type { EventRecord } from '../../src/store/events.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
@@ -82,6 +83,7 @@ describe('secret() in an embedded run', () => {
     const token = await secret('embedded-token');
     getRunLogger().info(`flow got ${token}`);
     await createMarkdownArtifact(`# Report\n\nconnected with ${token}`, { key: 'leaky-report' });
+    await emitEvent('leaky.connected', { resource: { 'weft.resource.id': 'warehouse', 'warehouse.dsn': `etl:${token}@db` }, payload: { dsn: `etl:${token}@db`, nested: [{ token }], rows: 3 } });
     await leak.submit(token).wait();
     return child({ token }); // a subflow's recorded parameters
   });
@@ -108,6 +110,10 @@ describe('secret() in an embedded run', () => {
     const [artifact] = await (store as unknown as ArtifactRecord).listArtifacts({ key: 'leaky-report' });
     expect(JSON.stringify(artifact)).not.toContain(value);
     expect(artifact?.data).toBe('# Report\n\nconnected with ***');
+    const [event] = await (store as unknown as EventRecord).listEvents({ names: ['leaky.connected'] });
+    expect(JSON.stringify(event)).not.toContain(value);
+    expect(event?.payload).toEqual({ dsn: 'etl:***@db', nested: [{ token: '***' }], rows: 3 });
+    expect(event?.resource['warehouse.dsn']).toBe('etl:***@db');
   });
 
   it('is masked in what a LocalCluster worker logs, prints and throws', async () => {

@@ -57,7 +57,7 @@ export async function createWorkPool(db: Kysely<Database>, pool: NewWorkPool, no
   await writeTransaction(db, async (trx) => {
     const taken = await trx.selectFrom('work_pools').select('name').where('name', '=', pool.name).executeTakeFirst();
     if (taken !== undefined) {
-      throw new WorkPoolExistsError(`There is already a work pool '${pool.name}'. Use it as it is, or change it with \`weft pools pause|resume ${pool.name}\`.`);
+      throw new WorkPoolExistsError(`There is already a work pool '${pool.name}'. Use it as it is, or change it with \`weft pools set-limit ${pool.name} N|none\` or \`weft pools pause|resume ${pool.name}\`.`);
     }
     await trx
       .insertInto('work_pools')
