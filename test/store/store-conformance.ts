@@ -45,6 +45,22 @@ export function storeConformance(name: string, open: () => Promise<OpenedStore>)
       expect(await store.readFlowRun('feed9')).toBeUndefined();
     });
 
+    it('finds a run by the end of its id, as the web UI shows it (…2c8d9e0f), when no id starts so', async () => {
+      const a = flowRun({ id: '01938a5e-7c2b-7d40-9a1e-3f6b2c8d9e0f' });
+      const b = flowRun({ id: '01938a5e-7c2b-7d40-9a1e-3f6b2c8e9e0f' });
+      await store.createFlowRun(a);
+      await store.createFlowRun(b);
+      expect((await store.readFlowRun('2c8d9e0f'))?.id).toBe(a.id);
+      expect((await store.readFlowRun('…2C8E9E0F'))?.id).toBe(b.id);
+      await expect(store.readFlowRun('01938a5e')).rejects.toThrow(/prefix '01938a5e' is ambiguous/); // a start shared by both
+      await expect(store.readFlowRun('9e0f')).rejects.toThrow(/id end '9e0f' is ambiguous/); // an end shared by both
+      expect(await store.readFlowRun('%9e0f')).toBeUndefined(); // not an id's characters: no pattern reaches the query
+
+      const task = taskRun(a.id, { id: '01938a5e-7c2b-7d40-9a1e-aaaabbbbcccc' });
+      await store.write({ ...EMPTY, taskRuns: [task] });
+      expect((await store.readTaskRun('…bbbbcccc'))?.id).toBe(task.id);
+    });
+
     it('refuses an ambiguous prefix and asks for more characters', async () => {
       await store.createFlowRun(flowRun({ id: 'cafe0001-aaaa' }));
       await store.createFlowRun(flowRun({ id: 'cafe0002-bbbb' }));

@@ -81,6 +81,17 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * An id's end as the web UI shows it (`…2c8d9e0f`): hex digits and dashes only, at least
+ * {@link MIN_ID_PREFIX} of them, with the UI's `…` (or `...`) dropped; undefined for anything else.
+ * Ids the server makes are UUIDv7, whose first characters are a timestamp that runs created
+ * hours apart share, so their end is what tells them apart.
+ */
+function idEnd(text: string): string | undefined {
+  const end = text.replace(/^(…|\.\.\.)/, '');
+  return end.length >= MIN_ID_PREFIX && /^[0-9a-f-]+$/i.test(end) ? end.toLowerCase() : undefined;
+}
+
 /** The smallest string greater than every string that starts with `prefix`. */
 function prefixEnd(prefix: string): string {
   const last = prefix.codePointAt(prefix.length - 1) ?? 0;
@@ -214,7 +225,7 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
       const exact = await this.#db.selectFrom('flow_runs').selectAll().where('id', '=', id).executeTakeFirst();
       if (exact !== undefined) return flowRunRecord(exact);
       if (id.length < MIN_ID_PREFIX) return undefined;
-      const matches = await this.#db
+      let matches = await this.#db
         .selectFrom('flow_runs')
         .selectAll()
         .where('id', '>=', id)
@@ -222,12 +233,18 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
         .orderBy('id')
         .limit(5)
         .execute();
+      let kind = 'prefix';
+      const end = matches.length === 0 ? idEnd(id) : undefined;
+      if (end !== undefined) {
+        matches = await this.#db.selectFrom('flow_runs').selectAll().where('id', 'like', `%${end}`).orderBy('id').limit(5).execute();
+        kind = 'end';
+      }
       const [first, second] = matches;
       if (first === undefined) return undefined;
       if (second === undefined) return flowRunRecord(first);
       const listed = matches.map((m) => m.id).join(', ');
       throw new UsageError(
-        `The id prefix '${id}' is ambiguous: it matches several flow runs (${listed}${matches.length === 5 ? ', …' : ''}). ` +
+        `The id ${kind} '${id}' is ambiguous: it matches several flow runs (${listed}${matches.length === 5 ? ', …' : ''}). ` +
           'Give more characters of the id.',
       );
     });
@@ -334,10 +351,17 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
         if (id === '') return undefined;
         let row = await trx.selectFrom('task_runs').selectAll().where('id', '=', id).executeTakeFirst();
         if (row === undefined && id.length >= MIN_ID_PREFIX) {
-          const matches = await trx.selectFrom('task_runs').selectAll().where('id', '>=', id).where('id', '<', prefixEnd(id)).orderBy('id').limit(5).execute();
+          let matches = await trx.selectFrom('task_runs').selectAll().where('id', '>=', id).where('id', '<', prefixEnd(id)).orderBy('id').limit(5).execute();
+          let kind = 'prefix';
+          const end = matches.length === 0 ? idEnd(id) : undefined;
+          if (end !== undefined) {
+            // The end of an id, as the UI shows it: a scan, done only when no id starts so.
+            matches = await trx.selectFrom('task_runs').selectAll().where('id', 'like', `%${end}`).orderBy('id').limit(5).execute();
+            kind = 'end';
+          }
           if (matches.length > 1) {
             const listed = matches.map((m) => `${m.id} (${m.name})`).join(', ');
-            throw new UsageError(`The id prefix '${id}' is ambiguous: it matches several task runs (${listed}${matches.length === 5 ? ', …' : ''}). Give more characters of the id.`);
+            throw new UsageError(`The id ${kind} '${id}' is ambiguous: it matches several task runs (${listed}${matches.length === 5 ? ', …' : ''}). Give more characters of the id.`);
           }
           row = matches[0];
         }
