@@ -73,6 +73,8 @@ import * as automationWrites from './automation-writes.js';
 import type { ActionOutcome, AutomationRecord, AutomationRow, AutomationStateChange, FiringRecord, StoredWindow } from '../automations.js';
 import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from '../events.js';
 import type { StateTypeCounts, TaskRunCountRecord } from '../task-run-counts.js';
+import type { TaskRunGroupRecord, TaskRunGroups } from '../task-run-groups.js';
+import { queryTaskRunGroups } from './task-run-groups-query.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
@@ -105,7 +107,7 @@ export interface SqlStoreOptions {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord, TaskRunCountRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord, TaskRunCountRecord, TaskRunGroupRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -305,6 +307,12 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
         }
         return rows.map((row) => ({ ...taskRunRecord(row), upstream: upstream.get(row.id) ?? [] }));
       }),
+    );
+  }
+
+  async groupTaskRuns(flowRunId: string): Promise<TaskRunGroups> {
+    return this.#run(`group the task runs of flow run ${flowRunId}`, () =>
+      this.#db.transaction().setAccessMode('read only').execute((trx) => queryTaskRunGroups(trx, flowRunId)),
     );
   }
 
