@@ -5,16 +5,15 @@ import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
-import { api } from '../../api/client.js';
-import type { FlowRun, TimelineColumns } from '../../api/types.js';
+import type { FlowRun } from '../../api/types.js';
 import { Empty, ErrorMessage } from '../../components/messages.js';
 import { formatDuration } from '../../lib/format.js';
 import { panWindow, ticks, timeToX, xToTime, zoomWindow } from '../../lib/time-scale.js';
-import { fromColumns } from '../../lib/timeline-columns.js';
 import { arrangeTimeline, TIMELINE_SIZES, type TimelineGroup } from '../../lib/timeline-rows.js';
 import { inDrawingOrder, visibleBars } from '../../lib/timeline-bars.js';
 import type { TimeWindow } from '../../lib/time-scale.js';
 import { pacedInterval, useLiveInvalidation } from '../../lib/use-live.js';
+import { timelineQuery } from './queries.js';
 
 const { lane: LANE, axis: AXIS } = TIMELINE_SIZES;
 const LABEL_WIDTH = 170;
@@ -24,17 +23,7 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
   const navigate = useNavigate();
   const setGroup = (next: TimelineGroup): void => void navigate({ to: '/runs/$id', params: { id: run.id }, search: (prev) => ({ ...prev, tab: 'timeline' as const, ...(next === 'worker' ? { group: 'worker' as const } : { group: undefined }) }) });
   const [fetchMs, setFetchMs] = useState(0);
-  const timeline = useQuery({
-    queryKey: ['timeline', run.id],
-    queryFn: async () => {
-      const start = performance.now();
-      try {
-        return fromColumns(await api<TimelineColumns>(`/v1/flow-runs/${run.id}/timeline?format=columns`));
-      } finally {
-        setFetchMs(performance.now() - start);
-      }
-    },
-  });
+  const timeline = useQuery(timelineQuery(run.id, setFetchMs));
   // Every attempt of the run is read again: refetched less often the longer that takes.
   useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['timeline', run.id]], pacedInterval(2000, fetchMs));
   const data = timeline.data;
