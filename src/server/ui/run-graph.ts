@@ -89,7 +89,8 @@ export function collapseGraph(flowRunId: string, taskRuns: readonly TaskRunWithU
 /**
  * The collapsed graph (no task expanded) from task runs the database grouped: the same answer as
  * {@link collapseGraph} without loading every task run (nodes and edges in order of their first
- * task run).
+ * task run; edges into the same first task run by their source's order, where collapseGraph
+ * meets them in the order of the upstream ids).
  * @example
  * const graph = graphFromGroups(flowRunId, await store.groupTaskRuns(flowRunId));
  */
