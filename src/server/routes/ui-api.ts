@@ -13,6 +13,7 @@ import type { StateType } from '../../states.js';
 import type { FlowRunRecord, TaskRunWithUpstream } from '../../store/records.js';
 import { hasTaskRunCounts } from '../../store/task-run-counts.js';
 import { hasTaskRunGroups } from '../../store/task-run-groups.js';
+import { hasTaskRunSpans } from '../../store/task-run-spans.js';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.js';
 import type { EventBus } from '../event-bus.js';
@@ -61,6 +62,7 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
   const { store } = orchestrator;
   const countOf = hasTaskRunCounts(store) ? (ids: readonly string[]) => store.countTaskRunsByState(ids) : undefined;
   const groupOf = hasTaskRunGroups(store) ? (id: string) => store.groupTaskRuns(id) : undefined;
+  const spansOf = hasTaskRunSpans(store) ? (id: string) => store.listTaskRunSpans(id) : undefined;
   return (app) => {
     const stats = new LiveStats(bus);
     const clusterReader = new ClusterStatusReader(cluster);
@@ -132,7 +134,8 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
       const run = await readRun(request.params.id);
       const columns = request.query.format === 'columns';
       const build = columns ? buildTimelineColumns : buildTimeline;
-      const json = await view(run, `timeline:${request.query.format}`, async (taskRuns) => build(store, run.id, run.startTime, run.endTime, await taskRuns()));
+      // The timeline reads only the columns it draws when the store can (not the full listing).
+      const json = await view(run, `timeline:${request.query.format}`, async (taskRuns) => build(store, run.id, run.startTime, run.endTime, spansOf === undefined ? await taskRuns() : await spansOf(run.id)));
       return reply.type(JSON_TYPE).send(json as never);
     });
 
