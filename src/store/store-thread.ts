@@ -20,6 +20,8 @@ import type { PauseRecord } from './pauses.js';
 import type { EventRecord } from './events.js';
 import type { AutomationRecord } from './automations.js';
 import type { TaskRunCountRecord } from './task-run-counts.js';
+import type { TaskRunGroupRecord } from './task-run-groups.js';
+import type { TaskRunSpanRecord } from './task-run-spans.js';
 import type { ScheduleStore } from './schedules.js';
 import type { DeploymentStore } from './deployments.js';
 import type { WorkPoolRecord } from './work-pools.js';
@@ -36,7 +38,7 @@ export interface StoreThreadData {
 }
 
 /** The methods the thread serves. @internal */
-export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof PauseRecord | keyof ArtifactRecord | keyof VariableRecord | keyof SealedSecretRecord | keyof EventRecord | keyof AutomationRecord | keyof TaskRunCountRecord;
+export type ThreadMethod = keyof Store | keyof HeartbeatRecord | keyof RunOwnerRecord | keyof ScheduleStore | keyof DeploymentStore | keyof WorkPoolRecord | keyof LimitRecord | keyof PauseRecord | keyof ArtifactRecord | keyof VariableRecord | keyof SealedSecretRecord | keyof EventRecord | keyof AutomationRecord | keyof TaskRunCountRecord | keyof TaskRunGroupRecord | keyof TaskRunSpanRecord;
 
 /** A call posted to the thread. @internal */
 export interface StoreCall {

@@ -39,6 +39,8 @@ import type {
 import type { Artifact, ArtifactFilter, ArtifactPatch, ArtifactRecord, NewArtifact } from './artifacts.js';
 import type { Variable, VariableInput, VariableRecord } from './variables.js';
 import type { StateTypeCounts, TaskRunCountRecord } from './task-run-counts.js';
+import type { TaskRunGroupRecord, TaskRunGroups } from './task-run-groups.js';
+import type { TaskRunSpan, TaskRunSpanRecord } from './task-run-spans.js';
 import type { AgentRecord, ClaimRequest, ClaimResult, NewWorkPool, RunLaunch, WorkPool, WorkPoolPatch, WorkPoolRecord } from './work-pools.js';
 
 type Ready = { readonly ready: boolean; readonly error?: ThreadError };
@@ -63,7 +65,7 @@ function startThread(data: StoreThreadData): Worker {
  * @example
  * const store = await ThreadedStore.open('/tmp/weft.db', { busyTimeoutMs: 30_000 });
  */
-export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord, TaskRunCountRecord {
+export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord, TaskRunCountRecord, TaskRunGroupRecord, TaskRunSpanRecord {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
@@ -181,6 +183,14 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
   listTaskRuns(flowRunId: string): Promise<TaskRunWithUpstream[]> {
     return this.call('listTaskRuns', flowRunId);
   }
+  listTaskRunSpans(flowRunId: string): Promise<TaskRunSpan[]> {
+    return this.call('listTaskRunSpans', flowRunId);
+  }
+
+  groupTaskRuns(flowRunId: string): Promise<TaskRunGroups> {
+    return this.call('groupTaskRuns', flowRunId);
+  }
+
   countTaskRunsByState(flowRunIds: readonly string[]): Promise<Record<string, StateTypeCounts>> {
     return this.call('countTaskRunsByState', flowRunIds);
   }

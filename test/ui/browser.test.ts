@@ -60,6 +60,66 @@ async function check(p: Page, name: string): Promise<void> {
   expect(await seriousViolations(p), `axe on ${name}`).toEqual([]);
 }
 
+/** The timeline canvas's frame count, and the bars and time span (ms) of its last frame, two animation frames from now (so the latest state is drawn). */
+async function timelineFrame(p: Page): Promise<{ drawn: number; bars: number; span: number }> {
+  return p.evaluate(`new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => {
+    const canvas = document.querySelector('.timeline canvas');
+    resolve({ drawn: Number(canvas?.dataset.drawn ?? 0), bars: Number(canvas?.dataset.bars ?? 0), span: Number(canvas?.dataset.span ?? NaN) });
+  })))`);
+}
+
+/**
+ * Zooms run `id`'s open timeline onto its bars, as a person would: the wheel over the middle of
+ * the bars until they span about a third of the plot, then a drag that brings them to the middle.
+ * Where the page puts them comes from the API: the run's span plus 2 % each side (timeline-tab.tsx).
+ * Returns the bars drawn, and the time shown (ms), before and after.
+ */
+async function zoomOntoBars(p: Page, id: string): Promise<{ before: number; after: number; fullSpan: number; span: number }> {
+  const timeline = (await (await fetch(`${server.url}/api/v1/flow-runs/${id}/timeline`)).json()) as { start: number | null; end: number | null; attempts: { name: string; start: number; end: number | null }[] };
+  const first = Math.min(...timeline.attempts.map((a) => a.start));
+  const last = Math.max(...timeline.attempts.map((a) => a.end ?? Date.now()));
+  const [from, to] = [Math.min(timeline.start ?? Infinity, first), Math.max(timeline.end ?? -Infinity, last)];
+  const pad = Math.max(1, (to - from) * 0.02);
+  const full = { from: from - pad, to: to + pad };
+  const box = await p.locator('.timeline canvas').boundingBox();
+  if (box === null) throw new Error('the timeline canvas is not shown');
+  const label = 170; // LABEL_WIDTH in timeline-tab.tsx
+  const x = box.x + label + (((first + last) / 2 - full.from) / (full.to - full.from)) * (box.width - label);
+  const y = box.y + box.height / 2;
+  const before = await timelineFrame(p);
+  // A short drag that starts on the first task run's bar (the top lane, under the axis and the
+  // first group's heading) and is released on it pans; it opens no task run, as a click would.
+  const bar = timeline.attempts.find((a) => a.name === 'inc-0');
+  if (bar === undefined) throw new Error('the seed has no inc-0 attempt');
+  const barX = box.x + label + (((bar.start + (bar.end ?? Date.now())) / 2 - full.from) / (full.to - full.from)) * (box.width - label);
+  const barY = box.y + 22 + 18 + 7; // TIMELINE_SIZES: axis, heading, half a lane
+  await p.mouse.move(barX, barY);
+  await p.mouse.down();
+  await p.mouse.move(barX + 6, barY, { steps: 3 });
+  await p.mouse.up();
+  // Each wheel step shows 0.8 of the time; the point under the pointer stays put.
+  const steps = Math.max(1, Math.ceil(Math.log((3 * Math.max(1, last - first)) / (full.to - full.from)) / Math.log(0.8)));
+  await p.mouse.move(x, y);
+  for (let i = 0; i < steps; i++) await p.mouse.wheel(0, -100);
+  await p.mouse.down();
+  await p.mouse.move(box.x + label + (box.width - label) / 2, y, { steps: 8 });
+  await p.mouse.up();
+  await p.waitForFunction(`Number(document.querySelector('.timeline canvas')?.dataset.drawn ?? 0) > ${before.drawn}`);
+  const after = await timelineFrame(p);
+  return { before: before.bars, after: after.bars, fullSpan: before.span, span: after.span };
+}
+
+/** How many nearly white, opaque pixels the first canvas matching `selector` holds (text drawn in a dark theme's colour). */
+async function lightPixels(p: Page, selector: string): Promise<number> {
+  return p.evaluate(`(() => {
+    const canvas = document.querySelector(${JSON.stringify(selector)});
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] > 180 && data[i + 1] > 180 && data[i + 2] > 180 && data[i + 3] > 200) n++;
+    return n;
+  })()`);
+}
+
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -98,8 +158,12 @@ describe('the web UI', () => {
     await p.locator('.chart canvas').first().waitFor();
     expect(await p.title()).toBe('Dashboard · Weft');
     await check(p, 'dashboard');
+    expect(await lightPixels(p, '.chart canvas'), 'light pixels on the light chart').toBe(0);
     await p.getByRole('button', { name: 'Switch to dark mode' }).click();
     expect(await p.getAttribute('html', 'data-theme')).toBe('dark');
+    // The chart is drawn again in the dark theme's colours at once (not at its next refetch, up to
+    // 5 s later, when the data changed): its axis text is light on the dark page.
+    await until(async () => (await lightPixels(p, '.chart canvas')) > 50, 'the chart axes in light text after switching to dark mode', 1000);
     await check(p, 'dashboard-dark');
   });
 
@@ -181,7 +245,15 @@ describe('the web UI', () => {
     await check(p, 'timeline');
     await p.goto(`${server.url}/runs/${seeded('dask').id}?tab=timeline`);
     await p.getByTestId('timeline-summary').filter({ hasText: '16 attempts of 16 task runs' }).waitFor();
-    await p.getByRole('button', { name: 'Zoom in' }).click();
+    // Zoomed in with the wheel over the seed's bars (the flow run starts well before its first task
+    // run, so the middle of the run, where the Zoom in button zooms, has none), then dragged to the
+    // middle: the bars fill the plot, and no drag released over a bar opened a task run.
+    const timelineUrl = p.url();
+    const bars = await zoomOntoBars(p, seeded('dask').id);
+    expect(bars.before, 'bars drawn before zooming').toBeGreaterThan(0);
+    expect(bars.after, 'bars drawn in the zoomed window').toBeGreaterThan(0);
+    expect(bars.span, 'visible time after zooming').toBeLessThan(bars.fullSpan * 0.8);
+    expect(p.url()).toBe(timelineUrl);
     await shot(p, 'timeline-seed');
     // By worker: the seed ran in its flow-run process, so one worker, named host:pid.
     await p.getByRole('button', { name: 'By worker' }).click();

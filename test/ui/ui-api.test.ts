@@ -10,7 +10,8 @@ import { call } from '../server/http.js';
 import { at, flowRun, state, taskRun, taskState } from '../store/record-builders.js';
 import type { ClusterStatus, Dashboard, LocalClusterStatus, RunGraph, TaskRunCounts, Timeline, TimelineColumns } from '../../src/server/ui/ui-schemas.js';
 import { LocalClusterBoard } from '../../src/server/ui/local-clusters.js';
-import type { TaskRunRecord } from '../../src/store/records.js';
+import type { TaskRunRecord, TaskRunWithUpstream } from '../../src/store/records.js';
+import { collapseGraph } from '../../src/server/ui/run-graph.js';
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 120_000 });
 
@@ -52,6 +53,40 @@ forEachDatabase((database) => {
       expect(kinds.filter((k) => k === 'task')).toHaveLength(100);
       expect(expanded.body.nodes.find((n) => n.kind === 'rest')).toMatchObject({ id: 'rest:flow.ts:inc', count: 200 });
       expect(expanded.body.nodes.find((n) => n.taskRunId === first.id)).toMatchObject({ kind: 'task', state: 'FAILED' });
+    });
+
+    it('answers the collapsed graph grouped by the database exactly as collapsing every listed task run does', async () => {
+      const other = flowRun();
+      const run = flowRun({ state: state('RUNNING', 'Running', at(1)), startTime: at(1) });
+      for (const r of [other, run]) expect((await call(server.url, 'POST', '/api/v1/flow-runs', r)).status).toBe(201);
+      const outside = taskRun(other.id, { name: 'elsewhere-0', taskKey: 'flow.ts:elsewhere' });
+      const of = (name: string, i: number, fields: Partial<TaskRunRecord> = {}): TaskRunRecord =>
+        taskRun(run.id, { name: `${name}-${i}`, taskKey: `flow.ts:${name}`, dynamicKey: String(i), createdAt: at(10 + i), state: state('COMPLETED', 'Completed', at(50)), ...fields });
+      const prepare = of('prepare', 0, { createdAt: at(5) });
+      const steps = Array.from({ length: 6 }, (_, i) => of('step', i, { mapIndex: i, ...(i === 4 ? { state: state('FAILED', 'Failed', at(50)) } : i === 5 ? { state: state('RUNNING', 'Running', at(50)) } : {}) }));
+      // Created between the steps: the graph orders nodes by their first task run.
+      const checks = Array.from({ length: 3 }, (_, i) => of('check', i, { mapIndex: i, createdAt: at(12 + i) }));
+      const report = of('report', 0, { createdAt: at(30) });
+      const edges = [
+        ...steps.map((s) => ({ taskRunId: s.id, upstreamId: prepare.id })),
+        ...steps.slice(1).map((s, i) => ({ taskRunId: s.id, upstreamId: steps[i]?.id ?? '' })), // within the group: no edge drawn
+        ...checks.map((c, i) => ({ taskRunId: c.id, upstreamId: steps[i]?.id ?? '' })),
+        ...[...steps, ...checks].map((t) => ({ taskRunId: report.id, upstreamId: t.id })),
+        { taskRunId: report.id, upstreamId: outside.id }, // from another flow run: left out
+      ];
+      expect((await call(server.url, 'POST', '/api/v1/records', { taskRuns: [outside, prepare, report, ...checks, ...steps], edges, states: [], logs: [] })).status).toBe(204);
+
+      const graph = await call<RunGraph>(server.url, 'GET', `/api/v1/flow-runs/${run.id}/graph`);
+      const listed = await call<TaskRunWithUpstream[]>(server.url, 'GET', `/api/v1/flow-runs/${run.id}/task-runs`);
+      expect(listed.body).toHaveLength(11);
+      // Edges into the same first task run (report-0 here) may come in another order: collapseGraph
+      // meets them in the order of random upstream ids; the order only breaks ties in the layout.
+      const expected = collapseGraph(run.id, listed.body);
+      const byEnds = (edges: RunGraph['edges']): RunGraph['edges'] => [...edges].sort((a, b) => `${a.source}>${a.target}`.localeCompare(`${b.source}>${b.target}`));
+      expect({ ...graph.body, edges: byEnds(graph.body.edges) }).toEqual({ ...expected, edges: byEnds(expected.edges) });
+      expect(graph.body.nodes.map((n) => n.label)).toEqual(['prepare-0', 'step', 'check', 'report-0']);
+      expect(graph.body.nodes[1]).toMatchObject({ state: 'FAILED', count: 6, counts: { COMPLETED: 4, FAILED: 1, RUNNING: 1 } });
+      expect(graph.body.edges.map((e) => e.count)).toEqual([6, 3, 6, 3]); // by first target: step-0, check-0, report-0 (from step, then check)
     });
 
     it('gives one timeline bar per attempt, a retried task run its attempts from its state history', async () => {

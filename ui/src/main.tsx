@@ -18,7 +18,7 @@ async function start(): Promise<void> {
     root.render(<div className="error" role="alert">The Weft server does not answer. Reload the page when it is running.</div>);
     return;
   }
-  const router = makeRouter(settings.basePath.replace(/\/$/, '') || '/');
+  // `toLogin` runs when a query fails, which happens only after the router below exists.
   const toLogin = (error: unknown): void => {
     if (!(error instanceof UnauthorizedError)) return;
     const here = router.state.location;
@@ -37,6 +37,7 @@ async function start(): Promise<void> {
       },
     },
   });
+  const router = makeRouter(settings.basePath.replace(/\/$/, '') || '/', queryClient);
   if (settings.authRequired && apiKey() === '' && !isPublicPath(window.location.pathname)) {
     await router.navigate({ to: '/login', search: { redirect: window.location.pathname.slice(settings.basePath.length - 1) + window.location.search } });
   }

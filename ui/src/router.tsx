@@ -1,13 +1,21 @@
 // The UI's routes. Every page is its own chunk (lazyRouteComponent); the runs list's search
-// parameters are validated with zod (lib/runs-search.ts).
-import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from '@tanstack/react-router';
+// parameters are validated with zod (lib/runs-search.ts). A flow run's loader starts the page's
+// queries while its chunk loads.
+import type { QueryClient } from '@tanstack/react-query';
+import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent } from '@tanstack/react-router';
 import { z } from 'zod';
 import { Layout } from './components/layout.js';
 import { parseEventsSearch } from './lib/events-search.js';
 import { parseRunsSearch } from './lib/runs-search.js';
 import { NotFoundPage } from './pages/not-found-page.js';
+import { prefetchFlowRunPage } from './pages/flow-run/queries.js';
 
-const rootRoute = createRootRoute({ component: Layout, notFoundComponent: NotFoundPage });
+/** What every route's loader gets. */
+export interface RouterContext {
+  readonly queryClient: QueryClient;
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({ component: Layout, notFoundComponent: NotFoundPage });
 
 const dashboardRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -39,6 +47,9 @@ const flowRunRoute = createRoute({
       ...(group.success && group.data === 'worker' ? { group: group.data } : {}),
     };
   },
+  // Not awaited: the page renders as soon as its chunk is in, with the data already on its way.
+  loaderDeps: ({ search }) => ({ tab: search.tab, expand: search.expand }),
+  loader: ({ context, params, deps }) => prefetchFlowRunPage(context.queryClient, params.id, deps),
   component: lazyRouteComponent(() => import('./pages/flow-run-page.js'), 'FlowRunPage'),
 });
 
@@ -148,9 +159,9 @@ const resumeLinkRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([dashboardRoute, runsRoute, flowRunRoute, taskRunRoute, flowsRoute, clusterRoute, artifactKeyRoute, variablesRoute, secretsRoute, resumeLinkRoute, loginRoute, deploymentsRoute, deploymentRoute, poolsRoute, limitsRoute, eventsRoute, automationsRoute, automationNewRoute, automationRoute]);
 
-/** Makes the router, its links under `basePath` (the server's path prefix). */
-export function makeRouter(basePath: string): ReturnType<typeof createRouter<typeof routeTree>> {
-  return createRouter({ routeTree, basepath: basePath, defaultPreload: 'intent' });
+/** Makes the router, its links under `basePath` (the server's path prefix); loaders prefetch into `queryClient`. */
+export function makeRouter(basePath: string, queryClient: QueryClient): ReturnType<typeof createRouter<typeof routeTree>> {
+  return createRouter({ routeTree, basepath: basePath, defaultPreload: 'intent', context: { queryClient } });
 }
 
 declare module '@tanstack/react-router' {

@@ -12,6 +12,8 @@ import type { Settings } from '../../settings.js';
 import type { StateType } from '../../states.js';
 import type { FlowRunRecord, TaskRunWithUpstream } from '../../store/records.js';
 import { hasTaskRunCounts } from '../../store/task-run-counts.js';
+import { hasTaskRunGroups } from '../../store/task-run-groups.js';
+import { hasTaskRunSpans } from '../../store/task-run-spans.js';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.js';
 import type { EventBus } from '../event-bus.js';
@@ -20,7 +22,7 @@ import { errorSchema, idParamsSchema } from '../schemas.js';
 import { ClusterStatusReader } from '../ui/cluster-status.js';
 import { LocalClusterBoard } from '../ui/local-clusters.js';
 import { LiveStats } from '../ui/live-stats.js';
-import { collapseGraph } from '../ui/run-graph.js';
+import { collapseGraph, graphFromGroups } from '../ui/run-graph.js';
 import { buildTimeline, buildTimelineColumns } from '../ui/run-timeline.js';
 import {
   clusterStatusSchema,
@@ -59,6 +61,8 @@ const brief = (run: FlowRunRecord): { id: string; name: string; flowName: string
 export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: Pick<Settings, 'cluster'> | undefined, clock: Clock = systemClock): FastifyPluginAsyncZod {
   const { store } = orchestrator;
   const countOf = hasTaskRunCounts(store) ? (ids: readonly string[]) => store.countTaskRunsByState(ids) : undefined;
+  const groupOf = hasTaskRunGroups(store) ? (id: string) => store.groupTaskRuns(id) : undefined;
+  const spansOf = hasTaskRunSpans(store) ? (id: string) => store.listTaskRunSpans(id) : undefined;
   return (app) => {
     const stats = new LiveStats(bus);
     const clusterReader = new ClusterStatusReader(cluster);
@@ -71,32 +75,42 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
     });
 
     // A finished run's task runs do not change (its process wrote every batch before its final
-    // state): the graph and timeline of the last few finished runs share one read of them.
+    // state): the graph and timeline of the last few finished runs share one read of them, made
+    // when a view first needs it (the collapsed graph is grouped by the database, without it).
     // The views built from them (graph per `expand`, timeline) are kept with them, as JSON text:
     // these answers are the server's own objects of the documented shape, and for a 30 000-task-run
     // run checking them against the zod schema on every poll cost more than building them
     // (≈ 400 ms against ≈ 70 ms to stringify a 6 MB timeline), so they are sent as text.
     interface Finished {
       readonly key: string;
-      readonly taskRuns: TaskRunWithUpstream[];
+      taskRuns: Promise<TaskRunWithUpstream[]> | undefined;
       readonly views: Map<string, string>;
     }
     const finished = new Map<string, Finished>();
-    const view = async (run: FlowRunRecord, name: string, build: (taskRuns: TaskRunWithUpstream[]) => object | Promise<object>): Promise<string> => {
-      if (!FINAL.has(run.state.type)) return JSON.stringify(await build(await store.listTaskRuns(run.id)));
+    /** `build` gets the run's task runs through `taskRuns()`, read at most once per finished run. */
+    const view = async (run: FlowRunRecord, name: string, build: (taskRuns: () => Promise<TaskRunWithUpstream[]>) => object | Promise<object>): Promise<string> => {
+      if (!FINAL.has(run.state.type)) return JSON.stringify(await build(() => store.listTaskRuns(run.id)));
       const key = `${run.state.timestamp}/${run.runCount}`;
       let entry = finished.get(run.id);
       if (entry?.key !== key) {
-        entry = { key, taskRuns: await store.listTaskRuns(run.id), views: new Map() };
+        entry = { key, taskRuns: undefined, views: new Map() };
         finished.delete(run.id);
         finished.set(run.id, entry);
         if (finished.size > 3) finished.delete(finished.keys().next().value ?? '');
       }
-      if (!entry.views.has(name)) {
-        if (entry.views.size >= 20) entry.views.clear();
-        entry.views.set(name, JSON.stringify(await build(entry.taskRuns)));
+      const of = entry;
+      if (!of.views.has(name)) {
+        const taskRuns = (): Promise<TaskRunWithUpstream[]> => {
+          of.taskRuns ??= store.listTaskRuns(run.id).catch((error: unknown) => {
+            of.taskRuns = undefined; // read again next time
+            throw error;
+          });
+          return of.taskRuns;
+        };
+        if (of.views.size >= 20) of.views.clear();
+        of.views.set(name, JSON.stringify(await build(taskRuns)));
       }
-      return entry.views.get(name) ?? '';
+      return of.views.get(name) ?? '';
     };
 
     const readRun = async (id: string): Promise<FlowRunRecord> => {
@@ -108,7 +122,10 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
     app.get('/flow-runs/:id/graph', { schema: { tags: ['ui'], summary: "A flow run's task graph, mapped task runs collapsed into one node per task unless named in `expand`", params: idParamsSchema, querystring: graphQuerySchema, response: { 200: runGraphSchema, ...errors } } }, async (request, reply) => {
       const run = await readRun(request.params.id);
       const { expand, expandLimit } = request.query;
-      const json = await view(run, `graph:${expandLimit}:${expand.join(',')}`, (taskRuns) => collapseGraph(run.id, taskRuns, { expand, expandLimit }));
+      // Collapsed (nothing expanded), the database groups the task runs; expanded, they are listed.
+      const json = await view(run, `graph:${expandLimit}:${expand.join(',')}`, async (taskRuns) =>
+        expand.length === 0 && groupOf !== undefined ? graphFromGroups(run.id, await groupOf(run.id)) : collapseGraph(run.id, await taskRuns(), { expand, expandLimit }),
+      );
       // JSON text is sent as is: Fastify does not serialize a string answer of a JSON type again.
       return reply.type(JSON_TYPE).send(json as never);
     });
@@ -117,7 +134,8 @@ export function uiApiRoutes(orchestrator: Orchestrator, bus: EventBus, cluster: 
       const run = await readRun(request.params.id);
       const columns = request.query.format === 'columns';
       const build = columns ? buildTimelineColumns : buildTimeline;
-      const json = await view(run, `timeline:${request.query.format}`, (taskRuns) => build(store, run.id, run.startTime, run.endTime, taskRuns));
+      // The timeline reads only the columns it draws when the store can (not the full listing).
+      const json = await view(run, `timeline:${request.query.format}`, async (taskRuns) => build(store, run.id, run.startTime, run.endTime, spansOf === undefined ? await taskRuns() : await spansOf(run.id)));
       return reply.type(JSON_TYPE).send(json as never);
     });
 

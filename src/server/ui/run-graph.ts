@@ -5,6 +5,7 @@
  */
 import type { StateType } from '../../states.js';
 import type { TaskRunWithUpstream } from '../../store/records.js';
+import type { TaskRunGroupRef, TaskRunGroups } from '../../store/task-run-groups.js';
 import type { GraphEdge, GraphNode, RunGraph } from './ui-schemas.js';
 
 /** Which state a group shows: the one that most needs attention. */
@@ -85,8 +86,35 @@ export function collapseGraph(flowRunId: string, taskRuns: readonly TaskRunWithU
   return { flowRunId, taskRunCount: taskRuns.length, nodes: [...nodes.values()], edges: [...edges.values()] };
 }
 
+/**
+ * The collapsed graph (no task expanded) from task runs the database grouped: the same answer as
+ * {@link collapseGraph} without loading every task run (nodes and edges in order of their first
+ * task run; edges into the same first task run by their source's order, where collapseGraph
+ * meets them in the order of the upstream ids).
+ * @example
+ * const graph = graphFromGroups(flowRunId, await store.groupTaskRuns(flowRunId));
+ */
+export function graphFromGroups(flowRunId: string, grouped: TaskRunGroups): RunGraph {
+  const nodeId = (ref: TaskRunGroupRef): string => (ref.mapped ? `group:${ref.id}` : ref.id);
+  const nodes = grouped.groups.map((g): GraphNode => {
+    const counts = { ...g.counts };
+    const count = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    const state = worstState(counts);
+    return g.mapped
+      ? { id: nodeId(g), kind: 'group', label: taskName(g), taskKey: g.taskKey, taskRunId: null, count, counts, state }
+      : { id: nodeId(g), kind: 'task', label: g.name, taskKey: g.taskKey, taskRunId: g.id, count, counts, state };
+  });
+  const edges: GraphEdge[] = [];
+  for (const edge of grouped.edges) {
+    const source = nodeId(edge.source);
+    const target = nodeId(edge.target);
+    if (source !== target) edges.push({ source, target, count: edge.count });
+  }
+  return { flowRunId, taskRunCount: grouped.taskRunCount, nodes, edges };
+}
+
 /** The task's name (a mapped run's name is the task name plus its index). */
-function taskName(run: TaskRunWithUpstream): string {
+function taskName(run: Pick<TaskRunWithUpstream, 'taskKey' | 'name'>): string {
   const colon = run.taskKey.lastIndexOf(':');
   return colon >= 0 ? run.taskKey.slice(colon + 1) : run.name.replace(/-\d+$/, '');
 }

@@ -5,7 +5,8 @@
  * Each attempt names the worker that ran it (recorded on the state that ended it, migration 0011);
  * a running attempt's worker is not known yet (a cluster reports it with the outcome).
  */
-import type { StateRecord, TaskRunWithUpstream } from '../../store/records.js';
+import type { StateRecord } from '../../store/records.js';
+import type { TaskRunSpan } from '../../store/task-run-spans.js';
 import type { Store } from '../../store/store.js';
 import type { StateType } from '../../states.js';
 import type { Timeline, TimelineAttempt, TimelineColumns } from './ui-schemas.js';
@@ -17,7 +18,7 @@ const ms = (iso: string | null): number | null => (iso === null ? null : Date.pa
  * @example
  * attemptsFromStates(run, await store.listStates(run.id));
  */
-export function attemptsFromStates(run: TaskRunWithUpstream, states: readonly StateRecord[]): TimelineAttempt[] {
+export function attemptsFromStates(run: TaskRunSpan, states: readonly StateRecord[]): TimelineAttempt[] {
   const attempts: TimelineAttempt[] = [];
   let open: { start: number } | undefined;
   for (const state of states) {
@@ -36,7 +37,7 @@ export function attemptsFromStates(run: TaskRunWithUpstream, states: readonly St
   return attempts;
 }
 
-function base(run: TaskRunWithUpstream, attempt: number): Pick<TimelineAttempt, 'taskRunId' | 'name' | 'taskKey' | 'attempt'> {
+function base(run: TaskRunSpan, attempt: number): Pick<TimelineAttempt, 'taskRunId' | 'name' | 'taskKey' | 'attempt'> {
   return { taskRunId: run.id, name: run.name, taskKey: run.taskKey, attempt };
 }
 
@@ -45,7 +46,7 @@ function base(run: TaskRunWithUpstream, attempt: number): Pick<TimelineAttempt, 
  * @example
  * const timeline = await buildTimeline(store, id, start, end, await store.listTaskRuns(id));
  */
-export async function buildTimeline(store: Store, flowRunId: string, start: string | null, end: string | null, taskRuns: readonly TaskRunWithUpstream[]): Promise<Timeline> {
+export async function buildTimeline(store: Store, flowRunId: string, start: string | null, end: string | null, taskRuns: readonly TaskRunSpan[]): Promise<Timeline> {
   const attempts: TimelineAttempt[] = [];
   for (const run of taskRuns) {
     const runStart = ms(run.startTime);
@@ -79,7 +80,7 @@ class Table<T> {
  * @example
  * const columns = await buildTimelineColumns(store, id, start, end, await store.listTaskRuns(id));
  */
-export async function buildTimelineColumns(store: Store, flowRunId: string, start: string | null, end: string | null, taskRuns: readonly TaskRunWithUpstream[]): Promise<TimelineColumns> {
+export async function buildTimelineColumns(store: Store, flowRunId: string, start: string | null, end: string | null, taskRuns: readonly TaskRunSpan[]): Promise<TimelineColumns> {
   const runStart = ms(start);
   let origin = runStart ?? Infinity;
   if (runStart === null) for (const run of taskRuns) if (run.startTime !== null) origin = Math.min(origin, Date.parse(run.startTime));

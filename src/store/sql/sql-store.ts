@@ -73,6 +73,9 @@ import * as automationWrites from './automation-writes.js';
 import type { ActionOutcome, AutomationRecord, AutomationRow, AutomationStateChange, FiringRecord, StoredWindow } from '../automations.js';
 import type { EventFilter, EventRecord, StoredEvent, WeftEvent } from '../events.js';
 import type { StateTypeCounts, TaskRunCountRecord } from '../task-run-counts.js';
+import type { TaskRunGroupRecord, TaskRunGroups } from '../task-run-groups.js';
+import type { TaskRunSpan, TaskRunSpanRecord } from '../task-run-spans.js';
+import { queryTaskRunGroups } from './task-run-groups-query.js';
 
 /** Shortest id prefix `readFlowRun` and `readTaskRun` resolve. */
 export const MIN_ID_PREFIX = 4;
@@ -116,7 +119,7 @@ export interface SqlStoreOptions {
  * const store = new SqlStore(db, { location: '/home/me/.weft/weft.db' });
  * await store.write({ taskRuns, edges: [], states, logs: [] });
  */
-export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord, TaskRunCountRecord {
+export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, ScheduleStore, DeploymentStore, WorkPoolRecord, LimitRecord, PauseRecord, ArtifactRecord, VariableRecord, SealedSecretRecord, EventRecord, AutomationRecord, TaskRunCountRecord, TaskRunGroupRecord, TaskRunSpanRecord {
   readonly #db: Kysely<Database>;
   readonly #where: StoreLocation;
   #closed = false;
@@ -322,6 +325,34 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
         }
         return rows.map((row) => ({ ...taskRunRecord(row), upstream: upstream.get(row.id) ?? [] }));
       }),
+    );
+  }
+
+  async listTaskRunSpans(flowRunId: string): Promise<TaskRunSpan[]> {
+    return this.#run(`list the task-run spans of flow run ${flowRunId}`, async () => {
+      const rows = await this.#db
+        .selectFrom('task_runs')
+        .select(['id', 'name', 'task_key', 'run_count', 'state_type', 'start_time', 'end_time', 'worker'])
+        .where('flow_run_id', '=', flowRunId)
+        .orderBy('created_at')
+        .orderBy('seq')
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        name: row.name,
+        taskKey: row.task_key,
+        runCount: Number(row.run_count),
+        state: { type: row.state_type as StateType },
+        startTime: row.start_time,
+        endTime: row.end_time,
+        ...(row.worker ? { worker: row.worker } : {}),
+      }));
+    });
+  }
+
+  async groupTaskRuns(flowRunId: string): Promise<TaskRunGroups> {
+    return this.#run(`group the task runs of flow run ${flowRunId}`, () =>
+      this.#db.transaction().setAccessMode('read only').execute((trx) => queryTaskRunGroups(trx, flowRunId)),
     );
   }
 

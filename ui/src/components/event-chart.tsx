@@ -1,20 +1,16 @@
 // Recorded events per time bucket: bars drawn by uPlot (this module loads lazily).
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { ReactElement } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { EventCounts } from '../api/automation-types.js';
+import { useTheme } from '../lib/use-theme.js';
 
 /** Bars of events per bucket of the range; the axes follow the theme. */
 export default function EventChart({ counts }: { readonly counts: EventCounts }): ReactElement {
   const box = useRef<HTMLDivElement>(null);
   // Drawn again when the theme changes: uPlot paints its axes and bars with the colours of the moment.
-  const [theme, setTheme] = useState(document.documentElement.dataset['theme']);
-  useEffect(() => {
-    const watcher = new MutationObserver(() => setTheme(document.documentElement.dataset['theme']));
-    watcher.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
-    return () => watcher.disconnect();
-  }, []);
+  const theme = useTheme();
   useEffect(() => {
     const element = box.current;
     if (element === null) return;

@@ -5,6 +5,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Dashboard } from '../api/types.js';
 import { STATE_TYPES } from '../api/types.js';
+import { useTheme } from '../lib/use-theme.js';
 
 const COLORS: Readonly<Record<string, string>> = {
   COMPLETED: '#2f9e44', FAILED: '#e03131', CRASHED: '#c2255c', RUNNING: '#1c7ed6', CANCELLED: '#868e96', CANCELLING: '#adb5bd', PENDING: '#f59f00', SCHEDULED: '#fab005', PAUSED: '#7950f2',
@@ -13,6 +14,8 @@ const COLORS: Readonly<Record<string, string>> = {
 /** Stacked bars of flow runs per time bucket, by state. */
 export default function RunsChart({ dashboard }: { readonly dashboard: Dashboard }): ReactElement {
   const box = useRef<HTMLDivElement>(null);
+  // Drawn again when the theme changes: uPlot paints its axis text once, in the colour of the moment.
+  const theme = useTheme();
   useEffect(() => {
     const element = box.current;
     if (element === null) return;
@@ -37,6 +40,6 @@ export default function RunsChart({ dashboard }: { readonly dashboard: Dashboard
       element,
     );
     return () => plot.destroy();
-  }, [dashboard]);
+  }, [dashboard, theme]);
   return <div ref={box} className="chart" role="img" aria-label="Flow runs over time by state" />;
 }

@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
-import { Suspense, lazy, useState } from 'react';
+import { Suspense, useState } from 'react';
 import type { ReactElement } from 'react';
 import { ApiError, api } from '../api/client.js';
-import type { FlowRun, RunGraph } from '../api/types.js';
+import type { FlowRun } from '../api/types.js';
 import { ErrorMessage } from '../components/messages.js';
 import { StateBadge } from '../components/state-badge.js';
 import { formatDuration, formatTime, runDuration, shortId } from '../lib/format.js';
@@ -14,9 +14,11 @@ import { ParametersTab, ResultsTab, SubflowsTab } from './flow-run/small-tabs.js
 import { TaskRunsTab } from './flow-run/task-runs-tab.js';
 import { PausePanel } from './flow-run/pause-panel.js';
 import { ArtifactsTab } from './flow-run/artifacts-tab.js';
+import { flowRunQuery } from './flow-run/queries.js';
+import { graphTab, timelineTab } from './flow-run/tab-chunks.js';
 
-const GraphTab = lazy(() => import('./flow-run/graph-tab.js'));
-const TimelineTab = lazy(() => import('./flow-run/timeline-tab.js'));
+const GraphTab = graphTab.Component;
+const TimelineTab = timelineTab.Component;
 
 const TABS = [
   ['graph', 'Graph'],
@@ -43,15 +45,8 @@ export function FlowRunPage(): ReactElement {
   const tab: Tab = search.tab ?? 'graph';
   const navigate = useNavigate({ from: '/runs/$id' });
   const client = useQueryClient();
-  // The graph (the default tab) is fetched alongside the run, not after it.
-  useQuery({
-    queryKey: ['graph', id, search.expand ?? ''],
-    queryFn: () => api<RunGraph>(`/v1/flow-runs/${encodeURIComponent(id)}/graph?expand=${encodeURIComponent(search.expand ?? '')}`),
-    enabled: tab === 'graph',
-    retry: false,
-    throwOnError: false,
-  });
-  const run = useQuery({ queryKey: ['flow-run', id], queryFn: () => api<FlowRun>(`/v1/flow-runs/${encodeURIComponent(id)}`), retry: (n, e) => !(e instanceof ApiError) && n < 50 });
+  // The route's loader has started this query (and the open tab's) while this chunk loaded.
+  const run = useQuery(flowRunQuery(id));
   useLiveInvalidation((e) => e.kind === 'flow-run-state' && e.flowRunId === run.data?.id, [['flow-run', id]], 300);
   const [refusal, setRefusal] = useState('');
   const action = useMutation({

@@ -5,8 +5,8 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent, ReactElement } from 'react';
-import { api } from '../../api/client.js';
 import type { FlowRun, GraphNode, RunGraph } from '../../api/types.js';
+import { graphQuery } from './queries.js';
 import { Empty, ErrorMessage } from '../../components/messages.js';
 import { stateColor } from '../../components/state-badge.js';
 import { nodeLabel } from '../../lib/graph-labels.js';
@@ -59,18 +59,7 @@ export default function GraphTab({ run, expand }: { readonly run: FlowRun; reado
   const navigate = useNavigate({ from: '/runs/$id' });
   const expanded = useMemo(() => (expand === undefined || expand === '' ? [] : expand.split(',')), [expand]);
   const [fetchMs, setFetchMs] = useState(0);
-  const graph = useQuery({
-    queryKey: ['graph', run.id, expand ?? ''],
-    queryFn: async () => {
-      const start = performance.now();
-      try {
-        return await api<RunGraph>(`/v1/flow-runs/${run.id}/graph?expand=${encodeURIComponent(expand ?? '')}`);
-      } finally {
-        setFetchMs(performance.now() - start);
-      }
-    },
-    placeholderData: keepPreviousData,
-  });
+  const graph = useQuery({ ...graphQuery(run.id, expand, setFetchMs), placeholderData: keepPreviousData });
   // A big running run's graph is rebuilt from all its task runs: refetched less often the longer that takes.
   useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['graph', run.id]], pacedInterval(1500, fetchMs));
   const labels = useMemo(() => new Map((graph.data?.nodes ?? []).map((n) => [n.id, nodeLabel(n)])), [graph.data]);

@@ -5,16 +5,15 @@ import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
-import { api } from '../../api/client.js';
-import type { FlowRun, TimelineColumns } from '../../api/types.js';
+import type { FlowRun } from '../../api/types.js';
 import { Empty, ErrorMessage } from '../../components/messages.js';
 import { formatDuration } from '../../lib/format.js';
 import { panWindow, ticks, timeToX, xToTime, zoomWindow } from '../../lib/time-scale.js';
-import { fromColumns } from '../../lib/timeline-columns.js';
 import { arrangeTimeline, TIMELINE_SIZES, type TimelineGroup } from '../../lib/timeline-rows.js';
 import { inDrawingOrder, visibleBars } from '../../lib/timeline-bars.js';
 import type { TimeWindow } from '../../lib/time-scale.js';
 import { pacedInterval, useLiveInvalidation } from '../../lib/use-live.js';
+import { timelineQuery } from './queries.js';
 
 const { lane: LANE, axis: AXIS } = TIMELINE_SIZES;
 const LABEL_WIDTH = 170;
@@ -24,17 +23,7 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
   const navigate = useNavigate();
   const setGroup = (next: TimelineGroup): void => void navigate({ to: '/runs/$id', params: { id: run.id }, search: (prev) => ({ ...prev, tab: 'timeline' as const, ...(next === 'worker' ? { group: 'worker' as const } : { group: undefined }) }) });
   const [fetchMs, setFetchMs] = useState(0);
-  const timeline = useQuery({
-    queryKey: ['timeline', run.id],
-    queryFn: async () => {
-      const start = performance.now();
-      try {
-        return fromColumns(await api<TimelineColumns>(`/v1/flow-runs/${run.id}/timeline?format=columns`));
-      } finally {
-        setFetchMs(performance.now() - start);
-      }
-    },
-  });
+  const timeline = useQuery(timelineQuery(run.id, setFetchMs));
   // Every attempt of the run is read again: refetched less often the longer that takes.
   useLiveInvalidation((e) => e.kind === 'task-run-state' && e.flowRunId === run.id, [['timeline', run.id]], pacedInterval(2000, fetchMs));
   const data = timeline.data;
@@ -65,7 +54,8 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
     return { retried, taskRuns: taskRunIds.size };
   }, [data]);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const drag = useRef<number | undefined>(undefined);
+  // A press on the canvas: where it started, where the pointer last was, and whether it moved (then its release is no click).
+  const drag = useRef<{ start: number; last: number; moved: boolean } | undefined>(undefined);
 
   // Drawn at most once per animation frame: wheel and drag steps that arrive within one frame
   // draw once, with the last window. Only the bars inside the window are drawn, merged per pixel.
@@ -98,12 +88,17 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
       }
       ctx.stroke();
       for (const g of layout.groups) ctx.fillText(fitText(ctx, g.name, LABEL_WIDTH - 8), 4, g.y + 12);
+      let bars = 0;
       for (const [state, rects] of visibleBars(ordered, shown, plot, now)) {
         ctx.fillStyle = style.getPropertyValue(`--state-${state.toLowerCase()}`).trim() || '#999';
         ctx.beginPath();
         for (let i = 0; i < rects.length; i += 3) ctx.rect(LABEL_WIDTH + (rects[i] ?? 0), (rects[i + 1] ?? 0) + 1, rects[i + 2] ?? 0, LANE - 2);
         ctx.fill();
+        bars += rects.length / 3;
       }
+      // What this frame shows (tests check a zoomed window still shows bars): rectangles, ms of time.
+      element.dataset.bars = String(bars);
+      element.dataset.span = String(shown.to - shown.from);
       element.dataset.drawn = String(Number(element.dataset.drawn ?? 0) + 1); // frames drawn (tests and bench:ui wait for it)
     });
     return () => cancelAnimationFrame(frame);
@@ -145,15 +140,18 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
             const rect = e.currentTarget.getBoundingClientRect();
             zoom(e.deltaY < 0 ? 0.8 : 1.25, xToTime(shown, plotWidth(), e.clientX - rect.left - LABEL_WIDTH));
           }}
-          onMouseDown={(e) => (drag.current = e.clientX)}
+          onMouseDown={(e) => (drag.current = { start: e.clientX, last: e.clientX, moved: false })}
           onMouseMove={(e) => {
-            if (drag.current === undefined) return;
-            const dx = e.clientX - drag.current;
-            drag.current = e.clientX;
+            const press = drag.current;
+            if (press === undefined) return;
+            const dx = e.clientX - press.last;
+            press.last = e.clientX;
+            press.moved ||= Math.abs(e.clientX - press.start) > 2;
             setWindow(panWindow(shown, (-dx / plotWidth()) * (shown.to - shown.from), limit));
           }}
           onMouseUp={(e) => {
-            const moved = drag.current !== undefined && Math.abs(e.clientX - drag.current) > 2;
+            // A drag that ends over a bar pans; only a press that stayed put opens the task run.
+            const moved = drag.current === undefined || drag.current.moved || Math.abs(e.clientX - drag.current.start) > 2;
             drag.current = undefined;
             if (moved) return;
             const rect = e.currentTarget.getBoundingClientRect();
