@@ -18,8 +18,9 @@ describe('clipText', () => {
 });
 
 describe('the engine records texts within the limits the server accepts', () => {
-  it('cuts an over-long rendered run name, log message and failure message', async () => {
+  it('cuts an over-long rendered or default run name, log message and failure message', async () => {
     const longName = task({ name: 'long-name', taskRunName: '{label}' }, (label: string) => label.length);
+    const longTask = task({ name: 't'.repeat(MAX_NAME_LENGTH + 5) }, () => 1);
     const shout = task({ name: 'shout' }, () => {
       throw new Error('e'.repeat(MAX_STATE_MESSAGE_LENGTH * 2));
     });
@@ -28,6 +29,7 @@ describe('the engine records texts within the limits the server accepts', () => 
       flowRunId = getRunContext().flowRun?.id ?? '';
       getRunLogger().info('m'.repeat(MAX_LOG_MESSAGE_LENGTH + 10));
       await longName(label);
+      await longTask();
       await shout.run([], { returnState: true });
       return 1;
     });
@@ -38,6 +40,7 @@ describe('the engine records texts within the limits the server accepts', () => 
     expect(run?.name).toHaveLength(MAX_NAME_LENGTH);
     const taskRuns = await store.listTaskRuns(flowRunId);
     expect(taskRuns.find((t) => t.taskKey.endsWith(':long-name'))?.name).toHaveLength(MAX_NAME_LENGTH);
+    expect(taskRuns.find((t) => t.name.startsWith('ttt'))?.name).toHaveLength(MAX_NAME_LENGTH);
     const failed = taskRuns.find((t) => t.taskKey.endsWith(':shout'));
     expect(failed?.state.type).toBe('FAILED');
     expect(failed?.state.message?.length).toBe(MAX_STATE_MESSAGE_LENGTH);

@@ -31,6 +31,11 @@ describe('options are checked when a task or flow is defined', () => {
     expect(() => flow({ name: 'checked-flow', ...(options as object) }, async () => 1)).toThrow(message);
   });
 
+  it('refuses a flow name over 1 000 characters, which the server would refuse', () => {
+    expect(() => flow({ name: 'f'.repeat(1_001) }, async () => 1)).toThrow(/its name has 1001 characters; a flow name has at most 1000/);
+    expect(() => flow({ name: 'f'.repeat(1_000) }, async () => 1)).not.toThrow();
+  });
+
   it('accepts the forms the options document', () => {
     expect(() =>
       task({ name: 'fine', retries: 2, retryDelaySeconds: [1, 2], retryCondition: () => true, onFailure: [() => undefined], taskRunName: (p) => `fine-${String(p.x)}` }, fn),
