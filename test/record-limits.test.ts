@@ -18,7 +18,7 @@ describe('clipText', () => {
 });
 
 describe('the engine records texts within the limits the server accepts', () => {
-  it('cuts an over-long rendered or default run name, log message and failure message', async () => {
+  it('cuts an over-long rendered or default run name, logger name, log message and failure message', async () => {
     const longName = task({ name: 'long-name', taskRunName: '{label}' }, (label: string) => label.length);
     const longTask = task({ name: 't'.repeat(MAX_NAME_LENGTH + 5) }, () => 1);
     const shout = task({ name: 'shout' }, () => {
@@ -28,6 +28,7 @@ describe('the engine records texts within the limits the server accepts', () => 
     const f = flow({ name: 'long-texts', flowRunName: '{label}' }, async ({ label }: { label: string }) => {
       flowRunId = getRunContext().flowRun?.id ?? '';
       getRunLogger().info('m'.repeat(MAX_LOG_MESSAGE_LENGTH + 10));
+      getRunLogger('l'.repeat(MAX_NAME_LENGTH + 1)).info('from a long logger name');
       await longName(label);
       await longTask();
       await shout.run([], { returnState: true });
@@ -47,5 +48,6 @@ describe('the engine records texts within the limits the server accepts', () => 
     expect(failed?.state.error?.message.length).toBe(MAX_STATE_MESSAGE_LENGTH);
     const logs = await store.listLogs(flowRunId);
     expect(logs.find((l) => l.message.startsWith('mmm'))?.message).toHaveLength(MAX_LOG_MESSAGE_LENGTH);
+    expect(logs.find((l) => l.message === 'from a long logger name')?.name).toHaveLength(MAX_NAME_LENGTH);
   });
 });
