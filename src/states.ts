@@ -7,6 +7,7 @@ import { errorDetail, type ErrorDetail } from './error-detail.js';
 
 export type { ErrorDetail } from './error-detail.js';
 import { redactSecrets } from './redact.js';
+import { MAX_NAME_LENGTH, MAX_STATE_MESSAGE_LENGTH, clipText } from './record-limits.js';
 
 export { STATE_TYPES, type StateType } from './state-types.js';
 import type { StateType } from './state-types.js';
@@ -106,20 +107,21 @@ export function Crashed(error: unknown): State<never> {
   return { type: 'CRASHED', name: 'Crashed', message: errorMessage(error), timestamp: now(), error };
 }
 
-/** The recorded part of a state (credentials in its message and error redacted); FAILED and CRASHED states keep their error's detail (stack, causes). */
+/** The recorded part of a state (credentials in its message and error redacted, over-long name and messages cut to the record's limits); FAILED and CRASHED states keep their error's detail (stack, causes). */
 export function snapshot(state: State): StateSnapshot {
+  const name = clipText(state.name, MAX_NAME_LENGTH);
   const base: StateSnapshot =
     state.message === undefined
-      ? { type: state.type, name: state.name, timestamp: state.timestamp }
-      : { type: state.type, name: state.name, message: redactSecrets(state.message), timestamp: state.timestamp };
+      ? { type: state.type, name, timestamp: state.timestamp }
+      : { type: state.type, name, message: clipText(redactSecrets(state.message), MAX_STATE_MESSAGE_LENGTH), timestamp: state.timestamp };
   const error = state.type === 'FAILED' || state.type === 'CRASHED' ? errorDetail(state.error) : undefined;
   return error === undefined ? base : { ...base, error: redactDetail(error) };
 }
 
 function redactDetail(detail: ErrorDetail): ErrorDetail {
   return {
-    name: detail.name,
-    message: redactSecrets(detail.message),
+    name: clipText(detail.name, MAX_NAME_LENGTH),
+    message: clipText(redactSecrets(detail.message), MAX_STATE_MESSAGE_LENGTH),
     ...(detail.stack === undefined ? {} : { stack: redactSecrets(detail.stack) }),
     ...(detail.cause === undefined ? {} : { cause: redactDetail(detail.cause) }),
   };

@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import { declaredParameters } from './parameter-defaults.js';
+import { MAX_NAME_LENGTH, clipText } from '../record-limits.js';
 
 /** A run name: a template over the run's parameters, or a function of them. */
 export type RunNameSpec = string | ((parameters: Readonly<Record<string, unknown>>) => string);
@@ -52,16 +53,16 @@ function show(value: unknown): string {
   return String(value);
 }
 
-/** Renders a run name from a template or function. @internal */
+/** Renders a run name from a template or function, cut to `MAX_NAME_LENGTH`. @internal */
 export function renderRunName(spec: RunNameSpec, values: Readonly<Record<string, unknown>>): string {
   if (typeof spec === 'function') {
     const name: unknown = spec(values);
     if (typeof name !== 'string' || name === '') {
       throw new UsageError(`The run-name function ${spec.name ? `'${spec.name}' ` : ''}returned ${name === '' ? 'an empty string' : typeof name}; it must return a non-empty string.`);
     }
-    return name;
+    return clipText(name, MAX_NAME_LENGTH);
   }
-  return spec.replace(FIELD, (_, field: string) => show(lookup(values, field.trim())));
+  return clipText(spec.replace(FIELD, (_, field: string) => show(lookup(values, field.trim()))), MAX_NAME_LENGTH);
 }
 
 /**

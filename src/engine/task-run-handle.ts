@@ -3,6 +3,7 @@
  * state. The SDK's TaskFuture wraps a handle; the engine finds handles inside task arguments
  * through the {@link HANDLE} symbol, so the engine never depends on SDK classes.
  */
+import { MAX_NAME_LENGTH, clipText } from '../record-limits.js';
 import type { State } from '../states.js';
 import { snapshot } from '../states.js';
 import type { ResultReference, TaskRunRecord } from '../store/records.js';
@@ -53,7 +54,7 @@ export class TaskRunHandle<T = unknown> {
     readonly tags: readonly string[],
     initial: State<T>,
   ) {
-    this.name = `${taskName}-${dynamicKey}`;
+    this.name = clipText(`${taskName}-${dynamicKey}`, MAX_NAME_LENGTH);
     this.state = initial;
     this.createdAt = initial.timestamp;
     this.final = new Promise<State<T>>((resolve) => {

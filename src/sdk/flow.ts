@@ -3,6 +3,7 @@
  * recorded flow run (a subflow when called inside another flow); a zod schema in `parameters`
  * validates input and applies defaults before any task runs.
  */
+import { MAX_NAME_LENGTH } from '../record-limits.js';
 import { serveWithHook, type FlowServeOptions } from './serve-hook.js';
 import { z } from 'zod';
 import { UsageError, type ParameterIssue } from '../errors.js';
@@ -153,6 +154,7 @@ export function flowDefinition(f: object): FlowDefinition<never> | undefined {
 function build<P, R>(options: FlowOptions<P, R>, fn: (parameters: never) => R | Promise<R>, entrypoint?: string | null): Flow<P, R> {
   const name = options.name ?? fn.name;
   if (!name) throw new UsageError('A flow needs a name: pass { name: "..." } as the first argument of flow(), or a named function.');
+  if (name.length > MAX_NAME_LENGTH) throw new UsageError(`Flow '${name.slice(0, 40)}…': its name has ${name.length} characters; a flow name has at most ${MAX_NAME_LENGTH}.`);
   checkRunOptions(`Flow '${name}'`, { ...options, runName: options.flowRunName, runNameOption: 'flowRunName' });
   const keys = schemaKeys(options.parameters);
   if (typeof options.flowRunName === 'string' && keys) checkTemplate(options.flowRunName, ['name', ...keys], `Flow '${name}' run`);

@@ -3,6 +3,7 @@
  * line that made it, with what was expected, rather than at some later run.
  */
 import { UsageError } from '../errors.js';
+import { MAX_TAG_LENGTH, MAX_TAGS } from '../record-limits.js';
 
 /** The options every task and flow share (checked loosely typed: JavaScript callers pass anything). */
 interface CommonOptions {
@@ -16,6 +17,7 @@ interface CommonOptions {
   readonly onFailure?: unknown;
   readonly onCrashed?: unknown;
   readonly onCancellation?: unknown;
+  readonly tags?: unknown;
 }
 
 const HOOKS = ['onRunning', 'onCompletion', 'onFailure', 'onCrashed', 'onCancellation'] as const;
@@ -49,6 +51,14 @@ export function checkRunOptions(what: string, options: CommonOptions & { readonl
   if (retryCondition !== undefined && typeof retryCondition !== 'function') bad(`retryCondition must be a function (task, run, state) => boolean, got ${describe(retryCondition)}`);
   if (runName !== undefined && typeof runName !== 'string' && typeof runName !== 'function') {
     bad(`${runNameOption} must be a template string ('{name}-{x}') or a function of the parameters that returns a string, got ${describe(runName)}`);
+  }
+  const { tags } = options;
+  if (tags !== undefined) {
+    if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) bad(`tags must be a list of strings, got ${describe(tags)}`);
+    const list = tags as readonly string[];
+    if (list.length > MAX_TAGS) bad(`tags holds ${list.length} tags; a run records at most ${MAX_TAGS}`);
+    const long = list.find((t) => t.length > MAX_TAG_LENGTH);
+    if (long !== undefined) bad(`tag '${long.slice(0, 40)}…' has ${long.length} characters; a tag has at most ${MAX_TAG_LENGTH}`);
   }
   for (const hook of HOOKS) {
     const value = options[hook];

@@ -1,6 +1,6 @@
 /**
  * How errors become HTTP answers: 422 for a body or query that fails its schema (each field and
- * why), 400 for malformed JSON, invalid UTF-8 or JSON nested too deep, 413 for a body over the limit (saying the limit), 404 for an
+ * why; each unknown field of a strict body by name), 400 for malformed JSON, invalid UTF-8 or JSON nested too deep, 413 for a body over the limit (saying the limit), 404 for an
  * unknown id, 409 for a rule's refusal (naming the rule) or an id already taken, 503 when the database is down.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,13 +15,23 @@ export interface ErrorBody {
   readonly issues?: readonly { readonly field: string; readonly reason: string }[];
 }
 
+/** The field names of an `unrecognized_keys` issue's params, or none. */
+function unknownKeys(params: unknown): string[] {
+  const keys = (params as { keys?: unknown } | undefined)?.keys;
+  return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [];
+}
+
 /** Status and body for an error thrown by a handler or by Fastify. */
 export function errorReply(error: unknown, bodyLimit: number): { status: number; body: ErrorBody } {
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((v) => ({
-      field: [error.validationContext ?? 'body', ...String(v.instancePath).split('/').filter(Boolean)].join('.'),
-      reason: v.message ?? 'invalid',
-    }));
+    const context = error.validationContext ?? 'body';
+    const issues = error.validation.flatMap((v) => {
+      const path = [context, ...String(v.instancePath).split('/').filter(Boolean)];
+      // A strict object's unknown fields: one issue per field, named, so a misspelt field is found.
+      const unknown = v.keyword === 'unrecognized_keys' ? unknownKeys(v.params) : [];
+      if (unknown.length > 0) return unknown.map((key) => ({ field: [...path, key].join('.'), reason: 'unknown field: remove it or check its spelling' }));
+      return [{ field: path.join('.'), reason: v.message ?? 'invalid' }];
+    });
     const list = issues.map((i) => `${i.field}: ${i.reason}`).join('; ');
     return { status: 422, body: { error: 'ValidationError', message: `The request does not match the API schema: ${list}.`, issues } };
   }

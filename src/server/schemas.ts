@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { STATE_TYPES } from '../states.js';
 import type { ErrorDetail, StateType } from '../states.js';
+import { MAX_LOG_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_STATE_MESSAGE_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from '../record-limits.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 const id = z.string().min(1).max(200);
@@ -102,18 +103,32 @@ export const logSchema = z.object({
   timestamp,
 });
 
-/** What `store.write(batch)` writes. */
+// Request-side bounds (see record-limits.ts): the response schemas above stay as they are, so a
+// record written before these bounds existed is still answered.
+const name = z.string().max(MAX_NAME_LENGTH);
+const tags = z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly();
+
+/** A state as a client writes it: its name and message bounded. */
+export const stateInputSchema = stateSchema.extend({ name: name.min(1), message: z.string().max(MAX_STATE_MESSAGE_LENGTH).optional() });
+
+/** The body of `POST /flow-runs`: a flow run with its names, tags and state bounded. */
+export const flowRunInputSchema = flowRunSchema.extend({ name, flowName: name.min(1), tags, state: stateInputSchema });
+
+/** A log line as a client writes it: its logger name and message bounded. */
+export const logInputSchema = logSchema.extend({ name, message: z.string().max(MAX_LOG_MESSAGE_LENGTH) });
+
+/** What `store.write(batch)` writes (the body of `POST /records`): names, tags, state messages and log messages bounded. */
 export const batchSchema = z.object({
-  taskRuns: z.array(taskRunSchema).default([]),
+  taskRuns: z.array(taskRunSchema.extend({ name, tags, state: stateInputSchema })).default([]),
   edges: z.array(z.object({ taskRunId: id, upstreamId: id })).default([]),
   // The client's ids of entries (write-only): an entry written again with the same id is ignored.
-  states: z.array(stateRecordSchema.extend({ id: id.optional() })).default([]),
-  logs: z.array(logSchema.extend({ id: id.optional() })).default([]),
+  states: z.array(stateRecordSchema.extend({ name: name.min(1), message: stateInputSchema.shape.message, id: id.optional() })).default([]),
+  logs: z.array(logInputSchema.extend({ id: id.optional() })).default([]),
 });
 
 /** A state change of a flow run. */
 export const setStateSchema = z.object({
-  state: stateSchema,
+  state: stateInputSchema,
   patch: z
     .object({ runCount: z.number().int().min(0).optional(), startTime: timestamp.optional(), endTime: timestamp.optional() })
     .optional(),

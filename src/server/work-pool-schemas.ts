@@ -40,8 +40,8 @@ export const newWorkPoolSchema = z.object({
   paused: z.boolean().optional(),
 });
 
-/** The body that changes a pool. */
-export const workPoolPatchSchema = z.object({
+/** The body that changes a pool; an unknown field is refused (422) rather than silently changing nothing. */
+export const workPoolPatchSchema = z.strictObject({
   description: z.string().max(10_000).nullable().optional(),
   concurrencyLimit: limitSchema.optional(),
   paused: z.boolean().optional(),

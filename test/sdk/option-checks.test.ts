@@ -14,6 +14,9 @@ describe('options are checked when a task or flow is defined', () => {
     ['a retryDelaySeconds list with a non-number', { retries: 2, retryDelaySeconds: [1, 'x'] }, /retryDelaySeconds must be seconds ≥ 0.*\[1, x\]/],
     ['a retryCondition that is not a function', { retries: 1, retryCondition: true }, /retryCondition must be a function/],
     ['a timeout that is not a number', { timeoutSeconds: '5' }, /timeoutSeconds must be > 0/],
+    ['tags that are not a list of strings', { tags: 'nightly' }, /tags must be a list of strings/],
+    ['a tag over 100 characters', { tags: ['ok', 'x'.repeat(101)] }, /has 101 characters; a tag has at most 100/],
+    ['more than 100 tags', { tags: Array.from({ length: 101 }, (_, i) => `t${i}`) }, /holds 101 tags; a run records at most 100/],
   ])('refuses %s on a task', (_what, options, message) => {
     expect(() => task({ name: 'checked', ...(options as object) }, fn)).toThrow(UsageError);
     expect(() => task({ name: 'checked', ...(options as object) }, fn)).toThrow(message);
@@ -23,8 +26,14 @@ describe('options are checked when a task or flow is defined', () => {
     ['flowRunName of the wrong type', { flowRunName: ['a'] }, /Flow 'checked-flow': flowRunName must be a template string/],
     ['an onCancellation that is not a function', { onCancellation: {} }, /onCancellation must be a function/],
     ['a malformed retryDelaySeconds', { retries: 1, retryDelaySeconds: Number.NaN }, /retryDelaySeconds must be seconds ≥ 0/],
+    ['a tag over 100 characters', { tags: ['y'.repeat(150)] }, /Flow 'checked-flow': tag 'y+…' has 150 characters/],
   ])('refuses %s on a flow', (_what, options, message) => {
     expect(() => flow({ name: 'checked-flow', ...(options as object) }, async () => 1)).toThrow(message);
+  });
+
+  it('refuses a flow name over 1 000 characters, which the server would refuse', () => {
+    expect(() => flow({ name: 'f'.repeat(1_001) }, async () => 1)).toThrow(/its name has 1001 characters; a flow name has at most 1000/);
+    expect(() => flow({ name: 'f'.repeat(1_000) }, async () => 1)).not.toThrow();
   });
 
   it('accepts the forms the options document', () => {
@@ -32,6 +41,7 @@ describe('options are checked when a task or flow is defined', () => {
       task({ name: 'fine', retries: 2, retryDelaySeconds: [1, 2], retryCondition: () => true, onFailure: [() => undefined], taskRunName: (p) => `fine-${String(p.x)}` }, fn),
     ).not.toThrow();
     expect(() => flow({ name: 'fine-flow', retryDelaySeconds: (n) => n, onRunning: () => undefined, flowRunName: 'x' }, async () => 1)).not.toThrow();
+    expect(() => task({ name: 'fine-tags', tags: Array.from({ length: 100 }, () => 't'.repeat(100)) }, fn)).not.toThrow();
   });
 });
 

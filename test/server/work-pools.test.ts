@@ -66,6 +66,11 @@ forEachDatabase((database) => {
       expect(await call(url, 'PATCH', '/api/v1/work-pools/etl', { paused: true })).toMatchObject({ status: 200, body: { paused: true } });
       expect(await call(url, 'GET', '/api/v1/work-pools/etl')).toMatchObject({ status: 200, body: { paused: true } });
       expect(await call(url, 'PATCH', '/api/v1/work-pools/etl', { paused: false, concurrencyLimit: null })).toMatchObject({ body: { paused: false, concurrencyLimit: null } });
+      const unknown = await call<{ message: string; issues: { field: string; reason: string }[] }>(url, 'PATCH', '/api/v1/work-pools/etl', { paused: true, concurencyLimit: 5 });
+      expect(unknown.status).toBe(422);
+      expect(unknown.body.issues.map((i) => i.field)).toEqual(['body.concurencyLimit']);
+      expect(unknown.body.message).toContain('concurencyLimit');
+      expect(await call(url, 'GET', '/api/v1/work-pools/etl')).toMatchObject({ body: { paused: false, concurrencyLimit: null } });
       const missing = await call<{ error: string; message: string }>(url, 'GET', '/api/v1/work-pools/nope');
       expect(missing).toMatchObject({ status: 404, body: { error: 'WorkPoolNotFoundError' } });
       expect(missing.body.message).toContain('weft pools create nope');

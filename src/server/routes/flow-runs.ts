@@ -9,6 +9,7 @@ import type { Orchestrator } from '../orchestrator.js';
 import type { FlowRunRecord } from '../../store/records.js';
 import {
   errorSchema,
+  flowRunInputSchema,
   flowRunPageSchema,
   flowRunSchema,
   heartbeatReplySchema,
@@ -32,7 +33,7 @@ const notFound = (id: string): RunNotFoundError => new RunNotFoundError(`There i
 export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRunRecord) => void, checkRetry?: (run: FlowRunRecord) => void, crashTimeoutMs?: number): FastifyPluginAsyncZod {
   const { store } = orchestrator;
   return (app) => {
-    app.post('/flow-runs', { schema: { tags: ['flow runs'], summary: 'Record a new flow run', body: flowRunSchema, response: { 201: flowRunSchema, ...errors } } }, async (request, reply) => {
+    app.post('/flow-runs', { schema: { tags: ['flow runs'], summary: 'Record a new flow run', body: flowRunInputSchema, response: { 201: flowRunSchema, ...errors } } }, async (request, reply) => {
       await orchestrator.create(request.body);
       return reply.status(201).send(request.body);
     });

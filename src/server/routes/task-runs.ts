@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RunNotFoundError } from '../../errors.js';
 import type { Orchestrator } from '../orchestrator.js';
-import { batchSchema, errorSchema, idParamsSchema, logSchema, stateRecordSchema, taskRunWithUpstreamSchema } from '../schemas.js';
+import { batchSchema, errorSchema, idParamsSchema, logInputSchema, stateRecordSchema, taskRunWithUpstreamSchema } from '../schemas.js';
 
 const errors = { 400: errorSchema, 404: errorSchema, 413: errorSchema, 422: errorSchema, 503: errorSchema };
 
@@ -33,7 +33,7 @@ export function taskRunRoutes(orchestrator: Orchestrator): FastifyPluginAsyncZod
       return reply.status(204).send(null);
     });
 
-    app.post('/logs', { schema: { tags: ['logs'], summary: 'Write a batch of log lines', body: z.array(logSchema), response: { 204: z.null(), ...errors } } }, async (request, reply) => {
+    app.post('/logs', { schema: { tags: ['logs'], summary: 'Write a batch of log lines', body: z.array(logInputSchema), response: { 204: z.null(), ...errors } } }, async (request, reply) => {
       await orchestrator.write({ taskRuns: [], edges: [], states: [], logs: request.body });
       return reply.status(204).send(null);
     });
