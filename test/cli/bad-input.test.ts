@@ -1,17 +1,11 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, fixture, ROOT, runWeft, runWeftJson, tempHome } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, fixture, ROOT, runWeft, runWeftJson, homePerTest } from './harness.js';
 
 describe('weft with bad input', { timeout: 60_000 }, () => {
   beforeAll(assertBuilt);
-  const homes: Array<{ path: string; remove(): void }> = [];
-  const home = (): string => {
-    const h = tempHome();
-    homes.push(h);
-    return h.path;
-  };
-  afterEach(() => homes.splice(0).forEach((h) => h.remove()));
+  const home = homePerTest();
 
   const expectUsageError = async (args: string[], ...fragments: string[]): Promise<string> => {
     const result = await runWeft(home(), args);

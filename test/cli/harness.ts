@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** The repository root: commands run from here, as a user would. */
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -53,6 +53,22 @@ export function useTempHome(): { readonly path: string } {
       if (!home) throw new Error('The temporary home is made before the suite\'s first test: read it inside tests or hooks.');
       return home.path;
     },
+  };
+}
+
+/**
+ * A fresh temporary WEFT_HOME for each call, all removed after each test of the enclosing suite.
+ * @example
+ * const home = homePerTest();
+ * it('lists runs', async () => expect((await runWeft(home(), ['runs', 'ls'])).code).toBe(0));
+ */
+export function homePerTest(): () => string {
+  const homes: { remove(): void }[] = [];
+  afterEach(() => homes.splice(0).forEach((h) => h.remove()));
+  return () => {
+    const h = tempHome();
+    homes.push(h);
+    return h.path;
   };
 }
 

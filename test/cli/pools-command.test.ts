@@ -1,15 +1,9 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runWeft, tempHome } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, runWeft, homePerTest } from './harness.js';
 
 describe('weft pools', { timeout: 60_000 }, () => {
   beforeAll(assertBuilt);
-  const homes: Array<{ remove(): void }> = [];
-  const home = (): string => {
-    const h = tempHome();
-    homes.push(h);
-    return h.path;
-  };
-  afterEach(() => homes.splice(0).forEach((h) => h.remove()));
+  const home = homePerTest();
 
   it('sets and removes the limit of a pool that exists, which create refuses naming set-limit', async () => {
     const at = home();

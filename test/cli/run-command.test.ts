@@ -1,5 +1,5 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, fixture, runWeft, runWeftJson, runWeftOnTerminal, tempHome } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, fixture, runWeft, runWeftJson, runWeftOnTerminal, homePerTest } from './harness.js';
 
 interface RunDoc {
   flowRunId: string;
@@ -16,13 +16,7 @@ interface ShowDoc {
 
 describe('weft run', { timeout: 60_000 }, () => {
   beforeAll(assertBuilt);
-  const homes: Array<{ remove(): void }> = [];
-  const home = (): string => {
-    const h = tempHome();
-    homes.push(h);
-    return h.path;
-  };
-  afterEach(() => homes.splice(0).forEach((h) => h.remove()));
+  const home = homePerTest();
 
   it('runs the seed example with --json and prints one document with the result', async () => {
     const { result, doc } = await runWeftJson<RunDoc>(home(), ['run', 'examples/dask-example.ts', '--param', 'n=10', '--json']);
