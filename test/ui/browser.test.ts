@@ -230,6 +230,9 @@ describe('the web UI', () => {
     await p.locator('g.node-rest').waitFor();
     expect(await p.locator('g.node-task').count()).toBe(200);
     expect(p.url()).toContain('expand=');
+    // Readable, not fitted into a hair-thin column: a task node is drawn at least 20 px tall.
+    const first = await p.locator('g.node-task').first().boundingBox();
+    expect(first?.height ?? 0).toBeGreaterThanOrEqual(20);
     await check(p, 'graph-expanded');
     await p.getByRole('button', { name: 'Collapse inc' }).click();
     await p.locator('g.node-rest').waitFor({ state: 'detached' });

@@ -5,6 +5,7 @@ import { parseEventChunk } from '../src/api/event-stream.js';
 import type { ServerEvent } from '../src/api/event-stream.js';
 import { visibleRange } from '../src/components/virtual-list.js';
 import { nodeLabel } from '../src/lib/graph-labels.js';
+import { fitView, MIN_FIT_ZOOM } from '../src/lib/graph-layout.js';
 import { parseRunsSearch, runsQuery } from '../src/lib/runs-search.js';
 import { fromColumns } from '../src/lib/timeline-columns.js';
 import { arrangeTimeline, groupLabel } from '../src/lib/timeline-rows.js';
@@ -175,5 +176,18 @@ describe('live refetch pacing', () => {
     expect(pacedInterval(1500, 40)).toBe(1500);
     expect(pacedInterval(1500, 420)).toBe(4500);
     expect(pacedInterval(2000, 60_000)).toBe(30_000);
+  });
+});
+
+describe('fitting the graph into its box', () => {
+  it('centres a graph that fits, at most 1.5x', () => {
+    expect(fitView({ width: 400, height: 100 }, 1200, 480)).toEqual({ k: 1.5, x: 300, y: 165 });
+    expect(fitView({ width: 1600, height: 200 }, 1200, 480)).toEqual({ k: 0.75, x: 0, y: 165 });
+  });
+
+  it('keeps a graph too tall to read whole at a readable zoom, showing its top, centred across', () => {
+    // An expanded 10 000-wide map: 200 nodes in one column.
+    const view = fitView({ width: 200, height: 13_000 }, 1200, 480);
+    expect(view).toEqual({ k: MIN_FIT_ZOOM, x: 525, y: 16 });
   });
 });

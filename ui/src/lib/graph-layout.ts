@@ -41,3 +41,29 @@ export function layoutGraph(graph: RunGraph, labels: ReadonlyMap<string, string>
   const size = g.graph() as { width?: number; height?: number };
   return { nodes, edges, width: size.width ?? 0, height: size.height ?? 0 };
 }
+
+/** Where and how much a graph view is zoomed: screen = graph × k + (x, y). */
+export interface GraphView {
+  readonly x: number;
+  readonly y: number;
+  readonly k: number;
+}
+
+/** The smallest zoom "Fit" goes to: below it node labels are unreadable, so a taller graph is panned instead. */
+export const MIN_FIT_ZOOM = 0.75;
+
+/** Padding kept around a graph that does not fit at {@link MIN_FIT_ZOOM}, in px. */
+const FIT_PADDING = 16;
+
+/**
+ * The view that shows `layout` whole in a `width` × `height` box, centred, at most 1.5× — or, for
+ * a graph too big to read whole (a 200-node column of an expanded map), at {@link MIN_FIT_ZOOM},
+ * showing its start (top, left) and centred along an axis where it fits.
+ * @example
+ * setView(fitView(layout, box.clientWidth, 480));
+ */
+export function fitView(layout: Pick<GraphLayout, 'width' | 'height'>, width: number, height: number): GraphView {
+  const k = Math.max(MIN_FIT_ZOOM, Math.min(1.5, width / Math.max(1, layout.width), height / Math.max(1, layout.height)));
+  const along = (box: number, size: number): number => (size * k <= box ? (box - size * k) / 2 : FIT_PADDING);
+  return { k, x: along(width, layout.width), y: along(height, layout.height) };
+}

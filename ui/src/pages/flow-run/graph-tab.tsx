@@ -10,18 +10,14 @@ import { graphQuery } from './queries.js';
 import { Empty, ErrorMessage } from '../../components/messages.js';
 import { stateColor } from '../../components/state-badge.js';
 import { nodeLabel } from '../../lib/graph-labels.js';
-import { layoutGraph } from '../../lib/graph-layout.js';
-import type { GraphLayout } from '../../lib/graph-layout.js';
+import { fitView, layoutGraph } from '../../lib/graph-layout.js';
+import type { GraphLayout, GraphView } from '../../lib/graph-layout.js';
 import { pacedInterval, useLiveInvalidation } from '../../lib/use-live.js';
 
 /** Above this many nodes the graph is drawn on a canvas. */
 export const CANVAS_THRESHOLD = 400;
 
-interface View {
-  x: number;
-  y: number;
-  k: number;
-}
+type View = GraphView;
 
 function edgePath(points: readonly { x: number; y: number }[]): string {
   return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
@@ -92,10 +88,8 @@ export default function GraphTab({ run, expand }: { readonly run: FlowRun; reado
   // Fit the graph into view when its shape changes (first draw, expand, collapse), not on every live update.
   const shape = `${graph.data?.nodes.length ?? 0}:${expand ?? ''}`;
   useEffect(() => {
-    const width = box.current?.clientWidth ?? 800;
     if (layout === undefined) return;
-    const k = Math.min(1.5, width / Math.max(1, layout.width), height / Math.max(1, layout.height));
-    setView({ k, x: (width - layout.width * k) / 2, y: (height - layout.height * k) / 2 });
+    setView(fitView(layout, box.current?.clientWidth ?? 800, height));
   }, [shape]);
 
   if (graph.error) return <ErrorMessage error={graph.error} />;
@@ -107,11 +101,7 @@ export default function GraphTab({ run, expand }: { readonly run: FlowRun; reado
       const k = Math.min(4, Math.max(0.05, v.k * factor));
       return { k, x: cx - ((cx - v.x) * k) / v.k, y: cy - ((cy - v.y) * k) / v.k };
     });
-  const fit = (): void => {
-    const width = box.current?.clientWidth ?? 800;
-    const k = Math.min(1.5, width / Math.max(1, layout.width), height / Math.max(1, layout.height));
-    setView({ k, x: (width - layout.width * k) / 2, y: (height - layout.height * k) / 2 });
-  };
+  const fit = (): void => setView(fitView(layout, box.current?.clientWidth ?? 800, height));
   const onKey = (event: KeyboardEvent, node: GraphNode): void => {
     if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
