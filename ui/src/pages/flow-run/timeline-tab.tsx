@@ -84,7 +84,10 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
         const x = LABEL_WIDTH + timeToX(shown, plot, origin + since);
         ctx.moveTo(x, AXIS - 4);
         ctx.lineTo(x, layout.height);
-        ctx.fillText(since < 0 ? `−${formatDuration(-since)}` : formatDuration(since), x + 2, 12);
+        const label = since < 0 ? `−${formatDuration(-since)}` : formatDuration(since);
+        // A label that would run past the right edge is drawn to the left of its tick.
+        const labelWidth = ctx.measureText(label).width;
+        ctx.fillText(label, x + 2 + labelWidth > width ? x - 2 - labelWidth : x + 2, 12);
       }
       ctx.stroke();
       for (const g of layout.groups) ctx.fillText(fitText(ctx, g.name, LABEL_WIDTH - 8), 4, g.y + 12);
