@@ -1,7 +1,7 @@
 /**
  * The orchestration record in a SQL database, through Kysely: SQLite embedded, Postgres later.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import { RunNotFoundError, UsageError, WeftError } from '../../errors.js';
 import type { StateSnapshot, StateType } from '../../states.js';
@@ -93,6 +93,19 @@ function compare(a: string, b: string): number {
 function idEnd(text: string): string | undefined {
   const end = text.replace(/^(…|\.\.\.)/, '');
   return end.length >= MIN_ID_PREFIX && /^[0-9a-f-]+$/i.test(end) ? end.toLowerCase() : undefined;
+}
+
+/**
+ * Up to 5 rows of `table` whose id starts with `id`, or, when none does, whose id ends with it as
+ * the UI shows ids ({@link idEnd}: a scan, so only then); `kind` says which matched, for messages.
+ */
+async function rowsByIdPart<T extends 'flow_runs' | 'task_runs'>(db: Kysely<Database>, table: T, id: string): Promise<{ rows: Selectable<Database[T]>[]; kind: 'prefix' | 'end' }> {
+  // Typed as a table with only an id: both tables have one, and the rows go back as T's.
+  const query = (db as unknown as Kysely<{ byId: { id: string } }>).selectFrom(table as unknown as 'byId').selectAll();
+  const rows = await query.where('id', '>=', id).where('id', '<', prefixEnd(id)).orderBy('id').limit(5).execute();
+  const end = rows.length === 0 ? idEnd(id) : undefined;
+  if (end === undefined) return { rows: rows as Selectable<Database[T]>[], kind: 'prefix' };
+  return { rows: (await query.where('id', 'like', `%${end}`).orderBy('id').limit(5).execute()) as Selectable<Database[T]>[], kind: 'end' };
 }
 
 /** The smallest string greater than every string that starts with `prefix`. */
@@ -228,20 +241,7 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
       const exact = await this.#db.selectFrom('flow_runs').selectAll().where('id', '=', id).executeTakeFirst();
       if (exact !== undefined) return flowRunRecord(exact);
       if (id.length < MIN_ID_PREFIX) return undefined;
-      let matches = await this.#db
-        .selectFrom('flow_runs')
-        .selectAll()
-        .where('id', '>=', id)
-        .where('id', '<', prefixEnd(id))
-        .orderBy('id')
-        .limit(5)
-        .execute();
-      let kind = 'prefix';
-      const end = matches.length === 0 ? idEnd(id) : undefined;
-      if (end !== undefined) {
-        matches = await this.#db.selectFrom('flow_runs').selectAll().where('id', 'like', `%${end}`).orderBy('id').limit(5).execute();
-        kind = 'end';
-      }
+      const { rows: matches, kind } = await rowsByIdPart(this.#db, 'flow_runs', id);
       const [first, second] = matches;
       if (first === undefined) return undefined;
       if (second === undefined) return flowRunRecord(first);
@@ -382,14 +382,7 @@ export class SqlStore implements Store, HeartbeatRecord, RunOwnerRecord, Schedul
         if (id === '') return undefined;
         let row = await trx.selectFrom('task_runs').selectAll().where('id', '=', id).executeTakeFirst();
         if (row === undefined && id.length >= MIN_ID_PREFIX) {
-          let matches = await trx.selectFrom('task_runs').selectAll().where('id', '>=', id).where('id', '<', prefixEnd(id)).orderBy('id').limit(5).execute();
-          let kind = 'prefix';
-          const end = matches.length === 0 ? idEnd(id) : undefined;
-          if (end !== undefined) {
-            // The end of an id, as the UI shows it: a scan, done only when no id starts so.
-            matches = await trx.selectFrom('task_runs').selectAll().where('id', 'like', `%${end}`).orderBy('id').limit(5).execute();
-            kind = 'end';
-          }
+          const { rows: matches, kind } = await rowsByIdPart(trx, 'task_runs', id);
           if (matches.length > 1) {
             const listed = matches.map((m) => `${m.id} (${m.name})`).join(', ');
             throw new UsageError(`The id ${kind} '${id}' is ambiguous: it matches several task runs (${listed}${matches.length === 5 ? ', …' : ''}). Give more characters of the id.`);
