@@ -163,7 +163,7 @@ export interface WeftApp {
 export async function buildApp(options: AppOptions): Promise<WeftApp> {
   const bodyLimit = options.bodyLimitBytes ?? 64 * 1024 * 1024;
   // Request lines never hold a resume-link token or a secret query parameter (request-log.ts).
-  const logger = options.logger === true ? { serializers: { req: serializeRequest } } : options.logger === undefined || options.logger === false ? false : { ...options.logger, serializers: { req: serializeRequest } };
+  const logger = options.logger === undefined || options.logger === false ? false : { ...(options.logger === true ? {} : options.logger), serializers: { req: serializeRequest } };
   const app = Fastify({ logger, bodyLimit, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1_000 } /* resume-link tokens */ }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

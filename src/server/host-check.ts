@@ -13,7 +13,14 @@ import { isIP } from 'node:net';
 /** The host name of a `Host` header value (no port, no brackets, lower case, no trailing dot). */
 export function hostName(header: string): string {
   const value = header.trim().toLowerCase();
-  const name = value.startsWith('[') ? value.slice(1, value.indexOf(']') === -1 ? undefined : value.indexOf(']')) : value.split(':').length === 2 ? (value.split(':')[0] ?? '') : value;
+  let name = value;
+  if (value.startsWith('[')) {
+    const close = value.indexOf(']'); // [::1]:4200
+    name = value.slice(1, close === -1 ? undefined : close);
+  } else {
+    const parts = value.split(':'); // host:port; more colons: an unbracketed IPv6 address, kept whole
+    if (parts.length === 2) name = parts[0] ?? '';
+  }
   return name.endsWith('.') ? name.slice(0, -1) : name;
 }
 
