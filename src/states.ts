@@ -70,7 +70,17 @@ export function isState(value: unknown): value is State {
   );
 }
 
-const now = (): string => new Date().toISOString();
+/** The last timestamp made, and its millisecond: a burst of state changes in one millisecond formats it once. */
+let lastMs = Number.NaN;
+let lastIso = '';
+const now = (): string => {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+};
 
 /** A run that is waiting to start. */
 export function Pending(message?: string): State<never> {

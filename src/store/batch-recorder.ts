@@ -11,6 +11,10 @@ import type { Store } from './store.js';
  * several transitions of a fast task run cost one snapshot. */
 export interface TaskRunSource {
   readonly id: string;
+  /** False while the run can still change state. A batch written because many records wait leaves an
+   * unsettled source queued (its states are written), so a burst of submitted runs is written once,
+   * final, instead of once Pending and again Completed; see {@link BatchRecorder}. */
+  readonly settled?: boolean;
   toRecord(): TaskRunRecord;
 }
 
@@ -35,7 +39,12 @@ export interface BatchRecorderOptions {
    * once per `flushIntervalMs`, in big batches. @default 25
    */
   readonly idleFlushMs?: number;
-  /** Write as soon as this many records wait. @default 5000 */
+  /**
+   * Write as soon as this many records wait. Such a write leaves the live task runs that have not
+   * settled queued (their state history is written): they are written by a later batch, normally
+   * once final. The timed writes (`idleFlushMs`, `flushIntervalMs`) and `flush()` write everything.
+   * @default 5000
+   */
   readonly batchSize?: number;
   /** How many times `flush()` tries to get everything written before it rejects. @default 8 */
   readonly maxAttempts?: number;
@@ -58,6 +67,8 @@ export class BatchRecorder {
   private states: StateRecord[] = [];
   private logs: LogRecord[] = [];
   private waiting = 0;
+  /** Unsettled task runs that the last write by size left queued (counted in `waiting`). */
+  private held = 0;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   /** When the oldest waiting record was queued (ms), and how many waited at the last idle check. */
@@ -139,9 +150,16 @@ export class BatchRecorder {
   }
 
   private added(): void {
-    if (++this.waiting >= this.batchSize) {
-      this.send();
+    if (++this.waiting - this.held >= this.batchSize) {
+      this.send(true);
+      if (this.held > 0) this.startTimer(); // what was held is written in time even if nothing more comes
     } else if (!this.timer) {
+      this.startTimer();
+    }
+  }
+
+  private startTimer(): void {
+    if (!this.timer) {
       this.waitingSince = Date.now();
       this.waitingAtCheck = this.waiting;
       this.arm(this.idleFlushMs);
@@ -167,9 +185,12 @@ export class BatchRecorder {
     this.timer.unref();
   }
 
-  /** Hands what waits to the store now. A failed write is put back and reported, never dropped. */
-  private send(): void {
-    const batch = this.take();
+  /**
+   * Hands what waits to the store now (with `holdUnsettled`, leaving unsettled live task runs queued).
+   * A failed write is put back and reported, never dropped.
+   */
+  private send(holdUnsettled = false): void {
+    const batch = this.take(holdUnsettled);
     if (!batch) return;
     const written = this.store.write(materialize(batch)).catch((error: unknown) => {
       this.putBack(batch);
@@ -183,19 +204,21 @@ export class BatchRecorder {
     );
   }
 
-  private take(): PendingBatch | undefined {
+  private take(holdUnsettled: boolean): PendingBatch | undefined {
     if (this.waiting === 0) return undefined;
-    const batch: PendingBatch = {
-      taskRuns: [...this.taskRuns.values()],
-      edges: this.edges,
-      states: this.states,
-      logs: this.logs,
-    };
-    this.taskRuns = new Map();
+    const kept = new Map<string, TaskRunRecord | TaskRunSource>();
+    const taskRuns: (TaskRunRecord | TaskRunSource)[] = [];
+    for (const run of this.taskRuns.values()) {
+      if (holdUnsettled && 'toRecord' in run && run.settled === false) kept.set(run.id, run);
+      else taskRuns.push(run);
+    }
+    this.taskRuns = kept;
+    if (taskRuns.length + this.edges.length + this.states.length + this.logs.length === 0) return undefined;
+    const batch: PendingBatch = { taskRuns, edges: this.edges, states: this.states, logs: this.logs };
     this.edges = [];
     this.states = [];
     this.logs = [];
-    this.waiting = 0;
+    this.waiting = this.held = kept.size;
     return batch;
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatchRecorder } from '../../src/store/batch-recorder.js';
-import type { TaskRunRecord } from '../../src/store/records.js';
+import type { RecordBatch, TaskRunRecord } from '../../src/store/records.js';
 import { openSqliteStore } from '../../src/store/sql/sqlite.js';
 import type { SqlStore } from '../../src/store/sql/sql-store.js';
 import { at, state, taskRun } from './record-builders.js';
@@ -64,5 +64,58 @@ describe('BatchRecorder on a real SQLite store', () => {
     const deadline = Date.now() + 5_000;
     while (!(await store.readTaskRun(runs[2]?.id ?? '')) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
     expect(await store.readTaskRun(runs[2]?.id ?? '')).toBeDefined();
+  });
+
+  it('leaves unsettled task runs queued when it writes because many records wait, and writes each once, final', async () => {
+    const written: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, key) {
+        if (key === 'write') return (batch: RecordBatch) => (written.push(...batch.taskRuns.map((r) => `${r.id}:${r.state.type}`)), target.write(batch));
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const recorder = new BatchRecorder(counting, { flushIntervalMs: 10_000, batchSize: 4 });
+    const live = [0, 1, 2].map(() => {
+      let current = taskRun(null, { state: state('PENDING', 'Pending', at(1)) });
+      const source = {
+        id: current.id,
+        settled: false,
+        toRecord: () => current,
+        complete(): void {
+          current = { ...current, state: state('COMPLETED', 'Completed', at(2)) };
+          source.settled = true;
+        },
+      };
+      return source;
+    });
+    for (const run of live) {
+      recorder.taskRun(run);
+      recorder.state({ runId: run.id, runKind: 'task', ...state('PENDING', 'Pending', at(1)) });
+    }
+    // Six records waited: one write by size, of the Pending states only.
+    const first = live[0]?.id ?? '';
+    const deadline = Date.now() + 5_000;
+    while ((await store.listStates(first)).length === 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    expect((await store.listStates(first)).map((s) => s.name)).toEqual(['Pending']);
+    expect(await store.readTaskRun(first)).toBeUndefined();
+    for (const run of live) {
+      run.complete();
+      recorder.taskRun(run);
+      recorder.state({ runId: run.id, runKind: 'task', ...state('COMPLETED', 'Completed', at(2)) });
+    }
+    await recorder.flush();
+    expect(written.sort()).toEqual(live.map((r) => `${r.id}:COMPLETED`).sort());
+    for (const run of live) expect((await store.readTaskRun(run.id))?.state.type).toBe('COMPLETED');
+  });
+
+  it('writes a held task run within the flush interval even if no record follows', async () => {
+    const recorder = new BatchRecorder(store, { flushIntervalMs: 50, batchSize: 2 });
+    const run = taskRun(null);
+    recorder.taskRun({ id: run.id, settled: false, toRecord: () => run });
+    recorder.state({ runId: run.id, runKind: 'task', ...state('PENDING', 'Pending', at(1)) });
+    const deadline = Date.now() + 5_000;
+    while (!(await store.readTaskRun(run.id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect((await store.readTaskRun(run.id))?.id).toBe(run.id);
   });
 });
