@@ -67,7 +67,9 @@ export class BatchRecorder {
   private states: StateRecord[] = [];
   private logs: LogRecord[] = [];
   private waiting = 0;
-  /** Unsettled task runs that the last write by size left queued (counted in `waiting`). */
+  /** Unsettled live task runs that writes by size left queued, until they are queued again or a timed write takes them. */
+  private heldRuns = new Map<string, TaskRunSource>();
+  /** How many runs `heldRuns` holds (they count in `waiting`, not towards `batchSize`). */
   private held = 0;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -98,6 +100,13 @@ export class BatchRecorder {
    * queued entry for the same id is replaced.
    */
   taskRun(run: TaskRunRecord | TaskRunSource): void {
+    if (this.heldRuns.delete(run.id)) {
+      // A held run changed state: it is queued again (still counted as waiting), and weighs on the size again.
+      this.held--;
+      this.taskRuns.set(run.id, run);
+      this.check();
+      return;
+    }
     const before = this.taskRuns.size;
     this.taskRuns.set(run.id, run);
     if (this.taskRuns.size !== before) this.added();
@@ -150,7 +159,13 @@ export class BatchRecorder {
   }
 
   private added(): void {
-    if (++this.waiting - this.held >= this.batchSize) {
+    this.waiting++;
+    this.check();
+  }
+
+  /** Writes now if enough records wait (not counting held runs), else makes sure the timer runs. */
+  private check(): void {
+    if (this.waiting - this.held >= this.batchSize) {
       this.send(true);
       if (this.held > 0) this.startTimer(); // what was held is written in time even if nothing more comes
     } else if (!this.timer) {
@@ -204,21 +219,29 @@ export class BatchRecorder {
     );
   }
 
+  /**
+   * Takes what waits. With `holdUnsettled`, the unsettled live runs among those queued since the last
+   * write move to `heldRuns` (each run is looked at once per queuing, not once per write); without it,
+   * the held runs are taken too.
+   */
   private take(holdUnsettled: boolean): PendingBatch | undefined {
     if (this.waiting === 0) return undefined;
-    const kept = new Map<string, TaskRunRecord | TaskRunSource>();
     const taskRuns: (TaskRunRecord | TaskRunSource)[] = [];
     for (const run of this.taskRuns.values()) {
-      if (holdUnsettled && 'toRecord' in run && run.settled === false) kept.set(run.id, run);
+      if (holdUnsettled && 'toRecord' in run && run.settled === false) this.heldRuns.set(run.id, run);
       else taskRuns.push(run);
     }
-    this.taskRuns = kept;
+    if (!holdUnsettled) {
+      taskRuns.push(...this.heldRuns.values());
+      this.heldRuns = new Map();
+    }
+    this.taskRuns = new Map();
+    this.waiting = this.held = this.heldRuns.size;
     if (taskRuns.length + this.edges.length + this.states.length + this.logs.length === 0) return undefined;
     const batch: PendingBatch = { taskRuns, edges: this.edges, states: this.states, logs: this.logs };
     this.edges = [];
     this.states = [];
     this.logs = [];
-    this.waiting = this.held = kept.size;
     return batch;
   }
 
@@ -226,7 +249,7 @@ export class BatchRecorder {
   private putBack(batch: PendingBatch): void {
     let added = 0;
     for (const run of batch.taskRuns) {
-      if (!this.taskRuns.has(run.id)) {
+      if (!this.taskRuns.has(run.id) && !this.heldRuns.has(run.id)) {
         this.taskRuns.set(run.id, run);
         added++;
       }
