@@ -232,7 +232,7 @@ export class BatchRecorder {
       else taskRuns.push(run);
     }
     if (!holdUnsettled) {
-      taskRuns.push(...this.heldRuns.values());
+      for (const run of this.heldRuns.values()) taskRuns.push(run); // no spread: 100 000 runs may be held
       this.heldRuns = new Map();
     }
     this.taskRuns = new Map();
