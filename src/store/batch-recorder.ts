@@ -67,10 +67,8 @@ export class BatchRecorder {
   private states: StateRecord[] = [];
   private logs: LogRecord[] = [];
   private waiting = 0;
-  /** Unsettled live task runs that writes by size left queued, until they are queued again or a timed write takes them. */
+  /** Unsettled live task runs that writes by size left queued, until they are queued again or a timed write takes them (they count in `waiting`, not towards `batchSize`). */
   private heldRuns = new Map<string, TaskRunSource>();
-  /** How many runs `heldRuns` holds (they count in `waiting`, not towards `batchSize`). */
-  private held = 0;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   /** When the oldest waiting record was queued (ms), and how many waited at the last idle check. */
@@ -102,7 +100,6 @@ export class BatchRecorder {
   taskRun(run: TaskRunRecord | TaskRunSource): void {
     if (this.heldRuns.delete(run.id)) {
       // A held run changed state: it is queued again (still counted as waiting), and weighs on the size again.
-      this.held--;
       this.taskRuns.set(run.id, run);
       this.check();
       return;
@@ -165,9 +162,9 @@ export class BatchRecorder {
 
   /** Writes now if enough records wait (not counting held runs), else makes sure the timer runs. */
   private check(): void {
-    if (this.waiting - this.held >= this.batchSize) {
+    if (this.waiting - this.heldRuns.size >= this.batchSize) {
       this.send(true);
-      if (this.held > 0) this.startTimer(); // what was held is written in time even if nothing more comes
+      if (this.heldRuns.size > 0) this.startTimer(); // what was held is written in time even if nothing more comes
     } else if (!this.timer) {
       this.startTimer();
     }
@@ -236,7 +233,7 @@ export class BatchRecorder {
       this.heldRuns = new Map();
     }
     this.taskRuns = new Map();
-    this.waiting = this.held = this.heldRuns.size;
+    this.waiting = this.heldRuns.size;
     if (taskRuns.length + this.edges.length + this.states.length + this.logs.length === 0) return undefined;
     const batch: PendingBatch = { taskRuns, edges: this.edges, states: this.states, logs: this.logs };
     this.edges = [];
