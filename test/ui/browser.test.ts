@@ -97,8 +97,9 @@ async function zoomOntoBars(p: Page, id: string): Promise<{ before: number; afte
   await p.mouse.down();
   await p.mouse.move(barX + 6, barY, { steps: 3 });
   await p.mouse.up();
-  // Each wheel step shows 0.8 of the time; the point under the pointer stays put.
-  const steps = Math.max(1, Math.ceil(Math.log((3 * Math.max(1, last - first)) / (full.to - full.from)) / Math.log(0.8)));
+  // Each wheel step shows 0.8 of the time; the point under the pointer stays put. Two steps at
+  // least, so the window is visibly narrower (0.64) even when the bars fill most of the run.
+  const steps = Math.max(2, Math.ceil(Math.log((3 * Math.max(1, last - first)) / (full.to - full.from)) / Math.log(0.8)));
   await p.mouse.move(x, y);
   for (let i = 0; i < steps; i++) await p.mouse.wheel(0, -100);
   await p.mouse.down();
