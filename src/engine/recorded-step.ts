@@ -118,8 +118,7 @@ export class RecordedStep {
     h.state = state;
     if (this.recorder) {
       this.recorder.taskRun(h);
-      const entry = { runId: h.id, runKind: 'task' as const, type: state.type, name: state.name, timestamp: state.timestamp };
-      this.recorder.state(state.message === undefined ? entry : { ...entry, message: state.message });
+      this.recorder.state({ runId: h.id, runKind: 'task', type: state.type, name: state.name, message: state.message, timestamp: state.timestamp });
     }
     notifyTaskRun(h, state, previous);
   }

@@ -432,8 +432,8 @@ class TaskRunExecution<O> {
     const recorder = this.recorder;
     if (recorder) {
       recorder.taskRun(h);
-      const entry = { runId: h.id, runKind: 'task' as const, type: state.type, name: state.name, timestamp: state.timestamp, ...(worker === undefined ? {} : { worker }) };
-      recorder.state(state.message === undefined ? entry : { ...entry, message: state.message });
+      // One literal of one shape (no spreads): see stateWithId in the batch recorder.
+      recorder.state({ runId: h.id, runKind: 'task', type: state.type, name: state.name, message: state.message, timestamp: state.timestamp, worker });
     }
     notifyTaskRun(h, state, previous);
   }
