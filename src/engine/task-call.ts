@@ -40,14 +40,8 @@ export function callTaskFunction(fn: (...args: never[]) => unknown, args: readon
     timer = setTimeout(() => controller.abort(new TaskTimeoutError(`Task run '${call.taskRun.name}'`, seconds)), seconds * 1000);
     signal = flowSignal ? AbortSignal.any([flowSignal, controller.signal]) : controller.signal;
   }
-  const ctx: EngineContext = {
-    ...(call.flow ? { flow: call.flow } : {}),
-    ...(call.flowRun ? { flowRun: call.flowRun } : {}),
-    taskRun: call.taskRun,
-    signal,
-    logPrints: call.logPrints,
-    ...(call.recorder ? { recorder: call.recorder } : {}),
-  };
+  // One literal of one shape per attempt (absent parts undefined), not a spread of each part.
+  const ctx: EngineContext = { flow: call.flow, flowRun: call.flowRun, taskRun: call.taskRun, signal, logPrints: call.logPrints, recorder: call.recorder, sketch: undefined };
   if (ctx.logPrints) installLogPrints();
   let result: unknown;
   try {

@@ -132,8 +132,8 @@ class TaskRunExecution<O> {
   /** The worker of the attempt that just ended, until the state that ends it is recorded. */
   private attemptWorker: string | undefined;
   private settings!: Settings;
-  /** What the result-caching steps need of this run. */
-  private readonly caching: CachingRun;
+  /** What the result-caching steps need of this run: made when first needed (most runs never do). */
+  private cachingRun: CachingRun | undefined;
 
   constructor(
     private readonly def: TaskDefinition<O>,
@@ -141,15 +141,18 @@ class TaskRunExecution<O> {
     private readonly flow: FlowRunState | undefined,
     /** Called from inside another task run, which may hold a persistence slot already. */
     private readonly nested: boolean,
-  ) {
-    this.caching = {
-      handle,
-      taskName: def.name,
+  ) {}
+
+  private get caching(): CachingRun {
+    this.cachingRun ??= {
+      handle: this.handle,
+      taskName: this.def.name,
       settings: () => this.settings,
       run: (args, plan) => this.attempts(args, plan),
       finish: (state) => this.finish(state),
       log: (level, message) => this.log(level, message),
     };
+    return this.cachingRun;
   }
 
   /** Runs the task run to its final state and settles the handle. Never rejects. */
@@ -302,9 +305,9 @@ class TaskRunExecution<O> {
     for (let attempt = 1; ; attempt++) {
       if (this.flow?.signal.aborted) return this.finish(this.cancelled());
       h.runCount = earlierAttempts + attempt;
-      h.startTime ??= new Date().toISOString();
       const info: TaskRunInfo = { id: h.id, name: h.name, taskName: this.def.name, taskKey: this.def.taskKey, mapIndex: h.mapIndex, attempt };
       this.record(Running(attempt > 1 ? 'Retrying' : 'Running'));
+      h.startTime ??= h.state.timestamp; // when the first attempt began running
       if (options.onRunning) await runHooks(options.onRunning, [owner, info, h.state], this.reportHook);
       let state: State;
       /** A state the function returned is where the run ends, as in Prefect: no retry. */
