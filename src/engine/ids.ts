@@ -9,6 +9,12 @@ let lastMs = 0;
 let sequence = 0;
 /** The id's first 15 characters for `lastMs` (`tttttttt-tttt-7`), made once per millisecond. */
 let timePrefix = '';
+/**
+ * The id's last 18 characters (`-vrrr-rrrrrrrrrrrr`: the variant bits and 62 random bits), drawn
+ * again each millisecond: ids of one millisecond differ by their counter, and ids of two processes
+ * by their random bits.
+ */
+let randomSuffix = '';
 /** The counter's three hex digits, by value: a table, so an id costs no number formatting. */
 let counterHex: string[] | undefined;
 
@@ -34,8 +40,8 @@ export function newRunId(): string {
   if (timePrefix === '') {
     const time = ms.toString(16).padStart(12, '0');
     timePrefix = `${time.slice(0, 8)}-${time.slice(8)}-7`;
+    randomSuffix = randomUUID().slice(18);
   }
   counterHex ??= Array.from({ length: 0x1000 }, (_, i) => i.toString(16).padStart(3, '0'));
-  // randomUUID's last 18 characters keep its variant bits and 62 random bits.
-  return timePrefix + counterHex[sequence]! + randomUUID().slice(18);
+  return timePrefix + counterHex[sequence]! + randomSuffix;
 }

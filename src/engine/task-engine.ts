@@ -167,10 +167,10 @@ class TaskRunExecution<O> {
         ({ recorder: this.recorder, settings: this.settings } = await getClient());
       }
       this.record(h.state, true);
-      const seen = new Set<string>();
+      const seen = upstream.length > 1 ? new Set<string>() : undefined; // each upstream run once
       for (const { handle } of upstream) {
-        if (seen.has(handle.id)) continue;
-        seen.add(handle.id);
+        if (seen?.has(handle.id)) continue;
+        seen?.add(handle.id);
         this.recorder.edge({ taskRunId: h.id, upstreamId: handle.id });
       }
       if (previous?.state.type === 'COMPLETED' && previous.result) final = await reuseEarlierResult(this.caching, previous.result);
