@@ -6,7 +6,7 @@
 import { MAX_NAME_LENGTH, clipText } from '../record-limits.js';
 import type { State } from '../states.js';
 import { snapshot } from '../states.js';
-import type { ResultReference, TaskRunRecord } from '../store/records.js';
+import type { ResultReference, TaskRunIdentity, TaskRunRecord } from '../store/records.js';
 
 /** Property under which SDK objects expose their task-run handle. @internal */
 export const HANDLE: unique symbol = Symbol.for('weft.taskRunHandle');
@@ -67,6 +67,11 @@ export class TaskRunHandle<T = unknown> {
     this.state = state;
     this.settled = true;
     this.settleFinal(state);
+  }
+
+  /** Who this task run is (see `TaskRunSource.identity`). */
+  identity(): TaskRunIdentity {
+    return { id: this.id, flowRunId: this.flowRunId, name: this.name, taskKey: this.taskKey, tags: this.tags };
   }
 
   /** The record of this task run as it stands now. */

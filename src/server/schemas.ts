@@ -124,6 +124,8 @@ export const batchSchema = z.object({
   // The client's ids of entries (write-only): an entry written again with the same id is ignored.
   states: z.array(stateRecordSchema.extend({ name: name.min(1), message: stateInputSchema.shape.message, id: id.optional() })).default([]),
   logs: z.array(logInputSchema.extend({ id: id.optional() })).default([]),
+  // Who the task runs are whose states come without their records (held for a later batch): named in their events, not written.
+  heldTaskRuns: z.array(z.object({ id, flowRunId: id.nullable(), name, taskKey: z.string(), tags })).optional(),
 });
 
 /** A state change of a flow run. */

@@ -4,7 +4,7 @@
  * task run costs microseconds of orchestration, not a database round trip.
  */
 import { randomBytes } from 'node:crypto';
-import type { LogRecord, RecordBatch, StateRecord, TaskRunEdge, TaskRunRecord } from './records.js';
+import type { LogRecord, RecordBatch, StateRecord, TaskRunEdge, TaskRunIdentity, TaskRunRecord } from './records.js';
 import type { Store } from './store.js';
 
 /** Something that can give a task run's record when asked: read once per batch, so the
@@ -16,6 +16,14 @@ export interface TaskRunSource {
    * final, instead of once Pending and again Completed; see {@link BatchRecorder}. */
   readonly settled?: boolean;
   toRecord(): TaskRunRecord;
+  /** Who the run is, without a whole record (else read from `toRecord()`): named in a batch that holds its states but not its record. */
+  identity?(): TaskRunIdentity;
+}
+
+function identityOf(source: TaskRunSource): TaskRunIdentity {
+  if (source.identity) return source.identity();
+  const { id, flowRunId, name, taskKey, tags } = source.toRecord();
+  return { id, flowRunId, name, taskKey, tags };
 }
 
 /** A batch as taken from the buffers: task runs may still be live sources. */
@@ -51,8 +59,8 @@ export interface BatchRecorderOptions {
   readonly idleFlushMs?: number;
   /**
    * Write as soon as this many records wait. Such a write leaves the live task runs that have not
-   * settled queued (their state history is written): they are written by a later batch, normally
-   * once final. The timed writes (`idleFlushMs`, `flushIntervalMs`) and `flush()` write everything.
+   * settled queued (their state history is written, with who they are: `RecordBatch.heldTaskRuns`):
+   * they are written by a later batch, normally once final. The timed writes (`idleFlushMs`, `flushIntervalMs`) and `flush()` write everything.
    * @default 5000
    */
   readonly batchSize?: number;
@@ -245,11 +253,26 @@ export class BatchRecorder {
     this.taskRuns = new Map();
     this.waiting = this.heldRuns.size;
     if (taskRuns.length + this.edges.length + this.states.length + this.logs.length === 0) return undefined;
-    const batch: PendingBatch = { taskRuns, edges: this.edges, states: this.states, logs: this.logs };
+    const heldTaskRuns = this.heldRuns.size > 0 ? this.heldIdentities(this.states) : [];
+    const batch: PendingBatch = { taskRuns, edges: this.edges, states: this.states, logs: this.logs, ...(heldTaskRuns.length > 0 ? { heldTaskRuns } : {}) };
     this.edges = [];
     this.states = [];
     this.logs = [];
     return batch;
+  }
+
+  /** Who the held runs are that `states` belong to, each once. */
+  private heldIdentities(states: readonly StateRecord[]): TaskRunIdentity[] {
+    const named = new Set<string>();
+    const identities: TaskRunIdentity[] = [];
+    for (const state of states) {
+      if (state.runKind !== 'task' || named.has(state.runId)) continue;
+      const held = this.heldRuns.get(state.runId);
+      if (held === undefined) continue;
+      named.add(state.runId);
+      identities.push(identityOf(held));
+    }
+    return identities;
   }
 
   /** Returns an unwritten batch to the buffers; a task run's newer entry wins over its old one. */

@@ -158,6 +158,21 @@ export interface RecordBatch {
   readonly edges: readonly TaskRunEdge[];
   readonly states: readonly StateRecord[];
   readonly logs: readonly LogRecord[];
+  /**
+   * Task runs whose states this batch holds but whose records it leaves to a later batch (a write
+   * by size holds runs that have not settled): who they are, so that the events derived from those
+   * states name their run and its flow run. Not written as task runs.
+   */
+  readonly heldTaskRuns?: readonly TaskRunIdentity[];
+}
+
+/** Who a task run is: the part of a {@link TaskRunRecord} that its events name. */
+export interface TaskRunIdentity {
+  readonly id: string;
+  readonly flowRunId: string | null;
+  readonly name: string;
+  readonly taskKey: string;
+  readonly tags: readonly string[];
 }
 
 /** Filter for listing flow runs. Newest first. */

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StateSnapshot } from '../states.js';
 import type { RelatedResource, WeftEvent } from './events.js';
-import type { FlowRunRecord, RecordBatch, StateRecord, TaskRunRecord } from './records.js';
+import type { FlowRunRecord, RecordBatch, StateRecord, TaskRunIdentity } from './records.js';
 
 /** What a run's events relate to, read once per flow run. */
 export interface RunContext {
@@ -91,7 +91,8 @@ export interface TaskRunStateEvent {
  * for (const { event, flowRunId } of taskRunStateEvents(batch)) queue(event, flowRunId);
  */
 export function taskRunStateEvents(batch: RecordBatch): TaskRunStateEvent[] {
-  const runs = new Map<string, TaskRunRecord>(batch.taskRuns.map((t) => [t.id, t]));
+  const runs = new Map<string, TaskRunIdentity>(batch.taskRuns.map((t) => [t.id, t]));
+  for (const held of batch.heldTaskRuns ?? []) if (!runs.has(held.id)) runs.set(held.id, held);
   const out: TaskRunStateEvent[] = [];
   for (const s of batch.states) {
     if (s.runKind !== 'task') continue;

@@ -7,7 +7,7 @@ import { BatchRecorder } from '../../src/store/batch-recorder.js';
 import type { RecordBatch, TaskRunRecord } from '../../src/store/records.js';
 import { openSqliteStore } from '../../src/store/sql/sqlite.js';
 import type { SqlStore } from '../../src/store/sql/sql-store.js';
-import { at, state, taskRun } from './record-builders.js';
+import { at, flowRun, state, taskRun } from './record-builders.js';
 
 describe('BatchRecorder on a real SQLite store', () => {
   let dir: string;
@@ -68,9 +68,10 @@ describe('BatchRecorder on a real SQLite store', () => {
 
   it('leaves unsettled task runs queued when it writes because many records wait, and writes each once, final', async () => {
     const written: string[] = [];
+    const batches: RecordBatch[] = [];
     const counting = new Proxy(store, {
       get(target, key) {
-        if (key === 'write') return (batch: RecordBatch) => (written.push(...batch.taskRuns.map((r) => `${r.id}:${r.state.type}`)), target.write(batch));
+        if (key === 'write') return (batch: RecordBatch) => (batches.push(batch), written.push(...batch.taskRuns.map((r) => `${r.id}:${r.state.type}`)), target.write(batch));
         const value: unknown = Reflect.get(target, key);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
@@ -106,7 +107,49 @@ describe('BatchRecorder on a real SQLite store', () => {
     }
     await recorder.flush();
     expect(written.sort()).toEqual(live.map((r) => `${r.id}:COMPLETED`).sort());
+    // A batch that holds a state without its run's record says who the run is (its events name it).
+    for (const batch of batches) {
+      const known = new Set([...batch.taskRuns, ...(batch.heldTaskRuns ?? [])].map((r) => r.id));
+      for (const s of batch.states) expect(known.has(s.runId), `state ${s.name} of ${s.runId} written without saying whose`).toBe(true);
+    }
+    // The write by size went out after four records: two runs, held, and their Pending states.
+    expect(batches[0]?.heldTaskRuns?.map((r) => r.id).sort()).toEqual(live.slice(0, 2).map((r) => r.id).sort());
     for (const run of live) expect((await store.readTaskRun(run.id))?.state.type).toBe('COMPLETED');
+  });
+
+  it("gives every task-run event of a big run its flow run's context, though writes by size hold task runs", async () => {
+    const events = await openSqliteStore(join(dir, 'events.db'), { busyTimeoutMs: 5_000, taskRunEvents: true });
+    try {
+      const run = flowRun({ tags: ['nightly'] });
+      await events.createFlowRun(run);
+      const recorder = new BatchRecorder(events, { flushIntervalMs: 10_000, idleFlushMs: 10_000, batchSize: 10 });
+      const live = Array.from({ length: 30 }, () => {
+        let current = taskRun(run.id, { state: state('PENDING', 'Pending', at(1)) });
+        const source = { id: current.id, settled: false, toRecord: () => current };
+        recorder.taskRun(source);
+        recorder.state({ runId: source.id, runKind: 'task', ...state('PENDING', 'Pending', at(1)) });
+        return {
+          source,
+          complete(): void {
+            current = { ...current, state: state('COMPLETED', 'Completed', at(2)) };
+            recorder.taskRun(source);
+            recorder.state({ runId: source.id, runKind: 'task', ...state('COMPLETED', 'Completed', at(2)) });
+            source.settled = true;
+          },
+        };
+      });
+      await new Promise((r) => setImmediate(r)); // writes by size go out meanwhile
+      for (const l of live) l.complete();
+      await recorder.flush();
+      const all = await events.listEvents({ names: ['weft.task-run.'], limit: 1000 });
+      expect(all).toHaveLength(60);
+      for (const event of all) {
+        const related = event.related.map((r) => r['weft.resource.id']);
+        expect(related, `${event.event} of ${event.resource['weft.resource.id']}`).toEqual(expect.arrayContaining([`weft.flow-run.${run.id}`, `weft.flow.${run.flowName}`, 'weft.tag.nightly']));
+      }
+    } finally {
+      await events.close();
+    }
   });
 
   it('writes a held task run within the flush interval even if no record follows', async () => {
