@@ -8,7 +8,7 @@ import { loadSettings } from '../../src/settings.js';
 import { HttpStore } from '../../src/store/http/http-store.js';
 import { usePostgres } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/weft-server.js';
-import { at, flowRun, log, taskRun } from './record-builders.js';
+import { at, flowRun, log, state, taskRun, taskState } from './record-builders.js';
 import { storeConformance } from './store-conformance.js';
 
 // Real servers and databases: generous limits for a loaded machine (timing is checked in bench/).
@@ -43,6 +43,25 @@ describe('HttpStore', () => {
     expect((await store.listLogs(run.id)).map((l) => l.message)).toEqual(writes.map((_, i) => `line ${i}`));
     await store.close();
     await server.stop();
+  });
+
+  it("names a held task run in the events of its states, from the batch's heldTaskRuns", async () => {
+    const server = await startTestServer();
+    const store = await HttpStore.open({ url: server.url });
+    try {
+      const run = flowRun({ tags: ['nightly'] });
+      await store.createFlowRun(run);
+      const t = taskRun(run.id);
+      const { id, flowRunId, name, taskKey, tags } = t;
+      await store.write({ taskRuns: [], edges: [], states: [taskState(t.id, state('PENDING', 'Pending', at(1)))], logs: [], heldTaskRuns: [{ id, flowRunId, name, taskKey, tags }] });
+      const [event] = await store.listEvents({ names: ['weft.task-run.'], limit: 10 });
+      expect(event?.resource['weft.resource.name']).toBe(t.name);
+      expect(event?.related.map((r) => r['weft.resource.id'])).toEqual(expect.arrayContaining([`weft.flow-run.${run.id}`, 'weft.tag.nightly']));
+      expect(await store.readTaskRun(t.id)).toBeUndefined(); // named, not written
+    } finally {
+      await store.close();
+      await server.stop();
+    }
   });
 
   it('fails at once, naming the URL and what to do, when the server was never reached', async () => {
