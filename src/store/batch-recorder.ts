@@ -60,7 +60,8 @@ export interface BatchRecorderOptions {
   /**
    * Write as soon as this many records wait. Such a write leaves the live task runs that have not
    * settled queued (their state history is written, with who they are: `RecordBatch.heldTaskRuns`):
-   * they are written by a later batch, normally once final. The timed writes (`idleFlushMs`, `flushIntervalMs`) and `flush()` write everything.
+   * they are written by a later batch, normally once final. The timed writes (`idleFlushMs`,
+   * `flushIntervalMs`) and `flush()` write everything.
    * @default 5000
    */
   readonly batchSize?: number;
