@@ -12,6 +12,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { toWireError, type WireError } from '../error-wire.js';
 import { openSqliteStore } from './sql/sqlite.js';
 import type { SqliteStore } from './sql/sqlite.js';
+import { decodeBatch, isWireBatch } from './batch-wire.js';
 import type { RecordBatch } from './records.js';
 import type { HeartbeatRecord, Store } from './store.js';
 import type { RunOwnerRecord } from './run-owner.js';
@@ -128,6 +129,12 @@ const WRITES: ReadonlySet<string> = new Set<ThreadMethod>([
  */
 const MAX_GROUP_RECORDS = 2_000;
 
+/** `call` as the store serves it: a write's batch decoded from its columns (see `batch-wire.ts`). */
+function decoded(call: StoreCall): StoreCall {
+  const batch = call.args[0];
+  return call.method === 'write' && isWireBatch(batch) ? { ...call, args: [decodeBatch(batch), ...call.args.slice(1)] } : call;
+}
+
 /** How many records a call writes or reads. */
 function weight(call: QueuedCall): number {
   if (call.method !== 'write') return 1;
@@ -196,7 +203,7 @@ function serveCalls(port: MessagePort, store: SqliteStore): void {
       try {
         const waiting = receiveMessageOnPort(port);
         if (waiting === undefined) return;
-        call = waiting.message as StoreCall;
+        call = decoded(waiting.message as StoreCall);
       } catch {
         call = LOST_CALL; // the message could not be decoded
       }
@@ -235,7 +242,7 @@ function serveCalls(port: MessagePort, store: SqliteStore): void {
     queued.push(call);
     if (!serving) void serve();
   };
-  port.on('message', enqueue);
+  port.on('message', (call: StoreCall) => enqueue(decoded(call)));
   port.on('messageerror', () => enqueue(LOST_CALL));
 }
 

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { fromWireError } from '../error-wire.js';
 import { StoreError, WeftError } from '../errors.js';
+import { encodeBatch } from './batch-wire.js';
 import type { StateSnapshot } from '../states.js';
 import type {
   FlowRunFilter,
@@ -172,7 +173,7 @@ export class ThreadedStore implements Store, HeartbeatRecord, RunOwnerRecord, Sc
     return this.call('setFlowRunState', id, state, patch);
   }
   write(batch: RecordBatch): Promise<void> {
-    return this.call('write', batch);
+    return this.call('write', encodeBatch(batch));
   }
   readFlowRun(id: string): Promise<FlowRunRecord | undefined> {
     return this.call('readFlowRun', id);
