@@ -176,9 +176,10 @@ class TaskRunExecution<O> {
       if (previous?.state.type === 'COMPLETED' && previous.result) final = await reuseEarlierResult(this.caching, previous.result);
       const blocked = final ?? (upstream.length > 0 ? await this.waitForUpstream(upstream) : undefined);
       let values: Map<unknown, unknown> | undefined;
-      if (!blocked) {
+      const lazy = blocked ? [] : upstream.filter((u) => !u.handle.resultOnState && u.handle.state.type === 'COMPLETED');
+      if (lazy.length > 0 || (!blocked && promises.length > 0)) {
         try {
-          values = await this.inputValues(upstream, promises);
+          values = await this.inputValues(lazy, promises);
         } catch (error) {
           final = await this.finish(Failed(error));
         }
@@ -207,10 +208,8 @@ class TaskRunExecution<O> {
     return this.finish(Failed(error, 'UpstreamFailed'));
   }
 
-  /** Values of plain promises and of upstream results that are not held on their state. */
-  private async inputValues(upstream: readonly Upstream[], promises: readonly Promise<unknown>[]): Promise<Map<unknown, unknown> | undefined> {
-    const lazy = upstream.filter((u) => !u.handle.resultOnState && u.handle.state.type === 'COMPLETED');
-    if (lazy.length === 0 && promises.length === 0) return undefined;
+  /** Values of plain promises and of the `lazy` upstream results (completed, not held on their state). */
+  private async inputValues(lazy: readonly Upstream[], promises: readonly Promise<unknown>[]): Promise<Map<unknown, unknown>> {
     const values = new Map<unknown, unknown>(promises.length > 0 ? await awaitPromises(promises) : []);
     const loaded = await Promise.all(lazy.map((u) => valueOf(u.handle, this.settings)));
     lazy.forEach((u, i) => values.set(u.handle, loaded[i]));

@@ -37,8 +37,12 @@ export class ConcurrentTaskRunner implements TaskRunner {
 
   async start(): Promise<void> {}
 
-  async submit<T>(submission: TaskRunSubmission<T>): Promise<State<T>> {
-    if (this.maxConcurrency === Infinity) return submission.runHere();
+  /** Unbounded, the run starts here and now: no promise of the runner's own between the engine and the run. */
+  submit<T>(submission: TaskRunSubmission<T>): Promise<State<T>> {
+    return this.maxConcurrency === Infinity ? submission.runHere() : this.submitBounded(submission);
+  }
+
+  private async submitBounded<T>(submission: TaskRunSubmission<T>): Promise<State<T>> {
     if (this.running >= this.maxConcurrency) {
       await new Promise<void>((resolve) => this.queue.push(resolve));
     }

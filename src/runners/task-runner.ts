@@ -14,7 +14,7 @@ export interface TaskRunSubmission<T = unknown> {
   readonly args: readonly unknown[];
   /** Absolute path of the module that defines the task; undefined when it has none (eval). */
   readonly module: string | undefined;
-  /** Runs the task engine for this task run in this process and gives its final state. */
+  /** Runs the task engine for this task run in this process and gives its final state (it never throws: an error of the run is its state). */
   readonly runHere: () => Promise<State<T>>;
   /** Runs the task engine here with each attempt of the task function executed by `executor`. */
   readonly runOn: (executor: AttemptExecutor) => Promise<State<T>>;

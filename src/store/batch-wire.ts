@@ -7,7 +7,7 @@
  */
 import type { StateType } from '../state-types.js';
 import type { ErrorDetail } from '../error-detail.js';
-import type { RecordBatch, ResultReference, StateRecord, TaskRunRecord } from './records.js';
+import type { RecordBatch, ResultReference, StateRecord, TaskRunIdentity, TaskRunRecord } from './records.js';
 
 /** A batch by columns: each array holds one field of every record, in the records' order. @internal */
 export interface WireBatch {
@@ -45,7 +45,26 @@ export interface WireBatch {
   };
   readonly edges: { readonly taskRunId: string[]; readonly upstreamId: string[] };
   readonly logs: RecordBatch['logs'];
-  readonly heldTaskRuns?: RecordBatch['heldTaskRuns'];
+  readonly heldTaskRuns?: {
+    readonly id: string[];
+    readonly flowRunId: (string | null)[];
+    readonly name: string[];
+    readonly taskKey: string[];
+    readonly tags: (readonly string[])[];
+  };
+}
+
+/** The identities of `held` by columns. */
+function heldColumns(held: readonly TaskRunIdentity[]): NonNullable<WireBatch['heldTaskRuns']> {
+  const columns: NonNullable<WireBatch['heldTaskRuns']> = { id: [], flowRunId: [], name: [], taskKey: [], tags: [] };
+  for (const run of held) {
+    columns.id.push(run.id);
+    columns.flowRunId.push(run.flowRunId);
+    columns.name.push(run.name);
+    columns.taskKey.push(run.taskKey);
+    columns.tags.push(run.tags);
+  }
+  return columns;
 }
 
 /**
@@ -55,76 +74,76 @@ export interface WireBatch {
  */
 export function encodeBatch(batch: RecordBatch): WireBatch {
   const t = batch.taskRuns;
-  const n = t.length;
+  // Filled by push, never `new Array(n)`: a holey array is cloned as a sparse one, index by index,
+  // at several times the cost.
   const runs: WireBatch['taskRuns'] = {
-    id: new Array<string>(n),
-    flowRunId: new Array<string | null>(n),
-    name: new Array<string>(n),
-    taskKey: new Array<string>(n),
-    dynamicKey: new Array<string>(n),
-    mapIndex: new Array<number>(n),
-    tags: new Array<readonly string[]>(n),
-    stateType: new Array<StateType>(n),
-    stateName: new Array<string>(n),
-    stateMessage: new Array<string | undefined>(n),
-    stateTimestamp: new Array<string>(n),
-    stateError: new Array<ErrorDetail | undefined>(n),
-    runCount: new Array<number>(n),
-    createdAt: new Array<string>(n),
-    startTime: new Array<string | null>(n),
-    endTime: new Array<string | null>(n),
-    result: new Array<ResultReference | null | undefined>(n),
-    worker: new Array<string | null | undefined>(n),
+    id: [],
+    flowRunId: [],
+    name: [],
+    taskKey: [],
+    dynamicKey: [],
+    mapIndex: [],
+    tags: [],
+    stateType: [],
+    stateName: [],
+    stateMessage: [],
+    stateTimestamp: [],
+    stateError: [],
+    runCount: [],
+    createdAt: [],
+    startTime: [],
+    endTime: [],
+    result: [],
+    worker: [],
   };
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < t.length; i++) {
     const r = t[i] as TaskRunRecord;
-    runs.id[i] = r.id;
-    runs.flowRunId[i] = r.flowRunId;
-    runs.name[i] = r.name;
-    runs.taskKey[i] = r.taskKey;
-    runs.dynamicKey[i] = r.dynamicKey;
-    runs.mapIndex[i] = r.mapIndex;
-    runs.tags[i] = r.tags;
-    runs.stateType[i] = r.state.type;
-    runs.stateName[i] = r.state.name;
-    runs.stateMessage[i] = r.state.message;
-    runs.stateTimestamp[i] = r.state.timestamp;
-    runs.stateError[i] = r.state.error;
-    runs.runCount[i] = r.runCount;
-    runs.createdAt[i] = r.createdAt;
-    runs.startTime[i] = r.startTime;
-    runs.endTime[i] = r.endTime;
-    runs.result[i] = r.result;
-    runs.worker[i] = r.worker;
+    runs.id.push(r.id);
+    runs.flowRunId.push(r.flowRunId);
+    runs.name.push(r.name);
+    runs.taskKey.push(r.taskKey);
+    runs.dynamicKey.push(r.dynamicKey);
+    runs.mapIndex.push(r.mapIndex);
+    runs.tags.push(r.tags);
+    runs.stateType.push(r.state.type);
+    runs.stateName.push(r.state.name);
+    runs.stateMessage.push(r.state.message);
+    runs.stateTimestamp.push(r.state.timestamp);
+    runs.stateError.push(r.state.error);
+    runs.runCount.push(r.runCount);
+    runs.createdAt.push(r.createdAt);
+    runs.startTime.push(r.startTime);
+    runs.endTime.push(r.endTime);
+    runs.result.push(r.result);
+    runs.worker.push(r.worker);
   }
   const s = batch.states;
-  const m = s.length;
   const states: WireBatch['states'] = {
-    id: new Array<string | undefined>(m),
-    runId: new Array<string>(m),
-    runKind: new Array<'flow' | 'task'>(m),
-    type: new Array<StateType>(m),
-    name: new Array<string>(m),
-    message: new Array<string | undefined>(m),
-    timestamp: new Array<string>(m),
-    error: new Array<ErrorDetail | undefined>(m),
-    worker: new Array<string | undefined>(m),
+    id: [],
+    runId: [],
+    runKind: [],
+    type: [],
+    name: [],
+    message: [],
+    timestamp: [],
+    error: [],
+    worker: [],
   };
-  for (let i = 0; i < m; i++) {
+  for (let i = 0; i < s.length; i++) {
     const r = s[i] as StateRecord;
-    states.id[i] = r.id;
-    states.runId[i] = r.runId;
-    states.runKind[i] = r.runKind;
-    states.type[i] = r.type;
-    states.name[i] = r.name;
-    states.message[i] = r.message;
-    states.timestamp[i] = r.timestamp;
-    states.error[i] = r.error;
-    states.worker[i] = r.worker;
+    states.id.push(r.id);
+    states.runId.push(r.runId);
+    states.runKind.push(r.runKind);
+    states.type.push(r.type);
+    states.name.push(r.name);
+    states.message.push(r.message);
+    states.timestamp.push(r.timestamp);
+    states.error.push(r.error);
+    states.worker.push(r.worker);
   }
   const e = batch.edges;
   const edges = { taskRunId: e.map((edge) => edge.taskRunId), upstreamId: e.map((edge) => edge.upstreamId) };
-  return { wire: 1, taskRuns: runs, states, edges, logs: batch.logs, ...(batch.heldTaskRuns === undefined ? {} : { heldTaskRuns: batch.heldTaskRuns }) };
+  return { wire: 1, taskRuns: runs, states, edges, logs: batch.logs, ...(batch.heldTaskRuns === undefined ? {} : { heldTaskRuns: heldColumns(batch.heldTaskRuns) }) };
 }
 
 /** True when `value` is a batch by columns (a call from an older thread passes a plain {@link RecordBatch}). @internal */
@@ -172,5 +191,8 @@ export function decodeBatch(wire: WireBatch): RecordBatch {
   }
   const e = wire.edges;
   const edges = e.taskRunId.map((taskRunId, i) => ({ taskRunId, upstreamId: e.upstreamId[i] as string }));
-  return { taskRuns, edges, states, logs: wire.logs, ...(wire.heldTaskRuns === undefined ? {} : { heldTaskRuns: wire.heldTaskRuns }) };
+  const h = wire.heldTaskRuns;
+  if (h === undefined) return { taskRuns, edges, states, logs: wire.logs };
+  const heldTaskRuns = h.id.map((id, i): TaskRunIdentity => ({ id, flowRunId: h.flowRunId[i] as string | null, name: h.name[i] as string, taskKey: h.taskKey[i] as string, tags: h.tags[i] as readonly string[] }));
+  return { taskRuns, edges, states, logs: wire.logs, heldTaskRuns };
 }
