@@ -2,9 +2,10 @@
  * Multi-row inserts of many rows, in chunks that stay under the database's limit of bound
  * variables, compiled by Kysely once per chunk size and then reused with new parameters.
  * Chunk sizes are powers of two, so a table needs at most a dozen distinct statements and
- * the driver (or its statement cache) sees the same SQL text again and again.
+ * the driver (or its statement cache) sees the same SQL text again and again. Statements are kept
+ * per dialect: one process may write a SQLite and a Postgres record (`?` and `$1` placeholders).
  */
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { CompiledQuery, DialectAdapter, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** A query Kysely can compile, e.g. an insert builder. */
@@ -40,7 +41,8 @@ function largestPowerOfTwoAtMost(n: number): number {
 export class ChunkedInsert<Row extends object> {
   readonly #spec: ChunkedInsertSpec<Row>;
   readonly #chunkRows: number;
-  readonly #compiled = new Map<number, CompiledQuery>();
+  /** The compiled statements by dialect (its adapter) and by chunk size. */
+  readonly #compiled = new WeakMap<DialectAdapter, Map<number, CompiledQuery>>();
 
   constructor(spec: ChunkedInsertSpec<Row>) {
     this.#spec = spec;
@@ -76,7 +78,13 @@ export class ChunkedInsert<Row extends object> {
 
   #query(db: Kysely<Database>, rows: readonly Row[]): CompiledQuery {
     const parameters = this.#parameters(rows);
-    const cached = this.#compiled.get(rows.length);
+    const adapter = db.getExecutor().adapter;
+    let compiledBySize = this.#compiled.get(adapter);
+    if (compiledBySize === undefined) {
+      compiledBySize = new Map();
+      this.#compiled.set(adapter, compiledBySize);
+    }
+    const cached = compiledBySize.get(rows.length);
     if (cached !== undefined) return { ...cached, parameters };
     const compiled = this.#spec.build(db, rows).compile();
     const same =
@@ -86,7 +94,7 @@ export class ChunkedInsert<Row extends object> {
         `ChunkedInsert: the columns listed do not match the order in which the insert binds them (${compiled.sql.slice(0, 80)}…)`,
       );
     }
-    this.#compiled.set(rows.length, compiled);
+    compiledBySize.set(rows.length, compiled);
     return compiled;
   }
 }

@@ -4,7 +4,9 @@
  *
  * Events are checked where they enter (the API route, `emitEvent()`); the ones Weft derives from
  * state changes are well formed by construction. A run of 10 000 mapped tasks appends 90 000 of
- * them, so appending is one cached statement per chunk and no second check.
+ * them, so appending is one cached statement per chunk and no second check, and a row holds
+ * nothing twice (migration 0019): the resource's id is its `resource_id` column only, and the
+ * related filter matches the id's JSON text inside `related`.
  */
 import { sql } from 'kysely';
 import type { Insertable, Kysely, Selectable } from 'kysely';
@@ -17,7 +19,7 @@ import type { Database, EventsTable } from './schema.js';
 /** An event row as appended. */
 type EventRow = Insertable<EventsTable>;
 
-const EVENT_COLUMNS = ['id', 'occurred', 'event', 'resource_id', 'resource', 'related', 'related_ids', 'payload'] as const;
+const EVENT_COLUMNS = ['id', 'occurred', 'event', 'resource_id', 'resource', 'related', 'payload'] as const;
 
 /** The append statement, compiled once per chunk size (duplicate ids are skipped). */
 const insertEvents = new ChunkedInsert<EventRow>({
@@ -42,43 +44,56 @@ function iso(at: string, field: string): string {
   return new Date(ms).toISOString();
 }
 
-/** The stored forms of a related list, kept per array: the task-run events of a run share one (see `RunContexts`). */
-const relatedText = new WeakMap<readonly RelatedResource[], { readonly json: string; readonly ids: string }>();
+/** The stored form of a related list, kept per array: the task-run events of a run share one (see `RunContexts`). */
+const relatedText = new WeakMap<readonly RelatedResource[], string>();
 
-function storedRelated(related: readonly RelatedResource[]): { readonly json: string; readonly ids: string } {
+function storedRelated(related: readonly RelatedResource[]): string {
   let text = relatedText.get(related);
   if (text === undefined) {
-    text = { json: JSON.stringify(related), ids: ` ${related.map(resourceId).join(' ')} ` };
+    text = JSON.stringify(related);
     relatedText.set(related, text);
   }
   return text;
 }
 
+/** The resource's labels but its id, which the row keeps in `resource_id`. */
+function resourceLabels(resource: WeftEvent['resource']): string {
+  const { 'weft.resource.id': _id, ...labels } = resource;
+  return JSON.stringify(labels);
+}
+
 function eventRow(event: WeftEvent): EventRow {
-  const related = storedRelated(event.related);
   return {
     id: event.id,
     occurred: iso(event.occurred, 'occurred'),
     event: event.event,
     resource_id: resourceId(event.resource),
-    resource: JSON.stringify(event.resource),
-    related: related.json,
-    related_ids: related.ids,
+    resource: resourceLabels(event.resource),
+    related: storedRelated(event.related),
     payload: JSON.stringify(event.payload),
   };
 }
 
 function storedEvent(row: Selectable<EventsTable>): StoredEvent {
+  // A row written before migration 0019 also has the id among its labels: the same value.
+  const labels = JSON.parse(row.resource) as StoredEvent['resource'];
   return {
     seq: Number(row.seq),
     id: row.id,
     occurred: row.occurred,
     event: row.event,
-    resource: JSON.parse(row.resource) as StoredEvent['resource'],
+    resource: { 'weft.resource.id': row.resource_id, ...labels },
     related: JSON.parse(row.related) as StoredEvent['related'],
     payload: JSON.parse(row.payload) as StoredEvent['payload'],
   };
 }
+
+/**
+ * A LIKE pattern that matches the `related` JSON of an event with a related resource of id `id`,
+ * exactly: the id is matched as the JSON string it is stored as, closing quote included, and
+ * quotes inside labels are escaped in that JSON, so no label's text can match.
+ */
+const relatedPattern = (id: string): string => `%${likeLiteral(`"weft.resource.id":${JSON.stringify(id)}`)}%`;
 
 /** Appends `events`, skipping ids already recorded. */
 export async function appendEvents(db: Kysely<Database>, events: readonly WeftEvent[]): Promise<void> {
@@ -96,10 +111,7 @@ export async function listEvents(db: Kysely<Database>, filter: EventFilter): Pro
     query = query.where((eb) => eb.or(names.map((n) => eb.and([eb('event', '>=', n), eb('event', '<', `${n}\u{10ffff}`)]))));
   }
   if (filter.resource !== undefined) query = query.where('resource_id', '=', filter.resource);
-  if (filter.related !== undefined) {
-    const pattern = `% ${likeLiteral(filter.related)} %`;
-    query = query.where(sql<boolean>`related_ids like ${pattern} escape '\\'`);
-  }
+  if (filter.related !== undefined) query = query.where(sql<boolean>`related like ${relatedPattern(filter.related)} escape '\\'`);
   if (filter.since !== undefined) query = query.where('occurred', '>=', iso(filter.since, 'since'));
   if (filter.until !== undefined) query = query.where('occurred', '<', iso(filter.until, 'until'));
   if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);

@@ -555,6 +555,26 @@ const taskRunStateIndex: Migration = {
   },
 };
 
+/**
+ * 0019: an event row holds nothing twice. `related_ids` (the related ids again, for the related
+ * filter) goes: the filter matches an id's JSON text in `related`. New rows also leave the
+ * resource's id out of `resource` (it is `resource_id`); rows already written keep it, and both
+ * read back the same. A run of 10 000 mapped tasks writes 90 000 events: 14 MB less.
+ */
+const compactEvents: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('events').dropColumn('related_ids').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('events').addColumn('related_ids', 'text', (c) => c.notNull().defaultTo('')).execute();
+    // ` id1 id2 … `, as 0017 wrote it, from the related JSON of every row.
+    await (isSqlite(db)
+      ? sql`update events set related_ids = ' ' || coalesce((select group_concat(json_extract(value, '$."weft.resource.id"'), ' ') from json_each(events.related)), '') || ' '`
+      : sql`update events set related_ids = ' ' || coalesce((select string_agg(r ->> 'weft.resource.id', ' ') from json_array_elements(events.related::json) r), '') || ' '`
+    ).execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -574,6 +594,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0016_secrets': secrets,
   '0017_events_automations': eventsAutomations,
   '0018_task_run_state_index': taskRunStateIndex,
+  '0019_compact_events': compactEvents,
 });
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };

@@ -309,7 +309,7 @@ export interface Database {
   automation_cursors: AutomationCursorsTable;
 }
 
-/** One event (migration 0017). `related_ids` is ` id1 id2 … ` (spaces around each) for the related filter; the rest is JSON. */
+/** One event (migration 0017, 0019). `resource` is the resource's labels but its id (`resource_id`); `related` and `payload` are JSON. */
 export interface EventsTable {
   seq: Generated<number>;
   id: string;
@@ -318,7 +318,6 @@ export interface EventsTable {
   resource_id: string;
   resource: string;
   related: string;
-  related_ids: string;
   payload: string;
 }
 
