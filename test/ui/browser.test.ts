@@ -267,6 +267,26 @@ describe('the web UI', () => {
     await check(p, 'timeline-by-worker');
   });
 
+  it('counts every wheel step on the timeline, even two that come before it draws again', async () => {
+    const p = await page();
+    await p.goto(`${server.url}/runs/${seeded('dask').id}?tab=timeline`);
+    await p.getByTestId('timeline-summary').filter({ hasText: '16 attempts of 16 task runs' }).waitFor();
+    await p.waitForFunction(`Number(document.querySelector('.timeline canvas')?.dataset.drawn ?? 0) > 0`);
+    const before = await timelineFrame(p);
+    // Two steps in one task: React has not drawn between them, so a handler that read the window
+    // from its render would zoom once.
+    await p.evaluate(`(() => {
+      const canvas = document.querySelector('.timeline canvas');
+      const box = canvas.getBoundingClientRect();
+      const at = { clientX: box.left + box.width * 0.6, clientY: box.top + box.height / 2, deltaY: -100, bubbles: true, cancelable: true };
+      canvas.dispatchEvent(new WheelEvent('wheel', at));
+      canvas.dispatchEvent(new WheelEvent('wheel', at));
+    })()`);
+    await p.waitForFunction(`Number(document.querySelector('.timeline canvas')?.dataset.drawn ?? 0) > ${before.drawn}`);
+    const after = await timelineFrame(p);
+    expect(after.span / before.span).toBeCloseTo(0.64, 3);
+  });
+
   it('lists a new run live, shows its logs live while it executes, and cancelling from the UI ends it Cancelled', async () => {
     const go = join(home, 'never');
     const p = await page();

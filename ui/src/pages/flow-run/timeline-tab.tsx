@@ -112,8 +112,12 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
   if (data.attempts.length === 0 || limit === undefined || shown === undefined || layout === undefined) return <Empty>No task run has started yet.</Empty>;
 
   const plotWidth = (): number => (canvas.current?.clientWidth ?? 800) - LABEL_WIDTH;
-  const zoom = (factor: number, at = (shown.from + shown.to) / 2): void => setWindow(zoomWindow(shown, factor, at, limit));
-  const pan = (share: number): void => setWindow(panWindow(shown, (shown.to - shown.from) * share, limit));
+  // Each step applies to the window as the steps before it left it, not as this render shows it:
+  // two wheel steps, or a wheel step and a drag, that come before React draws again all count.
+  const change = (step: (current: TimeWindow) => TimeWindow): void => setWindow((current) => step(current ?? limit));
+  const zoom = (factor: number, atX?: number): void =>
+    change((current) => zoomWindow(current, factor, atX === undefined ? (current.from + current.to) / 2 : xToTime(current, plotWidth(), atX), limit));
+  const pan = (share: number): void => change((current) => panWindow(current, (current.to - current.from) * share, limit));
   const { retried, taskRuns } = summary;
 
   return (
@@ -141,7 +145,7 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
           aria-label={`Timeline: ${data.attempts.length} attempts of ${taskRuns} task runs, grouped by ${group}`}
           onWheel={(e) => {
             const rect = e.currentTarget.getBoundingClientRect();
-            zoom(e.deltaY < 0 ? 0.8 : 1.25, xToTime(shown, plotWidth(), e.clientX - rect.left - LABEL_WIDTH));
+            zoom(e.deltaY < 0 ? 0.8 : 1.25, e.clientX - rect.left - LABEL_WIDTH);
           }}
           onMouseDown={(e) => (drag.current = { start: e.clientX, last: e.clientX, moved: false })}
           onMouseMove={(e) => {
@@ -150,7 +154,7 @@ export default function TimelineTab({ run, group }: { readonly run: FlowRun; rea
             const dx = e.clientX - press.last;
             press.last = e.clientX;
             press.moved ||= Math.abs(e.clientX - press.start) > 2;
-            setWindow(panWindow(shown, (-dx / plotWidth()) * (shown.to - shown.from), limit));
+            change((current) => panWindow(current, (-dx / plotWidth()) * (current.to - current.from), limit));
           }}
           onMouseUp={(e) => {
             // A drag that ends over a bar pans; only a press that stayed put opens the task run.
