@@ -21,8 +21,12 @@ async function readPiped(stdin: NodeJS.ReadStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** A line typed at the terminal with nothing echoed; Ctrl-C or Ctrl-D on an empty line aborts. */
+/**
+ * A line typed at the terminal with nothing echoed; Ctrl-C or Ctrl-D on an empty line aborts.
+ * Echo is off before the prompt shows: what is typed the moment it appears is not echoed either.
+ */
 function readHidden(stdin: NodeJS.ReadStream, prompt: string): Promise<string> {
+  stdin.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let typed = '';
@@ -43,7 +47,6 @@ function readHidden(stdin: NodeJS.ReadStream, prompt: string): Promise<string> {
         if (Buffer.byteLength(typed) > MAX_SECRET_VALUE_BYTES) return finish(tooLong());
       }
     };
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.on('data', onData);
   });

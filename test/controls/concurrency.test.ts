@@ -183,7 +183,7 @@ describe('across processes', () => {
     await store.createLimit({ name: 'killed', limit: 1 }, now());
     const { child, output } = startChild(['hold', 'killed'], { WEFT_HOME: home, WEFT_LIMITS_LEASE_SECONDS: '1' });
     try {
-      await waitUntil(() => output().includes('held'), `the holder to take its slot (output: ${output()})`, 40);
+      await waitUntil(() => output().includes('held'), `the holder to take its slot (output: ${output()})`, 180);
       const before = await rt.run(() => concurrency('killed', { timeoutSeconds: 0 })).catch((e: unknown) => e);
       expect(before).toBeInstanceOf(ConcurrencySlotTimeoutError); // alive, it renews its lease
       child.kill('SIGKILL');
@@ -195,7 +195,7 @@ describe('across processes', () => {
     } finally {
       child.kill('SIGKILL');
     }
-  });
+  }, 240_000); // a fresh process that loads the engine through tsx: slow to start on a loaded machine (a full-suite run timed out at 60 s)
 
   it('keeps several processes churning on one limit within it; no slot left afterwards', async () => {
     await store.createLimit({ name: 'shared', limit: 2 }, now());
