@@ -146,7 +146,7 @@ export function encodeBatch(batch: RecordBatch): WireBatch {
   return { wire: 1, taskRuns: runs, states, edges, logs: batch.logs, ...(batch.heldTaskRuns === undefined ? {} : { heldTaskRuns: heldColumns(batch.heldTaskRuns) }) };
 }
 
-/** True when `value` is a batch by columns (a call from an older thread passes a plain {@link RecordBatch}). @internal */
+/** True when `value` is a batch by columns; a write posted by anything but `ThreadedStore` may carry a plain {@link RecordBatch}, served as it is. @internal */
 export const isWireBatch = (value: unknown): value is WireBatch => typeof value === 'object' && value !== null && (value as { wire?: unknown }).wire === 1;
 
 /**
