@@ -93,6 +93,8 @@ export async function watchRun(options: { readonly json?: boolean }, prepare: ()
     cancelOnLauncherExit: loadSettings().run.cancelOnLauncherExit,
     onStop: (stop) => {
       if (!started) process.exit(stop.exitCode);
+      // Recording a big run's cancelled task runs takes a while: say what is happening, and how to skip it.
+      process.stderr.write(`\n${stop.reason} Cancelling the flow run and recording its task runs; a second signal exits at once (what is not recorded yet is then lost).\n`);
     },
   });
   // With --json, stdout is kept for the one document, from the user module's first line on.

@@ -27,6 +27,7 @@ import { emitLog } from './run-log.js';
 import { executeRemotely } from './remote-attempt.js';
 import { renderRunName } from './run-names.js';
 import { returnedState } from './returned-state.js';
+import { loopTurn } from './loop-turns.js';
 import { namedArguments } from './parameter-defaults.js';
 import { Cancelled, Completed, Crashed, Failed, Pending, Running, Scheduled, errorMessage, type State } from '../states.js';
 import { stackForPeople } from '../error-detail.js';
@@ -183,6 +184,10 @@ class TaskRunExecution<O> {
         } catch (error) {
           final = await this.finish(Failed(error));
         }
+      }
+      if (final === undefined && blocked === undefined) {
+        // A CPU-bound run still lets signals, timers and I/O in (again after the turn: the runs that waited go on one by one).
+        for (let turn = loopTurn(); turn !== undefined; turn = loopTurn()) await turn;
       }
       final ??= blocked ?? (await this.dispatch(args, upstream.length > 0 || promises.length > 0, values));
       if (!this.flow) await this.recorder.flush();

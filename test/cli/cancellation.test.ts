@@ -54,4 +54,22 @@ describe('signals during weft run', { timeout: 60_000 }, () => {
     expect(result.code, result.stderr).toBe(143);
     expect(result.stdout).toContain('finished in state Cancelled: Cancelled by SIGTERM.');
   });
+
+  it('sees SIGINT during a CPU-bound run at once: the task runs not started are cancelled, not run', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const weft = startWeft(home.path, ['run', fixture('cpu-bound-flow.ts'), '--json']);
+    await waitUntil(() => weft.output.stderr.includes('CPU-STARTED'), 'the first task run to start');
+    weft.child.kill('SIGINT');
+    const result = await weft.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toContain('Cancelled by SIGINT');
+    const { flowRunId } = JSON.parse(result.stdout) as { flowRunId: string };
+    const { doc } = await runWeftJson<ShowDoc>(home.path, ['runs', 'show', flowRunId, '--json']);
+    expect(doc.state.type).toBe('CANCELLED');
+    const completed = doc.taskRuns.filter((t) => t.state.type === 'COMPLETED').length;
+    // 4 000 task runs of 2 ms: without a turn of the event loop between them, all would complete first.
+    expect(completed).toBeLessThan(2_000);
+    expect(doc.taskRuns.filter((t) => t.state.type === 'CANCELLED').length).toBe(4_000 - completed);
+  });
 });
