@@ -43,7 +43,7 @@ describe('a CPU-bound run leaves the event loop its turns', () => {
       setTimeout(() => void cancelActiveFlowRuns('Cancelled by a test.'), 0);
       await step.map([...Array(1_000).keys()]).wait();
     });
-    const state = await busy.run({}, { returnState: true });
+    const state = await busy.run(undefined, { returnState: true });
     expect(state.type).toBe('CANCELLED');
     expect(started).toBeLessThan(200);
   });
