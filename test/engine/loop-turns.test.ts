@@ -35,7 +35,7 @@ describe('a CPU-bound run leaves the event loop its turns', () => {
   it('stops starting task runs once a cancel that came during a CPU-bound stretch is seen', async () => {
     const { cancelActiveFlowRuns } = await import('../../src/engine/cancellation.js');
     let started = 0;
-    const step = task({ name: 'burn' }, () => {
+    const step = task({ name: 'burn' }, (_i: number) => {
       started++;
       burn(2);
     });
