@@ -39,7 +39,12 @@ const schema = z.object({
   results: z
     .object({
       /** Result storage used when a task or flow names none: `local:/path` or `s3://bucket/prefix?endpoint=…`; empty means `WEFT_HOME/storage`. */
-      defaultStorage: z.string().default(''),
+      defaultStorage: z
+        .string()
+        .refine((d) => d === '' || d.startsWith('local:') || d.startsWith('s3://'), {
+          message: "expected '' (WEFT_HOME/storage), 'local:/path' or 's3://bucket/prefix?endpoint=…' (checked whole when a result is first stored)",
+        })
+        .default(''),
       /** Persist every task's result unless it says `persistResult: false`. */
       persistByDefault: bool.default(false),
       /** Serializer used when a task names none. */

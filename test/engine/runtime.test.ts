@@ -100,4 +100,13 @@ describe('runtimes', () => {
     expect(() => rt.run(() => 1)).toThrow(UsageError);
     await expect(rt.client()).rejects.toThrow(/createRuntime\(\)/);
   });
+
+  it('refuses a default result storage of an unknown kind when settings load, before any run is recorded', () => {
+    const home = tempDir();
+    dirs.push(home);
+    const load = (storage: string) => () => loadSettings(environmentWith({ WEFT_HOME: home, WEFT_RESULTS_DEFAULT_STORAGE: storage }));
+    expect(load('bogus:xyz')).toThrow(/results\.defaultStorage: expected '' \(WEFT_HOME\/storage\), 'local:\/path' or 's3:\/\/bucket/);
+    expect(load('local:/tmp/results')().results.defaultStorage).toBe('local:/tmp/results');
+    expect(load('s3://bucket/prefix')().results.defaultStorage).toBe('s3://bucket/prefix');
+  });
 });
