@@ -5,7 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { lstat, mkdir, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { lstat, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { makeDirectory } from './make-directory.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ResultPathOutsideStorageError, ResultStorageError } from '../errors.js';
 import { lockTimeout } from './in-process-lock.js';
@@ -101,7 +102,7 @@ export class FileLock {
   private async ensureDirectory(): Promise<void> {
     let isLink = false;
     try {
-      await mkdir(this.options.directory, { recursive: true });
+      await makeDirectory(this.options.directory);
       isLink = (await lstat(this.options.directory)).isSymbolicLink();
     } catch (err) {
       throw new ResultStorageError(

@@ -3,7 +3,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, readFile, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readFile, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirectory } from './make-directory.js';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ResultPathOutsideStorageError, ResultStorageError } from '../errors.js';
 import type { ResultStorage } from './result-storage.js';
@@ -108,7 +109,7 @@ export class LocalFileStorage implements ResultStorage {
       // The file itself need not be checked: rename replaces a link there, never writes through it.
       await this.confine(key, file, false);
       if (!this.madeDirectories.has(directory)) {
-        await mkdir(directory, { recursive: true });
+        await makeDirectory(directory);
         this.madeDirectories.add(directory);
       }
       await writeFile(temp, data, { flag: CREATE_NEW });
