@@ -88,5 +88,5 @@ export async function loadFlow(reference: string, cwd: string = process.cwd(), o
   const [only, second] = flows;
   if (only && !second) return { flow: only[1], exportName: only[0], file: path };
   if (!only) throw new FlowLoadError(`'${file}' exports no flow. Define one with flow() and export it (export const myFlow = flow(...)), then run ${syntax}.`);
-  throw new FlowLoadError(`'${file}' exports ${flows.length} flows: ${describeFlows(flows)}. Choose one with ${syntax}, e.g. weft run ${file}:${only[0]}.`);
+  throw new FlowLoadError(`'${file}' exports ${flows.length} flows: ${describeFlows(flows)}. Choose one as ${file}:EXPORT, e.g. ${file}:${only[0]}.`);
 }

@@ -54,7 +54,7 @@ export async function runsDelete(id: string, options: { readonly json?: boolean 
   const { store } = await getClient();
   const run = await findFlowRun(store, id);
   if (!isFinal(run.state)) {
-    throw new UsageError(`Flow run '${run.name}' (${run.id}) is ${run.state.type}; delete it once it is finished (cancel it first with \`weft runs cancel ${run.id}\`).`);
+    throw new UsageError(`Flow run '${run.name}' (${run.id}) is ${run.state.type}; delete it once it is finished: stop the process that runs it (Ctrl-C or SIGTERM; the run ends Cancelled), or, through a server, \`weft runs cancel ${run.id}\`.`);
   }
   await store.deleteFlowRun(run.id);
   if (options.json) return writeOut(`${JSON.stringify({ deleted: run.id })}\n`);

@@ -139,7 +139,7 @@ describe('weft runs cancel / delete, flows ls, runs ls --tag, results get ID-PRE
     const pending = await recordPendingRun(home.path);
     const result = await runWeft(home.path, ['runs', 'delete', pending]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('delete it once it is finished');
+    expect(result.stderr).toContain('delete it once it is finished: stop the process that runs it');
   });
 });
 
