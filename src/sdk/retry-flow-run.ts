@@ -29,6 +29,12 @@ export async function retryFlowRun(flowRunId: string, options: FlowCallOptions =
   if (!RETRYABLE.has(record.state.type) && !reopened) {
     throw new UsageError(`Flow run '${record.name}' is ${record.state.name}; only a Failed, Crashed or Cancelled run can be retried.`);
   }
+  if (!record.entrypoint && record.deploymentId) {
+    throw new UsageError(
+      `Flow run '${record.name}' of a deployment never ran in a process that recorded its module, so there is nothing to retry from; ` +
+        `run the deployment again instead: weft deployments run ${record.deploymentId}`,
+    );
+  }
   if (!record.entrypoint) {
     throw new UsageError(`Flow run '${record.name}' did not record the module that defines flow '${record.flowName}', so it cannot be retried from the record. Run the flow again instead.`);
   }

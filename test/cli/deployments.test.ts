@@ -105,6 +105,14 @@ describe('weft deploy (embedded record)', () => {
     expect(shown.stdout).toMatch(/Concurrency: 2, collision strategy cancel-new/);
     expect(shown.stdout).toContain(run.id);
 
+    // A deployment run cancelled before any process ran it has no module to retry from: the deployment has.
+    const other = parse<Run>((await runWeft(home.path, ['deployments', 'run', 'nightly', '--at', '+1h', '--json'])).stdout);
+    expect((await runWeft(home.path, ['runs', 'cancel', other.id])).code).toBe(0);
+    const retried = await runWeft(home.path, ['runs', 'retry', other.id]);
+    expect(retried.code).toBe(2);
+    expect(retried.stderr).toContain(`run the deployment again instead: weft deployments run ${deployment.id}`);
+    expect((await runWeft(home.path, ['runs', 'delete', other.id])).code).toBe(0);
+
     const paused = await runWeft(home.path, ['deployments', 'pause', deployment.id, '--json']);
     expect(parse<Deployment>(paused.stdout).paused).toBe(true);
     expect((await runWeft(home.path, ['runs', 'show', run.id])).code).toBe(2); // deleted with the pause
