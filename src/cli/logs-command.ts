@@ -45,6 +45,10 @@ async function follow(store: Store, run: FlowRunRecord, printer: LogPrinter): Pr
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    if (run.state.type === 'SCHEDULED' || run.state.type === 'PENDING') {
+      // Nothing is written before it starts: say why the terminal stays quiet.
+      await writeErr(`Flow run '${run.name}' (${run.id}) is ${run.state.name} (${run.state.type}); its logs follow once it starts. Ctrl-C stops following.\n`);
+    }
     let printed = 0;
     const outcome = await followLogs(store, run.id, async (lines) => {
       printed += lines.length;

@@ -141,6 +141,14 @@ describe('weft runs cancel / delete, flows ls, runs ls --tag, results get ID-PRE
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('delete it once it is finished: stop the process that runs it');
   });
+
+  it('says why following the logs of a run that has not started prints nothing yet', async () => {
+    const pending = await recordPendingRun(home.path);
+    const follower = startWeft(home.path, ['logs', pending, '--follow']);
+    await waitUntil(() => follower.output.stderr.includes('is Pending (PENDING); its logs follow once it starts. Ctrl-C stops following.'), 'the waiting notice');
+    follower.child.kill('SIGINT');
+    expect((await follower.done).code).toBe(0);
+  });
 });
 
 describe('weft runs cancel / delete and flows ls through a server (WEFT_API_URL)', { timeout: 120_000 }, () => {
