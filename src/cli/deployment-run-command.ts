@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { randomRunName } from '../engine/run-names.js';
+import { UsageError } from '../errors.js';
 import { isFinal } from '../states.js';
 import type { FlowRunRecord } from '../store/records.js';
 import { deploymentLabel } from '../store/deployments.js';
@@ -38,6 +39,7 @@ const MAX_POLL_MS = 1_000;
 export async function deploymentRunCommand(reference: string, options: DeploymentRunOptions): Promise<ExitCode> {
   const parameters = buildParameters(options.params, options.param);
   const scheduledTime = options.at === undefined ? undefined : parseAt(options.at);
+  if (options.tag.some((tag) => tag.trim() === '')) throw new UsageError('--tag must not be empty: give a tag of the run, e.g. --tag backfill.');
   const store = await deploymentStore();
   const deployment = await findDeployment(store, reference);
   let run = await store.createDeploymentRun(

@@ -93,6 +93,9 @@ describe('weft deploy (embedded record)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/deployment 'report\/nightly': n: Invalid input: expected number/);
     expect((await runWeft(home.path, ['deployments', 'run', 'nightly', '--at', 'tomorrow'])).stderr).toMatch(/--at 'tomorrow' is not a time/);
+    const emptyTag = await runWeft(home.path, ['deployments', 'run', 'nightly', '--tag', '']);
+    expect(emptyTag.code).toBe(2);
+    expect(emptyTag.stderr).toContain('--tag must not be empty');
 
     const due = new Date(Date.now() + 30 * 86_400_000);
     due.setUTCHours(8, 0, 0, 0); // 09:00 at +01:00
