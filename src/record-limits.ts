@@ -28,3 +28,23 @@ const CUT_MARK = '… (cut)';
 export function clipText(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, Math.max(0, max - CUT_MARK.length)) + CUT_MARK;
 }
+
+/** Longest flow-run or task-run id a client may choose, in characters. */
+export const MAX_RUN_ID_LENGTH = 200;
+
+/**
+ * What a client-chosen flow-run or task-run id may be: letters, digits, `-` and `_`, 1 to
+ * {@link MAX_RUN_ID_LENGTH} characters. Every id Weft makes (a UUID, a time-ordered UUIDv7)
+ * is one; the rule keeps `/`, `.`, NUL and the like out of anything that names a file after a run.
+ */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
+
+/**
+ * Whether `id` may name a run (see {@link RUN_ID_PATTERN}), so it is safe in a file name.
+ * @example
+ * isSafeRunId('0193f0c4-9a2b-7001-8f3e-6c1d2e4b5a69'); // true
+ * isSafeRunId('../../etc'); // false
+ */
+export function isSafeRunId(id: string): boolean {
+  return RUN_ID_PATTERN.test(id);
+}
