@@ -48,3 +48,22 @@ export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
 export function isSafeRunId(id: string): boolean {
   return RUN_ID_PATTERN.test(id);
 }
+
+/** Largest parameters object a flow run records, in bytes of JSON (UTF-8): 1 MB, as a deployment's. */
+export const MAX_PARAMETERS_BYTES = 1_000_000;
+
+/** The key of what a flow run records in place of parameters above {@link MAX_PARAMETERS_BYTES}. */
+export const UNRECORDED_PARAMETERS_KEY = '__weftParametersNotRecorded';
+
+/**
+ * `parameters` (already JSON-safe) as a flow run records them: as they are up to
+ * {@link MAX_PARAMETERS_BYTES} of JSON, else one note in their place, so one run cannot make
+ * every list of runs slow (the run itself still gets its parameters).
+ * @example
+ * recordableParameters({ rows: hugeArray }); // { __weftParametersNotRecorded: 'parameters of 4900000 bytes of JSON …' }
+ */
+export function recordableParameters(parameters: Record<string, unknown>): Record<string, unknown> {
+  const bytes = Buffer.byteLength(JSON.stringify(parameters));
+  if (bytes <= MAX_PARAMETERS_BYTES) return parameters;
+  return { [UNRECORDED_PARAMETERS_KEY]: `parameters of ${bytes} bytes of JSON, above the ${MAX_PARAMETERS_BYTES}-byte limit of the record: pass large data by reference (a path, a key)` };
+}

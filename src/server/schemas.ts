@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { STATE_TYPES } from '../states.js';
 import type { ErrorDetail, StateType } from '../states.js';
-import { MAX_LOG_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_RUN_ID_LENGTH, MAX_STATE_MESSAGE_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, RUN_ID_PATTERN } from '../record-limits.js';
+import { MAX_LOG_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_PARAMETERS_BYTES, MAX_RUN_ID_LENGTH, MAX_STATE_MESSAGE_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, RUN_ID_PATTERN } from '../record-limits.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 const id = z.string().min(1).max(200);
@@ -117,8 +117,13 @@ const runId = z
 /** A state as a client writes it: its name and message bounded. */
 export const stateInputSchema = stateSchema.extend({ name: name.min(1), message: z.string().max(MAX_STATE_MESSAGE_LENGTH).optional() });
 
-/** The body of `POST /flow-runs`: a flow run with its id restricted to safe characters and its names, tags and state bounded. */
-export const flowRunInputSchema = flowRunSchema.extend({ id: runId, name, flowName: name.min(1), tags, state: stateInputSchema });
+// A flow run's parameters: every list of runs reads them, so one run must not hold megabytes.
+const parameters = z
+  .record(z.string(), z.unknown())
+  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_PARAMETERS_BYTES, { message: `parameters must be at most ${MAX_PARAMETERS_BYTES} bytes of JSON` });
+
+/** The body of `POST /flow-runs`: a flow run with its id restricted to safe characters, its parameters to 1 MB of JSON, and its names, tags and state bounded. */
+export const flowRunInputSchema = flowRunSchema.extend({ id: runId, name, flowName: name.min(1), parameters, tags, state: stateInputSchema });
 
 /** A log line as a client writes it: its logger name and message bounded. */
 export const logInputSchema = logSchema.extend({ name, message: z.string().max(MAX_LOG_MESSAGE_LENGTH) });
