@@ -28,3 +28,42 @@ const CUT_MARK = '… (cut)';
 export function clipText(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, Math.max(0, max - CUT_MARK.length)) + CUT_MARK;
 }
+
+/** Longest flow-run or task-run id a client may choose, in characters. */
+export const MAX_RUN_ID_LENGTH = 200;
+
+/**
+ * What a client-chosen flow-run or task-run id may be: letters, digits, `-` and `_`, 1 to
+ * {@link MAX_RUN_ID_LENGTH} characters. Every id Weft makes (a UUID, a time-ordered UUIDv7)
+ * is one; the rule keeps `/`, `.`, NUL and the like out of anything that names a file after a run.
+ */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
+
+/**
+ * Whether `id` may name a run (see {@link RUN_ID_PATTERN}), so it is safe in a file name.
+ * @example
+ * isSafeRunId('0193f0c4-9a2b-7001-8f3e-6c1d2e4b5a69'); // true
+ * isSafeRunId('../../etc'); // false
+ */
+export function isSafeRunId(id: string): boolean {
+  return RUN_ID_PATTERN.test(id);
+}
+
+/** Largest parameters object a flow run records, in bytes of JSON (UTF-8): 1 MB, as a deployment's. */
+export const MAX_PARAMETERS_BYTES = 1_000_000;
+
+/** The key of what a flow run records in place of parameters above {@link MAX_PARAMETERS_BYTES}. */
+export const UNRECORDED_PARAMETERS_KEY = '__weftParametersNotRecorded';
+
+/**
+ * `parameters` (already JSON-safe) as a flow run records them: as they are up to
+ * {@link MAX_PARAMETERS_BYTES} of JSON, else one note in their place, so one run cannot make
+ * every list of runs slow (the run itself still gets its parameters).
+ * @example
+ * recordableParameters({ rows: hugeArray }); // { __weftParametersNotRecorded: 'parameters of 4900000 bytes of JSON …' }
+ */
+export function recordableParameters(parameters: Record<string, unknown>): Record<string, unknown> {
+  const bytes = Buffer.byteLength(JSON.stringify(parameters));
+  if (bytes <= MAX_PARAMETERS_BYTES) return parameters;
+  return { [UNRECORDED_PARAMETERS_KEY]: `parameters of ${bytes} bytes of JSON, above the ${MAX_PARAMETERS_BYTES}-byte limit of the record: pass large data by reference (a path, a key)` };
+}

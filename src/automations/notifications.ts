@@ -5,7 +5,7 @@
  * request carries an `Idempotency-Key` header so a receiver can drop a repeat of an at-least-once
  * delivery.
  *
- * URLs to private, loopback or link-local addresses are refused unless allowed
+ * URLs and SMTP hosts at private, loopback or link-local addresses are refused unless allowed
  * (`WEFT_NOTIFICATIONS_ALLOW_PRIVATE_URLS=true`): an automation must not reach into the server's
  * own network. Error messages never hold the URL's path or query (a Slack URL is its secret) nor a
  * password.
@@ -64,6 +64,19 @@ function isPrivate(address: string): boolean {
 }
 
 /**
+ * The addresses `host` (a name or an IP address) resolves to, unless allowed none of them private.
+ * @throws NotificationError naming `shown` (host and port only) when it does not resolve or is private.
+ */
+async function checkHost(host: string, shown: string, allowPrivate: boolean): Promise<string[]> {
+  const addresses = isIP(host) !== 0 ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
+  if (addresses.length === 0) throw new NotificationError(`The host of ${shown} does not resolve.`);
+  if (!allowPrivate && addresses.some(isPrivate)) {
+    throw new NotificationError(`${shown} is a private, loopback or link-local address: refused. Set WEFT_NOTIFICATIONS_ALLOW_PRIVATE_URLS=true to allow it.`);
+  }
+  return addresses;
+}
+
+/**
  * Checks that `url` is http(s) and, unless allowed, does not lead to a private address.
  * @throws NotificationError saying why (with the host only).
  */
@@ -76,12 +89,7 @@ export async function checkUrl(url: string, allowPrivate: boolean): Promise<URL>
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new NotificationError(`The notification URL ${shownUrl(url)} is not http or https.`);
   if (allowPrivate) return parsed;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) !== 0 ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  if (addresses.length === 0) throw new NotificationError(`The host of ${shownUrl(url)} does not resolve.`);
-  if (addresses.some(isPrivate)) {
-    throw new NotificationError(`${shownUrl(url)} is a private, loopback or link-local address: refused. Set WEFT_NOTIFICATIONS_ALLOW_PRIVATE_URLS=true to allow it.`);
-  }
+  await checkHost(parsed.hostname.replace(/^\[|\]$/g, ''), shownUrl(url), false);
   return parsed;
 }
 
@@ -126,8 +134,8 @@ export interface Email {
 }
 
 /**
- * Sends an email over SMTP.
- * @throws NotificationError with the server's reason (never the password).
+ * Sends an email over SMTP; unless `allowPrivateUrls`, not to a private, loopback or link-local host.
+ * @throws NotificationError with the server's reason (never the password), or the refusal of a private host.
  */
 export async function sendEmail(email: Email, options: SendOptions = {}): Promise<void> {
   let url: URL;
@@ -137,18 +145,25 @@ export async function sendEmail(email: Email, options: SendOptions = {}): Promis
     throw new NotificationError('The SMTP address is not a URL (smtp://user@host:587).');
   }
   const secure = url.protocol === 'smtps:';
+  const port = Number(url.port || (secure ? 465 : 587));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // As a webhook's URL: an automation must not reach (or port-scan, by its errors) the server's
+  // own network. It connects to the address checked, so a second lookup cannot give another one.
+  const allowPrivate = options.allowPrivateUrls ?? false;
+  const [address] = allowPrivate ? [host] : await checkHost(host, `${url.protocol}//${url.host}`, false);
   const timeout = options.timeoutMs ?? 10_000;
   // Imported on first use: nodemailer is ~40 modules that every `weft run` would load otherwise.
   const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
-    host: url.hostname,
-    port: Number(url.port || (secure ? 465 : 587)),
+    host: address ?? host,
+    port,
     secure,
     ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: email.password ?? '' } } : {}),
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
-    tls: { rejectUnauthorized: url.searchParams.get('tls') !== 'insecure' },
+    // The certificate is checked against the name given, not the address connected to.
+    tls: { rejectUnauthorized: url.searchParams.get('tls') !== 'insecure', ...(isIP(host) === 0 ? { servername: host } : {}) },
   });
   try {
     await transport.sendMail({
@@ -161,7 +176,7 @@ export async function sendEmail(email: Email, options: SendOptions = {}): Promis
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     const clean = email.password ? why.split(email.password).join('***') : why;
-    throw new NotificationError(`Sending email through ${url.hostname}:${url.port || (secure ? 465 : 587)} failed: ${clean}`);
+    throw new NotificationError(`Sending email through ${url.hostname}:${port} failed: ${clean}`);
   } finally {
     transport.close();
   }

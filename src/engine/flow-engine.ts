@@ -21,6 +21,7 @@ import type { FlowDefinition, FlowRunOptions } from './flow-definition.js';
 import { FlowRunState } from './flow-run-state.js';
 import { runHooks } from './hooks.js';
 import { toRecordable } from './json-value.js';
+import { recordableParameters } from '../record-limits.js';
 import { valueOf } from './task-results.js';
 import { installLogPrints } from './log-prints.js';
 import { notifyFlowRun } from './observers.js';
@@ -110,7 +111,7 @@ async function runFlowOnce<O>(def: FlowDefinition<O>, raw: unknown, retryOf?: Fl
     id,
     name,
     flowName: def.name,
-    parameters: toRecordable(parameters) as Record<string, unknown>,
+    parameters: recordableParameters(toRecordable(parameters) as Record<string, unknown>),
     parentFlowRunId: flow.parentFlowRunId,
     tags: def.options.tags ?? [],
     state: snapshot(pending),

@@ -8,7 +8,7 @@ import { temporal } from './schedule-libraries.js';
 import { cronRule } from './cron-rule.js';
 import { intervalRule } from './interval-rule.js';
 import { nextOccurrences, type WallClockRule } from './occurrences.js';
-import { rruleRule } from './rrule-rule.js';
+import { rruleRule, type ParsedRRule } from './rrule-rule.js';
 import { cronSpecSchema, intervalSpecSchema, rruleSpecSchema, SCHEDULE_EXAMPLES, type ScheduleSpec } from './schedule-spec.js';
 import { canonicalTimeZone, instantOfWallClock } from './wall-clock.js';
 
@@ -89,11 +89,38 @@ export function parseSchedule(input: unknown): Schedule {
     if (given.timezone !== undefined && parsedRule.zone !== zone) {
       fail(`timezone '${zone}' differs from the zone of the rule's DTSTART ('${parsedRule.zone}'); give only one of them`);
     }
+    checkComputable(parsedRule, text, fail);
     rule = parsedRule;
     spec = { rrule: text, timezone: parsedRule.zone };
     description = `RRULE ${text.replace(/\s*\n\s*/g, ' ')} in ${parsedRule.zone}`;
   }
   return { kind, spec, description, next: (afterMs, count, untilMs) => nextOccurrences(rule, afterMs, count, untilMs) };
+}
+
+/** Far enough ahead that a COUNT rule has given all its times: past the last year a DTSTART may have plus its search bound. */
+const FAR_WALL_MS = Date.UTC(YEARS[1] + 10_000, 0, 1);
+
+/**
+ * Refuses an RRULE whose times cannot be listed: one with no time at all, one that never
+ * matches (30 February: rrule-temporal gives up after 10 000 periods), or one whose COUNT takes
+ * more periods to list than that (a COUNT rule is walked from DTSTART on every query, so it would
+ * fail later, once its runs are due). A COUNT rule listed to its end here is listed within the
+ * bound from any time.
+ */
+function checkComputable(rule: ParsedRRule, text: string, fail: (reason: string, cause?: unknown) => never): void {
+  let first: number | null;
+  try {
+    first = rule.nextWallClock(rule.startWallMs - 1);
+  } catch (cause) {
+    return fail(`rrule "${text}" matches no date within 10000 periods of its start (a rule that never matches, such as 30 February?)`, cause);
+  }
+  if (first === null) fail(`rrule "${text}" has no occurrence`);
+  if (rule.count === undefined) return;
+  try {
+    rule.nextWallClock(FAR_WALL_MS);
+  } catch (cause) {
+    fail(`rrule "${text}": COUNT=${rule.count} takes more than 10000 periods to list; give fewer, or an UNTIL date instead of COUNT`, cause);
+  }
 }
 
 /** Which kind of schedule `input` claims to be. */

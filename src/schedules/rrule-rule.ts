@@ -12,6 +12,10 @@ import type { WallClockRule } from './occurrences.js';
 export interface ParsedRRule extends WallClockRule {
   /** The RRULE as rrule-temporal writes it back (DTSTART included). */
   readonly text: string;
+  /** DTSTART on the wall clock (floating milliseconds): the rule has no time before it. */
+  readonly startWallMs: number;
+  /** The rule's COUNT, when it has one. */
+  readonly count: number | undefined;
 }
 
 /**
@@ -39,6 +43,9 @@ export function rruleRule(text: string, defaultStart: Temporal.ZonedDateTime): P
   return {
     zone,
     text: rule.toString(),
+    startWallMs: floating(dtstart).epochMilliseconds,
+    count: options.count,
+    // rrule-temporal bounds its own search (10 000 periods) and throws past it: see parseSchedule.
     nextWallClock(wallMs) {
       return wallRule.next(new Date(wallMs))?.epochMilliseconds ?? null;
     },

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { FlowLoadError, RunNotFoundError, UsageError } from '../errors.js';
 import { getClient } from '../engine/client.js';
 import { runFlow } from '../engine/flow-engine.js';
+import { MAX_PARAMETERS_BYTES, UNRECORDED_PARAMETERS_KEY } from '../record-limits.js';
 import type { State } from '../states.js';
 import { flowDefinition, isFlow, type FlowCallOptions } from './flow.js';
 import { resultOf } from './futures.js';
@@ -34,6 +35,9 @@ export async function retryFlowRun(flowRunId: string, options: FlowCallOptions =
       `Flow run '${record.name}' of a deployment never ran in a process that recorded its module, so there is nothing to retry from; ` +
         `run the deployment again instead: weft deployments run ${record.deploymentId}`,
     );
+  }
+  if (UNRECORDED_PARAMETERS_KEY in record.parameters) {
+    throw new UsageError(`Flow run '${record.name}' cannot be retried: its parameters were over ${MAX_PARAMETERS_BYTES} bytes of JSON, so the record holds a note in their place. Run the flow again instead.`);
   }
   if (!record.entrypoint) {
     throw new UsageError(`Flow run '${record.name}' did not record the module that defines flow '${record.flowName}', so it cannot be retried from the record. Run the flow again instead.`);

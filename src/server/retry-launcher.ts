@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OrchestrationRuleError } from '../errors.js';
+import { isSafeRunId } from '../record-limits.js';
 import { environmentWith, settingsEnvironment, type Settings } from '../settings.js';
 import type { FlowRunRecord } from '../store/records.js';
 import { placeEntrypoint } from './project-dirs.js';
@@ -22,11 +23,16 @@ export interface RetryLauncher {
   /** The server's own URL, known once it listens. */
   setUrl(url: string): void;
   /**
-   * Refuses a retry the server must not run: the flow's module is on this machine outside its project directories.
-   * @throws OrchestrationRuleError (rule `entrypoint-outside-project-dirs`) naming WEFT_SERVER_PROJECT_DIRS.
+   * Refuses a retry the server must not run: the flow's module is on this machine outside its
+   * project directories, or the run's id could not safely name its log file.
+   * @throws OrchestrationRuleError (rule `entrypoint-outside-project-dirs`) naming WEFT_SERVER_PROJECT_DIRS,
+   * or (rule `unsafe-run-id`) when the id has characters other than letters, digits, `-` and `_`.
    */
   check(run: FlowRunRecord): void;
-  /** Starts the re-run; false (and nothing started) when the flow's module is not inside a project directory. */
+  /**
+   * Starts the re-run; false (and nothing started) when the flow's module is not inside a project
+   * directory or the run's id is not safe in a file name.
+   */
   launch(run: FlowRunRecord): boolean;
 }
 
@@ -39,7 +45,18 @@ export function retryLauncher(settings: Settings, dirs: readonly string[]): Retr
   return {
     setUrl: (next) => (url = next),
     check: (run) => {
-      if (!run.entrypoint || placeEntrypoint(run.entrypoint, dirs).kind !== 'outside') return;
+      if (!run.entrypoint) return;
+      const place = placeEntrypoint(run.entrypoint, dirs).kind;
+      // The log is named after the id, and a record written before ids were restricted may hold any
+      // text: refused here, before the run is reopened, rather than failing after it.
+      if (place === 'inside' && !isSafeRunId(run.id)) {
+        throw new OrchestrationRuleError(
+          'unsafe-run-id',
+          `This server re-runs only flow runs whose id is letters, digits, "-" and "_" (it names a log file after it), and ${JSON.stringify(run.id)} is not. ` +
+            "Run `weft runs retry ID` where the flow's project is.",
+        );
+      }
+      if (place !== 'outside') return;
       throw new OrchestrationRuleError(
         'entrypoint-outside-project-dirs',
         `This server re-runs only flows inside its project directories (${dirs.join(', ')}), and flow run ${run.id}'s module ${run.entrypoint} is not in one ` +
@@ -48,7 +65,7 @@ export function retryLauncher(settings: Settings, dirs: readonly string[]): Retr
       );
     },
     launch: (run) => {
-      if (!url || !run.entrypoint) return false;
+      if (!url || !run.entrypoint || !isSafeRunId(run.id)) return false;
       const place = placeEntrypoint(run.entrypoint, dirs);
       if (place.kind !== 'inside') return false;
       const logs = join(settings.home, 'retries');

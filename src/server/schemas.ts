@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { STATE_TYPES } from '../states.js';
 import type { ErrorDetail, StateType } from '../states.js';
-import { MAX_LOG_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_STATE_MESSAGE_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from '../record-limits.js';
+import { MAX_LOG_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_PARAMETERS_BYTES, MAX_RUN_ID_LENGTH, MAX_STATE_MESSAGE_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, RUN_ID_PATTERN } from '../record-limits.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 const id = z.string().min(1).max(200);
@@ -107,25 +107,36 @@ export const logSchema = z.object({
 // record written before these bounds existed is still answered.
 const name = z.string().max(MAX_NAME_LENGTH);
 const tags = z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly();
+// The id of a run a client creates: it may end up in a file name (a retry's log), so it is kept to
+// the characters of the ids Weft makes (UUIDs), which rules out `/`, `..` and NUL.
+const runId = z
+  .string()
+  .max(MAX_RUN_ID_LENGTH)
+  .regex(RUN_ID_PATTERN, { message: `a run id is 1 to ${MAX_RUN_ID_LENGTH} letters, digits, "-" or "_" (as a UUID is)` });
 
 /** A state as a client writes it: its name and message bounded. */
 export const stateInputSchema = stateSchema.extend({ name: name.min(1), message: z.string().max(MAX_STATE_MESSAGE_LENGTH).optional() });
 
-/** The body of `POST /flow-runs`: a flow run with its names, tags and state bounded. */
-export const flowRunInputSchema = flowRunSchema.extend({ name, flowName: name.min(1), tags, state: stateInputSchema });
+// A flow run's parameters: every list of runs reads them, so one run must not hold megabytes.
+const parameters = z
+  .record(z.string(), z.unknown())
+  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_PARAMETERS_BYTES, { message: `parameters must be at most ${MAX_PARAMETERS_BYTES} bytes of JSON` });
+
+/** The body of `POST /flow-runs`: a flow run with its id restricted to safe characters, its parameters to 1 MB of JSON, and its names, tags and state bounded. */
+export const flowRunInputSchema = flowRunSchema.extend({ id: runId, name, flowName: name.min(1), parameters, tags, state: stateInputSchema });
 
 /** A log line as a client writes it: its logger name and message bounded. */
 export const logInputSchema = logSchema.extend({ name, message: z.string().max(MAX_LOG_MESSAGE_LENGTH) });
 
-/** What `store.write(batch)` writes (the body of `POST /records`): names, tags, state messages and log messages bounded. */
+/** What `store.write(batch)` writes (the body of `POST /records`): task-run ids restricted to safe characters; names, tags, state messages and log messages bounded. */
 export const batchSchema = z.object({
-  taskRuns: z.array(taskRunSchema.extend({ name, tags, state: stateInputSchema })).default([]),
+  taskRuns: z.array(taskRunSchema.extend({ id: runId, name, tags, state: stateInputSchema })).default([]),
   edges: z.array(z.object({ taskRunId: id, upstreamId: id })).default([]),
   // The client's ids of entries (write-only): an entry written again with the same id is ignored.
   states: z.array(stateRecordSchema.extend({ name: name.min(1), message: stateInputSchema.shape.message, id: id.optional() })).default([]),
   logs: z.array(logInputSchema.extend({ id: id.optional() })).default([]),
   // Who the task runs are whose states come without their records (held for a later batch): named in their events, not written.
-  heldTaskRuns: z.array(z.object({ id, flowRunId: id.nullable(), name, taskKey: z.string(), tags })).optional(),
+  heldTaskRuns: z.array(z.object({ id: runId, flowRunId: id.nullable(), name, taskKey: z.string(), tags })).optional(),
 });
 
 /** A state change of a flow run. */

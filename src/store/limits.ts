@@ -16,6 +16,13 @@
 export const MAX_LIMIT_NAME_LENGTH = 200;
 /** Most slots a limit may have. */
 export const MAX_LIMIT_SLOTS = 1_000_000;
+/**
+ * Smallest `slotDecayPerSecond` of a rate limit: one slot in about 11.6 days. A smaller decay
+ * (1e-300) put the time a blocked acquisition may retry past any date.
+ */
+export const MIN_SLOT_DECAY_PER_SECOND = 1e-6;
+/** Latest a blocked rate-limit acquisition is told to retry, in seconds from now (a year): it asks again then. */
+export const MAX_RATE_RETRY_SECONDS = 365 * 86_400;
 /** Most names one acquisition may take at once. */
 export const MAX_NAMES_PER_ACQUIRE = 50;
 /**
@@ -196,8 +203,12 @@ export function limitValuesProblem(values: LimitPatch): string | undefined {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT_SLOTS)) {
     return `a limit's slots must be a whole number from 0 to ${MAX_LIMIT_SLOTS} (got ${String(limit)})`;
   }
-  if (slotDecayPerSecond !== undefined && slotDecayPerSecond !== null && (!Number.isFinite(slotDecayPerSecond) || slotDecayPerSecond <= 0 || slotDecayPerSecond > MAX_LIMIT_SLOTS)) {
-    return `slotDecayPerSecond must be a number above 0 and at most ${MAX_LIMIT_SLOTS} (got ${String(slotDecayPerSecond)}), or null for a concurrency limit`;
+  if (
+    slotDecayPerSecond !== undefined &&
+    slotDecayPerSecond !== null &&
+    (!Number.isFinite(slotDecayPerSecond) || slotDecayPerSecond < MIN_SLOT_DECAY_PER_SECOND || slotDecayPerSecond > MAX_LIMIT_SLOTS)
+  ) {
+    return `slotDecayPerSecond must be a number from ${MIN_SLOT_DECAY_PER_SECOND} (a slot in about 11.6 days) to ${MAX_LIMIT_SLOTS} (got ${String(slotDecayPerSecond)}), or null for a concurrency limit`;
   }
   return undefined;
 }

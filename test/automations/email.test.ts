@@ -9,6 +9,8 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FiringRecord } from '../../src/store/automations.js';
 import { call, eventually } from '../server/http.js';
+import { NotificationError } from '../../src/errors.js';
+import { sendEmail } from '../../src/automations/notifications.js';
 import { failRun, startAutomationApp, testClock } from './automation-app.js';
 import type { AutomationApp } from './automation-app.js';
 
@@ -35,6 +37,7 @@ describe('email notifications over SMTP', () => {
   const mails: Mail[] = [];
   let smtp: SMTPServer;
   let smtpPort = 0;
+  let connections = 0;
   let server: AutomationApp;
 
   beforeAll(async () => {
@@ -42,6 +45,10 @@ describe('email notifications over SMTP', () => {
       disabledCommands: ['STARTTLS'],
       allowInsecureAuth: true,
       logger: false,
+      onConnect(_session, callback) {
+        connections += 1;
+        callback();
+      },
       onAuth(auth, _session, callback) {
         // A careless server that echoes what it was given: the recorded reason must still hide it.
         if (auth.username === 'weft' && auth.password === PASSWORD) callback(null, { user: auth.username });
@@ -125,5 +132,18 @@ describe('email notifications over SMTP', () => {
     expect(server.logs.length).toBeGreaterThan(0); // the logger was on: the check below reads real lines
     expect(server.logs.join('')).not.toContain(WRONG);
     expect(server.logs.join('')).not.toContain(PASSWORD);
+  });
+  it('refuses an SMTP host at a loopback or private address unless private URLs are allowed, before connecting, as it does a webhook', async () => {
+    const before = connections;
+    const email = { from: 'weft@example.com', to: ['ops@example.com'], subject: 's', text: 't' };
+    for (const smtp of [`smtp://weft@127.0.0.1:${smtpPort}`, `smtp://weft@localhost:${smtpPort}`, 'smtp://10.1.2.3:25', 'smtp://[::1]:25', 'smtps://169.254.169.254:465']) {
+      const refused = await sendEmail({ ...email, smtp, password: PASSWORD }).catch((e: unknown) => e);
+      expect(refused, smtp).toBeInstanceOf(NotificationError);
+      expect((refused as Error).message).toMatch(/private, loopback or link-local address: refused\. Set WEFT_NOTIFICATIONS_ALLOW_PRIVATE_URLS=true/);
+    }
+    expect(connections).toBe(before); // no connection: no port-scan oracle in its errors
+    const sent = mails.length;
+    await sendEmail({ ...email, smtp: `smtp://weft@localhost:${smtpPort}`, password: PASSWORD }, { allowPrivateUrls: true });
+    expect(mails.length).toBe(sent + 1);
   });
 });

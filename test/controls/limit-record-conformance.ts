@@ -61,6 +61,21 @@ export function limitRecordConformance(label: string, open: () => Promise<LimitR
         await expect(record.createLimit({ name: 'x', limit: 1, slotDecayPerSecond: 0 }, at(0))).rejects.toBeInstanceOf(UsageError);
       }));
 
+    it('refuses a decay below a slot in about 11.6 days, and tells a blocked acquisition to retry within a year', () =>
+      using(async (record, callerClock) => {
+        await expect(record.createLimit({ name: 'x', limit: 1, slotDecayPerSecond: 1e-300 }, at(0))).rejects.toThrow(/slotDecayPerSecond must be a number from 0.000001/);
+        await record.createLimit({ name: 'y', limit: 1, slotDecayPerSecond: 0.5 }, at(0));
+        await expect(record.updateLimit('y', { slotDecayPerSecond: 1e-7 }, at(0))).rejects.toBeInstanceOf(UsageError);
+        await record.createLimit({ name: 'slow', limit: 1_000_000, slotDecayPerSecond: 1e-6 }, at(0));
+        const now = callerClock ? at(0) : new Date().toISOString();
+        expect((await record.acquireSlots(request(['slow'], now, { occupy: 1_000_000 }))).acquired).toBe(true);
+        // Without a bound: 1e6 slots over at 1e-6 a second is 1e12 s, past year 30 000.
+        const blocked = await record.acquireSlots(request(['slow'], now, { occupy: 1_000_000 }));
+        expect(blocked.acquired).toBe(false);
+        const retryAt = Date.parse((blocked as { retryAt: string }).retryAt);
+        expect(retryAt - Date.parse(now)).toBeLessThanOrEqual(366 * 86_400_000);
+      }));
+
     it('takes slots on several limits all or nothing', () =>
       using(async (record) => {
         await record.createLimit({ name: 'a', limit: 1 }, at(0));

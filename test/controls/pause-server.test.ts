@@ -222,4 +222,22 @@ describe('pause timeouts and resume links on the server clock', () => {
     expect(expired.body.error).toBe('ResumeLinkExpiredError');
     expect((await authed(url, 'POST', `/api/v1/flow-runs/${id}/resume-links`, {})).status).toBe(409); // nothing waits any more
   });
+  it('checks resume-link input against a backtracking pattern in linear time, and refuses a pattern the linear engine cannot run', async () => {
+    const id = await runningRun();
+    // ^(a+)+$ against 30 a's and a '!' backtracks for minutes in V8's default engine, blocking the server.
+    const schema = { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } }, required: ['code'] };
+    expect((await authed(url, 'POST', `/api/v1/flow-runs/${id}/pauses`, { key: 'code', timeoutSeconds: 3_600, suspend: true, inputSchema: schema })).status).toBe(200);
+    const link = await authed<{ url: string }>(url, 'POST', `/api/v1/flow-runs/${id}/resume-links`, { expiresInSeconds: 600 });
+    const path = new URL(link.body.url).pathname;
+    const refused = await call<{ issues: { field: string; reason: string }[] }>(url, 'POST', path, { input: { code: `${'a'.repeat(30)}!` } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.issues[0]?.reason).toContain('pattern');
+    expect((await call(url, 'POST', path, { input: { code: 'aaa' } })).status).toBe(200);
+
+    const other = await runningRun();
+    const lookaround = { type: 'object', properties: { code: { type: 'string', pattern: '^((?=a)a+)+$' } } };
+    const bad = await authed<{ message: string }>(url, 'POST', `/api/v1/flow-runs/${other}/pauses`, { key: 'code', timeoutSeconds: 3_600, suspend: false, inputSchema: lookaround });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/cannot be checked in linear time/);
+  });
 });

@@ -59,6 +59,14 @@ describe('parseSchedule', () => {
     expect(iso(s.next(Date.parse('2025-12-01T00:00:00Z'), 10))).toEqual(['2026-01-01T09:00:00.000Z', '2026-01-02T09:00:00.000Z']);
   });
 
+  it('lists the times of COUNT rules and rare rules it accepts, from any time', () => {
+    for (const rrule of ['FREQ=HOURLY;COUNT=9000', 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29', 'FREQ=DAILY;COUNT=3']) {
+      const schedule = parseSchedule({ rrule });
+      for (const year of [2019, 2026, 2199]) expect(() => schedule.next(Date.UTC(year, 0, 1), 3)).not.toThrow();
+    }
+    expect(parseSchedule({ rrule: 'FREQ=HOURLY;COUNT=9000' }).next(Date.UTC(2020, 11, 31), 1)).toEqual([]);
+  });
+
   it('describes each kind for people', () => {
     expect(parseSchedule({ cron: '0 9 * * 1-5', timezone: 'America/New_York' }).description).toBe('cron "0 9 * * 1-5" in America/New_York');
     expect(parseSchedule({ interval: 5400, anchorDate: '2026-01-01T00:00:00Z' }).description).toBe('every 1h 30m from 2026-01-01T00:00:00.000Z');
@@ -80,6 +88,9 @@ describe('parseSchedule', () => {
     [{ interval: 60, anchorDate: 'yesterday' }, /anchorDate: 'yesterday' is not an ISO date-time/],
     [{ interval: 60, anchorDate: '3000-01-01T00:00:00Z' }, /anchorDate: /],
     [{ rrule: 'FREQ=FOO' }, /rrule: Invalid FREQ value: FOO.*"rrule":/],
+    [{ rrule: 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30' }, /matches no date within 10000 periods .*30 February/],
+    [{ rrule: 'FREQ=HOURLY;COUNT=100000' }, /COUNT=100000 takes more than 10000 periods to list; .*UNTIL/],
+    [{ rrule: 'FREQ=MINUTELY;COUNT=999999999' }, /COUNT=999999999 takes more than 10000 periods/],
     [{ rrule: 'DTSTART;TZID=Europe/Berlin:20260101T090000\nRRULE:FREQ=DAILY', timezone: 'Asia/Tokyo' }, /differs from the zone of the rule's DTSTART \('Europe\/Berlin'\)/],
     [{ cron: '0 9 * * *', interval: 60 }, /exactly one of "cron", "interval" or "rrule", this one has cron and interval/],
     [{}, /this one has none/],

@@ -33,6 +33,16 @@ forEachDatabase((database) => {
       expect((await call(server.url, 'GET', `/api/v1/flow-runs/${run.id}`)).status).toBe(404);
     });
 
+    it('answers a created flow run with what was stored, not with read-only fields of the request', async () => {
+      const run = flowRun({ flowName: 'api-echo' });
+      const created = await call<Record<string, unknown>>(server.url, 'POST', '/api/v1/flow-runs', { ...run, deploymentId: 'not-a-deployment', workPool: 'not-a-pool', workQueue: 'q', expectedStartTime: at(9) });
+      expect(created.status).toBe(201);
+      const stored = await call<Record<string, unknown>>(server.url, 'GET', `/api/v1/flow-runs/${run.id}`);
+      expect(created.body).toEqual(stored.body);
+      expect(created.body.deploymentId ?? null).toBeNull();
+      expect(created.body.workPool ?? null).toBeNull();
+    });
+
     it('filters by flow, state, tag and time, sorts, and pages with cursors', async () => {
       const runs = Array.from({ length: 5 }, (_, i) => flowRun({ flowName: 'paged', createdAt: at(1_000 + i), tags: [i < 3 ? 'early' : 'late'] }));
       for (const run of runs) await call(server.url, 'POST', '/api/v1/flow-runs', run);

@@ -52,6 +52,30 @@ forEachDatabase((database) => {
     expect(missing.body.message).toContain("no deployment 'no-such'");
   });
 
+  it('refuses an RRULE whose times cannot be listed (never matching, or a COUNT too long to walk) with the reason (422)', async () => {
+    for (const rrule of ['FREQ=HOURLY;COUNT=100000', 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30', 'FREQ=MINUTELY;COUNT=999999999']) {
+      const bad = await call<{ error: string; issues: { field: string; reason: string }[] }>(server.url, 'POST', `/api/v1/deployments/${deploymentId}/schedules`, { schedule: { rrule } });
+      expect(bad.status).toBe(422);
+      expect(bad.body.error).toBe('InvalidScheduleError');
+      expect(bad.body.issues[0]?.reason).toMatch(/10000 periods/);
+    }
+  });
+
+  it('shows a stored schedule whose times cannot be listed, with the reason, instead of failing (200)', async () => {
+    const other = await insertDeployment(db, { id: randomUUID(), name: 'stored-broken' });
+    const now = new Date().toISOString();
+    // Written before parseSchedule refused it (this server's scheduler skips it and says so).
+    await db
+      .insertInto('deployment_schedules')
+      .values({ id: randomUUID(), deployment_id: other, spec: JSON.stringify({ rrule: 'FREQ=HOURLY;COUNT=100000', timezone: 'UTC' }), parameters: '{}', active: 1, catch_up: null, scheduled_until: null, created_at: now, updated_at: now })
+      .execute();
+    const listed = await call<View[]>(server.url, 'GET', `/api/v1/deployments/${other}/schedules`);
+    expect(listed.status).toBe(200);
+    expect(listed.body[0]?.description).toMatch(/unusable schedule.*COUNT=100000/);
+    expect(listed.body[0]?.nextTimes).toEqual([]);
+    expect((await call(server.url, 'GET', '/api/v1/deployments?summary=true')).status).toBe(200);
+  });
+
   it("refuses a schedule whose parameters do not fit the deployment's schema, naming the field (422)", async () => {
     const schema = { type: 'object', properties: { n: { type: 'integer' }, region: { type: 'string' } }, required: ['region'] };
     const typed = await insertDeployment(db, { id: randomUUID(), name: 'typed', parameters: { n: 1 }, parameterSchema: schema });

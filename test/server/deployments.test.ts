@@ -152,6 +152,20 @@ forEachDatabase((database) => {
       expect(runs.body.map((r) => r.id)).toEqual([created.body.id]);
     });
 
+    it('checks run parameters against a backtracking pattern in linear time, and refuses a schema with a pattern the linear engine cannot run (422)', async () => {
+      // ^(a+)+$ against 30 a's and a '!' backtracks for minutes in V8's default engine, blocking the server.
+      const patterned = { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } }, additionalProperties: false };
+      const deployment = await deploy({ parameters: {}, parameterSchema: patterned });
+      const refused = await runOf(deployment, { parameters: { code: `${'a'.repeat(30)}!` } });
+      expect(refused.status).toBe(422);
+      expect(refused.body.issues?.[0]?.field).toBe('code');
+      expect((await runOf(deployment, { parameters: { code: 'aaa' } })).status).toBe(201);
+      const lookaround = { type: 'object', properties: { code: { type: 'string', pattern: '^((?=a)a+)+$' } } };
+      const bad = await call<ErrorAnswer>(server.url, 'POST', '/api/v1/deployments', body({ parameters: {}, parameterSchema: lookaround }));
+      expect(bad.status).toBe(422);
+      expect(bad.body.message).toMatch(/cannot be checked in linear time/);
+    });
+
     it('gives the same run for a repeated idempotency key, also when the requests race', async () => {
       const deployment = await deploy();
       const answers = await Promise.all(Array.from({ length: 8 }, () => runOf(deployment, { idempotencyKey: 'nightly-2026-11-01' })));

@@ -21,6 +21,7 @@ describe('loggedUrl', () => {
     expect(loggedUrl('/weft/resume/eyJy.c2ln')).toBe('/weft/resume/***');
     expect(loggedUrl('/api/v1/%72esume-links/eyJy.c2ln')).toBe('/api/v1/%72esume-links/***');
     expect(loggedUrl('/api/v1/flow-runs?token=abc&flow=etl')).toBe('/api/v1/flow-runs?token=***&flow=etl');
+    expect(loggedUrl('/api/v1/flow-runs?key=the-api-key&flow=etl')).toBe('/api/v1/flow-runs?key=***&flow=etl');
   });
 
   it('leaves other URLs as they are', () => {

@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSettings } from '../../src/settings.js';
 import { startServer } from '../../src/server/start-server.js';
+import { retryLauncher } from '../../src/server/retry-launcher.js';
+import { openSqliteStore } from '../../src/store/sql/sqlite.js';
 import type { RunningServer } from '../../src/server/start-server.js';
 import { at, flowRun, state } from '../store/record-builders.js';
 import { assertBuilt, fixture, runWeft, tempHome } from '../cli/harness.js';
@@ -102,4 +104,69 @@ describe('retry of a module outside the server’s project directories', () => {
       expect(existsSync(join(outside, 'EXECUTED'))).toBe(false);
     });
   }
+});
+
+describe('run ids that could not name a file', () => {
+  let project: string;
+  let weft: RunningServer;
+  beforeAll(async () => {
+    project = mkdtempSync(join(tmpdir(), 'weft-project-'));
+    writeFileSync(join(project, 'flow.mjs'), '');
+    weft = await startServer(loadSettings({ WEFT_HOME: join(project, 'home', '.weft-home'), WEFT_SERVER_PROJECT_DIRS: project }), { host: '127.0.0.1', port: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await weft.close();
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  for (const id of ['../../traversal-proof', 'a/b', 'nul\0id', 'dot.id', '', 'x'.repeat(201)]) {
+    it(`refuses to record a flow run with the id ${JSON.stringify(id.slice(0, 20))} with 422 naming the id`, async () => {
+      const refused = await call<{ issues: { field: string; reason: string }[] }>(weft.url, 'POST', '/api/v1/flow-runs', flowRun({ id }));
+      expect(refused.status).toBe(422);
+      expect(refused.body.issues.map((i) => i.field)).toContain('body.id');
+    });
+  }
+
+  it('refuses a task run with such an id in a batch of records', async () => {
+    const run = flowRun();
+    expect((await call(weft.url, 'POST', '/api/v1/flow-runs', run)).status).toBe(201);
+    const task = { id: '../t1', flowRunId: run.id, name: 't', taskKey: 'flow.mjs:t', dynamicKey: '0', mapIndex: -1, tags: [], state: state('RUNNING', 'Running', at(1)), runCount: 1, createdAt: at(1), startTime: at(1), endTime: null };
+    const refused = await call(weft.url, 'POST', '/api/v1/records', { taskRuns: [task] });
+    expect(refused.status).toBe(422);
+    expect((await call(weft.url, 'POST', '/api/v1/records', { taskRuns: [{ ...task, id: '0193f0c4-9a2b-7001-8f3e-6c1d2e4b5a69' }] })).status).toBeLessThan(300);
+  });
+
+  it('accepts the ids Weft makes and plain names', async () => {
+    for (const id of ['3f1c2e4b-5a69-4c1d-8f3e-6c1d2e4b5a69', '0193f0c4-9a2b-7001-8f3e-6c1d2e4b5a69', 'run_1-A']) {
+      expect((await call(weft.url, 'POST', '/api/v1/flow-runs', flowRun({ id }))).status).toBe(201);
+    }
+  });
+
+  it('refuses to retry a recorded run whose id climbs out of the retry logs, before reopening it, and writes nothing', async () => {
+    // A record written before ids were restricted: straight into the server's database.
+    const id = '../../traversal-proof';
+    const store = await openSqliteStore(join(project, 'home', '.weft-home', 'weft.db'), { busyTimeoutMs: 10_000 });
+    try {
+      await store.createFlowRun(flowRun({ id, entrypoint: join(project, 'flow.mjs'), state: state('FAILED', 'Failed', at(5)) }));
+    } finally {
+      await store.close();
+    }
+    const refused = await call<{ rule: string }>(weft.url, 'POST', `/api/v1/flow-runs/${encodeURIComponent(id)}/retry`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.rule).toBe('unsafe-run-id');
+    expect((await call<{ state: { type: string } }>(weft.url, 'GET', `/api/v1/flow-runs/${encodeURIComponent(id)}`)).body.state.type).toBe('FAILED');
+    expect(existsSync(join(project, 'home', '.weft-home', 'retries'))).toBe(false);
+    expect(existsSync(join(project, 'home', 'traversal-proof.log'))).toBe(false);
+    expect(existsSync(join(project, 'traversal-proof.log'))).toBe(false);
+  });
+
+  it('never launches a run whose id is not safe in a file name, even unchecked', () => {
+    const launcher = retryLauncher(loadSettings({ WEFT_HOME: join(project, 'home', 'other-home') }), [realpathSync(project)]);
+    launcher.setUrl('http://127.0.0.1:9');
+    const run = flowRun({ id: '../../escaped', entrypoint: join(project, 'flow.mjs'), state: state('FAILED', 'Failed', at(5)) });
+    expect(() => launcher.check(run)).toThrow(/letters, digits/);
+    expect(launcher.launch(run)).toBe(false);
+    expect(existsSync(join(project, 'home', 'other-home'))).toBe(false);
+    expect(existsSync(join(project, 'escaped.log'))).toBe(false);
+  });
 });

@@ -154,6 +154,28 @@ for (const { name, open } of databases) {
       expect((await tick(db.store, T0 + HOUR + 30_000)).late).toBe(0); // marked once
     });
 
+    it('skips and reports a stored schedule whose times cannot be listed, and fills the other schedules', async () => {
+      const db = await fresh();
+      // Rules stored before parseSchedule refused them (rrule-temporal throws past 10 000 periods).
+      const broken = [{ rrule: 'FREQ=HOURLY;COUNT=100000', timezone: 'UTC' }, { rrule: 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30', timezone: 'UTC' }];
+      const brokenIds: string[] = [];
+      for (const spec of broken) {
+        const deploymentId = await insertDeployment(db.db, { id: randomUUID() });
+        brokenIds.push((await db.store.createSchedule(randomUUID(), deploymentId, { spec, parameters: {}, active: true, catchUp: DEFAULT_CATCH_UP }, iso(T0 - HOUR))).id);
+      }
+      const healthy = await withSchedule(db, { cron: '0 * * * *' });
+      const errors: string[] = [];
+      const report = await schedulerTick(db.store, T0, { lateAfterMs: 15_000, limits: DEFAULT_FILL_LIMITS, onError: (e) => errors.push(e instanceof Error ? e.message : String(e)) });
+      expect(report.created).toBe(3);
+      expect(await runsOf(db.db, healthy.deploymentId)).toHaveLength(3);
+      expect(errors).toHaveLength(2);
+      for (const id of brokenIds) expect(errors.some((e) => e.includes(`Schedule ${id}`))).toBe(true);
+      // Looked at again in an hour, not on every tick.
+      errors.length = 0;
+      await schedulerTick(db.store, T0 + MIN, { lateAfterMs: 15_000, limits: DEFAULT_FILL_LIMITS, onError: (e) => errors.push(String(e)) });
+      expect(errors).toEqual([]);
+    });
+
     it('deletes a schedule with its unstarted runs', async () => {
       const db = await fresh();
       const { deploymentId, schedule } = await withSchedule(db, { cron: '0 * * * *' });

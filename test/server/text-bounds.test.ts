@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_LOG_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_STATE_MESSAGE_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from '../../src/record-limits.js';
+import { MAX_LOG_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_PARAMETERS_BYTES, MAX_STATE_MESSAGE_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from '../../src/record-limits.js';
 import { at, flowRun, log, state, taskRun, taskState } from '../store/record-builders.js';
 import { startTestServer, type TestServer } from '../helpers/weft-server.js';
 import { call } from './http.js';
@@ -39,6 +39,14 @@ describe('text bounds of the write API', () => {
     await refused('POST', '/api/v1/flow-runs', flowRun({ tags: Array.from({ length: MAX_TAGS + 1 }, (_, i) => `t${i}`) }), 'body.tags');
     await refused('POST', '/api/v1/flow-runs', flowRun({ state: state('PENDING', text(MAX_NAME_LENGTH + 1), at(0)) }), 'body.state.name');
     await refused('POST', '/api/v1/flow-runs', flowRun({ state: state('PENDING', 'Pending', at(0), text(MAX_STATE_MESSAGE_LENGTH + 1)) }), 'body.state.message');
+  });
+
+  it('refuses a flow run whose parameters are over 1 MB of JSON, naming them, and accepts them at the bound', async () => {
+    await refused('POST', '/api/v1/flow-runs', flowRun({ parameters: { rows: text(MAX_PARAMETERS_BYTES) } }), 'body.parameters');
+    // 4-byte characters: the bound is in bytes, not characters.
+    await refused('POST', '/api/v1/flow-runs', flowRun({ parameters: { s: '\u{1F600}'.repeat(Math.ceil(MAX_PARAMETERS_BYTES / 3)) } }), 'body.parameters');
+    const atBound = flowRun({ parameters: { rows: text(MAX_PARAMETERS_BYTES - '{"rows":""}'.length) } });
+    expect((await call(server.url, 'POST', '/api/v1/flow-runs', atBound)).status).toBe(201);
   });
 
   it('accepts a flow run with every text at its bound, and answers it back whole', async () => {

@@ -31,20 +31,30 @@ export type WakeScheduler = () => void;
  * scheduleView(await store.readSchedule(id), Date.now()).description // 'every day at 09:00 (Europe/Berlin)'
  */
 export function scheduleView(schedule: ScheduleRecord, nowMs: number): z.infer<typeof scheduleViewSchema> {
-  const parsed = parseSchedule(schedule.spec);
-  return {
+  const fields = {
     id: schedule.id,
     deploymentId: schedule.deploymentId,
-    schedule: parsed.spec,
-    description: parsed.description,
     parameters: schedule.parameters,
     active: schedule.active,
     catchUp: schedule.catchUp,
     scheduledUntil: schedule.scheduledUntil,
-    nextTimes: schedule.active ? parsed.next(nowMs, 3).map((t) => new Date(t).toISOString()) : [],
     createdAt: schedule.createdAt,
     updatedAt: schedule.updatedAt,
   };
+  // A stored spec that no longer parses, or whose times cannot be listed (written before
+  // parseSchedule refused it), is shown as stored with the reason, not answered with a 500.
+  try {
+    const parsed = parseSchedule(schedule.spec);
+    return {
+      ...fields,
+      schedule: parsed.spec,
+      description: parsed.description,
+      nextTimes: schedule.active ? parsed.next(nowMs, 3).map((t) => new Date(t).toISOString()) : [],
+    };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ...fields, schedule: { ...schedule.spec }, description: `unusable schedule (the scheduler skips it): ${reason}`, nextTimes: [] };
+  }
 }
 
 /** The schedule routes over `store`. */

@@ -35,7 +35,10 @@ export function flowRunRoutes(orchestrator: Orchestrator, onRetry?: (run: FlowRu
   return (app) => {
     app.post('/flow-runs', { schema: { tags: ['flow runs'], summary: 'Record a new flow run', body: flowRunInputSchema, response: { 201: flowRunSchema, ...errors } } }, async (request, reply) => {
       await orchestrator.create(request.body);
-      return reply.status(201).send(request.body);
+      // What was stored, not the body: fields the record ignores on a write (deploymentId, workPool …) are not echoed.
+      const stored = await store.readFlowRun(request.body.id);
+      if (stored === undefined) throw notFound(request.body.id); // deleted in between
+      return reply.status(201).send(stored);
     });
 
     app.get('/flow-runs', { schema: { tags: ['flow runs'], summary: 'List flow runs', querystring: listQuerySchema, response: { 200: flowRunPageSchema, ...errors } } }, async (request) => {

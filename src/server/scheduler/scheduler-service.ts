@@ -86,8 +86,10 @@ export async function schedulerTick(
     let runs = 0;
     for (const row of rows) {
       const schedule = parsed(row, cache, options.onError);
-      // A spec that no longer parses (written around parseSchedule) is looked at again in an hour.
-      const fill = schedule ? planFill(row, schedule, now, options.limits, makeRun) : { scheduleId: row.id, readUpdatedAt: row.updatedAt, scheduledUntil: row.scheduledUntil, fillAfter: new Date(now + 3_600_000).toISOString(), runs: [] };
+      // A spec that no longer parses (written around parseSchedule), or whose times cannot be
+      // listed (a rule stored before parseSchedule refused it), is reported and looked at again
+      // in an hour; the other schedules are filled as usual.
+      const fill = (schedule && planned(row, schedule, now, options.limits, makeRun, options.onError)) ?? { scheduleId: row.id, readUpdatedAt: row.updatedAt, scheduledUntil: row.scheduledUntil, fillAfter: new Date(now + 3_600_000).toISOString(), runs: [] };
       fills.push(fill);
       runs += fill.runs.length;
       // Many new runs (a first fill: an hour of a minute schedule is 60 each) go in several short transactions, so other writers are not held up for seconds.
@@ -133,6 +135,16 @@ function parsed(row: ScheduleToFill, cache: Map<string, Schedule>, onError?: (er
     cache.set(key, schedule);
   }
   return schedule;
+}
+
+/** The fill of a row's schedule, or undefined (reported) when its times cannot be listed. */
+function planned(row: ScheduleToFill, schedule: Schedule, now: number, limits: FillLimits, makeRun: RunMaker, onError?: (error: unknown) => void): ScheduleFill | undefined {
+  try {
+    return planFill(row, schedule, now, limits, makeRun);
+  } catch (error) {
+    onError?.(new Error(`Schedule ${row.id} of deployment ${row.deploymentId} cannot list its times: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    return undefined;
+  }
 }
 
 /** Makes the run of one scheduled time of a schedule, created at `created`. */

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { LimitExistsError, LimitNotFoundError, UsageError } from '../../errors.js';
-import { implicitLimitProblem, isKeyedLimitName, KEYED_LIMIT_PREFIX, limitNameProblem, limitValuesProblem } from '../limits.js';
+import { implicitLimitProblem, isKeyedLimitName, KEYED_LIMIT_PREFIX, limitNameProblem, limitValuesProblem, MAX_RATE_RETRY_SECONDS } from '../limits.js';
 import type { LimitDefinition, LimitHolder, LimitInfo, LimitPatch, SlotAnswer, SlotRequest } from '../limits.js';
 import { isSqlite } from './dialect.js';
 import type { ConcurrencyLimitsTable, Database } from './schema.js';
@@ -245,7 +245,8 @@ async function roomIn(trx: Kysely<Database>, row: LimitRow, occupy: number, now:
   if (decay !== null) {
     const level = bucketLevel(row, now);
     const over = level + occupy - Number(row.slots);
-    return over <= 1e-9 ? { ok: true } : { ok: false, retryAt: plusSeconds(now, over / Number(decay)) };
+    // Bounded: a decay stored before it had a minimum could put the time past any date.
+    return over <= 1e-9 ? { ok: true } : { ok: false, retryAt: plusSeconds(now, Math.min(over / Number(decay), MAX_RATE_RETRY_SECONDS)) };
   }
   const used = await trx
     .selectFrom('limit_leases')

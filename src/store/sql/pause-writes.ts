@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { PauseInputError, RunNotFoundError, RunNotPausedError, UsageError } from '../../errors.js';
-import { schemaIssues } from '../../parameter-schema.js';
+import { patternProblem, schemaIssues } from '../../parameter-schema.js';
 import type { StateSnapshot } from '../../states.js';
 import { MAX_PAUSE_INPUT_BYTES, MAX_PAUSE_TEXT_LENGTH, MAX_PAUSE_TIMEOUT_SECONDS, SUSPENDED, pauseKeyProblem } from '../pauses.js';
 import type { ExpiredPause, PauseInfo, PauseRequest, PauseStatus, ResumeRequest } from '../pauses.js';
@@ -77,6 +77,8 @@ function checkRequest(request: PauseRequest): void {
   if (request.inputSchema && JSON.stringify(request.inputSchema).length > MAX_PAUSE_INPUT_BYTES) {
     throw new UsageError(`Invalid pause: its input schema is larger than ${MAX_PAUSE_INPUT_BYTES} bytes as JSON.`);
   }
+  const problem = request.inputSchema ? patternProblem(request.inputSchema) : undefined;
+  if (problem !== undefined) throw new UsageError(`Invalid pause: its input schema's ${problem}.`);
 }
 
 /** Opens a pause (see `PauseRecord.openPause`). */
