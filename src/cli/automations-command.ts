@@ -16,6 +16,7 @@ import { ApiClient } from '../store/http/api-client.js';
 import { getClient } from '../engine/client.js';
 import { renderTable } from './format.js';
 import { writeOut } from './output.js';
+import { pickByReference } from './pick-by-reference.js';
 
 /** Most bytes of an automation file. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -104,16 +105,29 @@ export async function automationsCreate(file: string, options: { readonly json?:
   await writeOut(options.json === true ? `${JSON.stringify({ id: row.id, name: row.name }, null, 2)}\n` : `Created automation ${row.name} (${row.id}).\n`);
 }
 
+/**
+ * The automation `reference` names: an id, a name only one automation has, or a unique id prefix.
+ * @throws AutomationNotFoundError when none matches; UsageError when several share the name or prefix.
+ */
+async function pick(all: Automations, reference: string): Promise<AutomationRow> {
+  const row = pickByReference(await all.list(), reference, { what: 'automation', listCommand: 'weft automations ls' });
+  if (row === undefined) throw new AutomationNotFoundError(`There is no automation '${reference}'. List them with \`weft automations ls\`.`);
+  return row;
+}
+
 /** `weft automations enable|disable NAME`. */
 export async function automationsSetEnabled(reference: string, enabled: boolean): Promise<void> {
-  const row = await (await automations()).setEnabled(reference, enabled);
+  const all = await automations();
+  const row = await all.setEnabled((await pick(all, reference)).id, enabled);
   await writeOut(`Automation ${row.name} is ${enabled ? 'enabled' : 'disabled'}.\n`);
 }
 
 /** `weft automations delete NAME`. */
 export async function automationsDelete(reference: string): Promise<void> {
-  await (await automations()).remove(reference);
-  await writeOut(`Deleted automation ${reference}.\n`);
+  const all = await automations();
+  const row = await pick(all, reference);
+  await all.remove(row.id);
+  await writeOut(`Deleted automation ${row.name} (${row.id}).\n`);
 }
 
 /** Options of `weft notify add`. */

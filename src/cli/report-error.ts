@@ -6,11 +6,11 @@ import { inspect } from 'node:util';
 import { CommanderError } from 'commander';
 import { redactSecrets } from '../redact.js';
 import { errorMessage } from '../states.js';
-import { ArtifactNotFoundError, FlowLoadError, LimitExistsError, LimitNotFoundError, ParameterValidationError, RunNotFoundError, SecretNotFoundError, UsageError, VariableExistsError, VariableNotFoundError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
+import { ArtifactNotFoundError, AutomationNotFoundError, FlowLoadError, LimitExistsError, LimitNotFoundError, ParameterValidationError, RunNotFoundError, SecretNotFoundError, UsageError, VariableExistsError, VariableNotFoundError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
 import { writeErr } from './output.js';
 
-const USAGE_ERRORS = [UsageError, FlowLoadError, RunNotFoundError, ParameterValidationError, WorkPoolNotFoundError, WorkPoolExistsError, LimitNotFoundError, LimitExistsError, ArtifactNotFoundError, VariableNotFoundError, VariableExistsError, SecretNotFoundError] as const;
+const USAGE_ERRORS = [UsageError, FlowLoadError, RunNotFoundError, ParameterValidationError, WorkPoolNotFoundError, WorkPoolExistsError, LimitNotFoundError, LimitExistsError, ArtifactNotFoundError, AutomationNotFoundError, VariableNotFoundError, VariableExistsError, SecretNotFoundError] as const;
 
 /** True when settings ask for DEBUG logging (then stack traces are printed). */
 async function debugging(): Promise<boolean> {

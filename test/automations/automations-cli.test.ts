@@ -45,4 +45,42 @@ describe('weft automations and weft notify', { timeout: 120_000 }, () => {
     expect(unknownFlag.code).toBe(2);
     expect(unknownFlag.stderr).toContain('--slack');
   });
+
+  it('refuses a name several automations share (exit 2, listing their ids) and takes an id prefix as ls prints it', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const added = await weft('notify', 'add', '--on', 'Failed', '--webhook', 'https://example.com/hook', '--name', 'twin', '--json');
+      expect(added.code, added.stderr).toBe(0);
+      ids.push((JSON.parse(added.stdout) as { id: string }).id);
+    }
+    for (const verb of ['delete', 'enable', 'disable']) {
+      const refused = await weft('automations', verb, 'twin');
+      expect(refused.code, `${verb}: ${refused.stderr}`).toBe(2);
+      expect(refused.stderr).toContain("2 automations are named 'twin'");
+      for (const id of ids) expect(refused.stderr).toContain(id);
+      expect(refused.stderr).toContain('Give the id');
+    }
+    const listed = await weft('automations', 'ls');
+    const prefix = ids[0]?.slice(0, 8) ?? '';
+    expect(listed.stdout).toContain(prefix);
+    const disabled = await weft('automations', 'disable', prefix);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    const json = JSON.parse((await weft('automations', 'ls', '--json')).stdout) as { id: string; enabled: boolean }[];
+    expect(json.find((a) => a.id === ids[0])?.enabled).toBe(false);
+    expect(json.find((a) => a.id === ids[1])?.enabled).toBe(true);
+    const deleted = await weft('automations', 'delete', prefix);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain(ids[0]);
+    const rest = JSON.parse((await weft('automations', 'ls', '--json')).stdout) as { id: string }[];
+    expect(rest.map((a) => a.id)).not.toContain(ids[0]);
+    expect((await weft('automations', 'delete', 'twin')).code).toBe(0); // one left: the name is unique again
+  });
+
+  it('exits 2 for an automation that does not exist', async () => {
+    for (const verb of ['delete', 'enable', 'disable']) {
+      const missing = await weft('automations', verb, 'nosuch');
+      expect(missing.code, missing.stderr).toBe(2);
+      expect(missing.stderr).toContain("There is no automation 'nosuch'");
+    }
+  });
 });
