@@ -5,7 +5,7 @@
  * it reads the automations again within seconds).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseAutomation } from '../automations/automation-spec.js';
 import { shownUrl } from '../automations/notifications.js';
 import { AutomationNotFoundError, UsageError } from '../errors.js';
@@ -90,8 +90,13 @@ export async function automationsList(options: { readonly json?: boolean }): Pro
 export async function automationsCreate(file: string, options: { readonly json?: boolean }): Promise<void> {
   let text: string;
   try {
+    // Checked before reading: /dev/zero never ends and a FIFO blocks until someone writes to it.
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new UsageError(`${file} is not a regular file: give the path of a JSON file with the automation.`);
+    if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${file} is over ${MAX_FILE_BYTES} bytes: an automation is a small JSON document.`);
     text = readFileSync(file, 'utf8');
   } catch (cause) {
+    if (cause instanceof UsageError) throw cause;
     throw new UsageError(`Cannot read ${file}: give the path of a JSON file with the automation.`, { cause });
   }
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw new UsageError(`${file} is over ${MAX_FILE_BYTES} bytes: an automation is a small JSON document.`);

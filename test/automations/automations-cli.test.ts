@@ -2,6 +2,7 @@
  * `weft notify add` and `weft automations ls | create | disable | enable | delete` on a local record
  * (real CLI processes over a temp WEFT_HOME).
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,5 +83,20 @@ describe('weft automations and weft notify', { timeout: 120_000 }, () => {
       expect(missing.code, missing.stderr).toBe(2);
       expect(missing.stderr).toContain("There is no automation 'nosuch'");
     }
+  });
+
+  it('refuses a device, a FIFO and a directory without reading them (exit 2)', async () => {
+    const fifo = join(home.path, 'automation.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const file of ['/dev/zero', fifo, home.path]) {
+      const refused = await weft('automations', 'create', file);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain(`${file} is not a regular file`);
+    }
+    const big = join(home.path, 'big.json');
+    writeFileSync(big, ' '.repeat(1024 * 1024 + 1));
+    const tooBig = await weft('automations', 'create', big);
+    expect(tooBig.code).toBe(2);
+    expect(tooBig.stderr).toContain('is over 1048576 bytes');
   });
 });
