@@ -146,12 +146,39 @@ export interface NotifyOptions {
   readonly json?: boolean;
 }
 
-/** The automation `weft notify add` creates. */
+/** The state names a flow run's state events carry (`weft.flow-run.<name>`), which `--on` takes. */
+export const FLOW_RUN_STATE_NAMES = ['Scheduled', 'Late', 'Pending', 'AwaitingConcurrencySlot', 'Running', 'Retrying', 'AwaitingRetry', 'Paused', 'Suspended', 'Completed', 'Cached', 'Failed', 'TimedOut', 'Cancelling', 'Cancelled', 'Crashed'] as const;
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The automation `weft notify add` creates. State names in `--on` are taken in any case and
+ * stored as recorded (`failed` → `Failed`).
+ * @throws UsageError for an unknown state name, a missing or doubled target, or a URL that is not http(s).
+ * @example
+ * notifyAutomation({ on: 'failed,crashed', slack: 'https://hooks.slack.com/services/…' });
+ */
 export function notifyAutomation(options: NotifyOptions): Record<string, unknown> {
-  const states = options.on.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (states.length === 0) throw new UsageError('--on needs state names, e.g. --on Failed,Crashed.');
-  for (const state of states) if (!/^[A-Za-z]+$/.test(state)) throw new UsageError(`--on: '${state}' is not a state name (Failed, Crashed, Completed, Cancelled, Late …).`);
+  const given = options.on.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (given.length === 0) throw new UsageError('--on needs state names, e.g. --on Failed,Crashed.');
+  // Event names hold the state name as it is recorded (case-sensitive): `failed` would never match.
+  const states = [...new Set(given.map((state) => {
+    const canonical = FLOW_RUN_STATE_NAMES.find((name) => name.toLowerCase() === state.toLowerCase());
+    if (canonical === undefined) throw new UsageError(`--on: '${state}' is not a flow-run state name. Use one or more of: ${FLOW_RUN_STATE_NAMES.join(', ')}.`);
+    return canonical;
+  }))];
   if ((options.slack === undefined) === (options.webhook === undefined)) throw new UsageError('Give exactly one of --slack URL or --webhook URL.');
+  const url = options.slack ?? options.webhook ?? '';
+  const flag = options.slack !== undefined ? '--slack' : '--webhook';
+  // The value is not echoed: a mistyped hook URL still holds its token.
+  if (!isHttpUrl(url)) throw new UsageError(`${flag} must be an http:// or https:// URL (e.g. https://hooks.slack.com/services/…); the one given is not.`);
   const related = [
     ...(options.flow === undefined ? [] : [{ 'weft.resource.id': `weft.flow.${options.flow}` }]),
     ...(options.tag ?? []).map((tag) => ({ 'weft.resource.id': `weft.tag.${tag}` })),

@@ -99,4 +99,24 @@ describe('weft automations and weft notify', { timeout: 120_000 }, () => {
     expect(tooBig.code).toBe(2);
     expect(tooBig.stderr).toContain('is over 1048576 bytes');
   });
+
+  it('notify add takes state names in any case as recorded, and refuses unknown states and non-http URLs (exit 2)', async () => {
+    const added = await weft('notify', 'add', '--on', 'failed,CRASHED,timedout', '--webhook', 'http://127.0.0.1:9/hook', '--name', 'cases', '--json');
+    expect(added.code, added.stderr).toBe(0);
+    const { id } = JSON.parse(added.stdout) as { id: string };
+    const rows = JSON.parse((await weft('automations', 'ls', '--json')).stdout) as { id: string; trigger: { expect: string[] } }[];
+    expect(rows.find((r) => r.id === id)?.trigger.expect).toEqual(['weft.flow-run.Failed', 'weft.flow-run.Crashed', 'weft.flow-run.TimedOut']);
+    expect((await weft('automations', 'delete', id)).code).toBe(0);
+    const bogus = await weft('notify', 'add', '--on', 'Failed,Bogus', '--slack', 'https://hooks.slack.com/services/T0/B0/X');
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("'Bogus' is not a flow-run state name");
+    expect(bogus.stderr).toContain('Failed, TimedOut, Cancelling, Cancelled, Crashed');
+    for (const [flag, url] of [['--slack', 'notaurl-T0K3N'], ['--webhook', 'ftp://x/T0K3N']] as const) {
+      const refused = await weft('notify', 'add', '--on', 'Failed', flag, url);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`${flag} must be an http:// or https:// URL`);
+      expect(refused.stderr).not.toContain('T0K3N');
+    }
+    expect((JSON.parse((await weft('automations', 'ls', '--json')).stdout) as unknown[]).length).toBe(rows.length - 1); // nothing refused was stored
+  });
 });
