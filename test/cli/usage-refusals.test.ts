@@ -74,4 +74,13 @@ describe('usage refusals', { timeout: 60_000 }, () => {
     expect(resumed.code, resumed.stderr).toBe(2);
     expect(resumed.stderr).toContain('RunNotPausedError');
   });
+
+  it('serve refuses a bad --name or --pool with exit 2 before anything starts, as deploy does', async () => {
+    for (const [flag, value, message] of [['--name', 'a/b', "must not contain '/'"], ['--pool', 'bad pool', "use letters, digits, '.', '_' and '-'"]] as const) {
+      const refused = await runWeft(home.path, ['serve', fixture('deployable.ts'), '--interval', '60', flag, value]);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain(`${flag} '${value}': ${message}`);
+      expect(refused.stderr).not.toContain('http://');
+    }
+  });
 });
