@@ -61,7 +61,7 @@ function content(a: Artifact): string {
   }
 }
 
-function filterOf(options: ArtifactsListOptions): ArtifactFilter {
+function filterOf(options: ArtifactsListOptions): { -readonly [K in keyof ArtifactFilter]: ArtifactFilter[K] } {
   let limit: number | undefined;
   if (options.limit !== undefined) {
     limit = Number(options.limit);
@@ -85,7 +85,15 @@ function filterOf(options: ArtifactsListOptions): ArtifactFilter {
  * await artifactsList({ key: 'daily-report' });
  */
 export async function artifactsList(options: ArtifactsListOptions): Promise<void> {
-  const artifacts = await (await record()).listArtifacts(filterOf(options));
+  const filter = filterOf(options);
+  if (filter.flowRunId !== undefined) {
+    // The 8-character prefix this table prints names its run (a prefix several runs share is refused);
+    // an id no run has is kept as it is (its run may have been deleted, its artifacts kept).
+    const { store } = await getClient();
+    const run = await store.readFlowRun(filter.flowRunId);
+    if (run !== undefined) filter.flowRunId = run.id;
+  }
+  const artifacts = await (await record()).listArtifacts(filter);
   if (options.json) return json(artifacts);
   if (artifacts.length === 0) return writeOut('No artifacts: a run publishes them with createMarkdownArtifact(), createTableArtifact() …\n');
   const rows = artifacts.map((a) => [a.id.slice(0, 8), a.key ?? '-', a.type, (a.flowRunId ?? '-').slice(0, 8), formatTime(a.createdAt), summary(a)]);

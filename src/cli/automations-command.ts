@@ -5,7 +5,7 @@
  * it reads the automations again within seconds).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseAutomation } from '../automations/automation-spec.js';
 import { shownUrl } from '../automations/notifications.js';
 import { AutomationNotFoundError, UsageError } from '../errors.js';
@@ -16,6 +16,7 @@ import { ApiClient } from '../store/http/api-client.js';
 import { getClient } from '../engine/client.js';
 import { renderTable } from './format.js';
 import { writeOut } from './output.js';
+import { pickByReference } from './pick-by-reference.js';
 
 /** Most bytes of an automation file. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -89,8 +90,13 @@ export async function automationsList(options: { readonly json?: boolean }): Pro
 export async function automationsCreate(file: string, options: { readonly json?: boolean }): Promise<void> {
   let text: string;
   try {
+    // Checked before reading: /dev/zero never ends and a FIFO blocks until someone writes to it.
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new UsageError(`${file} is not a regular file: give the path of a JSON file with the automation.`);
+    if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${file} is over ${MAX_FILE_BYTES} bytes: an automation is a small JSON document.`);
     text = readFileSync(file, 'utf8');
   } catch (cause) {
+    if (cause instanceof UsageError) throw cause;
     throw new UsageError(`Cannot read ${file}: give the path of a JSON file with the automation.`, { cause });
   }
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw new UsageError(`${file} is over ${MAX_FILE_BYTES} bytes: an automation is a small JSON document.`);
@@ -104,16 +110,29 @@ export async function automationsCreate(file: string, options: { readonly json?:
   await writeOut(options.json === true ? `${JSON.stringify({ id: row.id, name: row.name }, null, 2)}\n` : `Created automation ${row.name} (${row.id}).\n`);
 }
 
+/**
+ * The automation `reference` names: an id, a name only one automation has, or a unique id prefix.
+ * @throws AutomationNotFoundError when none matches; UsageError when several share the name or prefix.
+ */
+async function pick(all: Automations, reference: string): Promise<AutomationRow> {
+  const row = pickByReference(await all.list(), reference, { what: 'automation', listCommand: 'weft automations ls' });
+  if (row === undefined) throw new AutomationNotFoundError(`There is no automation '${reference}'. List them with \`weft automations ls\`.`);
+  return row;
+}
+
 /** `weft automations enable|disable NAME`. */
 export async function automationsSetEnabled(reference: string, enabled: boolean): Promise<void> {
-  const row = await (await automations()).setEnabled(reference, enabled);
+  const all = await automations();
+  const row = await all.setEnabled((await pick(all, reference)).id, enabled);
   await writeOut(`Automation ${row.name} is ${enabled ? 'enabled' : 'disabled'}.\n`);
 }
 
 /** `weft automations delete NAME`. */
 export async function automationsDelete(reference: string): Promise<void> {
-  await (await automations()).remove(reference);
-  await writeOut(`Deleted automation ${reference}.\n`);
+  const all = await automations();
+  const row = await pick(all, reference);
+  await all.remove(row.id);
+  await writeOut(`Deleted automation ${row.name} (${row.id}).\n`);
 }
 
 /** Options of `weft notify add`. */
@@ -127,12 +146,39 @@ export interface NotifyOptions {
   readonly json?: boolean;
 }
 
-/** The automation `weft notify add` creates. */
+/** The state names a flow run's state events carry (`weft.flow-run.<name>`), which `--on` takes. */
+export const FLOW_RUN_STATE_NAMES = ['Scheduled', 'Late', 'Pending', 'AwaitingConcurrencySlot', 'Running', 'Retrying', 'AwaitingRetry', 'Paused', 'Suspended', 'Completed', 'Cached', 'Failed', 'TimedOut', 'Cancelling', 'Cancelled', 'Crashed'] as const;
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The automation `weft notify add` creates. State names in `--on` are taken in any case and
+ * stored as recorded (`failed` → `Failed`).
+ * @throws UsageError for an unknown state name, a missing or doubled target, or a URL that is not http(s).
+ * @example
+ * notifyAutomation({ on: 'failed,crashed', slack: 'https://hooks.slack.com/services/…' });
+ */
 export function notifyAutomation(options: NotifyOptions): Record<string, unknown> {
-  const states = options.on.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (states.length === 0) throw new UsageError('--on needs state names, e.g. --on Failed,Crashed.');
-  for (const state of states) if (!/^[A-Za-z]+$/.test(state)) throw new UsageError(`--on: '${state}' is not a state name (Failed, Crashed, Completed, Cancelled, Late …).`);
+  const given = options.on.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (given.length === 0) throw new UsageError('--on needs state names, e.g. --on Failed,Crashed.');
+  // Event names hold the state name as it is recorded (case-sensitive): `failed` would never match.
+  const states = [...new Set(given.map((state) => {
+    const canonical = FLOW_RUN_STATE_NAMES.find((name) => name.toLowerCase() === state.toLowerCase());
+    if (canonical === undefined) throw new UsageError(`--on: '${state}' is not a flow-run state name. Use one or more of: ${FLOW_RUN_STATE_NAMES.join(', ')}.`);
+    return canonical;
+  }))];
   if ((options.slack === undefined) === (options.webhook === undefined)) throw new UsageError('Give exactly one of --slack URL or --webhook URL.');
+  const url = options.slack ?? options.webhook ?? '';
+  const flag = options.slack !== undefined ? '--slack' : '--webhook';
+  // The value is not echoed: a mistyped hook URL still holds its token.
+  if (!isHttpUrl(url)) throw new UsageError(`${flag} must be an http:// or https:// URL (e.g. https://hooks.slack.com/services/…); the one given is not.`);
   const related = [
     ...(options.flow === undefined ? [] : [{ 'weft.resource.id': `weft.flow.${options.flow}` }]),
     ...(options.tag ?? []).map((tag) => ({ 'weft.resource.id': `weft.tag.${tag}` })),

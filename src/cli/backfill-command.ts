@@ -9,6 +9,7 @@ import { backfill } from '../server/scheduler/backfill.js';
 import { hasSchedules, type BackfillReport, type RemoteBackfill } from '../store/schedules.js';
 import { EXIT_OK, type ExitCode } from './exit-codes.js';
 import { writeOut } from './output.js';
+import { isRealDateTime } from './time-options.js';
 
 /** Options of `weft deployments backfill`. */
 export interface BackfillOptions {
@@ -20,6 +21,7 @@ export interface BackfillOptions {
 /** An ISO 8601 time with its zone, as epoch ms. */
 function instant(flag: string, text: string): number {
   const ms = /(Z|[+-]\d\d:?\d\d)$/i.test(text.trim()) ? Date.parse(text) : Number.NaN;
+  if (!Number.isNaN(ms) && !isRealDateTime(text)) throw new UsageError(`${flag} '${text}' names a date or time that does not exist (check the day of the month). Give e.g. ${flag} 2026-01-01T00:00:00Z.`);
   if (Number.isNaN(ms)) throw new UsageError(`${flag} '${text}' is not an ISO 8601 time with a zone. Give e.g. ${flag} 2026-01-01T00:00:00Z.`);
   return ms;
 }

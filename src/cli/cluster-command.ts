@@ -6,7 +6,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError } from '../errors.js';
-import { bullmqConnection, isRedisAddress, parseRedisAddress } from '../runners/redis/redis-address.js';
+import { bullmqConnection, isRedisAddress, parseRedisAddress, quotableAddress } from '../runners/redis/redis-address.js';
 import { checkRedis } from '../runners/redis/redis-check.js';
 import { readWorkerStatuses, type WorkerStatus } from '../runners/redis/worker-status.js';
 import { loadSettings } from '../settings.js';
@@ -27,7 +27,7 @@ export interface ClusterInfo {
 
 /** Reads a Redis cluster's state. */
 export async function readClusterInfo(url: string): Promise<ClusterInfo> {
-  if (!isRedisAddress(url)) throw new UsageError(`weft cluster info needs a Redis address such as redis://127.0.0.1:6379, not '${url}'.`);
+  if (!isRedisAddress(url)) throw new UsageError(`weft cluster info needs a Redis address such as redis://127.0.0.1:6379, not '${quotableAddress(url)}'.`);
   const address = parseRedisAddress(url, loadSettings());
   await checkRedis(address);
   const redis = new Redis({ ...address.connection, maxRetriesPerRequest: 1 });

@@ -14,6 +14,8 @@ export interface LimitOptions {
   readonly limit?: string;
   readonly decay?: string;
   readonly active?: boolean;
+  /** `--inactive` as given (update refuses it together with `--active`). */
+  readonly inactive?: boolean;
   readonly json?: boolean;
 }
 
@@ -78,6 +80,7 @@ export async function limitsCreate(name: string, options: LimitOptions): Promise
  * await limitsUpdate('db', { limit: '10' });
  */
 export async function limitsUpdate(name: string, options: LimitOptions): Promise<void> {
+  if (options.inactive === true && options.active === true) throw new UsageError('Give --active or --inactive, not both: one says to turn the limit on, the other off.');
   const patch = patchOf(options);
   if (Object.keys(patch).length === 0) throw new UsageError('Say what to change: --limit N, --decay PER_SECOND (or none), --active or --inactive.');
   const updated = await (await record()).updateLimit(name, patch, now());

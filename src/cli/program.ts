@@ -225,6 +225,7 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--json', 'print the limit as JSON')
     .action(async (name: string, options: LimitOptions & { inactive?: boolean }) => {
       const { limitsUpdate } = await import('./limits-command.js');
+      if (options.inactive === true && options.active === true) return limitsUpdate(name, options); // refused there
       const active = options.inactive === true ? false : options.active;
       await limitsUpdate(name, { ...options, ...(active === undefined ? {} : { active }) });
       setExitCode(EXIT_OK);

@@ -6,11 +6,11 @@ import { inspect } from 'node:util';
 import { CommanderError } from 'commander';
 import { redactSecrets } from '../redact.js';
 import { errorMessage } from '../states.js';
-import { ArtifactNotFoundError, FlowLoadError, LimitExistsError, LimitNotFoundError, ParameterValidationError, RunNotFoundError, SecretNotFoundError, UsageError, VariableExistsError, VariableNotFoundError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
+import { ArtifactNotFoundError, AutomationNotFoundError, FlowLoadError, LimitExistsError, LimitNotFoundError, ParameterValidationError, RunNotFoundError, RunNotPausedError, SecretNotFoundError, UsageError, VariableExistsError, VariableNotFoundError, WeftError, WorkPoolExistsError, WorkPoolNotFoundError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
 import { writeErr } from './output.js';
 
-const USAGE_ERRORS = [UsageError, FlowLoadError, RunNotFoundError, ParameterValidationError, WorkPoolNotFoundError, WorkPoolExistsError, LimitNotFoundError, LimitExistsError, ArtifactNotFoundError, VariableNotFoundError, VariableExistsError, SecretNotFoundError] as const;
+const USAGE_ERRORS = [UsageError, FlowLoadError, RunNotFoundError, ParameterValidationError, WorkPoolNotFoundError, WorkPoolExistsError, LimitNotFoundError, LimitExistsError, ArtifactNotFoundError, AutomationNotFoundError, RunNotPausedError, VariableNotFoundError, VariableExistsError, SecretNotFoundError] as const;
 
 /** True when settings ask for DEBUG logging (then stack traces are printed). */
 async function debugging(): Promise<boolean> {
@@ -38,7 +38,9 @@ function stackOf(error: unknown): string {
  */
 export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof CommanderError) {
-    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    // Help asked for (`--help`, `weft help`, `weft runs help ls`) exits as commander says: 0, or 1 for help shown after a mistake.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    return EXIT_USAGE;
   }
   return USAGE_ERRORS.some((type) => error instanceof type) ? EXIT_USAGE : EXIT_FAILED;
 }

@@ -4,6 +4,7 @@
  * runs a flow on a schedule from this one process (see `agent/serve.ts`) until SIGINT/SIGTERM.
  */
 import { UsageError } from '../errors.js';
+import { deploymentInputSchema } from '../store/deployment-input.js';
 import { serve, type ServeEvent } from '../agent/serve.js';
 import { loadSettings } from '../settings.js';
 import { describeServeEvent } from '../agent/describe-event.js';
@@ -59,6 +60,12 @@ export async function serveCommand(reference: string, options: ServeCommandOptio
   const settings = loadSettings();
   const { flow, exportName, file } = await loadFlow(reference);
   checkParameterNames(flow.name, flow.parametersJsonSchema, parameters);
+  // Checked as `weft deploy` checks them, before the embedded server starts (which refused them with a 422 dump, exit 1).
+  const fields = deploymentInputSchema.shape;
+  for (const [flag, value, schema] of [['--name', options.name, fields.name], ['--pool', options.pool, fields.workPool]] as const) {
+    const checked = value === undefined ? undefined : schema.safeParse(value);
+    if (checked !== undefined && !checked.success) throw new UsageError(`${flag} '${value ?? ''}': ${checked.error.issues.map((i) => i.message).join('; ')}.`);
+  }
   const stopping = new AbortController();
   const stop = (): void => stopping.abort();
   process.once('SIGINT', stop);

@@ -25,7 +25,8 @@ export interface ServerStartOptions {
  */
 export async function serverStartCommand(options: ServerStartOptions): Promise<ExitCode> {
   const settings = loadSettings();
-  const port = options.port === undefined ? undefined : Number(options.port);
+  // Number('') and Number(' ') are 0 (a random port): only digits are a port.
+  const port = options.port === undefined ? undefined : /^\d{1,5}$/.test(options.port) ? Number(options.port) : Number.NaN;
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
     throw new UsageError(`--port must be a port number (0-65535), not '${options.port ?? ''}'.`);
   }

@@ -22,6 +22,20 @@ function seconds(text: string): number | undefined {
  * @example
  * parseAt('+10m', Date.parse('2026-12-01T09:00:00Z')); // '2026-12-01T09:10:00.000Z'
  */
+/**
+ * False when the calendar date and clock time at the start of an ISO 8601 text do not exist
+ * (`2026-02-30`, `25:00`): `Date.parse` moves them on (to 2026-03-02) instead of refusing.
+ * @example
+ * isRealDateTime('2026-02-30T00:00:00Z'); // false
+ */
+export function isRealDateTime(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?/i.exec(text.trim());
+  if (m === null) return true;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
+}
+
 export function parseAt(text: string, now: number = Date.now()): string {
   const trimmed = text.trim();
   let at: number | undefined;
@@ -29,7 +43,7 @@ export function parseAt(text: string, now: number = Date.now()): string {
   else if (trimmed.startsWith('+')) {
     const delay = seconds(trimmed.slice(1));
     at = delay === undefined ? undefined : now + delay * 1000;
-  } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed)) at = Date.parse(trimmed);
+  } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed) && isRealDateTime(trimmed)) at = Date.parse(trimmed);
   if (at === undefined || !Number.isFinite(at)) {
     throw new UsageError(`--at '${text}' is not a time: give ISO 8601 with its zone (e.g. 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00), a delay (+10m, +2h, +1d) or now.`);
   }

@@ -8,8 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { redactSecrets } from '../redact.js';
-import { isRedisAddress, parseRedisAddress } from '../runners/redis/redis-address.js';
+import { isRedisAddress, parseRedisAddress, quotableAddress } from '../runners/redis/redis-address.js';
 import { checkRedis } from '../runners/redis/redis-check.js';
 import { DEFAULT_WORKER_CONCURRENCY, startRedisWorkerPool } from '../runners/redis/redis-worker-pool.js';
 import { loadSettings } from '../settings.js';
@@ -60,7 +59,7 @@ function count(value: string | undefined, fallback: number, flag: string): numbe
  */
 export async function workerCommand(given: string, options: WorkerCommandOptions): Promise<ExitCode> {
   const url = given === '-' ? await addressFromStdin() : given;
-  if (!isRedisAddress(url)) throw new UsageError(`weft worker needs a Redis address such as redis://127.0.0.1:6379 (or rediss:// for TLS)${given === '-' ? ' on stdin' : ''}, not '${redactSecrets(url)}'.`);
+  if (!isRedisAddress(url)) throw new UsageError(`weft worker needs a Redis address such as redis://127.0.0.1:6379 (or rediss:// for TLS)${given === '-' ? ' on stdin' : ''}, not '${quotableAddress(url)}'.`);
   const cwd = process.cwd();
   if (!existsSync(join(cwd, 'package.json'))) {
     throw new UsageError(`weft worker must start in the project directory (the one with package.json), where task modules resolve as they do for the flow; ${cwd} has no package.json.`);

@@ -5,6 +5,7 @@
  * become one node with their count. Nothing is recorded and no task function runs.
  */
 import { ParameterValidationError, UsageError } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 import { Completed, Pending, type State } from '../states.js';
 import type { DrawnEdge, DrawnGraph, DrawnNode } from '../visualize/drawn-graph.js';
 import { collectSettledInputs } from './arguments.js';
@@ -169,5 +170,6 @@ export async function sketchFlow<O>(def: FlowDefinition<O>, parameters: unknown,
   const unknown = sketch.nodes.filter((n) => !n.countKnown);
   if (unknown.length > 0) notes.push(`×? marks a map over a task's result: how many task runs it makes is known only when the flow runs (${unknown.map((n) => n.label).join(', ')}).`);
   const nodes: DrawnNode[] = sketch.nodes.map((n) => ({ id: n.id, label: n.label, kind: n.kind, count: n.countKnown ? n.count : null }));
-  return { title: def.name, nodes, edges: [...sketch.edges.values()], notes };
+  // A note quotes what the flow threw, which may hold a secret() value the flow read (as `weft run` masks it).
+  return { title: def.name, nodes, edges: [...sketch.edges.values()], notes: notes.map(redactSecrets) };
 }

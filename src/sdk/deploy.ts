@@ -122,6 +122,9 @@ function invalid(label: string, issues: readonly { path: readonly PropertyKey[];
  */
 export async function deployFlow(flow: DeployableFlow, options: DeployOptions, location?: FlowLocation): Promise<DeploymentDetail> {
   const projectDir = resolve(options.projectDir ?? process.cwd());
+  if (options.projectDir !== undefined && !(existsSync(projectDir) && statSync(projectDir).isDirectory())) {
+    throw new UsageError(`--project-dir must be an existing directory (projectDir '${options.projectDir}' is ${existsSync(projectDir) ? 'not a directory' : 'missing'}): give the folder agents run the flow's module from.`);
+  }
   const label = deploymentLabel({ flowName: flow.name, name: options.name });
   let entrypoint = options.entrypoint;
   if (entrypoint === undefined) {

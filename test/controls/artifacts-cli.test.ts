@@ -87,3 +87,17 @@ describe('artifacts through a server', () => {
     expect(ls.stdout).toMatch(/link\s+run-b\s+.*Example <https:\/\/example.com\/>/);
   });
 });
+
+describe('artifacts ls --run with the id prefix the table prints', () => {
+  const home = useTempHome();
+  it('lists the artifacts of the run an 8-character prefix names', async () => {
+    const run = await runWeft(home.path, ['run', 'examples/region-report.ts', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const { flowRunId: id } = JSON.parse(run.stdout) as { flowRunId: string };
+    const ls = await runWeft(home.path, ['artifacts', 'ls', '--run', id.slice(0, 8), '--json']);
+    expect(ls.code, ls.stderr).toBe(0);
+    const artifacts = JSON.parse(ls.stdout) as { key: string | null; flowRunId: string }[];
+    expect(artifacts.map((a) => a.key)).toContain('region-report');
+    expect(artifacts.every((a) => a.flowRunId === id)).toBe(true);
+  });
+});

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runWeft, runWeftJson, useTempHome } from '../cli/harness.js';
+import { assertBuilt, fixture, runWeft, runWeftJson, useTempHome } from '../cli/harness.js';
 
 describe('weft visualize / weft runs graph', () => {
   const home = useTempHome();
@@ -24,6 +24,14 @@ describe('weft visualize / weft runs graph', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*download ×3[\s\S]*<\/svg>\n$/);
     const runs = await runWeftJson<unknown[]>(home.path, ['runs', 'ls', '--json']);
     expect(runs.doc).toEqual([]); // drawing records no run
+  });
+
+  it('masks a secret value the flow read in the note about what it threw, on stdout and stderr', async () => {
+    const result = await runWeft(home.path, ['visualize', fixture('secret-throw.ts'), '--format', 'mermaid']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('%% The flow function stopped early with Error: failed with ***');
+    expect(result.stderr).toContain('note: The flow function stopped early with Error: failed with ***');
+    expect(result.stdout + result.stderr).not.toContain('S3cr3t');
   });
 
   it('refuses an unknown format, an unknown parameter, invalid parameters and an unwritable --out with exit 2', async () => {

@@ -21,6 +21,23 @@ export interface RedisAddress {
   readonly redacted: string;
 }
 
+/**
+ * `given` (something that was meant to be a Redis address, well formed or not) as it may be quoted
+ * in a message: everything before its last `@` (where a user and password are) becomes `***`,
+ * keeping only a `redis://`/`rediss://` scheme; secret values and `password=` parameters are
+ * masked too. A mistyped scheme (`redis//:pw@host`) is not a URL that `redactSecrets` would
+ * recognise, so the `@` alone decides.
+ * @example
+ * quotableAddress('redis//:pa55word@127.0.0.1:6379'); // '***@127.0.0.1:6379'
+ * quotableAddress('redis://app:pw@10.0.0.5:6379'); // 'redis://***@10.0.0.5:6379'
+ */
+export function quotableAddress(given: string): string {
+  const at = given.lastIndexOf('@');
+  if (at < 0) return redactSecrets(given);
+  const scheme = /^rediss?:\/\//i.exec(given)?.[0] ?? '';
+  return redactSecrets(`${scheme}***${given.slice(at)}`);
+}
+
 /** True when `address` names a Redis cluster. */
 export function isRedisAddress(address: string): boolean {
   return /^rediss?:\/\//i.test(address);

@@ -12,6 +12,7 @@ import { redactSecrets } from '../../redact.js';
 import type { AttemptOutcome, AttemptRelay, AttemptRequest } from '../attempt.js';
 import type { AdaptOptions, Cluster } from '../cluster/cluster.js';
 import { wholeNumber } from '../cluster/local-cluster.js';
+import { quotableAddress } from '../redis/redis-address.js';
 import { RedisCluster } from '../redis/redis-cluster.js';
 import { DEFAULT_WORKER_CONCURRENCY } from '../redis/redis-worker-pool.js';
 import { RemoteProcess, sshArguments, type RemoteLine, type SshConnection } from './remote-process.js';
@@ -55,7 +56,7 @@ function checkHost(host: unknown): string {
 /** `host[:port]` or a Redis URL as a URL. */
 function redisUrl(given: string): string {
   if (/^rediss?:\/\//.test(given)) return given;
-  if (!/^[A-Za-z0-9_.-]+(:\d{1,5})?$/.test(given)) throw new UsageError(`--redis takes redis://… or HOST[:PORT], not '${redactSecrets(given)}'.`);
+  if (!/^[A-Za-z0-9_.-]+(:\d{1,5})?$/.test(given)) throw new UsageError(`--redis takes redis://… or HOST[:PORT], not '${quotableAddress(given)}'.`);
   return `redis://${given.includes(':') ? given : `${given}:6379`}`;
 }
 
