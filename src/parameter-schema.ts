@@ -4,67 +4,23 @@
  * validates a deployment run's parameters before any agent loads the flow. The schema is turned
  * back into a zod schema by zod's own `z.fromJSONSchema` (compiled once per schema text).
  */
-import { setFlagsFromString } from 'node:v8';
 import { z } from 'zod';
 import type { ParameterIssue } from './errors.js';
 
-// A schema's `pattern` comes from whoever wrote the schema (a deployment's parameter schema, a
-// pause's input schema: reachable through a resume link without the API key), and V8's regexps
-// backtrack: `^(a+)+$` against 30 characters blocks the event loop for seconds. V8 can switch a
-// regexp that backtracks too much (50 000 times) to its linear-time engine; Node 20 has the flag
-// but not on by default, and it takes effect when set at run time (checked on Node 20.20). The
-// linear engine runs only patterns without backreferences, lookarounds and counted repetitions
-// over 16, so a pattern it cannot run is refused (`patternProblem`), never compiled.
-let linearEngineOn = false;
-function useLinearFallback(): void {
-  if (linearEngineOn) return;
-  setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
-  // Recognizes the `l` (linear) flag, with which patternProblem asks whether the engine can run a pattern.
-  setFlagsFromString('--enable-experimental-regexp-engine');
-  linearEngineOn = true;
-}
-
-/** Keywords whose values are data, not schemas: a `pattern` key inside them is no regexp. */
-const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example']);
-
-/** Every regexp a JSON Schema holds: `pattern` values and `patternProperties` keys, at any depth. */
-function patternsOf(node: unknown, out: string[]): string[] {
-  if (Array.isArray(node)) {
-    for (const item of node) patternsOf(item, out);
-  } else if (typeof node === 'object' && node !== null) {
-    for (const [key, value] of Object.entries(node)) {
-      if (DATA_KEYWORDS.has(key)) continue;
-      if (key === 'pattern' && typeof value === 'string') out.push(value);
-      if (key === 'patternProperties' && typeof value === 'object' && value !== null) out.push(...Object.keys(value as object));
-      patternsOf(value, out);
-    }
-  }
-  return out;
-}
+/**
+ * A check of a schema's regexps before it is compiled (undefined: none). Node processes install
+ * `patternProblem` from `schema-patterns.ts` (the record's SQL modules import it); this module
+ * stays free of Node modules, since the web UI checks forms with it.
+ */
+let patternGuard: ((schema: unknown) => string | undefined) | undefined;
 
 /**
- * Why a JSON Schema cannot be used safely, or undefined when it can: a `pattern` (or
- * `patternProperties` key) that V8's linear-time engine cannot run, so that checking a value
- * against it could backtrack for seconds or hours. Patterns zod writes for its formats (email,
- * uuid, date-time, ipv4, cuid …) all pass.
+ * Installs the check every schema's patterns pass before the schema is compiled.
  * @example
- * patternProblem({ type: 'string', pattern: '^(a+)+\\1$' }); // 'pattern "^(a+)+\\1$" …'
- * patternProblem({ type: 'string', pattern: '^[a-z]+$' }); // undefined
+ * setPatternGuard(patternProblem);
  */
-export function patternProblem(schema: unknown): string | undefined {
-  useLinearFallback();
-  for (const pattern of patternsOf(schema, [])) {
-    try {
-      new RegExp(pattern, 'l');
-    } catch (error) {
-      if (!(error instanceof SyntaxError) || !/linear/i.test(error.message)) continue; // not a regexp at all: zod says so when it compiles
-      return (
-        `pattern ${JSON.stringify(pattern.length > 200 ? `${pattern.slice(0, 200)}…` : pattern)} cannot be checked in linear time, so checking a value ` +
-        'against it could block the server: use a pattern without backreferences, lookarounds (?= (?! (?<= (?<! and counted repetitions over 16 such as {1,100}'
-      );
-    }
-  }
-  return undefined;
+export function setPatternGuard(guard: (schema: unknown) => string | undefined): void {
+  patternGuard = guard;
 }
 
 /**
@@ -88,7 +44,7 @@ function compile(schema: Readonly<Record<string, unknown>>): z.ZodType {
   const key = JSON.stringify(schema);
   let found = compiled.get(key);
   if (found === undefined) {
-    const problem = patternProblem(schema);
+    const problem = patternGuard?.(schema);
     if (problem !== undefined) throw new Error(problem);
     found = z.fromJSONSchema(schema);
     if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);

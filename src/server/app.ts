@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import '../schema-patterns.js'; // user-written schema patterns are checked before any is compiled, in this thread too
 import { z } from 'zod';
 import type { HeartbeatRecord, Store } from '../store/store.js';
 import type { WorkPoolRecord } from '../store/work-pools.js';

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { DeploymentNotFoundError, DeploymentParameterError, OrchestrationRuleError, UsageError } from '../../errors.js';
 import { parameterIssues } from '../../parameter-schema.js';
+import '../../schema-patterns.js'; // patterns of stored schemas are checked before they are compiled
 import { parseSchedule } from '../../schedules/parse-schedule.js';
 import type { StateSnapshot } from '../../states.js';
 import { checkScheduleParameters, deploymentLabel } from '../deployments.js';

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { PauseInputError, RunNotFoundError, RunNotPausedError, UsageError } from '../../errors.js';
-import { patternProblem, schemaIssues } from '../../parameter-schema.js';
+import { schemaIssues } from '../../parameter-schema.js';
+import { patternProblem } from '../../schema-patterns.js';
 import type { StateSnapshot } from '../../states.js';
 import { MAX_PAUSE_INPUT_BYTES, MAX_PAUSE_TEXT_LENGTH, MAX_PAUSE_TIMEOUT_SECONDS, SUSPENDED, pauseKeyProblem } from '../pauses.js';
 import type { ExpiredPause, PauseInfo, PauseRequest, PauseStatus, ResumeRequest } from '../pauses.js';
