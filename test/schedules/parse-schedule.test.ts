@@ -64,7 +64,11 @@ describe('parseSchedule', () => {
       const schedule = parseSchedule({ rrule });
       for (const year of [2019, 2026, 2199]) expect(() => schedule.next(Date.UTC(year, 0, 1), 3)).not.toThrow();
     }
-    expect(parseSchedule({ rrule: 'FREQ=HOURLY;COUNT=9000' }).next(Date.UTC(2020, 11, 31), 1)).toEqual([]);
+    // From its default DTSTART, 2020-01-01 00:00 UTC, the 9 000th hour is 2021-01-09 23:00.
+    const hourly = parseSchedule({ rrule: 'FREQ=HOURLY;COUNT=9000' });
+    expect(hourly.next(Date.UTC(2020, 11, 31), 1)).toEqual([Date.UTC(2020, 11, 31, 1)]);
+    expect(hourly.next(Date.UTC(2021, 0, 9, 21), 3)).toEqual([Date.UTC(2021, 0, 9, 22), Date.UTC(2021, 0, 9, 23)]);
+    expect(hourly.next(Date.UTC(2021, 11, 31), 1)).toEqual([]);
   });
 
   it('describes each kind for people', () => {
