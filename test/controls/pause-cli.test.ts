@@ -53,7 +53,7 @@ function resumeSuite(label: string, env: () => Record<string, string>, serverUrl
       expect(done.code, done.stderr).toBe(0);
       expect(JSON.parse(done.stdout)).toMatchObject({ flowRunId: id, state: { type: 'COMPLETED' }, result: { approved: true, copies: 2 } });
       const again = await weft('runs', 'resume', id, '--input', '{"approved": true}');
-      expect(again.code).toBe(1);
+      expect(again.code).toBe(2); // a usage error, as cancelling or retrying a run in the wrong state
       expect(again.stderr).toContain('RunNotPausedError');
       expect(again.stderr).toContain('nothing to resume');
     });
