@@ -18,11 +18,11 @@ const TOKEN = /\S+/g;
 
 /**
  * A parameter whose value is a secret: `password=`, `sslpassword=`, `token=`, `access_token=`,
- * `key=` (an API key given in a query), `api_key=`, `apikey=`, `client_secret=`, `X-Amz-Signature=`, `X-Amz-Credential=` … in a query string or
+ * `api_key=`, `apikey=`, `client_secret=`, `X-Amz-Signature=`, `X-Amz-Credential=` … in a query string or
  * a `key=value` connection string. The value runs to the next `&`, `;` or blank.
  */
 const PARAM = /(^|[?&;,\s'"(])([\w.-]+)=([^&;\s]+)/g;
-const SECRET_NAME = /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|signature|credential|sig|^key)$/i;
+const SECRET_NAME = /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|signature|credential|sig)$/i;
 /** Cheap test that a text may hold a secret parameter at all (most log lines do not). */
 const SECRET_HINT = /pass|pwd|secret|token|key|sig|credential/i;
 

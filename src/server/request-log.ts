@@ -32,7 +32,8 @@ export function loggedUrl(url: string): string {
   for (let i = 0; i < segments.length - 1; i++) {
     if (TOKEN_BEFORE.has(decoded(segments[i] ?? '')) && segments[i + 1] !== '') segments[i + 1] = REDACTED;
   }
-  return segments.join('/') + (rest === '' ? '' : redactSecrets(rest));
+  // A query parameter named just `key` is an API key given in the URL here; elsewhere `key=value` is prose or a cache key.
+  return segments.join('/') + (rest === '' ? '' : redactSecrets(rest).replace(/([?&;]key=)[^&;#]*/gi, `$1${REDACTED}`));
 }
 
 /** What one request's log line holds (Fastify's default fields, the URL redacted). */

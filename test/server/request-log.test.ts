@@ -22,6 +22,7 @@ describe('loggedUrl', () => {
     expect(loggedUrl('/api/v1/%72esume-links/eyJy.c2ln')).toBe('/api/v1/%72esume-links/***');
     expect(loggedUrl('/api/v1/flow-runs?token=abc&flow=etl')).toBe('/api/v1/flow-runs?token=***&flow=etl');
     expect(loggedUrl('/api/v1/flow-runs?key=the-api-key&flow=etl')).toBe('/api/v1/flow-runs?key=***&flow=etl');
+    expect(loggedUrl('/api/v1/flow-runs?flow=etl&KEY=the-api-key')).toBe('/api/v1/flow-runs?flow=etl&KEY=***');
   });
 
   it('leaves other URLs as they are', () => {
